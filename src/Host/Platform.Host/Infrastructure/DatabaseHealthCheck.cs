@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Platform.Modules.Shared;
+
+namespace Platform.Host.Infrastructure;
+
+/// <summary>Healthy when PostgreSQL answers a trivial query within the request's time.</summary>
+internal sealed class DatabaseHealthCheck(IConfiguration configuration) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
+            await connection.OpenAsync(cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT 1", connection);
+            await command.ExecuteScalarAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL did not answer.", exception);
+        }
+    }
+}

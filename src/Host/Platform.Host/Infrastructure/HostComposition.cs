@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using MediatR;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Platform.Host.Infrastructure;
+using Platform.Modules.Accounts;
+using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Shared;
+using Quartz;
+
+namespace Platform.Host;
+
+/// <summary>Composition of the host: services, the middleware pipeline, database preparation.</summary>
+internal static class HostComposition
+{
+    public const string SchedulerName = "platform";
+
+    public static WebApplicationBuilder AddPlatformHost(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddModules(configuration);
+
+        services.AddRazorPages(options =>
+        {
+            options.Conventions.AuthorizeAreaFolder("Admin", "/", AccountsModule.PlatformAdminPolicy);
+            foreach (var area in new[] { "OptIns", "Campaigns", "SenderIds", "Billing", "Privacy" })
+            {
+                options.Conventions.AuthorizeAreaFolder(area, "/", AccountsModule.CompanyUserPolicy);
+            }
+
+            options.Conventions.AuthorizePage("/Dashboard", AccountsModule.CompanyUserPolicy);
+        });
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "platform.antiforgery";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
+        services.AddProblemDetails();
+        services.AddExceptionHandler<UserErrorExceptionHandler>();
+        services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
+
+        var loginPerMinute = configuration.GetValue("Platform:RateLimits:LoginPerMinute", 10);
+        var inboundPerSecond = configuration.GetValue("Platform:RateLimits:InboundPerSecond", 200);
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Only sign-in attempts are limited, not the page itself, per client address.
+            options.AddPolicy(RateLimitPolicies.Login, context => HttpMethods.IsPost(context.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(ClientAddress(context), _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = loginPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                })
+                : RateLimitPartition.GetNoLimiter(string.Empty));
+            options.AddPolicy(RateLimitPolicies.Inbound, context => RateLimitPartition.GetTokenBucketLimiter(ClientAddress(context), _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = inboundPerSecond,
+                TokensPerPeriod = inboundPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+            }));
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                context.HttpContext.Response.ContentType = "text/plain; charset=utf-8";
+                await context.HttpContext.Response.WriteAsync("Too many attempts. Wait a minute, then try again.", cancellationToken);
+            };
+        });
+
+        var connectionString = configuration.PlatformConnectionString();
+        var instanceName = configuration["Platform:Scheduler:InstanceName"];
+        services.AddQuartz(quartz =>
+        {
+            // Every node shares the scheduler name (that is what makes them one cluster); each has its own id,
+            // generated unless Platform:Scheduler:InstanceName names it (handy to tell nodes apart on the dashboard).
+            quartz.ConfigureScheduler(scheduler =>
+            {
+                scheduler.InstanceName = SchedulerName;
+                if (!string.IsNullOrWhiteSpace(instanceName))
+                {
+                    scheduler.InstanceId = instanceName;
+                }
+            });
+
+            quartz.UsePersistentStore(store =>
+            {
+                store.UsePostgres(connectionString);
+                store.UseSystemTextJsonSerializer();
+                store.UseClustering(cluster => cluster.CheckinInterval = TimeSpan.FromSeconds(5));
+                store.ProvisionSchema();
+                store.UseExecutionHistory();
+            });
+        });
+        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddQuartz();
+
+        return builder;
+    }
+
+    private static string ClientAddress(HttpContext context) =>
+        context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>Applies every module's migrations (under the advisory lock), then seeds the demo when asked.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app, bool seedDemo)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.Migrations");
+        var migrator = new ModuleMigrator(app.Configuration.PlatformConnectionString(), logger);
+        await migrator.MigrateAsync(app.Services.GetServices<IModule>());
+        if (seedDemo || app.Configuration.GetValue("Platform:Demo:Seed", false))
+        {
+            await DemoSeeder.SeedAsync(app.Services, app.Configuration, logger);
+        }
+    }
+
+    public static WebApplication UsePlatformPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler("/Error");
+        app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.UseSecurityHeaders();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
+        app.MapRazorPages();
+        app.MapModules();
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, Microsoft.Extensions.Diagnostics.HealthChecks.HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
+    }
+}
+
+/// <summary>
+/// Seeds the demo that <c>./run</c> shows: a platform admin and the company "Demo Pizza" with its Owner.
+/// Idempotent: a second run finds them and changes nothing. Passwords come from configuration (./run
+/// generates them once into .run/demo.env), never from the repository.
+/// </summary>
+internal static class DemoSeeder
+{
+    public static async Task SeedAsync(IServiceProvider services, IConfiguration configuration, ILogger logger)
+    {
+        var demo = configuration.GetSection("Platform:Demo");
+        var adminEmail = demo["AdminEmail"] ?? "admin@platform.local";
+        var ownerEmail = demo["OwnerEmail"] ?? "owner@demopizza.local";
+        var adminPassword = demo["AdminPassword"];
+        var ownerPassword = demo["OwnerPassword"];
+        if (string.IsNullOrEmpty(adminPassword) || string.IsNullOrEmpty(ownerPassword))
+        {
+            throw new InvalidOperationException("Seeding the demo needs Platform:Demo:AdminPassword and Platform:Demo:OwnerPassword (./run sets them).");
+        }
+
+        await using var scope = services.CreateAsyncScope();
+        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+        await mediator.Send(new EnsurePlatformAdmin(adminEmail, adminPassword));
+        var companyId = await mediator.Send(new EnsureCompanyWithOwner(
+            "Demo Pizza", "Food and drink", ownerEmail, ownerPassword, "Dana", "Demo", "+15555550100", "90210"));
+        logger.LogInformation("Demo seeded: admin {AdminEmail}, company {CompanyId} owned by {OwnerEmail}", adminEmail, companyId, ownerEmail);
+    }
+}

@@ -1,0 +1,30 @@
+using MediatR;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Contracts;
+
+/// <summary>What other modules may know about a company.</summary>
+public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt);
+
+/// <summary>Looks a company up by id; null when there is none.</summary>
+public sealed record GetCompany(Guid CompanyId) : IRequest<CompanyDto?>;
+
+/// <summary>Published once a company and its owner have been created (Billing grants trial credits on it).</summary>
+public sealed record CompanyRegistered(Guid CompanyId, string CompanyName, Guid OwnerUserId) : IntegrationEvent;
+
+/// <summary>
+/// Creates the platform administrator if no user has that email yet; used by the demo seeder and by
+/// operators bootstrapping a new installation. Returns the user id.
+/// </summary>
+public sealed record EnsurePlatformAdmin(string Email, string Password) : IRequest<Guid>;
+
+/// <summary>Creates a company with an owner if no user has the owner's email yet. Returns the company id.</summary>
+public sealed record EnsureCompanyWithOwner(
+    string CompanyName,
+    string MarketSector,
+    string OwnerEmail,
+    string OwnerPassword,
+    string OwnerFirstName,
+    string OwnerSurname,
+    string OwnerMobile,
+    string OwnerPostalCode) : IRequest<Guid>;

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Accounts.Domain;
+
+namespace Platform.Modules.Accounts;
+
+/// <summary>The Accounts module's DbContext: companies, users (ASP.NET Core Identity) and invitations, in schema <c>accounts</c>.</summary>
+internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> options)
+    : IdentityDbContext<PlatformUser, IdentityRole<Guid>, Guid>(options)
+{
+    public const string Schema = "accounts";
+
+    public DbSet<Company> Companies => Set<Company>();
+
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.HasDefaultSchema(Schema);
+
+        builder.Entity<PlatformUser>(user =>
+        {
+            user.ToTable("users");
+            user.Property(u => u.FirstName).HasMaxLength(100);
+            user.Property(u => u.Surname).HasMaxLength(100);
+            user.Property(u => u.PostalCode).HasMaxLength(20);
+            user.Property(u => u.CompanyRole).HasMaxLength(20);
+            user.HasIndex(u => u.CompanyId);
+        });
+        builder.Entity<IdentityRole<Guid>>().ToTable("roles");
+        builder.Entity<IdentityUserRole<Guid>>().ToTable("user_roles");
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        builder.Entity<IdentityRoleClaim<Guid>>().ToTable("role_claims");
+
+        builder.Entity<Company>(company =>
+        {
+            company.ToTable("companies");
+            company.Property(c => c.Name).HasMaxLength(200);
+            company.Property(c => c.MarketSector).HasMaxLength(100);
+            company.Property(c => c.TermsVersion).HasMaxLength(40);
+        });
+
+        builder.Entity<Invitation>(invitation =>
+        {
+            invitation.ToTable("invitations");
+            invitation.Property(i => i.Email).HasMaxLength(256);
+            invitation.Property(i => i.Role).HasMaxLength(20);
+            invitation.Property(i => i.TokenHash).HasMaxLength(64);
+            invitation.HasIndex(i => i.TokenHash).IsUnique();
+            invitation.HasIndex(i => i.CompanyId);
+        });
+    }
+}

@@ -1,0 +1,112 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Accounts.Jobs;
+using Platform.Modules.Shared;
+using Quartz;
+
+namespace Platform.Modules.Accounts;
+
+/// <summary>Entry points the host's module registry calls. Companies, their users, sign-in, teams.</summary>
+public static class AccountsModule
+{
+    public const string Name = "Accounts";
+
+    /// <summary>Authorization policy: a user who belongs to a company.</summary>
+    public const string CompanyUserPolicy = "CompanyUser";
+
+    /// <summary>Authorization policy: a company's Owner.</summary>
+    public const string CompanyOwnerPolicy = "CompanyOwner";
+
+    /// <summary>Authorization policy: a platform administrator.</summary>
+    public const string PlatformAdminPolicy = "PlatformAdmin";
+
+    public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddModule<AccountsDbContext>(configuration, Name, AccountsDbContext.Schema);
+        services.AddOptions<AccountsOptions>().Bind(configuration.GetSection(AccountsOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+
+        var accounts = configuration.GetSection(AccountsOptions.Section).Get<AccountsOptions>() ?? new AccountsOptions();
+        services
+            .AddIdentity<PlatformUser, IdentityRole<Guid>>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.Password.RequiredLength = 10;
+                options.Password.RequireDigit = true;
+                options.Password.RequireLowercase = true;
+                options.Password.RequireUppercase = true;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = accounts.MaxFailedAccessAttempts;
+                options.Lockout.DefaultLockoutTimeSpan = accounts.LockoutDuration;
+                options.SignIn.RequireConfirmedAccount = false;
+            })
+            .AddEntityFrameworkStores<AccountsDbContext>()
+            .AddClaimsPrincipalFactory<CompanyClaimsPrincipalFactory>()
+            .AddDefaultTokenProviders();
+
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "platform.auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.SlidingExpiration = true;
+            cookie.LoginPath = "/Accounts/Login";
+            cookie.LogoutPath = "/Accounts/Logout";
+            cookie.AccessDeniedPath = "/Accounts/AccessDenied";
+        });
+        services.Configure<CookieAuthenticationOptions>(IdentityConstants.ExternalScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(CompanyUserPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyId))
+            .AddPolicy(CompanyOwnerPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyRole, CompanyRoles.Owner))
+            .AddPolicy(PlatformAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(PlatformClaims.PlatformAdminRole));
+
+        // Jobs belong to their module: contributed to the scheduler the host configures.
+        services.ConfigureAllQuartzSchedulers(quartz =>
+        {
+            quartz.AddJob<PurgeExpiredInvitationsJob>(job => job
+                .WithIdentity(PurgeExpiredInvitationsJob.Key)
+                .WithDescription("Deletes invitations (and the email addresses they hold) past their retention.")
+                .StoreDurably());
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(PurgeExpiredInvitationsJob.Key)
+                .WithIdentity("accounts.purge-expired-invitations.hourly", "accounts")
+                .WithCronSchedule("0 5 * * * ?"));
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints) => endpoints;
+}
+
+/// <summary>Puts the company id and role on the principal, so every request knows its tenant without a query.</summary>
+internal sealed class CompanyClaimsPrincipalFactory(
+    UserManager<PlatformUser> userManager,
+    RoleManager<IdentityRole<Guid>> roleManager,
+    IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<PlatformUser, IdentityRole<Guid>>(userManager, roleManager, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(PlatformUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        if (user.CompanyId is { } companyId)
+        {
+            identity.AddClaim(new Claim(PlatformClaims.CompanyId, companyId.ToString()));
+            identity.AddClaim(new Claim(PlatformClaims.CompanyRole, user.CompanyRole ?? CompanyRoles.Member));
+        }
+
+        identity.AddClaim(new Claim(ClaimTypes.GivenName, user.FirstName));
+        return identity;
+    }
+}

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
+
+[AllowAnonymous]
+[EnableRateLimiting(RateLimitPolicies.Login)]
+internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager<PlatformUser> users) : PageModel
+{
+    [BindProperty]
+    public LoginInput Input { get; set; } = new();
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        // Session-only cookie unless "remember me" is ticked: isPersistent decides whether it gets an expiry.
+        var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
+        if (result.IsLockedOut)
+        {
+            ModelState.AddModelError(string.Empty, "This account is locked after too many failed attempts. Try again in 15 minutes.");
+            return Page();
+        }
+
+        if (!result.Succeeded)
+        {
+            // One message for a wrong password and an unknown email: the form must not reveal who has an account.
+            ModelState.AddModelError(string.Empty, "The email address or password is not right.");
+            return Page();
+        }
+
+        if (!string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl))
+        {
+            return LocalRedirect(ReturnUrl);
+        }
+
+        var user = await users.FindByEmailAsync(Input.Email.Trim());
+        var isAdmin = user is not null && await users.IsInRoleAsync(user, PlatformClaims.PlatformAdminRole);
+        return isAdmin ? Redirect("/Admin") : Redirect("/Dashboard");
+    }
+}
+
+internal sealed class LoginInput
+{
+    [Required(ErrorMessage = "Enter your email address.")]
+    [EmailAddress(ErrorMessage = "Enter a valid email address, like name@example.com.")]
+    public string Email { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter your password.")]
+    [DataType(DataType.Password)]
+    public string Password { get; set; } = string.Empty;
+
+    [Display(Name = "Remember me on this device")]
+    public bool RememberMe { get; set; }
+}

@@ -1,0 +1,52 @@
+using MediatR;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc.Rendering;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Accounts.Features;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
+
+[AllowAnonymous]
+internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUser> signIn, UserManager<PlatformUser> users, IOptions<AccountsOptions> options)
+    : PageModel
+{
+    [BindProperty]
+    public RegisterCompany Input { get; set; } = new();
+
+    public IEnumerable<SelectListItem> Sectors => MarketSectors.All.Select(s => new SelectListItem(s, s));
+
+    public string TermsVersion => options.Value.TermsVersion;
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            // Run the cross-field rules too, so the person sees every problem at once.
+            foreach (var error in new RegisterCompanyValidator().Validate(Input))
+            {
+                ModelState.AddModelError($"Input.{error.Field}", error.Message);
+            }
+
+            return Page();
+        }
+
+        var (ok, userId) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
+        if (!ok)
+        {
+            return Page();
+        }
+
+        var user = await users.FindByIdAsync(userId.ToString());
+        await signIn.SignInAsync(user!, isPersistent: false);
+        return Redirect("/Dashboard");
+    }
+}

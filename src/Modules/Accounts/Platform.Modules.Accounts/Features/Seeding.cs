@@ -1,0 +1,97 @@
+using MediatR;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Features;
+
+internal sealed class EnsurePlatformAdminHandler(
+    UserManager<PlatformUser> users,
+    RoleManager<IdentityRole<Guid>> roles,
+    TimeProvider clock) : IRequestHandler<EnsurePlatformAdmin, Guid>
+{
+    public async Task<Guid> Handle(EnsurePlatformAdmin request, CancellationToken cancellationToken)
+    {
+        if (!await roles.RoleExistsAsync(PlatformClaims.PlatformAdminRole))
+        {
+            var role = await roles.CreateAsync(new IdentityRole<Guid>(PlatformClaims.PlatformAdminRole) { Id = Guid.NewGuid() });
+            ThrowIfFailed(role);
+        }
+
+        var admin = await users.FindByEmailAsync(request.Email);
+        if (admin is null)
+        {
+            admin = new PlatformUser
+            {
+                Id = Guid.NewGuid(),
+                UserName = request.Email,
+                Email = request.Email,
+                EmailConfirmed = true,
+                FirstName = "Platform",
+                Surname = "Admin",
+                CreatedAt = clock.GetUtcNow(),
+            };
+            ThrowIfFailed(await users.CreateAsync(admin, request.Password));
+        }
+
+        if (!await users.IsInRoleAsync(admin, PlatformClaims.PlatformAdminRole))
+        {
+            ThrowIfFailed(await users.AddToRoleAsync(admin, PlatformClaims.PlatformAdminRole));
+        }
+
+        return admin.Id;
+    }
+
+    internal static void ThrowIfFailed(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new RequestValidationException(result.Errors.Select(IdentityErrors.ToValidationError).ToList());
+        }
+    }
+}
+
+internal sealed class EnsureCompanyWithOwnerHandler(
+    AccountsDbContext db,
+    UserManager<PlatformUser> users,
+    IMediator mediator) : IRequestHandler<EnsureCompanyWithOwner, Guid>
+{
+    public async Task<Guid> Handle(EnsureCompanyWithOwner request, CancellationToken cancellationToken)
+    {
+        var existing = await users.FindByEmailAsync(request.OwnerEmail);
+        if (existing?.CompanyId is { } companyId)
+        {
+            return companyId;
+        }
+
+        await mediator.Send(
+            new RegisterCompany
+            {
+                CompanyName = request.CompanyName,
+                MarketSector = request.MarketSector,
+                Email = request.OwnerEmail,
+                Password = request.OwnerPassword,
+                ConfirmPassword = request.OwnerPassword,
+                FirstName = request.OwnerFirstName,
+                Surname = request.OwnerSurname,
+                MobileNumber = request.OwnerMobile,
+                PostalCode = request.OwnerPostalCode,
+                IsAdult = true,
+                AcceptTerms = true,
+            },
+            cancellationToken);
+        return await db.Users.Where(u => u.Email == request.OwnerEmail).Select(u => u.CompanyId!.Value).SingleAsync(cancellationToken);
+    }
+}
+
+internal sealed class GetCompanyHandler(AccountsDbContext db) : IRequestHandler<GetCompany, CompanyDto?>
+{
+    public Task<CompanyDto?> Handle(GetCompany request, CancellationToken cancellationToken) =>
+        db.Companies.AsNoTracking()
+            .Where(c => c.Id == request.CompanyId)
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt))
+            .SingleOrDefaultAsync(cancellationToken);
+}

@@ -1,0 +1,221 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
+using MediatR;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Features;
+
+internal sealed record TeamMember(Guid Id, string Name, string Email, string Role, bool IsLockedOut);
+
+internal sealed record PendingInvitation(Guid Id, string Email, string Role, DateTimeOffset ExpiresAt);
+
+internal sealed record TeamView(IReadOnlyList<TeamMember> Members, IReadOnlyList<PendingInvitation> Invitations);
+
+/// <summary>The signed-in user's company's members and open invitations.</summary>
+internal sealed record GetTeam : IRequest<TeamView>;
+
+internal sealed class GetTeamHandler(AccountsDbContext db, ITenantContext tenant, TimeProvider clock) : IRequestHandler<GetTeam, TeamView>
+{
+    public async Task<TeamView> Handle(GetTeam request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        var now = clock.GetUtcNow();
+        var members = await db.Users.AsNoTracking()
+            .Where(u => u.CompanyId == companyId)
+            .OrderBy(u => u.Surname).ThenBy(u => u.FirstName)
+            .Select(u => new TeamMember(u.Id, u.FirstName + " " + u.Surname, u.Email ?? string.Empty, u.CompanyRole ?? CompanyRoles.Member, u.LockoutEnd != null && u.LockoutEnd > now))
+            .ToListAsync(cancellationToken);
+        var invitations = await db.Invitations.AsNoTracking()
+            .Where(i => i.CompanyId == companyId && i.AcceptedAt == null && i.ExpiresAt > now)
+            .OrderBy(i => i.CreatedAt)
+            .Select(i => new PendingInvitation(i.Id, i.Email, i.Role, i.ExpiresAt))
+            .ToListAsync(cancellationToken);
+        return new TeamView(members, invitations);
+    }
+}
+
+/// <summary>An Owner invites someone by email; the answer is the token for the link (shown once, stored hashed).</summary>
+internal sealed class InviteMember : IRequest<string>
+{
+    [Required(ErrorMessage = "Enter the email address to invite.")]
+    [EmailAddress(ErrorMessage = "Enter a valid email address, like name@example.com.")]
+    [StringLength(256, ErrorMessage = "The email address can have at most 256 characters.")]
+    public string Email { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Choose a role.")]
+    public string Role { get; set; } = CompanyRoles.Member;
+}
+
+internal sealed class InviteMemberValidator : IRequestValidator<InviteMember>
+{
+    public IEnumerable<ValidationError> Validate(InviteMember request)
+    {
+        if (!CompanyRoles.All.Contains(request.Role))
+        {
+            yield return new ValidationError(nameof(request.Role), "Choose Owner or Member.");
+        }
+    }
+}
+
+internal sealed class InviteMemberHandler(
+    AccountsDbContext db,
+    ITenantContext tenant,
+    IOptions<AccountsOptions> options,
+    TimeProvider clock) : IRequestHandler<InviteMember, string>
+{
+    public async Task<string> Handle(InviteMember request, CancellationToken cancellationToken)
+    {
+        if (!tenant.IsOwner)
+        {
+            throw new UnauthorizedAccessException("Only an Owner can invite team members.");
+        }
+
+        var companyId = tenant.RequireCompanyId();
+        var email = request.Email.Trim();
+        var normalized = email.ToUpperInvariant();
+        if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken))
+        {
+            throw new RequestValidationException(nameof(request.Email), "Someone with this email address already has an account.");
+        }
+
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
+        var now = clock.GetUtcNow();
+        db.Invitations.Add(new Invitation
+        {
+            Id = Guid.NewGuid(),
+            CompanyId = companyId,
+            Email = email,
+            Role = request.Role,
+            TokenHash = InvitationTokens.Hash(token),
+            InvitedByUserId = tenant.UserId ?? Guid.Empty,
+            CreatedAt = now,
+            ExpiresAt = now + options.Value.InvitationLifetime,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return token;
+    }
+}
+
+internal static class InvitationTokens
+{
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+}
+
+/// <summary>What the invitation page shows before the person accepts.</summary>
+internal sealed record InvitationView(string CompanyName, string Email, string Role);
+
+internal sealed record GetInvitation(string Token) : IRequest<InvitationView?>;
+
+internal sealed class GetInvitationHandler(AccountsDbContext db, TimeProvider clock) : IRequestHandler<GetInvitation, InvitationView?>
+{
+    public async Task<InvitationView?> Handle(GetInvitation request, CancellationToken cancellationToken)
+    {
+        var hash = InvitationTokens.Hash(request.Token);
+        var now = clock.GetUtcNow();
+        return await (from i in db.Invitations.AsNoTracking()
+                      join c in db.Companies.AsNoTracking() on i.CompanyId equals c.Id
+                      where i.TokenHash == hash && i.AcceptedAt == null && i.ExpiresAt > now
+                      select new InvitationView(c.Name, i.Email, i.Role)).SingleOrDefaultAsync(cancellationToken);
+    }
+}
+
+/// <summary>The invited person sets up their account; the email is the invitation's.</summary>
+internal sealed class AcceptInvitation : IRequest<Guid>
+{
+    public string Token { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter your first name.")]
+    [StringLength(100, ErrorMessage = "The first name can have at most 100 characters.")]
+    [Display(Name = "First name")]
+    public string FirstName { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter your surname.")]
+    [StringLength(100, ErrorMessage = "The surname can have at most 100 characters.")]
+    public string Surname { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter your mobile number.")]
+    [Display(Name = "Mobile number")]
+    public string MobileNumber { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Enter your postal code.")]
+    [StringLength(20, ErrorMessage = "The postal code can have at most 20 characters.")]
+    [Display(Name = "Postal code")]
+    public string PostalCode { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Choose a password.")]
+    [DataType(DataType.Password)]
+    public string Password { get; set; } = string.Empty;
+
+    [Required(ErrorMessage = "Type the password again to confirm it.")]
+    [DataType(DataType.Password)]
+    [Display(Name = "Confirm password")]
+    public string ConfirmPassword { get; set; } = string.Empty;
+}
+
+internal sealed class AcceptInvitationValidator : IRequestValidator<AcceptInvitation>
+{
+    public IEnumerable<ValidationError> Validate(AcceptInvitation request)
+    {
+        if (!string.IsNullOrEmpty(request.Password) && request.Password != request.ConfirmPassword)
+        {
+            yield return new ValidationError(nameof(request.ConfirmPassword), "The password and its confirmation do not match.");
+        }
+
+        if (!string.IsNullOrEmpty(request.MobileNumber) && !PhoneNumbers.TryNormalizeE164(request.MobileNumber, out _))
+        {
+            yield return new ValidationError(nameof(request.MobileNumber), PhoneNumbers.FormatHint);
+        }
+    }
+}
+
+internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock)
+    : IRequestHandler<AcceptInvitation, Guid>
+{
+    public async Task<Guid> Handle(AcceptInvitation request, CancellationToken cancellationToken)
+    {
+        var hash = InvitationTokens.Hash(request.Token);
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // Row lock: two tabs accepting the same link must not create two users.
+        var invitation = await db.Invitations
+            .FromSqlInterpolated($"SELECT * FROM accounts.invitations WHERE token_hash = {hash} FOR UPDATE")
+            .SingleOrDefaultAsync(cancellationToken);
+        if (invitation is null || invitation.AcceptedAt is not null || invitation.ExpiresAt <= now)
+        {
+            throw new RequestValidationException(string.Empty, "This invitation link is not valid any more. Ask the company's Owner for a new one.");
+        }
+
+        PhoneNumbers.TryNormalizeE164(request.MobileNumber, out var mobile);
+        var user = new PlatformUser
+        {
+            Id = Guid.NewGuid(),
+            UserName = invitation.Email,
+            Email = invitation.Email,
+            EmailConfirmed = true,
+            FirstName = request.FirstName.Trim(),
+            Surname = request.Surname.Trim(),
+            PhoneNumber = mobile,
+            PostalCode = request.PostalCode.Trim(),
+            CompanyId = invitation.CompanyId,
+            CompanyRole = invitation.Role,
+            CreatedAt = now,
+        };
+        var created = await users.CreateAsync(user, request.Password);
+        if (!created.Succeeded)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            throw new RequestValidationException(created.Errors.Select(IdentityErrors.ToValidationError).ToList());
+        }
+
+        invitation.AcceptedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return user.Id;
+    }
+}

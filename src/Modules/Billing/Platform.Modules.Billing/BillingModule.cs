@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Billing;
+
+/// <summary>Entry points the host's module registry calls. Plans, price list, the credits ledger and card payments through Stripe Checkout.</summary>
+public static class BillingModule
+{
+    public const string Name = "Billing";
+
+    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddModule<BillingDbContext>(configuration, Name, BillingDbContext.Schema);
+
+    public static IEndpointRouteBuilder MapBilling(this IEndpointRouteBuilder endpoints) => endpoints;
+}

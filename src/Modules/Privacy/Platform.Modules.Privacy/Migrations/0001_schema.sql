@@ -1,0 +1,2 @@
+-- The Privacy module owns this schema; its tables arrive with issue #8.
+CREATE SCHEMA IF NOT EXISTS privacy;

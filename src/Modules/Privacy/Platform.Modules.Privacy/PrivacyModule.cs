@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Privacy;
+
+/// <summary>Entry points the host's module registry calls. The personal-data inventory, self-service export and erasure, legal disclosures.</summary>
+public static class PrivacyModule
+{
+    public const string Name = "Privacy";
+
+    public static IServiceCollection AddPrivacy(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddModule<PrivacyDbContext>(configuration, Name, PrivacyDbContext.Schema);
+
+    public static IEndpointRouteBuilder MapPrivacy(this IEndpointRouteBuilder endpoints) => endpoints;
+}

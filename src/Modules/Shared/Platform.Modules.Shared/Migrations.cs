@@ -1,0 +1,128 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Platform.Modules.Shared;
+
+/// <summary>Raised when the database and the migration files disagree; start-up stops with this message.</summary>
+public sealed class MigrationMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// Applies each module's SQL migrations (embedded resources named <c>Migrations/NNNN_name.sql</c>) in
+/// order, each in its own transaction, and records them in <c>platform.schema_migrations</c> with a
+/// SHA-256 of the file. Runs under a PostgreSQL advisory lock so several hosts starting together apply
+/// each migration once. An applied migration whose file has changed stops start-up: migrations are
+/// append-only, and a silent difference between environments is worse than a failed deploy.
+/// </summary>
+public sealed class ModuleMigrator(string connectionString, ILogger logger)
+{
+    /// <summary>Arbitrary but fixed: the advisory lock key every host takes while migrating.</summary>
+    internal const long AdvisoryLockKey = 0x504C_4154_4D49_4752; // "PLATMIGR"
+
+    public async Task<IReadOnlyList<string>> MigrateAsync(IEnumerable<IModule> modules, CancellationToken cancellationToken = default)
+    {
+        var applied = new List<string>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, """
+                CREATE SCHEMA IF NOT EXISTS platform;
+                CREATE TABLE IF NOT EXISTS platform.schema_migrations (
+                    module      text        NOT NULL,
+                    name        text        NOT NULL,
+                    checksum    text        NOT NULL,
+                    applied_at  timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (module, name));
+                """, cancellationToken);
+
+            foreach (var module in modules.OrderBy(m => m.Name, StringComparer.Ordinal))
+            {
+                var known = await LoadAppliedAsync(connection, module.Name, cancellationToken);
+                foreach (var (name, sql) in ReadMigrations(module))
+                {
+                    var checksum = Checksum(sql);
+                    if (known.TryGetValue(name, out var recorded))
+                    {
+                        if (recorded != checksum)
+                        {
+                            throw new MigrationMismatchException(
+                                $"Migration {module.Name}/{name} was already applied, but its file has changed since " +
+                                $"(recorded checksum {recorded[..12]}…, file {checksum[..12]}…). Applied migrations are " +
+                                "append-only: restore the file and put the change in a new migration.");
+                        }
+
+                        continue;
+                    }
+
+                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                    await using (var command = new NpgsqlCommand(sql, connection, transaction))
+                    {
+                        await command.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    await using (var record = new NpgsqlCommand(
+                        "INSERT INTO platform.schema_migrations (module, name, checksum) VALUES (@m, @n, @c)", connection, transaction))
+                    {
+                        record.Parameters.AddWithValue("m", module.Name);
+                        record.Parameters.AddWithValue("n", name);
+                        record.Parameters.AddWithValue("c", checksum);
+                        await record.ExecuteNonQueryAsync(cancellationToken);
+                    }
+
+                    await transaction.CommitAsync(cancellationToken);
+                    logger.LogInformation("Applied migration {Module}/{Migration}", module.Name, name);
+                    applied.Add($"{module.Name}/{name}");
+                }
+            }
+        }
+        finally
+        {
+            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
+        }
+
+        return applied;
+    }
+
+    /// <summary>The module's migrations in the order they apply: by file name, which starts with a number.</summary>
+    public static IReadOnlyList<(string Name, string Sql)> ReadMigrations(IModule module)
+    {
+        var result = new List<(string, string)>();
+        foreach (var resource in module.Assembly.GetManifestResourceNames()
+                     .Where(r => r.Contains(".Migrations.", StringComparison.Ordinal) && r.EndsWith(".sql", StringComparison.Ordinal))
+                     .OrderBy(r => r, StringComparer.Ordinal))
+        {
+            using var stream = module.Assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var name = resource[(resource.LastIndexOf(".Migrations.", StringComparison.Ordinal) + ".Migrations.".Length)..];
+            result.Add((name, reader.ReadToEnd()));
+        }
+
+        return result;
+    }
+
+    public static string Checksum(string sql) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql.ReplaceLineEndings("\n"))));
+
+    private static async Task<Dictionary<string, string>> LoadAppliedAsync(NpgsqlConnection connection, string module, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand("SELECT name, checksum FROM platform.schema_migrations WHERE module = @m", connection);
+        command.Parameters.AddWithValue("m", module);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return result;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,68 @@
+using System.Reflection;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Platform.Modules.Shared;
+
+/// <summary>Registration helpers every module's <c>Add&lt;Module&gt;()</c> uses, so they all look the same.</summary>
+public static class ModuleServices
+{
+    public const string ConnectionStringName = "Platform";
+
+    /// <summary>The one PostgreSQL connection string; a clear error instead of a null deep inside Npgsql.</summary>
+    public static string PlatformConnectionString(this IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                "ConnectionStrings:Platform is not set. Set it in appsettings or as ConnectionStrings__Platform.");
+
+    /// <summary>The pieces shared by all modules: MediatR, the validation pipeline, the tenant context.</summary>
+    public static IServiceCollection AddPlatformCore(this IServiceCollection services)
+    {
+        services.AddHttpContextAccessor();
+        services.TryAddScoped<ServiceFactory>(provider => provider.GetService!);
+        services.TryAddScoped<IMediator, Mediator>();
+        services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>)));
+        services.TryAddScoped<ITenantContext, HttpTenantContext>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a module: its descriptor (for the migrator), its DbContext bound to its own schema, and
+    /// its MediatR handlers and validators found by Scrutor in its own assembly, internal types included.
+    /// </summary>
+    public static IServiceCollection AddModule<TContext>(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        string name,
+        string schema)
+        where TContext : DbContext
+    {
+        var assembly = typeof(TContext).Assembly;
+        services.AddPlatformCore();
+        services.AddSingleton<IModule>(new ModuleDescriptor(name, schema, assembly));
+        var connectionString = configuration.PlatformConnectionString();
+        services.AddDbContext<TContext>(options => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_unused", schema))
+            .UseSnakeCaseNamingConvention());
+        services.AddModuleHandlers(assembly);
+        return services;
+    }
+
+    public static IServiceCollection AddModuleHandlers(this IServiceCollection services, Assembly assembly)
+    {
+        services.Scan(scan => scan
+            .FromAssemblies(assembly)
+            .AddClasses(classes => classes.AssignableToAny(
+                    typeof(IRequestHandler<,>),
+                    typeof(INotificationHandler<>),
+                    typeof(IRequestValidator<>)),
+                publicOnly: false)
+            .AsImplementedInterfaces()
+            .WithScopedLifetime());
+        return services;
+    }
+}
