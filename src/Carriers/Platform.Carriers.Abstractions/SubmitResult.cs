@@ -1,0 +1,51 @@
+namespace Platform.Carriers.Abstractions;
+
+/// <summary>What became of one submitted message.</summary>
+public enum SubmitOutcome
+{
+    /// <summary>The carrier took the message; a receipt may follow.</summary>
+    Accepted = 0,
+    /// <summary>The carrier refused the message for good (bad number, content...). Do not retry.</summary>
+    Rejected = 1,
+    /// <summary>A transient problem (not connected, throttled, timeout, cancelled). Retry later.</summary>
+    Failed = 2,
+}
+
+/// <summary>The result for one message of a <see cref="ICarrier.SendAsync"/> batch. Create with
+/// <see cref="Accepted(string, IReadOnlyList{string}?)"/>, <see cref="Rejected"/> or <see cref="Failed"/>.</summary>
+public sealed record SubmitResult
+{
+    private SubmitResult(SubmitOutcome outcome, string? carrierMessageId, IReadOnlyList<string> partMessageIds, string? reason)
+    {
+        Outcome = outcome;
+        CarrierMessageId = carrierMessageId;
+        PartMessageIds = partMessageIds;
+        Reason = reason;
+    }
+
+    /// <summary>Accepted, Rejected or Failed.</summary>
+    public SubmitOutcome Outcome { get; }
+
+    /// <summary>The carrier's id for the message (the first part's id when sent in several parts); set when accepted.</summary>
+    public string? CarrierMessageId { get; }
+
+    /// <summary>The carrier's ids of every part, in order (one element for a single-part message; empty unless accepted).
+    /// Carriers that report receipts per part report them with these ids.</summary>
+    public IReadOnlyList<string> PartMessageIds { get; }
+
+    /// <summary>Why the message was rejected or failed; null when accepted.</summary>
+    public string? Reason { get; }
+
+    /// <summary>The carrier took the message.</summary>
+    public static SubmitResult Accepted(string carrierMessageId, IReadOnlyList<string>? partMessageIds = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(carrierMessageId);
+        return new SubmitResult(SubmitOutcome.Accepted, carrierMessageId, partMessageIds ?? [carrierMessageId], null);
+    }
+
+    /// <summary>The carrier refused the message for good.</summary>
+    public static SubmitResult Rejected(string reason) => new(SubmitOutcome.Rejected, null, [], reason);
+
+    /// <summary>A transient failure; the message may be retried later.</summary>
+    public static SubmitResult Failed(string reason) => new(SubmitOutcome.Failed, null, [], reason);
+}

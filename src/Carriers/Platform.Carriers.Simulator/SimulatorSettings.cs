@@ -1,0 +1,22 @@
+namespace Platform.Carriers.Simulator;
+
+/// <summary>The simulator's settings, parsed from the instance configuration.</summary>
+/// <param name="ReceiptDelay">How long after acceptance a receipt is reported (setting <c>ReceiptDelayMs</c>, default 200).</param>
+/// <param name="WindowSize">How many messages may be in flight at once (setting <c>WindowSize</c>, default 64).</param>
+/// <param name="OutboxCapacityPerHandset">How many received messages each handset keeps (setting <c>OutboxCapacityPerHandset</c>, default 1000).</param>
+internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset)
+{
+    public const string ReceiptDelayMsKey = "ReceiptDelayMs";
+    public const string WindowSizeKey = "WindowSize";
+    public const string OutboxCapacityKey = "OutboxCapacityPerHandset";
+
+    public static (SimulatorSettings Settings, IReadOnlyList<string> Problems) Parse(IReadOnlyDictionary<string, string> settings)
+    {
+        var reader = new SimulatorSettingsReader(settings);
+        var parsed = new SimulatorSettings(
+            TimeSpan.FromMilliseconds(reader.Int(ReceiptDelayMsKey, 200, 0, 3_600_000)),
+            reader.Int(WindowSizeKey, 64, 1, 100_000),
+            reader.Int(OutboxCapacityKey, 1000, 1, 1_000_000));
+        return (parsed, reader.Problems);
+    }
+}
