@@ -40,9 +40,13 @@ internal sealed class SimulatorCarrier : ICarrier
         _settings = settings;
         _network = network;
         _window = new SemaphoreSlim(settings.WindowSize, settings.WindowSize);
+        SubmitLatency = settings.SubmitLatency;
     }
 
     public string InstanceName => _context.InstanceName;
+
+    /// <summary>Starts as the <c>SubmitLatencyMs</c> setting; tests change it to slow the carrier down on the fly.</summary>
+    public TimeSpan SubmitLatency { get; set; }
 
     public string Kind => SimulatorCarrierFactory.KindName;
 
@@ -86,7 +90,16 @@ internal sealed class SimulatorCarrier : ICarrier
             Interlocked.Increment(ref _inFlight);
             try
             {
+                var latency = SubmitLatency;
+                if (latency > TimeSpan.Zero)
+                {
+                    await Task.Delay(latency, cancellationToken).ConfigureAwait(false);
+                }
                 results[i] = Submit(batch[i]);
+            }
+            catch (OperationCanceledException)
+            {
+                results[i] = SubmitResult.Failed("cancelled before submit");
             }
             finally
             {

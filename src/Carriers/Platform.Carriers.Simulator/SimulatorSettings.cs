@@ -4,11 +4,14 @@ namespace Platform.Carriers.Simulator;
 /// <param name="ReceiptDelay">How long after acceptance a receipt is reported (setting <c>ReceiptDelayMs</c>, default 200).</param>
 /// <param name="WindowSize">How many messages may be in flight at once (setting <c>WindowSize</c>, default 64).</param>
 /// <param name="OutboxCapacityPerHandset">How many received messages each handset keeps (setting <c>OutboxCapacityPerHandset</c>, default 1000).</param>
-internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset)
+/// <param name="SubmitLatency">How long each submit takes (setting <c>SubmitLatencyMs</c>, default 0: no delay at all),
+/// to imitate a slow carrier in demos and tests.</param>
+internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency)
 {
     public const string ReceiptDelayMsKey = "ReceiptDelayMs";
     public const string WindowSizeKey = "WindowSize";
     public const string OutboxCapacityKey = "OutboxCapacityPerHandset";
+    public const string SubmitLatencyMsKey = "SubmitLatencyMs";
 
     public static (SimulatorSettings Settings, IReadOnlyList<string> Problems) Parse(IReadOnlyDictionary<string, string> settings)
     {
@@ -16,7 +19,8 @@ internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, 
         var parsed = new SimulatorSettings(
             TimeSpan.FromMilliseconds(reader.Int(ReceiptDelayMsKey, 200, 0, 3_600_000)),
             reader.Int(WindowSizeKey, 64, 1, 100_000),
-            reader.Int(OutboxCapacityKey, 1000, 1, 1_000_000));
+            reader.Int(OutboxCapacityKey, 1000, 1, 1_000_000),
+            TimeSpan.FromMilliseconds(reader.Int(SubmitLatencyMsKey, 0, 0, 60_000)));
         return (parsed, reader.Problems);
     }
 }
