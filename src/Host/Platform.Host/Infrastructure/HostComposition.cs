@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using MediatR;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Platform.Host.Infrastructure;
@@ -33,12 +34,18 @@ internal static class HostComposition
 
             options.Conventions.AuthorizePage("/Dashboard", AccountsModule.CompanyUserPolicy);
         });
+        // Antiforgery refuses to issue a Secure cookie over plain HTTP, so a local http://localhost run
+        // (Development, ./run, the process tests) allows HTTP explicitly; everywhere else it is HTTPS only.
+        var allowHttp = configuration.GetValue("Platform:Security:AllowHttp", builder.Environment.IsDevelopment());
         services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "platform.antiforgery";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SecurePolicy = allowHttp ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
             options.Cookie.SameSite = SameSiteMode.Strict;
         });
+        services.AddDataProtection()
+            .SetApplicationName("Platform")
+            .AddKeyManagementOptions(options => options.XmlRepository = new PostgresDataProtectionKeys(configuration.PlatformConnectionString()));
         services.AddProblemDetails();
         services.AddExceptionHandler<UserErrorExceptionHandler>();
         services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
@@ -121,6 +128,15 @@ internal static class HostComposition
 
     public static WebApplication UsePlatformPipeline(this WebApplication app)
     {
+        if (app.Configuration.GetValue("Platform:Security:BehindProxy", false))
+        {
+            // TLS ends at the proxy: trust its X-Forwarded-Proto so the request counts as HTTPS (Secure cookies, HSTS).
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
+
         app.UseExceptionHandler("/Error");
         app.UseStatusCodePagesWithReExecute("/Error", "?status={0}");
         if (!app.Environment.IsDevelopment())

@@ -81,7 +81,7 @@ public static class AccountsModule
                 .StoreDurably());
             quartz.AddTrigger(trigger => trigger
                 .ForJob(PurgeExpiredInvitationsJob.Key)
-                .WithIdentity("accounts.purge-expired-invitations.hourly", "accounts")
+                .WithIdentity("purge-expired-invitations.hourly", "accounts")
                 .WithCronSchedule("0 5 * * * ?"));
         });
         return services;

@@ -17,7 +17,7 @@ internal sealed class PurgeExpiredInvitationsJob(
     TimeProvider clock,
     ILogger<PurgeExpiredInvitationsJob> logger) : IJob
 {
-    public static readonly JobKey Key = new("accounts.purge-expired-invitations", "accounts");
+    public static readonly JobKey Key = new("purge-expired-invitations", "accounts");
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {

@@ -1,0 +1,95 @@
+using MediatR;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Accounts.Contracts;
+
+namespace Platform.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// The real host in memory (TestServer) against its own fresh PostgreSQL database, with the real
+/// migrations and the real Quartz cluster. One per test class; settings can be overridden per factory.
+/// </summary>
+public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@test.local";
+    public const string AdminPassword = "AdminPassw0rd!";
+
+    private TestDatabase? database;
+
+    public TestDatabase Database => database ?? throw new InvalidOperationException("InitializeAsync has not run.");
+
+    /// <summary>Settings a derived factory changes (for example a low login rate limit).</summary>
+    protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Platform:RateLimits:LoginPerMinute"] = "10000",
+    };
+
+    public virtual async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync();
+        _ = Server; // starts the host: migrations run and Quartz starts
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new EnsurePlatformAdmin(AdminEmail, AdminPassword));
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Platform", Database.ConnectionString);
+        builder.UseSetting("Platform:Scheduler:InstanceName", $"test-{Database.Name[^6..]}");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>A browser-like client: HTTPS (the cookies are Secure), cookies kept, redirects not followed.</summary>
+    public FormClient CreateFormClient() =>
+        new(CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false }));
+
+    public async Task<FormClient> LoginAsync(string email, string password)
+    {
+        var client = CreateFormClient();
+        var response = await client.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = email, ["Input.Password"] = password });
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Redirect, $"{email} should be able to log in");
+        return client;
+    }
+
+    /// <summary>Registers a company through the real form and returns the owner's logged-in client.</summary>
+    public async Task<FormClient> RegisterCompanyAsync(string companyName, string email, string password = "Passw0rdPassw0rd")
+    {
+        var client = CreateFormClient();
+        var response = await client.PostFormAsync("/Accounts/Register", RegistrationForm(companyName, email, password));
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        return client;
+    }
+
+    public static Dictionary<string, string> RegistrationForm(string companyName, string email, string password = "Passw0rdPassw0rd") => new()
+    {
+        ["Input.CompanyName"] = companyName,
+        ["Input.FirstName"] = "Ada",
+        ["Input.Surname"] = "Lovelace",
+        ["Input.Email"] = email,
+        ["Input.Password"] = password,
+        ["Input.ConfirmPassword"] = password,
+        ["Input.MobileNumber"] = "+44 7700 900123",
+        ["Input.PostalCode"] = "SW1A 1AA",
+        ["Input.MarketSector"] = "Food and drink",
+        ["Input.IsAdult"] = "true",
+        ["Input.AcceptTerms"] = "true",
+    };
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (database is not null)
+        {
+            await database.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+}

@@ -1,0 +1,72 @@
+using Npgsql;
+
+namespace Platform.Tests.Integration.Infrastructure;
+
+/// <summary>
+/// A fresh PostgreSQL database for one fixture of one test run, dropped afterwards. The server is the
+/// real local one ./test starts; PLATFORM_TEST_POSTGRES points elsewhere if needed.
+/// </summary>
+public sealed class TestDatabase : IAsyncDisposable
+{
+    private static readonly string RunId = $"{DateTime.UtcNow:MMddHHmmss}_{Environment.ProcessId}";
+    private static int counter;
+
+    private TestDatabase(string name, string connectionString)
+    {
+        Name = name;
+        ConnectionString = connectionString;
+    }
+
+    public static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES")
+        ?? "Host=localhost;Port=5432;Username=platform_test;Password=platform_test;Database=postgres";
+
+    public string Name { get; }
+
+    public string ConnectionString { get; }
+
+    public static async Task<TestDatabase> CreateAsync()
+    {
+        var name = $"platform_test_{RunId}_{Interlocked.Increment(ref counter)}";
+        await using (var connection = new NpgsqlConnection(ServerConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Pooling = true };
+        return new TestDatabase(name, builder.ConnectionString);
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (parameterName, value) in parameters)
+        {
+            command.Parameters.AddWithValue(parameterName, value);
+        }
+
+        var result = await command.ExecuteScalarAsync();
+        return result is null or DBNull ? default : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T));
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(ServerConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
