@@ -1,3 +1,5 @@
+using Platform.Carriers.Abstractions;
+
 namespace Platform.Carriers.Simulator;
 
 /// <summary>The simulator's settings, parsed from the instance configuration.</summary>
@@ -15,7 +17,7 @@ internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, 
 
     public static (SimulatorSettings Settings, IReadOnlyList<string> Problems) Parse(IReadOnlyDictionary<string, string> settings)
     {
-        var reader = new SimulatorSettingsReader(settings);
+        var reader = new CarrierSettingsReader(settings);
         var parsed = new SimulatorSettings(
             TimeSpan.FromMilliseconds(reader.Int(ReceiptDelayMsKey, 200, 0, 3_600_000)),
             reader.Int(WindowSizeKey, 64, 1, 100_000),

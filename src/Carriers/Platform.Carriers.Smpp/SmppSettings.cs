@@ -1,4 +1,4 @@
-using System.Globalization;
+using Platform.Carriers.Abstractions;
 
 namespace Platform.Carriers.Smpp;
 
@@ -33,97 +33,54 @@ internal sealed record SmppSettings
     /// <summary>How many times a throttled part is sent again (after a back-off) before it fails as transient.</summary>
     public int ThrottleRetries { get; init; } = 3;
 
+    public const string Transceiver = "Transceiver";
+    public const string TransmitterAndReceiver = "TransmitterAndReceiver";
+
     public static (SmppSettings? Settings, IReadOnlyList<string> Problems) Parse(IReadOnlyDictionary<string, string>? raw)
     {
+        var reader = new CarrierSettingsReader(raw);
         if (raw is null)
         {
-            return (null, ["Settings are missing."]);
+            reader.AddProblem("Settings are missing.");
         }
-        var values = new Dictionary<string, string>(raw, StringComparer.OrdinalIgnoreCase);
-        var problems = new List<string>();
 
-        string Text(string key, string defaultValue, int maxLength, bool required)
+        // SMPP C-Octet strings are ASCII with a fixed maximum (section 4.1); the limits exclude the NUL terminator.
+        string AsciiText(string key, int maxLength, bool required)
         {
-            if (!values.TryGetValue(key, out var value) || string.IsNullOrWhiteSpace(value))
+            var value = reader.Text(key, "", required, maxLength);
+            if (value.Any(c => c is < ' ' or > '~'))
             {
-                if (required)
-                {
-                    problems.Add($"{key} is required.");
-                }
-                return defaultValue;
-            }
-            value = value.Trim();
-            if (value.Length > maxLength)
-            {
-                problems.Add($"{key} may be at most {maxLength} characters (SMPP 3.4 limit), got {value.Length}.");
-            }
-            if (value.Any(c => c > 0x7E || c < 0x20))
-            {
-                problems.Add($"{key} may contain printable ASCII characters only.");
+                reader.AddProblem($"{key} may contain printable ASCII characters only.");
             }
             return value;
         }
 
-        int Int(string key, int defaultValue, int min, int max)
-        {
-            if (!values.TryGetValue(key, out var value) || string.IsNullOrWhiteSpace(value))
-            {
-                return defaultValue;
-            }
-            if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed >= min && parsed <= max)
-            {
-                return parsed;
-            }
-            problems.Add($"{key} must be a whole number between {min} and {max}, got '{value}'.");
-            return defaultValue;
-        }
-
-        byte? OptionalByte(string key, int max)
-        {
-            if (!values.ContainsKey(key) || string.IsNullOrWhiteSpace(values[key]))
-            {
-                return null;
-            }
-            return (byte)Int(key, 0, 0, max);
-        }
-
-        var bindModeText = values.TryGetValue("BindMode", out var bm) && !string.IsNullOrWhiteSpace(bm) ? bm.Trim() : "Transceiver";
-        SmppBindMode bindMode;
-        switch (bindModeText.ToUpperInvariant())
-        {
-            case "TRANSCEIVER" or "TRX":
-                bindMode = SmppBindMode.Transceiver;
-                break;
-            case "TRANSMITTERANDRECEIVER" or "TRANSMITTERRECEIVER" or "TXRX":
-                bindMode = SmppBindMode.TransmitterAndReceiver;
-                break;
-            default:
-                problems.Add($"BindMode must be 'Transceiver' or 'TransmitterAndReceiver', got '{bindModeText}'.");
-                bindMode = SmppBindMode.Transceiver;
-                break;
-        }
+        byte? Ton(string key) => (byte?)reader.OptionalInt(key, 0, 6);
+        byte? Npi(string key) => (byte?)reader.OptionalInt(key, 0, 18);
 
         var settings = new SmppSettings
         {
-            Host = Text("Host", "", 255, required: true),
-            Port = Int("Port", 2775, 1, 65535),
-            SystemId = Text("SystemId", "", 15, required: true),
-            Password = Text("Password", "", 8, required: false),
-            SystemType = Text("SystemType", "", 12, required: false),
-            BindMode = bindMode,
-            WindowSize = Int("WindowSize", 10, 1, 1000),
-            EnquireLinkInterval = TimeSpan.FromSeconds(Int("EnquireLinkSeconds", 30, 1, 3600)),
-            SourceTon = OptionalByte("SourceTon", 6),
-            SourceNpi = OptionalByte("SourceNpi", 18),
-            DestTon = (byte)Int("DestTon", 1, 0, 6),
-            DestNpi = (byte)Int("DestNpi", 1, 0, 18),
-            ResponseTimeout = TimeSpan.FromSeconds(Int("ResponseTimeoutSeconds", 30, 1, 600)),
-            ConnectTimeout = TimeSpan.FromSeconds(Int("ConnectTimeoutSeconds", 10, 1, 300)),
-            ReconnectMinDelay = TimeSpan.FromMilliseconds(Int("ReconnectMinDelayMs", 500, 10, 600_000)),
-            ReconnectMaxDelay = TimeSpan.FromSeconds(Int("ReconnectMaxDelaySeconds", 30, 1, 3600)),
-            MaxParts = Int("MaxParts", 10, 1, 255),
-            ThrottleRetries = Int("ThrottleRetries", 3, 0, 100),
+            Host = AsciiText("Host", 255, required: true),
+            Port = reader.Int("Port", 2775, 1, 65535),
+            SystemId = AsciiText("SystemId", 15, required: true),
+            Password = AsciiText("Password", 8, required: false),
+            SystemType = AsciiText("SystemType", 12, required: false),
+            BindMode = reader.OneOf("BindMode", Transceiver, Transceiver, TransmitterAndReceiver) == Transceiver
+                ? SmppBindMode.Transceiver
+                : SmppBindMode.TransmitterAndReceiver,
+            WindowSize = reader.Int("WindowSize", 10, 1, 1000),
+            EnquireLinkInterval = TimeSpan.FromSeconds(reader.Int("EnquireLinkSeconds", 30, 1, 3600)),
+            SourceTon = Ton("SourceTon"),
+            SourceNpi = Npi("SourceNpi"),
+            DestTon = Ton("DestTon") ?? 1,
+            DestNpi = Npi("DestNpi") ?? 1,
+            ResponseTimeout = TimeSpan.FromSeconds(reader.Int("ResponseTimeoutSeconds", 30, 1, 600)),
+            ConnectTimeout = TimeSpan.FromSeconds(reader.Int("ConnectTimeoutSeconds", 10, 1, 300)),
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(reader.Int("ReconnectMinDelayMs", 500, 10, 600_000)),
+            ReconnectMaxDelay = TimeSpan.FromSeconds(reader.Int("ReconnectMaxDelaySeconds", 30, 1, 3600)),
+            MaxParts = reader.Int("MaxParts", 10, 1, 255),
+            ThrottleRetries = reader.Int("ThrottleRetries", 3, 0, 100),
         };
-        return problems.Count == 0 ? (settings, problems) : (null, problems);
+        return reader.Problems.Count == 0 ? (settings, reader.Problems) : (null, reader.Problems);
     }
 }
