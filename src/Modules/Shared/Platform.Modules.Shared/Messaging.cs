@@ -1,0 +1,32 @@
+using MediatR;
+
+namespace Platform.Modules.Shared;
+
+/// <summary>
+/// An SMS that reached one of the platform's numbers through any carrier. Published by the host's carrier
+/// runtime; OptIns handles keywords and STOP/START/HELP, other modules may listen too.
+/// </summary>
+public sealed record InboundSmsReceived(
+    string From,
+    string To,
+    string Text,
+    DateTimeOffset ReceivedAt,
+    string CarrierInstance,
+    string? CarrierMessageId) : IntegrationEvent;
+
+/// <summary>A delivery receipt from a carrier, matched to our message by the carrier's message id.</summary>
+public sealed record DeliveryReceiptReceived(
+    string CarrierInstance,
+    string CarrierMessageId,
+    string Status,
+    string? ErrorCode,
+    DateTimeOffset At) : IntegrationEvent;
+
+/// <summary>
+/// Sends one transactional SMS now (an opt-in confirmation, a HELP answer) through the routed carrier.
+/// Campaigns do not use this: they send in batches from their own jobs. Handled by the host.
+/// </summary>
+public sealed record SendSms(string From, string To, string Text) : IRequest<SendSmsResult>;
+
+/// <summary>What the carrier said: accepted with its message id, or not, with the reason.</summary>
+public sealed record SendSmsResult(bool Accepted, string? CarrierInstance, string? CarrierMessageId, string? Error);
