@@ -63,8 +63,8 @@ internal sealed class SmppCarrier : ICarrier
         }
     }
 
-    private bool IsConnected => Volatile.Read(ref _transmitter) is { ClosedToken.IsCancellationRequested: false }
-        && (_settings.BindMode == SmppBindMode.Transceiver || Volatile.Read(ref _receiver) is { ClosedToken.IsCancellationRequested: false });
+    private bool IsConnected => Volatile.Read(ref _transmitter) is { IsClosed: false }
+        && (_settings.BindMode == SmppBindMode.Transceiver || Volatile.Read(ref _receiver) is { IsClosed: false });
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -233,7 +233,7 @@ internal sealed class SmppCarrier : ICarrier
         {
             await WaitOutThrottleAsync(cancellationToken).ConfigureAwait(false);
             var session = Volatile.Read(ref _transmitter);
-            if (session is null || session.ClosedToken.IsCancellationRequested)
+            if (session is null || session.IsClosed)
             {
                 throw new SmppSessionClosedException(LastErrorOr("no bound transmitter session"));
             }

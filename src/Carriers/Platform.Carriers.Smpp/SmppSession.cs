@@ -57,6 +57,9 @@ internal sealed class SmppSession : IAsyncDisposable
     /// <summary>Cancelled when the session closes.</summary>
     public CancellationToken ClosedToken => _closed.Token;
 
+    /// <summary>True once the session has started closing; safe to read at any time, also after disposal.</summary>
+    public bool IsClosed => Volatile.Read(ref _closing) != 0;
+
     /// <summary>Why the session closed, once it has.</summary>
     public string? CloseReason { get; private set; }
 
@@ -149,7 +152,7 @@ internal sealed class SmppSession : IAsyncDisposable
     {
         Close("disposed");
         await _writer.ConfigureAwait(false);
-        _closed.Dispose();
+        // _closed is not disposed: it has no timer to free, and State or a keep-alive may still read its token.
     }
 
     private void Start()
