@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Platform.Modules.OptIns.Domain;
 
 namespace Platform.Modules.OptIns;
 
@@ -7,8 +8,103 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
 {
     public const string Schema = "optins";
 
+    public DbSet<Keyword> Keywords => Set<Keyword>();
+
+    public DbSet<KeywordCounter> KeywordCounters => Set<KeywordCounter>();
+
+    public DbSet<Subscriber> Subscribers => Set<Subscriber>();
+
+    public DbSet<SubscriberAccount> SubscriberAccounts => Set<SubscriberAccount>();
+
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+
+    public DbSet<RequestTotal> RequestTotals => Set<RequestTotal>();
+
+    public DbSet<KeywordRequest> Requests => Set<KeywordRequest>();
+
+    public DbSet<CourtesyReply> CourtesyReplies => Set<CourtesyReply>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
+
+        modelBuilder.Entity<Keyword>(e =>
+        {
+            e.ToTable("keywords");
+            e.Property(k => k.PlatformNumber).HasMaxLength(16);
+            e.Property(k => k.Word).HasMaxLength(20);
+            e.Property(k => k.Description).HasMaxLength(500);
+            e.Property(k => k.AutoReply).HasMaxLength(300);
+            e.HasIndex(k => k.CompanyId);
+        });
+
+        modelBuilder.Entity<KeywordCounter>(e =>
+        {
+            e.ToTable("keyword_counters");
+            e.HasKey(c => new { c.KeywordId, c.Shard });
+        });
+
+        modelBuilder.Entity<Subscriber>(e =>
+        {
+            e.ToTable("subscribers");
+            e.Property(s => s.Phone).HasMaxLength(16);
+            e.Property(s => s.UserCode).HasMaxLength(6);
+            e.HasIndex(s => s.Phone).IsUnique();
+            e.HasIndex(s => s.UserCode).IsUnique();
+        });
+
+        modelBuilder.Entity<SubscriberAccount>(e =>
+        {
+            e.ToTable("subscriber_accounts");
+            e.HasKey(a => a.SubscriberId);
+            e.Property(a => a.Email).HasMaxLength(256);
+            e.Property(a => a.FirstName).HasMaxLength(100);
+            e.Property(a => a.Surname).HasMaxLength(100);
+            e.Property(a => a.PostalCode).HasMaxLength(20);
+            e.Property(a => a.Imei).HasMaxLength(15);
+            e.Property(a => a.AgeBand).HasMaxLength(20);
+            e.Property(a => a.Country).HasMaxLength(60);
+            e.Property(a => a.Gender).HasMaxLength(20);
+        });
+
+        modelBuilder.Entity<Subscription>(e =>
+        {
+            e.ToTable("subscriptions");
+            e.HasKey(s => new { s.CompanyId, s.SubscriberId });
+            e.Property(s => s.Phone).HasMaxLength(16);
+            e.Property(s => s.PlatformNumber).HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<ConsentRecord>(e =>
+        {
+            e.ToTable("consent_records");
+            e.Property(c => c.Id).UseIdentityByDefaultColumn();
+            e.Property(c => c.Via).HasMaxLength(8);
+            e.Property(c => c.MessageText).HasMaxLength(1600);
+        });
+
+        modelBuilder.Entity<RequestTotal>(e =>
+        {
+            e.ToTable("request_totals");
+            e.HasKey(t => new { t.KeywordId, t.SubscriberId });
+        });
+
+        modelBuilder.Entity<KeywordRequest>(e =>
+        {
+            e.ToTable("requests");
+            e.Property(r => r.Id).UseIdentityByDefaultColumn();
+            e.Property(r => r.UserCode).HasMaxLength(6);
+            e.Property(r => r.Keyword).HasMaxLength(20);
+        });
+
+        modelBuilder.Entity<CourtesyReply>(e =>
+        {
+            e.ToTable("courtesy_replies");
+            e.HasKey(c => new { c.Phone, c.Kind });
+            e.Property(c => c.Phone).HasMaxLength(16);
+            e.Property(c => c.Kind).HasMaxLength(16);
+        });
     }
 }

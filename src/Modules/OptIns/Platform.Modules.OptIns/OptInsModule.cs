@@ -1,7 +1,11 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.OptIns.Features;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.OptIns;
@@ -11,8 +15,35 @@ public static class OptInsModule
 {
     public const string Name = "OptIns";
 
-    public static IServiceCollection AddOptIns(this IServiceCollection services, IConfiguration configuration) =>
+    /// <summary>The cookie scheme of subscribers (people who opted in), separate from the business users' Identity cookie.</summary>
+    public const string SubscriberScheme = "Subscriber";
+
+    public static IServiceCollection AddOptIns(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddModule<OptInsDbContext>(configuration, Name, OptInsDbContext.Schema);
+        services.AddOptions<OptInsOptions>().Bind(configuration.GetSection(OptInsOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMemoryCache();
+        services.AddScoped<OptInsStore>();
+        services.AddScoped<CompanyNames>();
+        services.AddScoped<SiteLinks>();
+        services.AddSingleton<PlatformNumberList>();
+
+        // A scheme of its own: it never becomes the default, so company pages keep using Identity's cookie.
+        services.AddAuthentication().AddCookie(SubscriberScheme, cookie =>
+        {
+            cookie.Cookie.Name = "platform.subscriber";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            cookie.Cookie.SameSite = SameSiteMode.Lax;
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(1);
+            cookie.SlidingExpiration = true;
+            cookie.LoginPath = "/OptIns/Me/Login";
+            cookie.LogoutPath = "/OptIns/Me/Logout";
+            cookie.AccessDeniedPath = "/OptIns/Me/Login";
+        });
+        return services;
+    }
 
     public static IEndpointRouteBuilder MapOptIns(this IEndpointRouteBuilder endpoints) => endpoints;
 }

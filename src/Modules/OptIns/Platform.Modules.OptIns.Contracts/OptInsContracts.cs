@@ -1,0 +1,45 @@
+using MediatR;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.OptIns.Contracts;
+
+/// <summary>How a consent was given or withdrawn.</summary>
+public static class ConsentChannels
+{
+    public const string Sms = "sms";
+    public const string Web = "web";
+}
+
+/// <summary>A subscriber opted in to a company (first keyword, keyword after an opt-out, START, or on the web).</summary>
+public sealed record SubscriberOptedIn(Guid CompanyId, Guid SubscriberId, string Phone, string Via) : IntegrationEvent;
+
+/// <summary>
+/// A subscriber opted out of a company (STOP by SMS or on the web). Campaigns drop the number before their next batch.
+/// </summary>
+public sealed record SubscriberOptedOut(Guid CompanyId, Guid SubscriberId, string Phone, string Via) : IntegrationEvent;
+
+/// <summary>One opted-in subscriber of a company, for a campaign's audience.</summary>
+public sealed record AudienceMember(Guid SubscriberId, string Phone, string? FirstName);
+
+/// <summary>A page of an audience; <see cref="NextAfterPhone"/> is null on the last page.</summary>
+public sealed record SubscriberPage(IReadOnlyList<AudienceMember> Items, string? NextAfterPhone);
+
+/// <summary>
+/// The company's opted-in subscribers in phone order, a page at a time (keyset pagination: pass the previous page's
+/// <see cref="SubscriberPage.NextAfterPhone"/>). Campaigns call it from their jobs, so the company id is explicit.
+/// </summary>
+public sealed record GetOptedInSubscribersPage(Guid CompanyId, string? AfterPhone, int PageSize = GetOptedInSubscribersPage.DefaultPageSize)
+    : IRequest<SubscriberPage>
+{
+    public const int DefaultPageSize = 10_000;
+    public const int MaxPageSize = 50_000;
+}
+
+/// <summary>True when that number has opted out of that company (and not opted back in).</summary>
+public sealed record IsOptedOut(Guid CompanyId, string Phone) : IRequest<bool>;
+
+/// <summary>
+/// Tells OptIns that a company messaged these numbers from a platform number (a campaign batch), so a bare HELP or
+/// START sent back to that number is attributed to the company that messaged last. Returns how many were known.
+/// </summary>
+public sealed record RecordCompanyContact(Guid CompanyId, string PlatformNumber, IReadOnlyList<string> Phones, DateTimeOffset At) : IRequest<int>;
