@@ -23,6 +23,7 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Platform:RateLimits:LoginPerMinute"] = "10000",
+        ["Platform:Simulator:DevEndpoints"] = "true",
     };
 
     public virtual async Task InitializeAsync()

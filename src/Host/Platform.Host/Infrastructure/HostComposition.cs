@@ -4,6 +4,7 @@ using MediatR;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Platform.Host.Carriers;
 using Platform.Host.Infrastructure;
 using Platform.Modules.Accounts;
 using Platform.Modules.Accounts.Contracts;
@@ -23,6 +24,7 @@ internal static class HostComposition
         var configuration = builder.Configuration;
 
         services.AddModules(configuration);
+        services.AddCarriers(configuration, builder.Environment.ContentRootPath);
 
         services.AddRazorPages(options =>
         {
@@ -154,6 +156,7 @@ internal static class HostComposition
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapRazorPages();
         app.MapModules();
+        app.MapCarriers(app.Configuration, app.Environment);
         return app;
     }
 

@@ -1,0 +1,42 @@
+namespace Platform.Host.Carriers;
+
+/// <summary>Settings under <c>Platform:Carriers</c>: the configured carrier instances and the routes to them.</summary>
+internal sealed class CarrierOptions
+{
+    public const string Section = "Platform:Carriers";
+
+    public List<CarrierInstanceOptions> Instances { get; set; } = [];
+
+    public List<CarrierRouteOptions> Routes { get; set; } = [];
+
+    /// <summary>Where partners drop plugins: <c>plugins/&lt;name&gt;/plugin.json</c> and the assembly.</summary>
+    public string PluginsPath { get; set; } = "plugins";
+}
+
+/// <summary>One configured carrier: several instances of one kind are allowed (two SMPP accounts).</summary>
+internal sealed class CarrierInstanceOptions
+{
+    public string Name { get; set; } = string.Empty;
+
+    public string Kind { get; set; } = string.Empty;
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Messages per second for the whole cluster; each node takes its share (0 = no limit).</summary>
+    public int MaxPerSecond { get; set; }
+
+    /// <summary>Messages submitted and not yet answered, per node (0 = no limit).</summary>
+    public int MaxInFlight { get; set; }
+
+    public Dictionary<string, string> Settings { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>Destination prefix → carrier instance; the longest prefix wins, then the lowest priority number.</summary>
+internal sealed class CarrierRouteOptions
+{
+    public string Prefix { get; set; } = "+";
+
+    public string Instance { get; set; } = string.Empty;
+
+    public int Priority { get; set; } = 100;
+}

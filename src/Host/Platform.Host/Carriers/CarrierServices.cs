@@ -1,0 +1,42 @@
+using Platform.Carriers.Runtime;
+using Platform.Carriers.Runtime.Plugins;
+using Platform.Modules.Shared;
+
+namespace Platform.Host.Carriers;
+
+/// <summary>The plugins found at start-up: loaded ("name version") and skipped ("folder: why").</summary>
+internal sealed record LoadedPlugins(IReadOnlyList<string> Loaded, IReadOnlyList<string> Skipped);
+
+internal static class CarrierServices
+{
+    /// <summary>
+    /// Carrier factories are found by Scrutor in the built-in carrier assemblies; the simulator's network
+    /// (its handsets' outboxes) is one singleton that the dev endpoints read.
+    /// </summary>
+    public static IServiceCollection AddCarriers(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        services.AddOptions<CarrierOptions>().Bind(configuration.GetSection(CarrierOptions.Section));
+
+        // Plugins are loaded before the container is built, so Scrutor can scan them with the built-in carriers.
+        var pluginsPath = configuration.GetSection(CarrierOptions.Section).Get<CarrierOptions>()?.PluginsPath ?? "plugins";
+        using var loggers = LoggerFactory.Create(logging => logging.AddConsole());
+        var (loaded, skipped) = new CarrierPluginLoader(loggers.CreateLogger("Platform.Carriers.Plugins"))
+            .LoadAll(Path.IsPathRooted(pluginsPath) ? pluginsPath : Path.Combine(contentRoot, pluginsPath));
+        services.AddCarrierFactories(loaded.Select(plugin => plugin.Assembly));
+        services.AddSingleton(new LoadedPlugins(loaded.Select(p => $"{p.Manifest.Name} {p.Manifest.Version}").ToList(), skipped.Select(s => $"{s.Directory}: {s.Reason}").ToList()));
+        services.AddSingleton<CarrierHost>();
+        services.AddHostedService(provider => provider.GetRequiredService<CarrierHost>());
+        services.AddModuleHandlers(typeof(CarrierServices).Assembly);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCarriers(this IEndpointRouteBuilder endpoints, IConfiguration configuration, IHostEnvironment environment)
+    {
+        if (configuration.GetValue("Platform:Simulator:DevEndpoints", environment.IsDevelopment()))
+        {
+            endpoints.MapSimulator();
+        }
+
+        return endpoints;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MediatR;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Shared;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration;
+
+/// <summary>Records what the carrier layer publishes, to prove the host turns carrier callbacks into events.</summary>
+public sealed class InboundRecorder : INotificationHandler<InboundSmsReceived>, INotificationHandler<DeliveryReceiptReceived>
+{
+    public static readonly ConcurrentQueue<InboundSmsReceived> Inbound = new();
+    public static readonly ConcurrentQueue<DeliveryReceiptReceived> Receipts = new();
+
+    public Task Handle(InboundSmsReceived notification, CancellationToken cancellationToken)
+    {
+        Inbound.Enqueue(notification);
+        return Task.CompletedTask;
+    }
+
+    public Task Handle(DeliveryReceiptReceived notification, CancellationToken cancellationToken)
+    {
+        Receipts.Enqueue(notification);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
+{
+    private readonly Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> host;
+
+    public CarrierWiringTests(PlatformFactory factory)
+    {
+        // The same host with a recorder of the events the carrier layer publishes.
+        host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+        {
+            services.AddScoped<INotificationHandler<InboundSmsReceived>, InboundRecorder>();
+            services.AddScoped<INotificationHandler<DeliveryReceiptReceived>, InboundRecorder>();
+        }));
+    }
+
+    private HttpClient Client() => host.CreateClient();
+
+    [Fact]
+    public async Task A_message_injected_at_the_simulator_reaches_the_modules_as_an_event()
+    {
+        var client = Client();
+        var response = await client.PostAsJsonAsync("/simulator/inbound", new { from = "+1 555 123 0001", to = "+15550100100", text = "PIZZA" });
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        InboundRecorder.Inbound.Should().Contain(m => m.From == "+15551230001" && m.Text == "PIZZA" && m.CarrierInstance == "simulator");
+    }
+
+    [Fact]
+    public async Task A_transactional_sms_goes_through_the_routed_carrier_to_the_handset_with_a_receipt()
+    {
+        var client = Client();
+        await using var scope = host.Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SendSms("+15550100100", "+15551230077", "Your code is ABC234"));
+
+        result.Accepted.Should().BeTrue(result.Error);
+        result.CarrierInstance.Should().Be("simulator");
+        var outbox = await client.GetFromJsonAsync<JsonElement>("/simulator/outbox?to=%2B15551230077");
+        outbox.EnumerateArray().Select(m => m.GetProperty("text").GetString()).Should().Contain("Your code is ABC234");
+        outbox.EnumerateArray().Last().GetProperty("from").GetString().Should().Be("+15550100100");
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && !InboundRecorder.Receipts.Any(r => r.CarrierMessageId == result.CarrierMessageId))
+        {
+            await Task.Delay(100);
+        }
+
+        InboundRecorder.Receipts.Should().Contain(r => r.CarrierMessageId == result.CarrierMessageId && r.Status == "Delivered");
+    }
+
+    [Fact]
+    public async Task A_destination_without_a_route_is_rejected_not_thrown()
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SendSms("+15550100100", "447700900123", "no plus, no route"));
+
+        result.Accepted.Should().BeFalse();
+        result.Error.Should().Contain("No route");
+    }
+
+    [Theory]
+    [InlineData("{\"from\":\"12345\",\"to\":\"+15550100100\",\"text\":\"HI\"}", "from")]
+    [InlineData("{\"from\":\"+15551230001\",\"to\":\"\",\"text\":\"HI\"}", "to")]
+    [InlineData("{\"from\":\"+15551230001\",\"to\":\"+15550100100\"}", "text")]
+    public async Task Bad_simulator_input_gets_a_clear_400(string json, string field)
+    {
+        var response = await Client().PostAsync("/simulator/inbound", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain($"\"{field}\"");
+    }
+
+    [Fact]
+    public async Task Text_over_1600_characters_and_malformed_json_are_refused()
+    {
+        var client = Client();
+        (await client.PostAsJsonAsync("/simulator/inbound", new { from = "+15551230001", to = "+15550100100", text = new string('x', 1601) }))
+            .StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await client.PostAsync("/simulator/inbound", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")))
+            .StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await client.GetAsync("/simulator/outbox?to=nobody")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+}
