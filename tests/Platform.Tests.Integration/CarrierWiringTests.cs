@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MediatR;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Modules.Shared;
@@ -80,11 +81,33 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
     [Fact]
     public async Task A_destination_without_a_route_is_rejected_not_thrown()
     {
-        await using var scope = host.Services.CreateAsyncScope();
-        var result = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SendSms("+15550100100", "447700900123", "no plus, no route"));
+        // Only North American numbers are routed in this host.
+        var northAmericaOnly = host.WithWebHostBuilder(b => b.UseSetting("Platform:Carriers:Routes:0:Prefix", "+1"));
+        await using var scope = northAmericaOnly.Services.CreateAsyncScope();
+        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
 
-        result.Accepted.Should().BeFalse();
-        result.Error.Should().Contain("No route");
+        var refused = await mediator.Send(new SendSms("+15550100100", "+447700900123", "no route to the UK"));
+        var routed = await mediator.Send(new SendSms("+15550100100", "+15551230099", "routed"));
+
+        refused.Accepted.Should().BeFalse();
+        refused.Error.Should().Contain("no carrier route");
+        routed.Accepted.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task A_misconfigured_carrier_is_reported_and_the_host_still_starts()
+    {
+        var broken = host.WithWebHostBuilder(b => b
+            .UseSetting("Platform:Carriers:Instances:1:Name", "broken-smpp")
+            .UseSetting("Platform:Carriers:Instances:1:Kind", "smpp")
+            .UseSetting("Platform:Carriers:Instances:2:Name", "ghost")
+            .UseSetting("Platform:Carriers:Instances:2:Kind", "carrier-pigeon"));
+        var carriers = broken.Services.GetRequiredService<Platform.Host.Carriers.CarrierHost>();
+
+        (await broken.CreateClient().GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+        carriers.Instances.Single(i => i.Name == "broken-smpp").LastError.Should().StartWith("Configuration:");
+        carriers.Instances.Single(i => i.Name == "ghost").LastError.Should().Contain("No carrier of kind 'carrier-pigeon'");
+        carriers.Instances.Single(i => i.Name == "simulator").State.Connected.Should().BeTrue();
     }
 
     [Theory]
