@@ -74,7 +74,9 @@ internal sealed class InboundSmsHandler(
             return;
         }
 
-        if (!PhoneNumbers.TryNormalizeE164(notification.To, out var to) || from == to)
+        // A platform number is E.164, or a short code as the carrier gives it.
+        var to = PhoneNumbers.TryNormalizeE164(notification.To, out var e164To) ? e164To : (notification.To ?? string.Empty).Trim();
+        if (to.Length is 0 or > 16 || from == to)
         {
             logger.LogInformation("Inbound SMS to {To} ignored: not a platform number, or sent to itself", notification.To);
             return;
