@@ -37,7 +37,7 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
     public CarrierWiringTests(PlatformFactory factory)
     {
         // The same host with a recorder of the events the carrier layer publishes.
-        host = factory.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
+        host = factory.WithWebHostBuilder(b => b.UseSetting("Platform:Scheduler:InstanceName", $"wiring-{Guid.NewGuid():N}").ConfigureTestServices(services =>
         {
             services.AddScoped<INotificationHandler<InboundSmsReceived>, InboundRecorder>();
             services.AddScoped<INotificationHandler<DeliveryReceiptReceived>, InboundRecorder>();
@@ -82,7 +82,9 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
     public async Task A_destination_without_a_route_is_rejected_not_thrown()
     {
         // Only North American numbers are routed in this host.
-        var northAmericaOnly = host.WithWebHostBuilder(b => b.UseSetting("Platform:Carriers:Routes:0:Prefix", "+1"));
+        var northAmericaOnly = host.WithWebHostBuilder(b => b
+            .UseSetting("Platform:Scheduler:InstanceName", $"routes-{Guid.NewGuid():N}")
+            .UseSetting("Platform:Carriers:Routes:0:Prefix", "+1"));
         await using var scope = northAmericaOnly.Services.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
 
@@ -97,7 +99,9 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
     [Fact]
     public async Task A_misconfigured_carrier_is_reported_and_the_host_still_starts()
     {
+        // Each extra host in a test joins the database's Quartz cluster, so it needs an instance id of its own.
         var broken = host.WithWebHostBuilder(b => b
+            .UseSetting("Platform:Scheduler:InstanceName", $"broken-{Guid.NewGuid():N}")
             .UseSetting("Platform:Carriers:Instances:1:Name", "broken-smpp")
             .UseSetting("Platform:Carriers:Instances:1:Kind", "smpp")
             .UseSetting("Platform:Carriers:Instances:2:Name", "ghost")
