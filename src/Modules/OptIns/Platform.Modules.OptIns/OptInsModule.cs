@@ -24,6 +24,7 @@ public static class OptInsModule
         services.AddOptions<OptInsOptions>().Bind(configuration.GetSection(OptInsOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
+        services.AddSingleton<OptInsDataSource>();
         services.AddScoped<OptInsStore>();
         services.AddScoped<CompanyNames>();
         services.AddScoped<SiteLinks>();

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Contracts;
@@ -54,7 +55,7 @@ internal sealed class SiteLinks(IOptions<OptInsOptions> options, Microsoft.Exten
 /// </summary>
 internal sealed class InboundSmsHandler(
     OptInsStore store,
-    OptInsDbContext db,
+    IServiceProvider services,
     IMediator mediator,
     CompanyNames companies,
     SiteLinks links,
@@ -64,6 +65,9 @@ internal sealed class InboundSmsHandler(
     private const string UnknownKind = "unknown";
     private const string HelpKind = "help";
     private const string NothingKind = "nothing";
+
+    /// <summary>Resolved only off the hot path: a keyword opt-in needs no DbContext.</summary>
+    private OptInsDbContext Db => field ??= services.GetRequiredService<OptInsDbContext>();
 
     public async Task Handle(InboundSmsReceived notification, CancellationToken cancellationToken)
     {
@@ -139,7 +143,7 @@ internal sealed class InboundSmsHandler(
             var company = word is null ? null : await KeywordCompanyAsync(to, word, cancellationToken);
             companyIds = company is { } one
                 ? [one]
-                : await db.Subscriptions.AsNoTracking()
+                : await Db.Subscriptions.AsNoTracking()
                     .Where(s => s.SubscriberId == id && s.PlatformNumber == to && s.OptedIn)
                     .Select(s => s.CompanyId)
                     .ToListAsync(cancellationToken);
@@ -180,7 +184,7 @@ internal sealed class InboundSmsHandler(
             else
             {
                 // A bare START undoes the latest opt-out on this number (all the companies a bare STOP stopped at once).
-                var optedOut = db.Subscriptions.AsNoTracking().Where(s => s.SubscriberId == id && s.PlatformNumber == to && !s.OptedIn);
+                var optedOut = Db.Subscriptions.AsNoTracking().Where(s => s.SubscriberId == id && s.PlatformNumber == to && !s.OptedIn);
                 var latest = await optedOut.MaxAsync(s => (DateTimeOffset?)s.ChangedAt, cancellationToken);
                 companyIds = latest is null ? [] : await optedOut.Where(s => s.ChangedAt == latest).Select(s => s.CompanyId).ToListAsync(cancellationToken);
             }
@@ -206,7 +210,7 @@ internal sealed class InboundSmsHandler(
     {
         Guid? companyId = null;
         string? keyword = null;
-        if (word is not null && await db.Keywords.AsNoTracking()
+        if (word is not null && await Db.Keywords.AsNoTracking()
                 .Where(k => k.PlatformNumber == to && k.Word == word && k.DeletedAt == null)
                 .Select(k => new { k.CompanyId, k.Word })
                 .FirstOrDefaultAsync(cancellationToken) is { } named)
@@ -217,8 +221,8 @@ internal sealed class InboundSmsHandler(
         {
             // Attribution: the company that was last in contact with this handset on this number.
             var latest = await (
-                    from s in db.Subscriptions.AsNoTracking()
-                    join k in db.Keywords.AsNoTracking() on s.KeywordId equals k.Id
+                    from s in Db.Subscriptions.AsNoTracking()
+                    join k in Db.Keywords.AsNoTracking() on s.KeywordId equals k.Id
                     where s.SubscriberId == subscriberId && s.PlatformNumber == to
                     orderby s.LastContactAt descending
                     select new { s.CompanyId, k.Word })
@@ -245,10 +249,10 @@ internal sealed class InboundSmsHandler(
     }
 
     private async Task<Guid?> SubscriberIdAsync(string phone, CancellationToken cancellationToken) =>
-        await db.Subscribers.AsNoTracking().Where(s => s.Phone == phone).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken);
+        await Db.Subscribers.AsNoTracking().Where(s => s.Phone == phone).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken);
 
     private async Task<Guid?> KeywordCompanyAsync(string platformNumber, string word, CancellationToken cancellationToken) =>
-        await db.Keywords.AsNoTracking()
+        await Db.Keywords.AsNoTracking()
             .Where(k => k.PlatformNumber == platformNumber && k.Word == word && k.DeletedAt == null)
             .Select(k => (Guid?)k.CompanyId)
             .FirstOrDefaultAsync(cancellationToken);

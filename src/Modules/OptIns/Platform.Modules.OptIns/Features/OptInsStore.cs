@@ -1,5 +1,6 @@
 using System.Data;
-using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Platform.Modules.Shared;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -22,7 +23,7 @@ internal sealed record KeywordOutcome(
 /// The SQL functions of the hot path (one round trip each), called on the module's DbContext connection. Retries
 /// a user-code collision with a new code and a deadlock or serialization failure once more.
 /// </summary>
-internal sealed class OptInsStore(OptInsDbContext db)
+internal sealed class OptInsStore(OptInsDataSource dataSource)
 {
     private static short Shard() => (short)Random.Shared.Next(16);
 
@@ -33,7 +34,7 @@ internal sealed class OptInsStore(OptInsDbContext db)
         {
             try
             {
-                var connection = await OpenAsync(cancellationToken);
+                await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
                 await using var command = new NpgsqlCommand(
                     "SELECT * FROM optins.apply_keyword(@number, @word, @phone, @id, @code, @text, @at, @shard, @interval)", connection);
                 command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
@@ -75,7 +76,7 @@ internal sealed class OptInsStore(OptInsDbContext db)
         {
             try
             {
-                var connection = await OpenAsync(cancellationToken);
+                await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
                 await using var command = new NpgsqlCommand(
                     "SELECT out_company_id FROM optins.change_consent(@subscriber, @companies, @in, @via, @text, @at, @shard)", connection);
                 command.Parameters.Add(new NpgsqlParameter("subscriber", NpgsqlDbType.Uuid) { Value = subscriberId });
@@ -103,7 +104,7 @@ internal sealed class OptInsStore(OptInsDbContext db)
     /// <summary>True when a courtesy reply of that kind may go to that number now; records it.</summary>
     public async Task<bool> TryCourtesyReplyAsync(string phone, string kind, DateTimeOffset at, TimeSpan interval, CancellationToken cancellationToken)
     {
-        var connection = await OpenAsync(cancellationToken);
+        await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT optins.try_courtesy_reply(@phone, @kind, @at, @interval)", connection);
         command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
         command.Parameters.Add(new NpgsqlParameter("kind", NpgsqlDbType.Text) { Value = kind });
@@ -112,18 +113,29 @@ internal sealed class OptInsStore(OptInsDbContext db)
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        if (connection.State != ConnectionState.Open)
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-        }
-
-        return connection;
-    }
-
     private static bool IsRetryable(PostgresException exception) =>
         exception.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
         || (exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == "ux_subscribers_user_code");
+}
+
+/// <summary>
+/// The module's own pooled Npgsql data source for the hot path (no DbContext per inbound message); statements are
+/// auto-prepared, so each pooled session parses the function calls once.
+/// </summary>
+internal sealed class OptInsDataSource : IDisposable
+{
+    public OptInsDataSource(IConfiguration configuration)
+    {
+        var builder = new NpgsqlDataSourceBuilder(configuration.PlatformConnectionString());
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 16;
+        }
+
+        Source = builder.Build();
+    }
+
+    public NpgsqlDataSource Source { get; }
+
+    public void Dispose() => Source.Dispose();
 }
