@@ -1,0 +1,145 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Platform.Tests.Integration.Browser;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.OptIns;
+
+/// <summary>One host process of its own (on a fresh database, simulator dev endpoints on) for the OptIns browser test.</summary>
+public sealed class OptInsHostFixture : IAsyncLifetime
+{
+    public TestDatabase Database { get; private set; } = null!;
+
+    public HostProcess Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        Host = HostProcess.Start(Database.ConnectionString, "optins-browser", new Dictionary<string, string>
+        {
+            ["Platform__Simulator__DevEndpoints"] = "true",
+            ["Platform__RateLimits__LoginPerMinute"] = "1000",
+        });
+        await Host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class OptInsHostCollection : ICollectionFixture<OptInsHostFixture>
+{
+    public const string Name = "optins-host";
+}
+
+[Collection(OptInsHostCollection.Name)]
+public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : IAsyncLifetime
+{
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+
+    public async Task InitializeAsync() => (playwright, browser) = await BrowserSession.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task A_person_texts_the_keyword_registers_with_the_code_opts_out_on_the_web_and_the_owner_sees_the_count_rise()
+    {
+        var baseUrl = fixture.Host.BaseUrl;
+        await using var ownerContext = await browser.NewContextAsync();
+        await using var personContext = await browser.NewContextAsync();
+        var owner = await ownerContext.NewPageAsync();
+        var person = await personContext.NewPageAsync();
+        owner.SetDefaultTimeout(60_000);
+        person.SetDefaultTimeout(60_000);
+        try
+        {
+            // The owner registers the company and creates the keyword.
+            await owner.GotoAsync($"{baseUrl}/Accounts/Register");
+            await owner.FillAsync("#Input_CompanyName", "Browser Opt Pizza");
+            await owner.FillAsync("#Input_FirstName", "Olga");
+            await owner.FillAsync("#Input_Surname", "Owner");
+            await owner.FillAsync("#Input_Email", "olga@browseroptpizza.example");
+            await owner.FillAsync("#Input_Password", "BrowserPassw0rd");
+            await owner.FillAsync("#Input_ConfirmPassword", "BrowserPassw0rd");
+            await owner.FillAsync("#Input_MobileNumber", "+1 555 123 0077");
+            await owner.FillAsync("#Input_PostalCode", "94103");
+            await owner.SelectOptionAsync("#Input_MarketSector", "Food and drink");
+            await owner.CheckAsync("#Input_IsAdult");
+            await owner.CheckAsync("#Input_AcceptTerms");
+            await owner.ClickAsync("main button[type=submit]");
+            await owner.WaitForURLAsync("**/Dashboard");
+            await owner.GotoAsync($"{baseUrl}/OptIns/Keywords/Create");
+            await owner.FillAsync("#Input_Word", "bpizza");
+            await owner.FillAsync("#Input_Description", "Weekly pizza deals");
+            await owner.FillAsync("#Input_AutoReply", "Welcome to Browser Opt Pizza deals!");
+            await owner.ClickAsync("main button[type=submit]");
+            await owner.WaitForURLAsync("**/OptIns/Keywords/Details/**");
+            (await owner.TextContentAsync("#opted-out")).Should().Be("0");
+
+            // The person texts the keyword from the simulator's handset page and reads the reply.
+            await person.GotoAsync($"{baseUrl}/simulator");
+            await person.FillAsync("#Input_From", "+15551239901");
+            await person.FillAsync("#Input_To", "+15550100100");
+            await person.FillAsync("#Input_Text", "BPIZZA");
+            await person.ClickAsync("#send");
+            string? code = null;
+            for (var i = 0; i < 40 && code is null; i++)
+            {
+                await person.GotoAsync($"{baseUrl}/simulator?from=%2B15551239901");
+                var match = UserCode().Match(await person.TextContentAsync("#received") ?? string.Empty);
+                code = match.Success ? match.Groups[1].Value : null;
+                if (code is null)
+                {
+                    await Task.Delay(250);
+                }
+            }
+
+            code.Should().NotBeNull("the reply with the user code reaches the handset");
+
+            // Registers with the code, sees the company, opts out on the web.
+            await person.GotoAsync($"{baseUrl}/OptIns/Me/Register?code={code}");
+            (await person.InputValueAsync("#Input_UserCode")).Should().Be(code);
+            await person.FillAsync("#Input_MobileNumber", "+15551239901");
+            await person.FillAsync("#Input_FirstName", "Pat");
+            await person.FillAsync("#Input_Surname", "Person");
+            await person.FillAsync("#Input_Email", "pat@person.example");
+            await person.FillAsync("#Input_PostalCode", "10001");
+            await person.FillAsync("#Input_DateOfBirth", "1991-02-03");
+            await person.FillAsync("#Input_Password", "PersonPassw0rd");
+            await person.FillAsync("#Input_ConfirmPassword", "PersonPassw0rd");
+            await person.ClickAsync("main button[type=submit]");
+            await person.WaitForURLAsync("**/OptIns/Me");
+            var card = person.Locator("[data-company='Browser Opt Pizza']");
+            (await card.TextContentAsync()).Should().Contain("Opted in").And.Contain("BPIZZA");
+            await BrowserSession.ScreenshotAsync(person, "optins-subscriber");
+            await card.Locator("button:has-text('Opt out of Browser Opt Pizza')").ClickAsync();
+            await person.WaitForSelectorAsync("[data-company='Browser Opt Pizza'] [data-state='out']");
+
+            // The owner sees the opted-out count rise.
+            await owner.GotoAsync($"{baseUrl}/OptIns");
+            var row = owner.Locator("tr[data-keyword='BPIZZA']");
+            (await row.Locator("[data-counter='opted-out']").TextContentAsync()).Should().Be("1");
+            (await row.Locator("[data-counter='opted-in']").TextContentAsync()).Should().Be("0");
+            await BrowserSession.ScreenshotAsync(owner, "optins-keywords");
+        }
+        catch (Exception exception)
+        {
+            await BrowserSession.ScreenshotAsync(person, "failed-optins-person");
+            await BrowserSession.ScreenshotAsync(owner, "failed-optins-owner");
+            var logs = string.Join('\n', fixture.Host.Output.Split('\n').TakeLast(60));
+            throw new InvalidOperationException($"failed at {person.Url} / {owner.Url}: {exception.Message}\n--- host output ---\n{logs}", exception);
+        }
+    }
+
+    [GeneratedRegex("user code is ([2-9A-HJKMNP-Z]{6})")]
+    private static partial Regex UserCode();
+}
