@@ -1,3 +1,4 @@
+using Platform.Carriers.Http;
 using Platform.Carriers.Runtime;
 using Platform.Carriers.Runtime.Plugins;
 using Platform.Modules.Shared;
@@ -41,6 +42,9 @@ internal static class CarrierServices
         {
             endpoints.MapSimulator();
         }
+
+        // Signed receipts and inbound messages of the HTTP carrier's instances.
+        endpoints.MapHttpCarrierWebhooks();
 
         return endpoints;
     }
