@@ -78,42 +78,6 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
         InboundRecorder.Receipts.Should().Contain(r => r.CarrierMessageId == result.CarrierMessageId && r.Status == "Delivered");
     }
 
-    [Fact]
-    public async Task A_destination_without_a_route_is_rejected_not_thrown()
-    {
-        // Only North American numbers are routed in this host.
-        var northAmericaOnly = host.WithWebHostBuilder(b => b
-            .UseSetting("Platform:Scheduler:InstanceName", $"routes-{Guid.NewGuid():N}")
-            .UseSetting("Platform:Carriers:Routes:0:Prefix", "+1"));
-        await using var scope = northAmericaOnly.Services.CreateAsyncScope();
-        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-
-        var refused = await mediator.Send(new SendSms("+15550100100", "+447700900123", "no route to the UK"));
-        var routed = await mediator.Send(new SendSms("+15550100100", "+15551230099", "routed"));
-
-        refused.Accepted.Should().BeFalse();
-        refused.Error.Should().Contain("no carrier route");
-        routed.Accepted.Should().BeTrue();
-    }
-
-    [Fact]
-    public async Task A_misconfigured_carrier_is_reported_and_the_host_still_starts()
-    {
-        // Each extra host in a test joins the database's Quartz cluster, so it needs an instance id of its own.
-        var broken = host.WithWebHostBuilder(b => b
-            .UseSetting("Platform:Scheduler:InstanceName", $"broken-{Guid.NewGuid():N}")
-            .UseSetting("Platform:Carriers:Instances:1:Name", "broken-smpp")
-            .UseSetting("Platform:Carriers:Instances:1:Kind", "smpp")
-            .UseSetting("Platform:Carriers:Instances:2:Name", "ghost")
-            .UseSetting("Platform:Carriers:Instances:2:Kind", "carrier-pigeon"));
-        var carriers = broken.Services.GetRequiredService<Platform.Host.Carriers.CarrierHost>();
-
-        (await broken.CreateClient().GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
-        carriers.Instances.Single(i => i.Name == "broken-smpp").LastError.Should().StartWith("Configuration:");
-        carriers.Instances.Single(i => i.Name == "ghost").LastError.Should().Contain("No carrier of kind 'carrier-pigeon'");
-        carriers.Instances.Single(i => i.Name == "simulator").State.Connected.Should().BeTrue();
-    }
-
     [Theory]
     [InlineData("{\"from\":\"12345\",\"to\":\"+15550100100\",\"text\":\"HI\"}", "from")]
     [InlineData("{\"from\":\"+15551230001\",\"to\":\"\",\"text\":\"HI\"}", "to")]

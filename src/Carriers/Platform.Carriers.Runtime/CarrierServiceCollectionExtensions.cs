@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Carriers.Abstractions;
+using Platform.Carriers.Http;
 using Platform.Carriers.Simulator;
 using Platform.Carriers.Smpp;
 
@@ -12,7 +13,7 @@ internal static class CarrierServiceCollectionExtensions
 {
     /// <summary>The assemblies of the carriers that ship with the platform.</summary>
     public static IReadOnlyList<Assembly> BuiltInCarrierAssemblies { get; } =
-        [typeof(SimulatorCarrierFactory).Assembly, typeof(SmppCarrierFactory).Assembly];
+        [typeof(SimulatorCarrierFactory).Assembly, typeof(SmppCarrierFactory).Assembly, typeof(HttpCarrierFactory).Assembly];
 
     /// <summary>
     /// Registers every <see cref="ICarrierFactory"/> found (with Scrutor) in the built-in carrier assemblies and in

@@ -96,9 +96,9 @@ public sealed class PluginLoadingTests : IDisposable
         using var provider = services.BuildServiceProvider();
 
         var factories = provider.GetServices<ICarrierFactory>().ToList();
-        factories.Select(f => f.Kind).Should().BeEquivalentTo("simulator", "smpp", "simulator");
+        factories.Select(f => f.Kind).Should().BeEquivalentTo("simulator", "smpp", "http", "simulator");
         var catalog = provider.GetRequiredService<CarrierFactoryCatalog>();
-        catalog.Kinds.Should().BeEquivalentTo("simulator", "smpp");
+        catalog.Kinds.Should().BeEquivalentTo("simulator", "smpp", "http");
         catalog.TryGet("SIMULATOR", out var simulator).Should().BeTrue();
         simulator.GetType().Assembly.Should().BeSameAs(typeof(SimulatorCarrierFactory).Assembly, "the built-in carrier wins over a plugin claiming its kind");
         ((SimulatorCarrierFactory)simulator).Network.Should().BeSameAs(provider.GetRequiredService<ISimulatorOutbox>(), "the host's outbox is the factory's network");

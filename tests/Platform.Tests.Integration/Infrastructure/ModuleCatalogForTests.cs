@@ -15,6 +15,7 @@ public static class ModuleCatalogForTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Platform"] = "Host=unused" })
             .Build();
         Platform.Host.Infrastructure.ModuleRegistry.AddModules(services, configuration);
-        return services.Where(d => d.ServiceType == typeof(IModule)).Select(d => (IModule)d.ImplementationInstance!).ToList();
+        return services.Where(d => d.ServiceType == typeof(IModule)).Select(d => (IModule)d.ImplementationInstance!)
+            .Append(Platform.Host.Carriers.CarrierServices.HostModule).ToList();
     }
 }

@@ -16,25 +16,31 @@ namespace Platform.Host.Carriers;
 /// </summary>
 internal sealed class CarrierHost(
     IEnumerable<ICarrierFactory> factories,
-    IOptions<CarrierOptions> options,
+    IOptions<CarrierOptions> seed,
+    CarrierConfigurationStore store,
     IServiceScopeFactory scopes,
     ISchedulerFactory schedulers,
     ILoggerFactory loggers,
     TimeProvider clock) : BackgroundService
 {
     private readonly ILogger logger = loggers.CreateLogger<CarrierHost>();
+    private readonly SemaphoreSlim reloading = new(1, 1);
     private volatile IReadOnlyList<RunningCarrier> running = [];
+    private long version = -1;
+
+    /// <summary>The configuration the running instances were started from.</summary>
+    public CarrierOptions Configuration { get; private set; } = new();
 
     public IReadOnlyList<RunningCarrier> Instances => running;
 
     /// <summary>The routes over the configured instances (an empty router until the host has started).</summary>
     public PrefixRouter Router { get; private set; } = new([], new Dictionary<string, ICarrier>());
 
-    private PrefixRouter BuildRouter(IReadOnlyList<RunningCarrier> instances)
+    private PrefixRouter BuildRouter(IReadOnlyList<RunningCarrier> instances, CarrierOptions configuration)
     {
         var byName = instances.ToDictionary(i => i.Name, i => (ICarrier)i, StringComparer.OrdinalIgnoreCase);
         var routes = new List<CarrierRoute>();
-        foreach (var route in options.Value.Routes)
+        foreach (var route in configuration.Routes)
         {
             if (byName.ContainsKey(route.Instance))
             {
@@ -53,15 +59,38 @@ internal sealed class CarrierHost(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var started = new List<RunningCarrier>();
-        foreach (var instance in options.Value.Instances.Where(i => i.Enabled))
-        {
-            started.Add(await StartInstanceAsync(instance, cancellationToken));
-        }
-
-        running = started;
-        Router = BuildRouter(started);
+        await store.SeedOnceAsync(seed.Value, cancellationToken);
+        await ReloadAsync(cancellationToken);
         await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the instances as the database now says, then stops the previous ones. Called at start, after
+    /// an admin's change on this node, and when another node's change moves the configuration version.
+    /// </summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        await reloading.WaitAsync(cancellationToken);
+        try
+        {
+            var (configuration, loadedVersion) = await store.LoadAsync(cancellationToken);
+            var previous = running;
+            await StopInstancesAsync(previous, cancellationToken);
+            var started = new List<RunningCarrier>();
+            foreach (var instance in configuration.Instances.Where(i => i.Enabled))
+            {
+                started.Add(await StartInstanceAsync(instance, cancellationToken));
+            }
+
+            Router = BuildRouter(started, configuration);
+            Configuration = configuration;
+            running = started;
+            version = loadedVersion;
+        }
+        finally
+        {
+            reloading.Release();
+        }
     }
 
     private async Task<RunningCarrier> StartInstanceAsync(CarrierInstanceOptions instance, CancellationToken cancellationToken)
@@ -106,7 +135,7 @@ internal sealed class CarrierHost(
         }
     }
 
-    /// <summary>Every 10 s: each node's share of a cluster-wide limit is the limit divided by the live nodes.</summary>
+    /// <summary>Every 10 s: reload when the configuration changed elsewhere; each node's share of a cluster-wide limit is the limit divided by the live nodes.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(10), clock);
@@ -114,6 +143,12 @@ internal sealed class CarrierHost(
         {
             try
             {
+                if (await store.VersionAsync(stoppingToken) != version)
+                {
+                    logger.LogInformation("Carrier configuration changed; restarting carriers on this node");
+                    await ReloadAsync(stoppingToken);
+                }
+
                 var scheduler = await schedulers.LookupScheduler(HostComposition.SchedulerName, stoppingToken);
                 var nodes = scheduler is null ? 1 : (await scheduler.QueryClusterNodes(stoppingToken)).Count(n => n.State == ClusterNodeState.Alive);
                 foreach (var instance in running)
@@ -132,7 +167,12 @@ internal sealed class CarrierHost(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        foreach (var instance in running.Where(i => i.Carrier is not null))
+        await StopInstancesAsync(running, cancellationToken);
+    }
+
+    private async Task StopInstancesAsync(IReadOnlyList<RunningCarrier> instances, CancellationToken cancellationToken)
+    {
+        foreach (var instance in instances.Where(i => i.Carrier is not null))
         {
             try
             {

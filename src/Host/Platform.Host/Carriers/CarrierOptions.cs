@@ -1,6 +1,9 @@
 namespace Platform.Host.Carriers;
 
-/// <summary>Settings under <c>Platform:Carriers</c>: the configured carrier instances and the routes to them.</summary>
+/// <summary>
+/// Carrier instances and the routes to them. Read from <c>Platform:Carriers</c> only to seed the database on
+/// first start; after that they are edited on the admin Carriers page (<see cref="CarrierConfigurationStore"/>).
+/// </summary>
 internal sealed class CarrierOptions
 {
     public const string Section = "Platform:Carriers";
@@ -34,6 +37,9 @@ internal sealed class CarrierInstanceOptions
 /// <summary>Destination prefix → carrier instance; the longest prefix wins, then the lowest priority number.</summary>
 internal sealed class CarrierRouteOptions
 {
+    /// <summary>The route's row id once stored (0 for one from configuration).</summary>
+    public long Id { get; set; }
+
     public string Prefix { get; set; } = "+";
 
     public string Instance { get; set; } = string.Empty;

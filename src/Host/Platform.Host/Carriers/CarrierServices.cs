@@ -1,3 +1,4 @@
+using Platform.Carriers.Http;
 using Platform.Carriers.Runtime;
 using Platform.Carriers.Runtime.Plugins;
 using Platform.Modules.Shared;
@@ -9,6 +10,9 @@ internal sealed record LoadedPlugins(IReadOnlyList<string> Loaded, IReadOnlyList
 
 internal static class CarrierServices
 {
+    /// <summary>The host's own tables (carrier configuration) migrate like a module's, from Migrations/*.sql.</summary>
+    public static readonly IModule HostModule = new ModuleDescriptor("Platform", "platform", typeof(CarrierServices).Assembly);
+
     /// <summary>
     /// Carrier factories are found by Scrutor in the built-in carrier assemblies; the simulator's network
     /// (its handsets' outboxes) is one singleton that the dev endpoints read.
@@ -24,6 +28,8 @@ internal static class CarrierServices
             .LoadAll(Path.IsPathRooted(pluginsPath) ? pluginsPath : Path.Combine(contentRoot, pluginsPath));
         services.AddCarrierFactories(loaded.Select(plugin => plugin.Assembly));
         services.AddSingleton(new LoadedPlugins(loaded.Select(p => $"{p.Manifest.Name} {p.Manifest.Version}").ToList(), skipped.Select(s => $"{s.Directory}: {s.Reason}").ToList()));
+        services.AddSingleton<CarrierConfigurationStore>();
+        services.AddSingleton(HostModule);
         services.AddSingleton<CarrierHost>();
         services.AddHostedService(provider => provider.GetRequiredService<CarrierHost>());
         services.AddModuleHandlers(typeof(CarrierServices).Assembly);
@@ -36,6 +42,9 @@ internal static class CarrierServices
         {
             endpoints.MapSimulator();
         }
+
+        // Signed receipts and inbound messages of the HTTP carrier's instances.
+        endpoints.MapHttpCarrierWebhooks();
 
         return endpoints;
     }

@@ -1,0 +1,184 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Platform.Carriers.Http;
+
+namespace Platform.Carriers.Tests.Http;
+
+/// <summary>
+/// Both ends of the HTTP carrier: a fake partner SMS API on Kestrel (127.0.0.1, a free port) that takes messages
+/// (one JSON object, or a JSON array), answers ids and rejects destinations ending in 15; and the platform side of
+/// the webhook (<see cref="HttpCarrierEndpoints.MapHttpCarrierWebhooks"/> in a TestServer), to which the fake API posts
+/// signed receipts and inbound messages, as a partner would.
+/// </summary>
+public sealed class FakeSmsApiFixture : IAsyncLifetime
+{
+    public const string WebhookSecret = "conformance-webhook-secret-0123";
+    public const string ApiKey = "Bearer conformance-api-key";
+
+    private WebApplication? _api;
+    private WebApplication? _platform;
+    private HttpClient? _webhookClient;
+    private long _nextId;
+    private long _latencyTicks;
+
+    internal HttpCarrierFactory Factory { get; } = new();
+
+    public string Url { get; private set; } = "";
+
+    public TimeSpan Latency
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _latencyTicks));
+        set => Interlocked.Exchange(ref _latencyTicks, value.Ticks);
+    }
+
+    /// <summary>The instance name webhooks are posted for.</summary>
+    public string Instance { get; set; } = "conformance";
+
+    public int Requests => (int)Interlocked.Read(ref _requests);
+
+    private long _requests;
+
+    public async Task InitializeAsync()
+    {
+        var platform = WebApplication.CreateSlimBuilder();
+        platform.WebHost.UseTestServer();
+        platform.Logging.ClearProviders();
+        platform.Services.AddSingleton(Factory.Webhooks);
+        platform.Services.AddRateLimiter(options => options.AddFixedWindowLimiter(HttpCarrierEndpoints.RateLimitPolicy, limiter =>
+        {
+            limiter.PermitLimit = 100_000;
+            limiter.Window = TimeSpan.FromSeconds(1);
+        }));
+        _platform = platform.Build();
+        _platform.UseRateLimiter();
+        _platform.MapHttpCarrierWebhooks();
+        await _platform.StartAsync();
+        _webhookClient = _platform.GetTestClient();
+
+        var api = WebApplication.CreateSlimBuilder();
+        api.WebHost.UseUrls("http://127.0.0.1:0");
+        api.Logging.ClearProviders();
+        _api = api.Build();
+        _api.MapPost("/sms", (Delegate)HandleSubmitAsync);
+        await _api.StartAsync();
+        var address = _api.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Url = address.TrimEnd('/') + "/sms";
+    }
+
+    public async Task DisposeAsync()
+    {
+        _webhookClient?.Dispose();
+        if (_api is not null)
+        {
+            await _api.DisposeAsync();
+        }
+        if (_platform is not null)
+        {
+            await _platform.DisposeAsync();
+        }
+    }
+
+    /// <summary>Settings for an instance that talks to this fake API.</summary>
+    public Dictionary<string, string> Settings(bool batch = false) => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Url"] = Url,
+        ["AuthHeader"] = "Authorization",
+        ["AuthValue"] = ApiKey,
+        ["WebhookSecret"] = WebhookSecret,
+        ["TimeoutSeconds"] = "10",
+        ["WindowSize"] = batch ? "3" : "5",
+        ["Batch"] = batch ? "true" : "false",
+        ["MaxBatchSize"] = "7",
+    };
+
+    /// <summary>Makes a handset send a message: the fake API posts it, signed, to the platform's webhook.</summary>
+    public async Task SendInboundAsync(string from, string to, string text)
+    {
+        using var response = await PostWebhookAsync(new JsonObject { ["type"] = "inbound", ["from"] = from, ["to"] = to, ["text"] = text, ["id"] = "mo-" + Guid.NewGuid().ToString("N") });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Posts a body, signed with <paramref name="secret"/> at <paramref name="at"/>, to the platform's webhook.</summary>
+    public Task<HttpResponseMessage> PostWebhookAsync(JsonNode body, string? secret = null, DateTimeOffset? at = null, string? instance = null) =>
+        PostRawWebhookAsync(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()), WebhookSignature.Sign(secret ?? WebhookSecret, at ?? DateTimeOffset.UtcNow, System.Text.Encoding.UTF8.GetBytes(body.ToJsonString())), instance);
+
+    public async Task<HttpResponseMessage> PostRawWebhookAsync(byte[] body, string? signature, string? instance = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/carriers/http/{instance ?? Instance}/webhook") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        if (signature is not null)
+        {
+            request.Headers.TryAddWithoutValidation(WebhookSignature.HeaderName, signature);
+        }
+        return await _webhookClient!.SendAsync(request);
+    }
+
+    private async Task<IResult> HandleSubmitAsync(HttpContext http)
+    {
+        Interlocked.Increment(ref _requests);
+        if (http.Request.Headers.Authorization.ToString() != ApiKey)
+        {
+            return Results.Json(new { message = "unknown API key" }, statusCode: 401);
+        }
+        var latency = Latency;
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, http.RequestAborted);
+        }
+        var body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        if (body is JsonArray array)
+        {
+            var answers = new JsonArray();
+            foreach (var item in array)
+            {
+                answers.Add(Take(item!.AsObject(), out var error) is { } id ? new JsonObject { ["id"] = id } : new JsonObject { ["error"] = error });
+            }
+            return Results.Text(answers.ToJsonString(), "application/json");
+        }
+        var single = Take(body!.AsObject(), out var problem);
+        return single is not null
+            ? Results.Json(new { id = single, status = "queued" })
+            : Results.Json(new { message = problem }, statusCode: 400);
+    }
+
+    private string? Take(JsonObject message, out string? error)
+    {
+        var to = (string?)message["to"] ?? "";
+        if (to.EndsWith("15", StringComparison.Ordinal))
+        {
+            error = $"invalid destination {to}";
+            return null;
+        }
+        error = null;
+        var id = "fake-" + Interlocked.Increment(ref _nextId);
+        if ((bool?)message["receipt"] == true)
+        {
+            // As a partner does: answer first, then report the outcome on the webhook.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(10);
+                for (var attempt = 0; attempt < 3; attempt++)
+                {
+                    using var response = await PostWebhookAsync(new JsonObject { ["type"] = "receipt", ["id"] = id, ["status"] = "delivered" });
+                    if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                    {
+                        return;
+                    }
+                    await Task.Delay(50);
+                }
+            });
+        }
+        return id;
+    }
+
+    internal static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+}
