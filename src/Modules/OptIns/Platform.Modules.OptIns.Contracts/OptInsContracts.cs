@@ -43,3 +43,9 @@ public sealed record IsOptedOut(Guid CompanyId, string Phone) : IRequest<bool>;
 /// START sent back to that number is attributed to the company that messaged last. Returns how many were known.
 /// </summary>
 public sealed record RecordCompanyContact(Guid CompanyId, string PlatformNumber, IReadOnlyList<string> Phones, DateTimeOffset At) : IRequest<int>;
+
+/// <summary>
+/// Creates a keyword for a company if that word is free on that number (for the demo seeder and operators;
+/// pages use the company's own forms). Answers whether it was created now.
+/// </summary>
+public sealed record EnsureKeyword(Guid CompanyId, string PlatformNumber, string Word, string Description, string AutoReply) : IRequest<bool>;
