@@ -1,0 +1,31 @@
+using MediatR;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Billing.Contracts;
+
+/// <summary>
+/// The price of sending: credits per segment to a country. One credit is the smallest unit the ledger
+/// counts; amounts are whole numbers of credits (no floating point money).
+/// </summary>
+public sealed record QuotePrice(Guid CompanyId, string CountryCode, int SegmentsPerMessage, long Messages) : IRequest<PriceQuote>;
+
+public sealed record PriceQuote(long CreditsPerSegment, long TotalCredits, long AvailableCredits);
+
+/// <summary>
+/// Holds credits for a campaign (or an API batch) when it is scheduled. Idempotent by ReservationId: reserving
+/// again with the same id answers the existing reservation. Fails with a reason when the balance is short.
+/// </summary>
+public sealed record ReserveCredits(Guid CompanyId, Guid ReservationId, long Credits, string Purpose) : IRequest<CreditReservation>;
+
+public sealed record CreditReservation(bool Reserved, long ReservedCredits, long AvailableCredits, string? Reason);
+
+/// <summary>Turns part of a reservation into spending, for messages actually sent. Idempotent per (ReservationId, CaptureKey).</summary>
+public sealed record CaptureCredits(Guid CompanyId, Guid ReservationId, long Credits, string CaptureKey) : IRequest<long>;
+
+/// <summary>Gives back what is left of a reservation (messages not sent, a cancelled campaign). Idempotent.</summary>
+public sealed record ReleaseCredits(Guid CompanyId, Guid ReservationId) : IRequest<long>;
+
+/// <summary>The company's balance: available and reserved credits.</summary>
+public sealed record GetCreditBalance(Guid CompanyId) : IRequest<CreditBalance>;
+
+public sealed record CreditBalance(long Available, long Reserved);
