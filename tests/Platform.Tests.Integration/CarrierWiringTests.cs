@@ -101,3 +101,26 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
         (await client.GetAsync("/simulator/outbox?to=nobody")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 }
+
+public sealed class SendSmsBatchTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    [Fact]
+    public async Task A_batch_gets_one_result_per_message_in_order()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var messages = new[]
+        {
+            new OutgoingSms(Guid.NewGuid(), "+15550100100", "+15551230101", "one"),
+            new OutgoingSms(Guid.NewGuid(), "+15550100100", "+15551230115", "rejected by the simulator's rule for numbers ending in 15"),
+            new OutgoingSms(Guid.NewGuid(), "+15550100100", "+15551230102", "three"),
+        };
+
+        var results = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SendSmsBatch(messages));
+
+        results.Should().HaveCount(3);
+        results[0].Accepted.Should().BeTrue();
+        results[1].Accepted.Should().BeFalse();
+        results[2].Accepted.Should().BeTrue();
+        results.Where(r => r.Accepted).Select(r => r.CarrierMessageId).Should().OnlyHaveUniqueItems();
+    }
+}

@@ -17,3 +17,14 @@ internal sealed class SendSmsHandler(CarrierHost carriers) : IRequestHandler<Sen
         return new SendSmsResult(result.Outcome == SubmitOutcome.Accepted, instance, result.CarrierMessageId, result.Reason);
     }
 }
+
+/// <summary>Batches (campaigns, the send API) go through the same routes, limits and failover, one result per message.</summary>
+internal sealed class SendSmsBatchHandler(CarrierHost carriers) : IRequestHandler<SendSmsBatch, IReadOnlyList<SendSmsResult>>
+{
+    public async Task<IReadOnlyList<SendSmsResult>> Handle(SendSmsBatch request, CancellationToken cancellationToken)
+    {
+        var batch = request.Messages.Select(m => new OutboundMessage(m.MessageId, m.From, m.To, m.Text, RequestReceipt: true)).ToList();
+        var results = await carriers.Router.SendAsync(batch, cancellationToken);
+        return results.Select(r => new SendSmsResult(r.Result.Outcome == SubmitOutcome.Accepted, r.InstanceName, r.Result.CarrierMessageId, r.Result.Reason)).ToList();
+    }
+}

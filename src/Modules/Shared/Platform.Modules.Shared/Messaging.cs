@@ -30,3 +30,13 @@ public sealed record SendSms(string From, string To, string Text) : IRequest<Sen
 
 /// <summary>What the carrier said: accepted with its message id, or not, with the reason.</summary>
 public sealed record SendSmsResult(bool Accepted, string? CarrierInstance, string? CarrierMessageId, string? Error);
+
+/// <summary>One message of a batch: our id for it (to match the result and later its receipt), sender, destination, text.</summary>
+public sealed record OutgoingSms(Guid MessageId, string From, string To, string Text);
+
+/// <summary>
+/// Sends a batch (a campaign's, an API request's) through the routes and limits, and answers one result per
+/// message in the same order. A carrier's transient failure comes back as not accepted with the reason; the
+/// caller decides whether to retry. Handled by the host.
+/// </summary>
+public sealed record SendSmsBatch(IReadOnlyList<OutgoingSms> Messages) : IRequest<IReadOnlyList<SendSmsResult>>;
