@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Platform.Modules.Billing.Features;
 using Platform.Modules.Shared;
@@ -26,8 +27,7 @@ internal sealed class IndexModel(IMediator mediator) : PageModel
 
     public async Task<IActionResult> OnPostAdjustAsync(CancellationToken cancellationToken)
     {
-        foreach (var key in Keys(nameof(Plan))) { ModelState.Remove(key); }
-        if (ModelState.IsValid)
+        if (IsValid(nameof(Adjust)))
         {
             var (ok, available) = await mediator.TrySendAsync(Adjust, ModelState, nameof(Adjust), cancellationToken);
             if (ok)
@@ -44,8 +44,7 @@ internal sealed class IndexModel(IMediator mediator) : PageModel
 
     public async Task<IActionResult> OnPostPlanAsync(CancellationToken cancellationToken)
     {
-        foreach (var key in Keys(nameof(Adjust))) { ModelState.Remove(key); }
-        if (ModelState.IsValid)
+        if (IsValid(nameof(Plan)))
         {
             var (ok, _) = await mediator.TrySendAsync(Plan, ModelState, nameof(Plan), cancellationToken);
             if (ok)
@@ -60,5 +59,7 @@ internal sealed class IndexModel(IMediator mediator) : PageModel
         return Page();
     }
 
-    private string[] Keys(string prefix) => ModelState.Keys.Where(k => k.StartsWith(prefix + ".", StringComparison.Ordinal)).ToArray();
+    /// <summary>Two forms on one page: only the posted form's fields count.</summary>
+    private bool IsValid(string prefix) =>
+        !ModelState.Any(e => e.Key.StartsWith(prefix + ".", StringComparison.Ordinal) && e.Value?.ValidationState == ModelValidationState.Invalid);
 }
