@@ -29,3 +29,11 @@ public sealed record ReleaseCredits(Guid CompanyId, Guid ReservationId) : IReque
 public sealed record GetCreditBalance(Guid CompanyId) : IRequest<CreditBalance>;
 
 public sealed record CreditBalance(long Available, long Reserved);
+
+/// <summary>
+/// A company's plan and the limits an administrator set for it: Free (trial credits, limits such as the most
+/// recipients one campaign may have) or Paid (pay as you go). A null limit means no limit.
+/// </summary>
+public sealed record GetPlanLimits(Guid CompanyId) : IRequest<PlanLimits>;
+
+public sealed record PlanLimits(string Plan, int? MaxRecipientsPerCampaign);

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.Billing.Stripe;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Billing;
@@ -11,8 +13,18 @@ public static class BillingModule
 {
     public const string Name = "Billing";
 
-    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration) =>
+    public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddModule<BillingDbContext>(configuration, Name, BillingDbContext.Schema);
+        services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient<StripeClient>();
+        return services;
+    }
 
-    public static IEndpointRouteBuilder MapBilling(this IEndpointRouteBuilder endpoints) => endpoints;
+    public static IEndpointRouteBuilder MapBilling(this IEndpointRouteBuilder endpoints)
+    {
+        StripeWebhook.Map(endpoints);
+        return endpoints;
+    }
 }

@@ -1,0 +1,46 @@
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Billing.Features;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Billing.Areas.Billing.Pages;
+
+/// <summary>The company's billing: plan, balance, reserved credits, history, packs to buy and invoices.</summary>
+internal sealed class IndexModel(IMediator mediator, IOptions<BillingOptions> options) : PageModel
+{
+    [BindProperty]
+    public StartCheckout Input { get; set; } = new();
+
+    [BindProperty(SupportsGet = true, Name = "p")]
+    public int PageNumber { get; set; } = 1;
+
+    [BindProperty(SupportsGet = true, Name = "checkout")]
+    public string? Checkout { get; set; }
+
+    public BillingOverview View { get; private set; } = null!;
+
+    public IReadOnlyList<CreditPack> Packs => options.Value.Stripe.EffectivePacks;
+
+    public string Currency => options.Value.Stripe.Currency.ToUpperInvariant();
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) =>
+        View = await mediator.Send(new GetBillingOverview(PageNumber), cancellationToken);
+
+    public async Task<IActionResult> OnPostBuyAsync(CancellationToken cancellationToken)
+    {
+        if (ModelState.IsValid)
+        {
+            Input.ReturnBaseUrl = $"{Request.Scheme}://{Request.Host}";
+            var (ok, url) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
+            if (ok)
+            {
+                return Redirect(url!);
+            }
+        }
+
+        View = await mediator.Send(new GetBillingOverview(1), cancellationToken);
+        return Page();
+    }
+}

@@ -1,0 +1,52 @@
+namespace Platform.Modules.Billing;
+
+/// <summary>Settings under <c>Platform:Billing</c>.</summary>
+internal sealed class BillingOptions
+{
+    public const string Section = "Platform:Billing";
+
+    /// <summary>Credits a new company receives once, on registration.</summary>
+    public long TrialCredits { get; set; } = 100;
+
+    public StripeOptions Stripe { get; set; } = new();
+}
+
+/// <summary>Settings under <c>Platform:Billing:Stripe</c>. The keys come from configuration only, never from the repository.</summary>
+internal sealed class StripeOptions
+{
+    public string ApiBase { get; set; } = "https://api.stripe.com";
+
+    public string? SecretKey { get; set; }
+
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>ISO currency, lower case as Stripe writes it.</summary>
+    public string Currency { get; set; } = "eur";
+
+    /// <summary>Allowed clock difference for a webhook's signed timestamp.</summary>
+    public int WebhookToleranceSeconds { get; set; } = 300;
+
+    /// <summary>The credit packs on sale; when none are configured, <see cref="DefaultPacks"/>.</summary>
+    public List<CreditPack> Packs { get; set; } = [];
+
+    public static IReadOnlyList<CreditPack> DefaultPacks { get; } =
+    [
+        new() { Id = "small", Name = "1,000 credits", Credits = 1_000, AmountMinor = 1_000 },
+        new() { Id = "medium", Name = "5,000 credits", Credits = 5_000, AmountMinor = 4_500 },
+        new() { Id = "large", Name = "20,000 credits", Credits = 20_000, AmountMinor = 16_000 },
+    ];
+
+    public IReadOnlyList<CreditPack> EffectivePacks => Packs.Count > 0 ? Packs : DefaultPacks;
+}
+
+internal sealed class CreditPack
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string Name { get; set; } = string.Empty;
+
+    public long Credits { get; set; }
+
+    /// <summary>The price in the currency's minor unit (cents).</summary>
+    public long AmountMinor { get; set; }
+}

@@ -1,0 +1,151 @@
+namespace Platform.Modules.Billing.Domain;
+
+internal static class Plans
+{
+    public const string Free = "Free";
+    public const string Paid = "Paid";
+
+    public static readonly string[] All = [Free, Paid];
+}
+
+internal static class LedgerKinds
+{
+    public const string Grant = "grant";
+    public const string Purchase = "purchase";
+    public const string Reserve = "reserve";
+    public const string Capture = "capture";
+    public const string Release = "release";
+    public const string Adjustment = "adjustment";
+}
+
+internal sealed class Price
+{
+    public Guid Id { get; set; }
+
+    public string CountryCode { get; set; } = "*";
+
+    public long CreditsPerSegment { get; set; }
+
+    public DateTimeOffset ValidFrom { get; set; }
+}
+
+internal sealed class CreditAccount
+{
+    public Guid CompanyId { get; set; }
+
+    public string Plan { get; set; } = Plans.Free;
+
+    public long Available { get; set; }
+
+    public long Reserved { get; set; }
+
+    public int? MaxRecipientsPerCampaign { get; set; }
+
+    public bool TrialGranted { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+internal sealed class LedgerEntry
+{
+    public long Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public string Kind { get; set; } = string.Empty;
+
+    public long AvailableChange { get; set; }
+
+    public long ReservedChange { get; set; }
+
+    public long AvailableAfter { get; set; }
+
+    public long ReservedAfter { get; set; }
+
+    public Guid? ReservationId { get; set; }
+
+    public string? Reference { get; set; }
+
+    public string? Reason { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class Reservation
+{
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public long Credits { get; set; }
+
+    public long Captured { get; set; }
+
+    public long Released { get; set; }
+
+    public string Purpose { get; set; } = string.Empty;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? ReleasedAt { get; set; }
+
+    public long Outstanding => Credits - Captured - Released;
+}
+
+internal sealed class Capture
+{
+    public Guid ReservationId { get; set; }
+
+    public string CaptureKey { get; set; } = string.Empty;
+
+    public long Credits { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal static class PurchaseStatus
+{
+    public const string Pending = "Pending";
+    public const string Paid = "Paid";
+}
+
+internal sealed class Purchase
+{
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public string Pack { get; set; } = string.Empty;
+
+    public long Credits { get; set; }
+
+    public long AmountMinor { get; set; }
+
+    public string Currency { get; set; } = "eur";
+
+    public string Status { get; set; } = PurchaseStatus.Pending;
+
+    public string? StripeSessionId { get; set; }
+
+    public string? InvoiceNumber { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? PaidAt { get; set; }
+}
+
+internal sealed class InvoiceCounter
+{
+    public int Year { get; set; }
+
+    public int LastNumber { get; set; }
+}
+
+internal sealed class StripeEvent
+{
+    public string EventId { get; set; } = string.Empty;
+
+    public string Type { get; set; } = string.Empty;
+
+    public DateTimeOffset ReceivedAt { get; set; }
+}

@@ -1,0 +1,252 @@
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Billing.Contracts;
+using Platform.Modules.Billing.Domain;
+
+namespace Platform.Modules.Billing.Features;
+
+/// <summary>
+/// The one way balances change: lock the company's account row (created on first use), append a ledger
+/// entry carrying the balance after it, save, commit. Everything runs in the caller's transaction.
+/// </summary>
+internal static class Ledger
+{
+    public static async Task<CreditAccount> LockAsync(BillingDbContext db, Guid companyId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            INSERT INTO billing.credit_accounts (company_id, plan, available, reserved, trial_granted, updated_at)
+            VALUES ({companyId}, {Plans.Free}, 0, 0, false, {now})
+            ON CONFLICT (company_id) DO NOTHING
+            """,
+            cancellationToken);
+        var rows = await db.CreditAccounts
+            .FromSql($"SELECT * FROM billing.credit_accounts WHERE company_id = {companyId} FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        var account = rows.Single();
+        // The row may have been tracked before the lock was taken; the locked values are the truth.
+        await db.Entry(account).ReloadAsync(cancellationToken);
+        return account;
+    }
+
+    public static LedgerEntry Append(
+        BillingDbContext db,
+        CreditAccount account,
+        string kind,
+        long availableChange,
+        long reservedChange,
+        DateTimeOffset now,
+        Guid? reservationId = null,
+        string? reference = null,
+        string? reason = null)
+    {
+        if (account.Available + availableChange < 0 || account.Reserved + reservedChange < 0)
+        {
+            throw new InvalidOperationException($"A {kind} of {availableChange}/{reservedChange} would make the balance negative.");
+        }
+
+        account.Available += availableChange;
+        account.Reserved += reservedChange;
+        account.UpdatedAt = now;
+        var entry = new LedgerEntry
+        {
+            CompanyId = account.CompanyId,
+            Kind = kind,
+            AvailableChange = availableChange,
+            ReservedChange = reservedChange,
+            AvailableAfter = account.Available,
+            ReservedAfter = account.Reserved,
+            ReservationId = reservationId,
+            Reference = reference,
+            Reason = reason,
+            CreatedAt = now,
+        };
+        db.LedgerEntries.Add(entry);
+        return entry;
+    }
+}
+
+internal sealed class QuotePriceHandler(BillingDbContext db, TimeProvider clock) : IRequestHandler<QuotePrice, PriceQuote>
+{
+    public async Task<PriceQuote> Handle(QuotePrice request, CancellationToken cancellationToken)
+    {
+        var perSegment = await PriceList.CreditsPerSegmentAsync(db, request.CountryCode, clock.GetUtcNow(), cancellationToken);
+        var total = checked(perSegment * Math.Max(request.SegmentsPerMessage, 0) * Math.Max(request.Messages, 0));
+        var available = await db.CreditAccounts.AsNoTracking()
+            .Where(a => a.CompanyId == request.CompanyId).Select(a => (long?)a.Available).SingleOrDefaultAsync(cancellationToken) ?? 0;
+        return new PriceQuote(perSegment, total, available);
+    }
+}
+
+internal static class PriceList
+{
+    /// <summary>The price in force at <paramref name="at"/> for the country, else the default '*' row.</summary>
+    public static async Task<long> CreditsPerSegmentAsync(BillingDbContext db, string countryCode, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var code = (countryCode ?? string.Empty).Trim().ToUpperInvariant();
+        var prices = await db.Prices.AsNoTracking()
+            .Where(p => (p.CountryCode == code || p.CountryCode == "*") && p.ValidFrom <= at)
+            .OrderByDescending(p => p.ValidFrom)
+            .ToListAsync(cancellationToken);
+        return (prices.FirstOrDefault(p => p.CountryCode == code) ?? prices.FirstOrDefault(p => p.CountryCode == "*"))?.CreditsPerSegment
+               ?? throw new InvalidOperationException("The price list has no default ('*') price.");
+    }
+}
+
+internal sealed class ReserveCreditsHandler(BillingDbContext db, TimeProvider clock) : IRequestHandler<ReserveCredits, CreditReservation>
+{
+    public async Task<CreditReservation> Handle(ReserveCredits request, CancellationToken cancellationToken)
+    {
+        if (request.Credits <= 0)
+        {
+            return new CreditReservation(false, 0, 0, "A reservation must be for at least one credit.");
+        }
+
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await Ledger.LockAsync(db, request.CompanyId, now, cancellationToken);
+
+        var existing = await db.Reservations.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.ReservationId, cancellationToken);
+        if (existing is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return existing.CompanyId == request.CompanyId
+                ? new CreditReservation(true, existing.Credits, account.Available, null)
+                : new CreditReservation(false, 0, account.Available, "This reservation id is already used.");
+        }
+
+        if (account.Available < request.Credits)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return new CreditReservation(false, 0, account.Available,
+                $"Not enough credits: {request.Credits} needed, {account.Available} available. Buy credits to continue.");
+        }
+
+        db.Reservations.Add(new Reservation
+        {
+            Id = request.ReservationId,
+            CompanyId = request.CompanyId,
+            Credits = request.Credits,
+            Purpose = Truncate(request.Purpose, 200),
+            CreatedAt = now,
+        });
+        Ledger.Append(db, account, LedgerKinds.Reserve, -request.Credits, request.Credits, now, request.ReservationId, Truncate(request.Purpose, 200));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CreditReservation(true, request.Credits, account.Available, null);
+    }
+
+    internal static string Truncate(string? value, int max) =>
+        string.IsNullOrEmpty(value) ? string.Empty : value.Length <= max ? value : value[..max];
+}
+
+internal sealed class CaptureCreditsHandler(BillingDbContext db, TimeProvider clock) : IRequestHandler<CaptureCredits, long>
+{
+    public async Task<long> Handle(CaptureCredits request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var key = ReserveCreditsHandler.Truncate(request.CaptureKey, 200);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await Ledger.LockAsync(db, request.CompanyId, now, cancellationToken);
+        var reservation = await db.Reservations.SingleOrDefaultAsync(
+            r => r.Id == request.ReservationId && r.CompanyId == request.CompanyId, cancellationToken)
+            ?? throw new InvalidOperationException($"There is no reservation {request.ReservationId} for this company.");
+
+        var previous = await db.Captures.AsNoTracking()
+            .SingleOrDefaultAsync(c => c.ReservationId == request.ReservationId && c.CaptureKey == key, cancellationToken);
+        if (previous is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return previous.Credits;
+        }
+
+        // Never above what is still reserved: what a released reservation gave back cannot be spent again.
+        var amount = Math.Clamp(request.Credits, 0, reservation.Outstanding);
+        reservation.Captured += amount;
+        db.Captures.Add(new Capture { ReservationId = reservation.Id, CaptureKey = key, Credits = amount, CreatedAt = now });
+        if (amount > 0)
+        {
+            Ledger.Append(db, account, LedgerKinds.Capture, 0, -amount, now, reservation.Id, key);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return amount;
+    }
+}
+
+internal sealed class ReleaseCreditsHandler(BillingDbContext db, TimeProvider clock) : IRequestHandler<ReleaseCredits, long>
+{
+    public async Task<long> Handle(ReleaseCredits request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await Ledger.LockAsync(db, request.CompanyId, now, cancellationToken);
+        var reservation = await db.Reservations.SingleOrDefaultAsync(
+            r => r.Id == request.ReservationId && r.CompanyId == request.CompanyId, cancellationToken);
+        if (reservation is null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }
+
+        if (reservation.ReleasedAt is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return reservation.Released;
+        }
+
+        var rest = reservation.Outstanding;
+        reservation.Released = rest;
+        reservation.ReleasedAt = now;
+        if (rest > 0)
+        {
+            Ledger.Append(db, account, LedgerKinds.Release, rest, -rest, now, reservation.Id);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return rest;
+    }
+}
+
+internal sealed class GetCreditBalanceHandler(BillingDbContext db) : IRequestHandler<GetCreditBalance, CreditBalance>
+{
+    public async Task<CreditBalance> Handle(GetCreditBalance request, CancellationToken cancellationToken) =>
+        await db.CreditAccounts.AsNoTracking()
+            .Where(a => a.CompanyId == request.CompanyId)
+            .Select(a => new CreditBalance(a.Available, a.Reserved))
+            .SingleOrDefaultAsync(cancellationToken) ?? new CreditBalance(0, 0);
+}
+
+internal sealed class GetPlanLimitsHandler(BillingDbContext db) : IRequestHandler<GetPlanLimits, PlanLimits>
+{
+    public async Task<PlanLimits> Handle(GetPlanLimits request, CancellationToken cancellationToken) =>
+        await db.CreditAccounts.AsNoTracking()
+            .Where(a => a.CompanyId == request.CompanyId)
+            .Select(a => new PlanLimits(a.Plan, a.MaxRecipientsPerCampaign))
+            .SingleOrDefaultAsync(cancellationToken) ?? new PlanLimits(Plans.Free, null);
+}
+
+/// <summary>Trial credits, once per company, whatever number of times the event arrives.</summary>
+internal sealed class GrantTrialCredits(BillingDbContext db, IOptions<BillingOptions> options, TimeProvider clock)
+    : INotificationHandler<CompanyRegistered>
+{
+    public async Task Handle(CompanyRegistered notification, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await Ledger.LockAsync(db, notification.CompanyId, now, cancellationToken);
+        if (!account.TrialGranted)
+        {
+            account.TrialGranted = true;
+            var credits = Math.Max(options.Value.TrialCredits, 0);
+            Ledger.Append(db, account, LedgerKinds.Grant, credits, 0, now, reference: "trial", reason: "Trial credits on registration");
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

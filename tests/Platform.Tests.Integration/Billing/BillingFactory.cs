@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using MediatR;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Billing;
+
+/// <summary>A checkout session creation the fake Stripe received: its form fields and headers.</summary>
+public sealed record FakeSessionRequest(string SessionId, IReadOnlyDictionary<string, string> Form, string? Authorization, string? IdempotencyKey);
+
+/// <summary>
+/// A local fake of the Stripe REST calls Billing makes (POST /v1/checkout/sessions), on 127.0.0.1 and a free
+/// port; it records each request and answers a session id and a checkout url.
+/// </summary>
+public sealed class FakeStripe : IAsyncDisposable
+{
+    private WebApplication? app;
+
+    public ConcurrentQueue<FakeSessionRequest> Sessions { get; } = new();
+
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    public async Task StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        app = builder.Build();
+        app.MapPost("/v1/checkout/sessions", async (HttpRequest request) =>
+        {
+            var form = await request.ReadFormAsync();
+            var id = $"cs_test_{Guid.NewGuid():N}";
+            Sessions.Enqueue(new FakeSessionRequest(
+                id,
+                form.ToDictionary(f => f.Key, f => f.Value.ToString()),
+                request.Headers.Authorization.ToString(),
+                request.Headers["Idempotency-Key"].ToString()));
+            return Results.Json(new { id, @object = "checkout.session", url = $"https://checkout.fake/pay/{id}", payment_status = "unpaid" });
+        });
+        await app.StartAsync();
+        BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The real host with a fake Stripe, test-generated keys and 10 trial credits.</summary>
+public sealed class BillingFactory : PlatformFactory
+{
+    public const long TrialCredits = 10;
+
+    public FakeStripe Stripe { get; } = new();
+
+    public string SecretKey { get; } = $"sk_test_{Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}";
+
+    public string WebhookSecret { get; } = $"whsec_{Convert.ToHexString(RandomNumberGenerator.GetBytes(24))}";
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Platform:Billing:TrialCredits"] = TrialCredits.ToString(CultureInfo.InvariantCulture),
+        ["Platform:Billing:Stripe:ApiBase"] = Stripe.BaseUrl,
+        ["Platform:Billing:Stripe:SecretKey"] = SecretKey,
+        ["Platform:Billing:Stripe:WebhookSecret"] = WebhookSecret,
+        ["Platform:Billing:Stripe:Currency"] = "eur",
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await Stripe.StartAsync();
+        await base.InitializeAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Stripe.DisposeAsync();
+    }
+
+    public async Task<T> SendAsync<T>(IRequest<T> request)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    public async Task PublishAsync(INotification notification)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
+    }
+
+    /// <summary>Registers a company through the form; answers the owner's client and the company id.</summary>
+    public async Task<(FormClient Owner, Guid CompanyId)> CompanyAsync(string name)
+    {
+        var owner = await RegisterCompanyAsync(name, $"{Guid.NewGuid():N}@billing.example");
+        var id = await Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name = @n", ("n", name));
+        return (owner, id);
+    }
+
+    public string Sign(string payload, long? timestamp = null, string? secret = null)
+    {
+        var t = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret ?? WebhookSecret), Encoding.UTF8.GetBytes($"{t}.{payload}"));
+        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    public async Task<HttpResponseMessage> DeliverWebhookAsync(string payload, string signature)
+    {
+        var client = CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
+        using var content = new StringContent(payload, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/billing/stripe/webhook") { Content = content };
+        request.Headers.Add("Stripe-Signature", signature);
+        return await client.SendAsync(request);
+    }
+
+    public static string CheckoutCompleted(string eventId, FakeSessionRequest session, string paymentStatus = "paid") =>
+        System.Text.Json.JsonSerializer.Serialize(new
+        {
+            id = eventId,
+            @object = "event",
+            type = "checkout.session.completed",
+            data = new
+            {
+                @object = new
+                {
+                    id = session.SessionId,
+                    @object = "checkout.session",
+                    payment_status = paymentStatus,
+                    client_reference_id = session.Form["client_reference_id"],
+                    metadata = new Dictionary<string, string>
+                    {
+                        ["purchase_id"] = session.Form["metadata[purchase_id]"],
+                        ["pack"] = session.Form["metadata[pack]"],
+                        ["credits"] = session.Form["metadata[credits]"],
+                    },
+                },
+            },
+        });
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Platform.Modules.Billing.Contracts;
+
+namespace Platform.Tests.Integration.Billing;
+
+/// <summary>The company billing page, tenant isolation of invoices, and the admin page's plan and adjustment forms.</summary>
+public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFactory>
+{
+    [Fact]
+    public async Task The_company_sees_its_plan_balance_reserved_credits_and_history_newest_first()
+    {
+        var (owner, companyId) = await factory.CompanyAsync($"Page {Guid.NewGuid():N}");
+        await factory.SendAsync(new ReserveCredits(companyId, Guid.NewGuid(), 3, "Spring campaign"));
+
+        var (status, html) = await owner.GetAsync("/Billing");
+
+        status.Should().Be(HttpStatusCode.OK);
+        html.Should().Contain("<div class=\"fs-4\" id=\"plan\">Free</div>")
+            .And.Contain("<div class=\"fs-4\" id=\"available\">7</div>")
+            .And.Contain("<div class=\"fs-4\" id=\"reserved\">3</div>");
+        html.IndexOf("Spring campaign", StringComparison.Ordinal).Should().BeLessThan(html.IndexOf("Trial credits on registration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Another_companys_invoice_is_not_found()
+    {
+        var (owner, companyId) = await factory.CompanyAsync($"Owner {Guid.NewGuid():N}");
+        var response = await owner.PostFormAsync("/Billing", new() { ["Input.Pack"] = "small" }, "Buy");
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var session = factory.Stripe.Sessions.Single(s => s.Form["client_reference_id"] == companyId.ToString());
+        var payload = BillingFactory.CheckoutCompleted($"evt_{Guid.NewGuid():N}", session);
+        (await factory.DeliverWebhookAsync(payload, factory.Sign(payload))).StatusCode.Should().Be(HttpStatusCode.OK);
+        var purchaseId = session.Form["metadata[purchase_id]"];
+        (await owner.GetAsync($"/Billing/Invoice/{purchaseId}")).Status.Should().Be(HttpStatusCode.OK);
+
+        var (other, _) = await factory.CompanyAsync($"Other {Guid.NewGuid():N}");
+
+        (await other.GetAsync($"/Billing/Invoice/{purchaseId}")).Status.Should().Be(HttpStatusCode.NotFound);
+        (await other.GetAsync($"/Billing/Invoice/{Guid.NewGuid()}")).Status.Should().Be(HttpStatusCode.NotFound);
+        (await other.GetAsync("/Billing")).Body.Should().NotContain(purchaseId);
+    }
+
+    [Fact]
+    public async Task Company_users_cannot_open_the_admin_page()
+    {
+        var (owner, _) = await factory.CompanyAsync($"NotAdmin {Guid.NewGuid():N}");
+
+        var (status, _) = await owner.GetAsync("/Admin/Billing");
+
+        status.Should().BeOneOf(HttpStatusCode.Forbidden, HttpStatusCode.Redirect);
+    }
+
+    [Theory]
+    [InlineData("", "5", "Choose the company.")]
+    [InlineData("{company}", "", "Enter the number of credits to add")]
+    [InlineData("{company}", "0", "An adjustment of 0 credits changes nothing")]
+    [InlineData("{company}", "abc", "The value 'abc' is not valid")]
+    [InlineData("{company}", "-11", "you can remove at most that many")]
+    [InlineData("{unknown}", "5", "There is no such company.")]
+    public async Task The_admin_adjustment_form_explains_what_is_wrong_and_changes_nothing(string company, string credits, string message)
+    {
+        var (_, companyId) = await factory.CompanyAsync($"Adjust {Guid.NewGuid():N}");
+        var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
+
+        var response = await admin.PostFormAsync("/Admin/Billing", new()
+        {
+            ["Adjust.CompanyId"] = company.Replace("{company}", companyId.ToString()).Replace("{unknown}", Guid.NewGuid().ToString()),
+            ["Adjust.Credits"] = credits,
+            ["Adjust.Reason"] = "Goodwill for the outage",
+        }, "Adjust");
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain(message);
+        (await factory.SendAsync(new GetCreditBalance(companyId))).Should().Be(new CreditBalance(BillingFactory.TrialCredits, 0));
+    }
+
+    [Fact]
+    public async Task The_adjustment_reason_is_required()
+    {
+        var (_, companyId) = await factory.CompanyAsync($"Reason {Guid.NewGuid():N}");
+        var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
+
+        var response = await admin.PostFormAsync("/Admin/Billing", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "5", ["Adjust.Reason"] = "" }, "Adjust");
+
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("Enter the reason for the adjustment");
+        (await factory.SendAsync(new GetCreditBalance(companyId))).Available.Should().Be(BillingFactory.TrialCredits);
+    }
+
+    [Fact]
+    public async Task The_admin_adjusts_credits_with_a_reason_and_sets_the_plan_and_limits()
+    {
+        var (owner, companyId) = await factory.CompanyAsync($"Admin {Guid.NewGuid():N}");
+        var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
+
+        var adjusted = await admin.PostFormAsync("/Admin/Billing", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "-4", ["Adjust.Reason"] = "Duplicate trial" }, "Adjust");
+        var planned = await admin.PostFormAsync("/Admin/Billing", new() { ["Plan.CompanyId"] = companyId.ToString(), ["Plan.Plan"] = "Free", ["Plan.MaxRecipientsPerCampaign"] = "250" }, "Plan");
+
+        (await adjusted.Content.ReadAsStringAsync()).Should().Contain("the company now has 6 credits available");
+        (await planned.Content.ReadAsStringAsync()).Should().Contain("Plan set to Free.");
+        (await factory.SendAsync(new GetCreditBalance(companyId))).Available.Should().Be(6);
+        (await factory.SendAsync(new GetPlanLimits(companyId))).Should().Be(new PlanLimits("Free", 250));
+        (await owner.GetAsync("/Billing")).Body.Should().Contain("Duplicate trial").And.Contain("id=\"max-recipients\">250<");
+    }
+}
