@@ -16,7 +16,7 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
         var owner = await factory.NewCompanyAsync("Owner");
         var other = await factory.NewCompanyAsync("Other");
         var id = await SenderIdsFactory.ApplyAsync(owner, Unique("OWN"), "GB");
-        var documentId = (await factory.Database.ScalarAsync<Guid>("SELECT id FROM senderids.documents WHERE application_id = @id LIMIT 1", ("id", id)))!;
+        var documentId = (await factory.Database.ScalarAsync<Guid>("SELECT id FROM senderids.documents WHERE application_id = @id AND kind = 'AuthorisationLetter'", ("id", id)))!;
 
         (await other.GetAsync($"/SenderIds/Details/{id}")).Status.Should().Be(HttpStatusCode.NotFound);
         (await other.GetAsync($"/SenderIds/Apply/{id}")).Status.Should().Be(HttpStatusCode.NotFound);
