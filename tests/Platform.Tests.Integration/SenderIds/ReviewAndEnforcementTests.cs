@@ -141,6 +141,21 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
     }
 
     [Fact]
+    public async Task The_pages_render_in_the_layout_and_the_purge_job_is_on_the_jobs_dashboard()
+    {
+        var admin = await factory.AdminAsync();
+        var queue = await admin.GetAsync("/Admin/SenderIds");
+        queue.Status.Should().Be(HttpStatusCode.OK);
+        queue.Body.Should().Contain("Sender ID review queue").And.Contain("href=\"/Admin/Jobs\"");
+        (await admin.GetAsync("/Admin/Jobs")).Body.Should().Contain("purge-senderid-documents");
+
+        var owner = await factory.NewCompanyAsync("Layout");
+        var index = await owner.GetAsync("/SenderIds");
+        index.Status.Should().Be(HttpStatusCode.OK);
+        index.Body.Should().Contain("PLATFORM").And.Contain("href=\"/SenderIds\"");
+    }
+
+    [Fact]
     public async Task The_queue_is_oldest_first_and_filters_by_country_and_status()
     {
         var owner = await factory.NewCompanyAsync("Queue");
