@@ -13,7 +13,9 @@ internal sealed class DocumentStore
     {
         Root = Path.GetFullPath(options.Value.DocumentsPath is { Length: > 0 } configured
             ? configured
-            : Path.Combine(environment.ContentRootPath, "..", ".data", "senderid-documents"));
+            : environment.IsEnvironment("Testing")
+                ? Path.Combine(Path.GetTempPath(), "platform-tests", "senderid-documents")
+                : Path.Combine(environment.ContentRootPath, "..", ".data", "senderid-documents"));
         Directory.CreateDirectory(Root);
     }
 
