@@ -63,6 +63,13 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
         usable.Should().ContainSingle(u => u.SenderId == sender).Which.Countries.Should().Equal("GB", "IE");
         usable.Should().ContainSingle(u => u.IsPlatformDefault && u.SenderId == "PLATFORM");
 
+        var rival = await SenderIdsFactory.ApplyAsync(other, Unique("RIV"), "GB");
+        await factory.Database.ExecuteAsync($"UPDATE senderids.applications SET sender_id = '{sender}', sender_key = '{sender}', status = 'Submitted' WHERE id = '{rival}'");
+        var (_, review) = await admin.GetAsync($"/Admin/SenderIds/Review/{rival}");
+        WebUtility.HtmlDecode(review).Should().Contain($"Flag: 1 other company has applied for or hold {sender}");
+        WebUtility.HtmlDecode(await (await SenderIdsFactory.DecideAsync(admin, rival, "Approve")).Content.ReadAsStringAsync())
+            .Should().Contain($"{sender} is already approved for another company");
+
         var duplicate = await SenderIdsFactory.PostApplyAsync(other, SenderIdsFactory.ValidFields(sender.ToLowerInvariant(), "GB"), SenderIdsFactory.ValidFiles());
         duplicate.StatusCode.Should().Be(HttpStatusCode.OK);
         WebUtility.HtmlDecode(await duplicate.Content.ReadAsStringAsync()).Should().Contain("is already approved for another company");

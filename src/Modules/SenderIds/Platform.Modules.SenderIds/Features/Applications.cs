@@ -277,7 +277,8 @@ internal sealed record TransitionSummary(string? FromStatus, string ToStatus, st
 internal sealed record ApplicationDetails(
     SenderIdApplication Application,
     IReadOnlyList<DocumentSummary> Documents,
-    IReadOnlyList<TransitionSummary> History);
+    IReadOnlyList<TransitionSummary> History,
+    int OtherCompaniesApplying = 0);
 
 internal sealed record NotificationSummary(string Message, DateTimeOffset CreatedAt);
 
@@ -339,7 +340,12 @@ internal sealed class GetApplicationHandler(SenderIdsDbContext db, ITenantContex
         var history = await db.Transitions.AsNoTracking().Where(t => t.ApplicationId == application.Id).OrderBy(t => t.Id)
             .Select(t => new TransitionSummary(t.FromStatus, t.ToStatus, t.ActorRole, t.ActorEmail, t.Reason, t.At))
             .ToListAsync(cancellationToken);
-        return new ApplicationDetails(application, documents, history);
+        var others = request.AsAdmin
+            ? await db.Applications.AsNoTracking()
+                .Where(a => a.SenderKey == application.SenderKey && a.CompanyId != application.CompanyId && a.Status != ApplicationStatus.Draft && a.Status != ApplicationStatus.Rejected)
+                .Select(a => a.CompanyId).Distinct().CountAsync(cancellationToken)
+            : 0;
+        return new ApplicationDetails(application, documents, history, others);
     }
 }
 
