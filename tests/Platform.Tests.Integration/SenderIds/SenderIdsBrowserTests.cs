@@ -1,0 +1,130 @@
+using Microsoft.Playwright;
+using Platform.Tests.Integration.Browser;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.SenderIds;
+
+/// <summary>One host process of its own (fresh database, demo seed for the admin and an owner) for the Sender IDs browser test.</summary>
+public sealed class SenderIdsHostFixture : IAsyncLifetime
+{
+    public const string AdminEmail = "admin@senderids.test";
+    public const string AdminPassword = "SenderAdm1nPass";
+    public const string OwnerEmail = "owner@senderids.test";
+    public const string OwnerPassword = "SenderOwn3rPass";
+
+    public string DocumentsPath { get; } = Path.Combine(Path.GetTempPath(), "senderid-browser-" + Guid.NewGuid().ToString("N"));
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public HostProcess Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        Host = HostProcess.Start(Database.ConnectionString, "senderids-browser", new Dictionary<string, string>
+        {
+            ["Platform__Demo__Seed"] = "true",
+            ["Platform__Demo__AdminEmail"] = AdminEmail,
+            ["Platform__Demo__AdminPassword"] = AdminPassword,
+            ["Platform__Demo__OwnerEmail"] = OwnerEmail,
+            ["Platform__Demo__OwnerPassword"] = OwnerPassword,
+            ["Platform__RateLimits__LoginPerMinute"] = "1000",
+            ["Platform__SenderIds__DocumentsPath"] = DocumentsPath,
+        });
+        await Host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await Database.DisposeAsync();
+        if (Directory.Exists(DocumentsPath))
+        {
+            Directory.Delete(DocumentsPath, recursive: true);
+        }
+    }
+}
+
+public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : IClassFixture<SenderIdsHostFixture>, IAsyncLifetime
+{
+    private IPlaywright playwright = null!;
+    private IBrowser browser = null!;
+
+    public async Task InitializeAsync() => (playwright, browser) = await BrowserSession.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        await browser.DisposeAsync();
+        playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task The_company_applies_with_documents_the_admin_approves_and_the_company_sees_Approved()
+    {
+        var baseUrl = fixture.Host.BaseUrl;
+        await using var ownerContext = await browser.NewContextAsync();
+        await using var adminContext = await browser.NewContextAsync();
+        var owner = await ownerContext.NewPageAsync();
+        var admin = await adminContext.NewPageAsync();
+        owner.SetDefaultTimeout(60_000);
+        admin.SetDefaultTimeout(60_000);
+        try
+        {
+            await LoginAsync(owner, baseUrl, SenderIdsHostFixture.OwnerEmail, SenderIdsHostFixture.OwnerPassword);
+            await owner.GotoAsync($"{baseUrl}/SenderIds");
+            await owner.ClickAsync("text=Apply for a Sender ID");
+            await owner.WaitForURLAsync("**/SenderIds/Apply");
+            await owner.FillAsync("#Input_SenderId", "BROWSERPZ");
+            await owner.SelectOptionAsync("#Input_Countries", new[] { "GB", "IE" });
+            await owner.FillAsync("#Input_UseCase", "Order updates for our pizza customers.");
+            await owner.FillAsync("#Input_SampleMessages", "Your pizza is on its way!");
+            await owner.FillAsync("#Input_RegistrationNumber", "0987654");
+            await owner.SetInputFilesAsync("#Input_AuthorisationLetter", new FilePayload { Name = "letter.pdf", MimeType = "application/pdf", Buffer = SenderIdsFactory.Pdf });
+            await owner.SetInputFilesAsync("#Input_RegistrationCertificate", new FilePayload { Name = "certificate.png", MimeType = "image/png", Buffer = SenderIdsFactory.Png });
+            await owner.ClickAsync("main button[type=submit]");
+            await owner.WaitForURLAsync("**/SenderIds/Details/**");
+            (await owner.TextContentAsync("#status")).Should().Be("Draft");
+            await owner.ClickAsync("text=Submit for review");
+            await owner.WaitForSelectorAsync("#status:has-text('Submitted')");
+
+            await LoginAsync(admin, baseUrl, SenderIdsHostFixture.AdminEmail, SenderIdsHostFixture.AdminPassword);
+            await admin.GotoAsync($"{baseUrl}/Admin/SenderIds?country=GB");
+            await admin.ClickAsync("#queue >> text=BROWSERPZ");
+            await admin.WaitForURLAsync("**/Admin/SenderIds/Review/**");
+            var letter = await admin.Context.RequestAsync(admin.Locator("a:has-text('view')").First);
+            letter.Status.Should().Be(200);
+            letter.Headers["content-disposition"].Should().StartWith("inline");
+            await admin.ClickAsync("button:has-text('Approve')");
+            await admin.WaitForSelectorAsync("#status:has-text('Approved')");
+
+            await owner.GotoAsync($"{baseUrl}/SenderIds");
+            (await owner.TextContentAsync("#applications")).Should().Contain("Approved");
+            (await owner.TextContentAsync("#notifications")).Should().Contain("Sender ID BROWSERPZ was approved for GB, IE.");
+        }
+        catch
+        {
+            await BrowserSession.ScreenshotAsync(owner, "senderids-owner");
+            await BrowserSession.ScreenshotAsync(admin, "senderids-admin");
+            throw;
+        }
+    }
+
+    private static async Task LoginAsync(IPage page, string baseUrl, string email, string password)
+    {
+        await page.GotoAsync($"{baseUrl}/Accounts/Login");
+        await page.FillAsync("#Input_Email", email);
+        await page.FillAsync("#Input_Password", password);
+        await page.ClickAsync("main button[type=submit]");
+        await page.WaitForURLAsync(url => !url.Contains("/Accounts/Login", StringComparison.Ordinal));
+    }
+}
+
+internal static class ContextRequests
+{
+    /// <summary>Fetches a link's href with the context's cookies (the browser would show it inline).</summary>
+    public static async Task<IAPIResponse> RequestAsync(this IBrowserContext context, ILocator link)
+    {
+        var href = await link.GetAttributeAsync("href");
+        return await context.APIRequest.GetAsync(new Uri(new Uri(link.Page.Url), href).ToString());
+    }
+}
