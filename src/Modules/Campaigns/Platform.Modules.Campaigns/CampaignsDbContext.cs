@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns;
 
@@ -7,8 +8,76 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 {
     public const string Schema = "campaigns";
 
+    public DbSet<ContactList> ContactLists => Set<ContactList>();
+
+    public DbSet<Contact> Contacts => Set<Contact>();
+
+    public DbSet<ContactImport> Imports => Set<ContactImport>();
+
+    public DbSet<ImportError> ImportErrors => Set<ImportError>();
+
+    public DbSet<Suppression> Suppressions => Set<Suppression>();
+
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+
+    public DbSet<CampaignPrice> CampaignPrices => Set<CampaignPrice>();
+
+    public DbSet<Message> Messages => Set<Message>();
+
+    public DbSet<PendingReceipt> PendingReceipts => Set<PendingReceipt>();
+
+    public DbSet<CallingCode> CallingCodes => Set<CallingCode>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
+        modelBuilder.Entity<ContactList>(e => e.ToTable("contact_lists"));
+        modelBuilder.Entity<Contact>(e =>
+        {
+            e.ToTable("contacts");
+            e.Property(c => c.Id).UseIdentityAlwaysColumn();
+        });
+        modelBuilder.Entity<ContactImport>(e => e.ToTable("imports"));
+        modelBuilder.Entity<ImportError>(e =>
+        {
+            e.ToTable("import_errors");
+            e.HasKey(x => new { x.ImportId, x.Line });
+        });
+        modelBuilder.Entity<Suppression>(e =>
+        {
+            e.ToTable("suppressions");
+            e.HasKey(x => new { x.CompanyId, x.Phone });
+        });
+        modelBuilder.Entity<Campaign>(e =>
+        {
+            e.ToTable("campaigns");
+            e.Ignore(c => c.Pending);
+            e.Ignore(c => c.Processed);
+        });
+        modelBuilder.Entity<CampaignPrice>(e =>
+        {
+            e.ToTable("campaign_prices");
+            e.HasKey(x => new { x.CampaignId, x.Country });
+        });
+        modelBuilder.Entity<Message>(e =>
+        {
+            e.ToTable("messages");
+            e.Property(m => m.Id).UseIdentityAlwaysColumn();
+            e.Property(m => m.State).HasConversion<short>();
+        });
+        modelBuilder.Entity<PendingReceipt>(e =>
+        {
+            e.ToTable("pending_receipts");
+            e.Property(m => m.Id).UseIdentityAlwaysColumn();
+            e.Property(m => m.State).HasConversion<short>();
+        });
+        modelBuilder.Entity<CallingCode>(e =>
+        {
+            e.ToTable("calling_codes");
+            e.HasKey(x => x.Code);
+        });
+        modelBuilder.Entity<ApiKey>(e => e.ToTable("api_keys"));
     }
 }

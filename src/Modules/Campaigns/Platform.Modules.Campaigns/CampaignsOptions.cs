@@ -1,0 +1,34 @@
+namespace Platform.Modules.Campaigns;
+
+/// <summary>Settings under <c>Platform:Campaigns</c>.</summary>
+internal sealed class CampaignsOptions
+{
+    public const string Section = "Platform:Campaigns";
+
+    /// <summary>Messages claimed and submitted together (≥ 500: per-message work is set-based).</summary>
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Batches one job run keeps in flight at once.</summary>
+    public int Workers { get; set; } = 4;
+
+    /// <summary>Job runs (Quartz triggers) per campaign, so several hosts share one campaign.</summary>
+    public int Slots { get; set; } = 2;
+
+    /// <summary>How long one job run sends before it hands over to its next trigger (lets nodes share and stop).</summary>
+    public TimeSpan RunSlice { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A claimed message whose submit was not recorded within this time is Unknown (its node died).</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A submitted message without a receipt after this long is Expired.</summary>
+    public TimeSpan ReceiptTimeout { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>Transient carrier failures are retried this many times, with back-off.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
+    public int MaintenanceSeconds { get; set; } = 30;
+
+    /// <summary>The platform's number used as the sender when a company has no approved Sender ID.</summary>
+    public string DefaultSender { get; set; } = "+15550100100";
+}

@@ -1,0 +1,316 @@
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Campaigns.Domain;
+
+/// <summary>A company's named list of contacts (imported from CSV or added by hand).</summary>
+internal sealed class ContactList
+{
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>Kept by the statements that add and remove contacts, so pages never count the contacts table.</summary>
+    public int ContactCount { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A person on a company's list. The company is the controller of this data; we process it for them.</summary>
+internal sealed class Contact
+{
+    public long Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public Guid ListId { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Sending the company's campaigns to the person", "Until the company deletes the contact or the person asks for erasure")]
+    public required string Phone { get; set; }
+
+    [PersonalData(PersonalDataCategory.Identity, "Personalising the company's messages ({first_name})", "Until the company deletes the contact or the person asks for erasure")]
+    public string? FirstName { get; set; }
+
+    [PersonalData(PersonalDataCategory.Identity, "Shown to the company on its contact list", "Until the company deletes the contact or the person asks for erasure")]
+    public string? LastName { get; set; }
+
+    /// <summary>IANA time zone for quiet hours; the number's country gives one when empty.</summary>
+    public string? TimeZone { get; set; }
+
+    public required string ConsentSource { get; set; }
+
+    public Guid? ImportId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>One CSV import into a list: the importer's consent attestation and what became of the rows.</summary>
+internal sealed class ContactImport
+{
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public Guid ListId { get; set; }
+
+    public required string FileName { get; set; }
+
+    public required string DefaultCountry { get; set; }
+
+    public required string ConsentAttestation { get; set; }
+
+    public required string Status { get; set; }
+
+    public int RowsRead { get; set; }
+
+    public int Imported { get; set; }
+
+    public int Merged { get; set; }
+
+    public int Rejected { get; set; }
+
+    public string? Error { get; set; }
+
+    public Guid? CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}
+
+/// <summary>A row of an import that was not taken, with the reason, for the downloadable report.</summary>
+internal sealed class ImportError
+{
+    public Guid ImportId { get; set; }
+
+    public long Line { get; set; }
+
+    public required string Reason { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Showing the importer which row was refused", "Deleted with the import or the list")]
+    public string? Value { get; set; }
+}
+
+/// <summary>A number the company may not message (opted out through OptIns, or suppressed by hand).</summary>
+internal sealed class Suppression
+{
+    public Guid CompanyId { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Honouring the person's opt-out in every campaign", "As long as the company exists: an opt-out must keep holding")]
+    public required string Phone { get; set; }
+
+    public required string Reason { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal static class CampaignStatus
+{
+    public const string Draft = "Draft";
+    public const string Scheduled = "Scheduled";
+    public const string Sending = "Sending";
+    public const string Paused = "Paused";
+    public const string Completed = "Completed";
+    public const string Cancelled = "Cancelled";
+    public const string NeedsAttention = "NeedsAttention";
+
+    public static readonly string[] Active = [Scheduled, Sending];
+}
+
+internal static class CampaignKinds
+{
+    public const string Campaign = "campaign";
+    public const string Api = "api";
+}
+
+/// <summary>A campaign (or one send-API request): sender, text, audience, schedule, and its counters.</summary>
+internal sealed class Campaign
+{
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public string Kind { get; set; } = CampaignKinds.Campaign;
+
+    public required string Name { get; set; }
+
+    public required string SenderId { get; set; }
+
+    public required string Body { get; set; }
+
+    public required string Status { get; set; }
+
+    public bool IncludeSubscribers { get; set; }
+
+    public Guid[] ListIds { get; set; } = [];
+
+    public required string TimeZone { get; set; }
+
+    public DateTimeOffset? ScheduledAt { get; set; }
+
+    public TimeOnly QuietStart { get; set; } = new(8, 0);
+
+    public TimeOnly QuietEnd { get; set; } = new(21, 0);
+
+    public bool RespectQuietHours { get; set; } = true;
+
+    public string? AttentionReason { get; set; }
+
+    public DateTimeOffset? PreparedAt { get; set; }
+
+    public long ReservedCredits { get; set; }
+
+    public long SpentCredits { get; set; }
+
+    public DateTimeOffset? SettledAt { get; set; }
+
+    public int Targeted { get; set; }
+
+    public int Suppressed { get; set; }
+
+    public int Submitted { get; set; }
+
+    public int Delivered { get; set; }
+
+    public int Failed { get; set; }
+
+    /// <summary>The part of <see cref="Failed"/> that never reached the carrier.</summary>
+    public int SendFailed { get; set; }
+
+    public int Expired { get; set; }
+
+    public int Unknown { get; set; }
+
+    public Guid? CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>Messages not in a final state yet (queued, being submitted, or submitted and awaiting a receipt).</summary>
+    public int Pending => Targeted - Suppressed - Delivered - Failed - Expired - Unknown;
+
+    /// <summary>Messages the carrier has had its say on, or that will not be sent: what the progress bar shows.</summary>
+    public int Processed => Suppressed + Submitted + SendFailed + Unknown;
+}
+
+/// <summary>Credits per segment to one country for one campaign, as quoted when it was prepared.</summary>
+internal sealed class CampaignPrice
+{
+    public Guid CampaignId { get; set; }
+
+    public required string Country { get; set; }
+
+    public long CreditsPerSegment { get; set; }
+}
+
+/// <summary>States of a message; the numbers are stored, and they only move forward (see the migration).</summary>
+internal enum MessageState : short
+{
+    Queued = 0,
+    Submitting = 1,
+    Submitted = 2,
+    Delivered = 3,
+    Failed = 4,
+    Expired = 5,
+    Suppressed = 6,
+    Unknown = 7,
+}
+
+/// <summary>One recipient of a campaign, or one send-API message.</summary>
+internal sealed class Message
+{
+    public long Id { get; set; }
+
+    public Guid CampaignId { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Delivering the message and its receipt", "With the campaign; anonymised when the person asks for erasure")]
+    public required string Phone { get; set; }
+
+    public required string Country { get; set; }
+
+    public required string TimeZone { get; set; }
+
+    [PersonalData(PersonalDataCategory.Identity, "Personalising the message text", "With the campaign; anonymised when the person asks for erasure")]
+    public string? FirstName { get; set; }
+
+    [PersonalData(PersonalDataCategory.Communication, "The text of a send-API message", "With the message; anonymised when the person asks for erasure")]
+    public string? Body { get; set; }
+
+    public Guid? ApiId { get; set; }
+
+    public MessageState State { get; set; }
+
+    public short Attempts { get; set; }
+
+    public short Segments { get; set; }
+
+    public DateTimeOffset NotBefore { get; set; }
+
+    public DateTimeOffset? ClaimedAt { get; set; }
+
+    public string? CarrierInstance { get; set; }
+
+    public string? CarrierMessageId { get; set; }
+
+    public string? Error { get; set; }
+
+    public DateTimeOffset? SubmittedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}
+
+/// <summary>A receipt that arrived before its message's submit was recorded.</summary>
+internal sealed class PendingReceipt
+{
+    public long Id { get; set; }
+
+    public required string CarrierMessageId { get; set; }
+
+    public MessageState State { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public DateTimeOffset ReportedAt { get; set; }
+
+    public DateTimeOffset ReceivedAt { get; set; }
+}
+
+/// <summary>An international calling code, its country and the time zone quiet hours use by default.</summary>
+internal sealed class CallingCode
+{
+    public required string Code { get; set; }
+
+    public required string Country { get; set; }
+
+    public required string TimeZone { get; set; }
+}
+
+/// <summary>A send-API key: only its prefix (to find it) and a SHA-256 hash of the whole key are stored.</summary>
+internal sealed class ApiKey
+{
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Prefix { get; set; }
+
+    public required byte[] KeyHash { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? LastUsedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+}
