@@ -164,6 +164,9 @@ internal sealed class SimulatorCarrier : ICarrier
 
     private async Task PumpReceiptsAsync(CancellationToken stopping)
     {
+        // Like an SMSC with a window, the simulator has many receipts outstanding at once: the host acknowledges each
+        // when it has stored it, and a host that stores them in batches needs them to arrive concurrently.
+        using var outstanding = new SemaphoreSlim(ReceiptWindow, ReceiptWindow);
         try
         {
             await foreach (var pending in _receipts.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
@@ -174,20 +177,40 @@ internal sealed class SimulatorCarrier : ICarrier
                     await Task.Delay(wait, stopping).ConfigureAwait(false);
                 }
                 var receipt = pending.Receipt with { Timestamp = DateTimeOffset.UtcNow };
-                try
-                {
-                    await _context.Callbacks.OnDeliveryReceiptAsync(receipt, stopping).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // The host could not take it; a real SMSC would retry, the simulator just reports it.
-                    _context.Logger.LogWarning(ex, "Simulator {Instance}: the host failed to take the receipt for {CarrierMessageId}.", InstanceName, receipt.CarrierMessageId);
-                }
+                await outstanding.WaitAsync(stopping).ConfigureAwait(false);
+                _ = DeliverReceiptAsync(receipt, outstanding, stopping);
+            }
+            for (var i = 0; i < ReceiptWindow; i++)
+            {
+                await outstanding.WaitAsync(stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopping: receipts still waiting are dropped, as a disconnected SMSC would hold them.
+        }
+    }
+
+    private const int ReceiptWindow = 256;
+
+    private async Task DeliverReceiptAsync(DeliveryReceipt receipt, SemaphoreSlim outstanding, CancellationToken stopping)
+    {
+        try
+        {
+            await _context.Callbacks.OnDeliveryReceiptAsync(receipt, stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The host could not take it; a real SMSC would retry, the simulator just reports it.
+            _context.Logger.LogWarning(ex, "Simulator {Instance}: the host failed to take the receipt for {CarrierMessageId}.", InstanceName, receipt.CarrierMessageId);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            outstanding.Release();
         }
     }
 

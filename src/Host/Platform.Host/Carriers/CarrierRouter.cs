@@ -14,7 +14,7 @@ internal sealed class SendSmsHandler(CarrierHost carriers) : IRequestHandler<Sen
     {
         var message = new OutboundMessage(Guid.NewGuid(), request.From, request.To, request.Text, RequestReceipt: true);
         var (result, instance) = (await carriers.Router.SendAsync([message], cancellationToken))[0];
-        return new SendSmsResult(result.Outcome == SubmitOutcome.Accepted, instance, result.CarrierMessageId, result.Reason);
+        return new SendSmsResult(result.Outcome == SubmitOutcome.Accepted, instance, result.CarrierMessageId, result.Reason, result.Outcome == SubmitOutcome.Failed);
     }
 }
 
@@ -25,6 +25,6 @@ internal sealed class SendSmsBatchHandler(CarrierHost carriers) : IRequestHandle
     {
         var batch = request.Messages.Select(m => new OutboundMessage(m.MessageId, m.From, m.To, m.Text, RequestReceipt: true)).ToList();
         var results = await carriers.Router.SendAsync(batch, cancellationToken);
-        return results.Select(r => new SendSmsResult(r.Result.Outcome == SubmitOutcome.Accepted, r.InstanceName, r.Result.CarrierMessageId, r.Result.Reason)).ToList();
+        return results.Select(r => new SendSmsResult(r.Result.Outcome == SubmitOutcome.Accepted, r.InstanceName, r.Result.CarrierMessageId, r.Result.Reason, r.Result.Outcome == SubmitOutcome.Failed)).ToList();
     }
 }

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Modules.Campaigns.Features.Contacts;
+using Platform.Modules.Campaigns.Jobs;
+using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.Shared;
+using Quartz;
 
 namespace Platform.Modules.Campaigns;
 
@@ -19,7 +22,33 @@ public static class CampaignsModule
         services.AddOptions<CampaignsOptions>().Bind(configuration.GetSection(CampaignsOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CampaignsDataSource>();
+        services.AddSingleton<MessageStore>();
+        services.AddSingleton<CampaignSettlement>();
+        services.AddSingleton<CampaignJobs>();
+        services.AddScoped<CampaignPreparation>();
+        services.AddScoped<CampaignSender>();
+        services.AddSingleton<ReceiptIngestor>();
+        services.AddHostedService(provider => provider.GetRequiredService<ReceiptIngestor>());
         services.AddContacts();
+
+        var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
+        services.ConfigureAllQuartzSchedulers(quartz =>
+        {
+            quartz.AddJob<SendCampaignJob>(job => job
+                .WithIdentity(SendCampaignJob.Key)
+                .WithDescription("Sends a campaign in batches (one trigger group per campaign, several runs share it across nodes).")
+                .StoreDurably()
+                .RequestRecovery());
+            quartz.AddJob<CampaignMaintenanceJob>(job => job
+                .WithIdentity(CampaignMaintenanceJob.Key)
+                .WithDescription("Lost claims → Unknown, receipt timeouts → Expired, late receipts applied, campaigns completed, settled and resumed.")
+                .StoreDurably());
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(CampaignMaintenanceJob.Key)
+                .WithIdentity("campaign-maintenance.every", "campaigns")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(maintenanceSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+        });
         return services;
     }
 

@@ -26,9 +26,9 @@ internal sealed class CampaignsOptions
     /// <summary>Transient carrier failures are retried this many times, with back-off.</summary>
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>The first retry's delay after a transient failure; each further retry waits twice as long.</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
     public int MaintenanceSeconds { get; set; } = 30;
-
-    /// <summary>The platform's number used as the sender when a company has no approved Sender ID.</summary>
-    public string DefaultSender { get; set; } = "+15550100100";
 }

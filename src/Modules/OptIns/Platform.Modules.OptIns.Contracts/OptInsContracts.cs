@@ -49,3 +49,6 @@ public sealed record RecordCompanyContact(Guid CompanyId, string PlatformNumber,
 /// pages use the company's own forms). Answers whether it was created now.
 /// </summary>
 public sealed record EnsureKeyword(Guid CompanyId, string PlatformNumber, string Word, string Description, string AutoReply) : IRequest<bool>;
+
+/// <summary>How many subscribers are opted in to the company now (for a campaign's audience estimate).</summary>
+public sealed record CountOptedInSubscribers(Guid CompanyId) : IRequest<long>;

@@ -28,8 +28,11 @@ public sealed record DeliveryReceiptReceived(
 /// </summary>
 public sealed record SendSms(string From, string To, string Text) : IRequest<SendSmsResult>;
 
-/// <summary>What the carrier said: accepted with its message id, or not, with the reason.</summary>
-public sealed record SendSmsResult(bool Accepted, string? CarrierInstance, string? CarrierMessageId, string? Error);
+/// <summary>
+/// What the carrier said: accepted with its message id, or not, with the reason. <paramref name="Retryable"/> tells a
+/// transient failure (not connected, throttled: try again later) from a permanent refusal.
+/// </summary>
+public sealed record SendSmsResult(bool Accepted, string? CarrierInstance, string? CarrierMessageId, string? Error, bool Retryable = false);
 
 /// <summary>One message of a batch: our id for it (to match the result and later its receipt), sender, destination, text.</summary>
 public sealed record OutgoingSms(Guid MessageId, string From, string To, string Text);

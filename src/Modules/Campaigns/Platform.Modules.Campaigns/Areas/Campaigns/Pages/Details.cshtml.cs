@@ -1,0 +1,105 @@
+using System.Text.Json;
+using MediatR;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Features;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages;
+
+/// <summary>One campaign: its counters, a live progress bar and chart (server-sent events), and pause/resume/cancel.</summary>
+internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, TimeProvider clock) : PageModel
+{
+    public Campaign Campaign { get; private set; } = null!;
+
+    public IReadOnlyList<string> ListNames { get; private set; } = [];
+
+    [TempData]
+    public string? Message { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is not { } campaign)
+        {
+            return NotFound();
+        }
+
+        Campaign = campaign;
+        ListNames = await db.ContactLists.AsNoTracking()
+            .Where(l => l.CompanyId == campaign.CompanyId && campaign.ListIds.Contains(l.Id)).Select(l => l.Name).ToListAsync(cancellationToken);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(Guid id, string action, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+
+        var (ok, message) = await mediator.TrySendAsync(new ChangeCampaignState(id, action), ModelState, cancellationToken: cancellationToken);
+        Message = ok ? message : string.Join(" ", ModelState.Values.SelectMany(v => v.Errors).Select(e => e.ErrorMessage));
+        return RedirectToPage(new { id });
+    }
+
+    /// <summary>
+    /// Server-sent events: the counters once a second while the page is open (one indexed row read each time),
+    /// until the campaign is final and every message has its outcome.
+    /// </summary>
+    public async Task<IActionResult> OnGetEventsAsync(Guid id, CancellationToken cancellationToken)
+    {
+        if (await FindAsync(id, cancellationToken) is null)
+        {
+            return NotFound();
+        }
+
+        Response.ContentType = "text/event-stream";
+        Response.Headers.CacheControl = "no-cache";
+        var companyId = tenant.RequireCompanyId();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var campaign = await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id && c.CompanyId == companyId, cancellationToken);
+                var progress = Progress.Of(campaign, clock.GetUtcNow());
+                await Response.WriteAsync($"data: {JsonSerializer.Serialize(progress, JsonSerializerOptions.Web)}\n\n", cancellationToken);
+                await Response.Body.FlushAsync(cancellationToken);
+                if (progress.Finished)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The browser went away.
+        }
+
+        return new EmptyResult();
+    }
+
+    private Task<Campaign?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        return db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id && c.CompanyId == companyId && c.Kind == CampaignKinds.Campaign, cancellationToken);
+    }
+}
+
+/// <summary>What the progress stream sends: counters, the share processed, and whether it is over.</summary>
+internal sealed record Progress(
+    string Status, int Targeted, int Suppressed, int Submitted, int Delivered, int Failed, int Expired, int Unknown, int Pending,
+    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason)
+{
+    public static Progress Of(Campaign c, DateTimeOffset now)
+    {
+        var percent = c.Targeted == 0 ? (c.PreparedAt is null ? 0 : 100) : (int)Math.Min(100, 100L * c.Processed / c.Targeted);
+        var final = c.Status is CampaignStatus.Completed or CampaignStatus.Cancelled or CampaignStatus.NeedsAttention or CampaignStatus.Draft;
+        return new Progress(c.Status, c.Targeted, c.Suppressed, c.Submitted, c.Delivered, c.Failed, c.Expired, c.Unknown, c.Pending,
+            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason);
+    }
+}

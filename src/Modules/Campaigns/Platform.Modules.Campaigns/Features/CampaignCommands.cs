@@ -1,0 +1,295 @@
+using System.ComponentModel.DataAnnotations;
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Billing.Contracts;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Jobs;
+using Platform.Modules.Campaigns.Sending;
+using Platform.Modules.OptIns.Contracts;
+using Platform.Modules.SenderIds.Contracts;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Campaigns.Features;
+
+/// <summary>
+/// A campaign as the company writes it. <see cref="SendAt"/> is a wall-clock time in <see cref="TimeZone"/> (empty: now).
+/// With <see cref="Schedule"/> false it is saved as a draft.
+/// </summary>
+internal sealed record SaveCampaign : IRequest<Guid>
+{
+    public Guid? Id { get; init; }
+
+    [Required(ErrorMessage = "Give the campaign a name.")]
+    [StringLength(100, ErrorMessage = "The name can have at most 100 characters.")]
+    public string Name { get; init; } = string.Empty;
+
+    [Required(ErrorMessage = "Choose a Sender ID.")]
+    public string SenderId { get; init; } = string.Empty;
+
+    [Required(ErrorMessage = "Write the message.")]
+    [StringLength(1600, ErrorMessage = "A message can have at most 1,600 characters.")]
+    public string Body { get; init; } = string.Empty;
+
+    public bool IncludeSubscribers { get; init; }
+
+    public IReadOnlyList<Guid> ListIds { get; init; } = [];
+
+    [Required(ErrorMessage = "Choose the time zone of the schedule.")]
+    public string TimeZone { get; init; } = "UTC";
+
+    public DateTime? SendAt { get; init; }
+
+    public bool RespectQuietHours { get; init; } = true;
+
+    public TimeOnly QuietStart { get; init; } = new(8, 0);
+
+    public TimeOnly QuietEnd { get; init; } = new(21, 0);
+
+    public bool Schedule { get; init; }
+}
+
+internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
+{
+    public IEnumerable<ValidationError> Validate(SaveCampaign request)
+    {
+        foreach (var unknown in MessageTemplate.UnknownPlaceholders(request.Body ?? string.Empty))
+        {
+            yield return new ValidationError(nameof(request.Body), $"{{{unknown}}} is not a placeholder we know. Use {{first_name}} or {{first_name|fallback}}.");
+        }
+
+        if (!request.IncludeSubscribers && request.ListIds.Count == 0)
+        {
+            yield return new ValidationError(nameof(request.ListIds), "Choose who receives it: your opted-in subscribers, one or more lists, or both.");
+        }
+
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(request.TimeZone ?? string.Empty, out _))
+        {
+            yield return new ValidationError(nameof(request.TimeZone), "Choose a time zone from the list (for example Europe/London).");
+        }
+
+        if (request.RespectQuietHours && request.QuietStart >= request.QuietEnd)
+        {
+            yield return new ValidationError(nameof(request.QuietStart), "The sending window must start before it ends (for example 08:00 to 21:00).");
+        }
+    }
+}
+
+internal sealed class SaveCampaignHandler(
+    CampaignsDbContext db, ITenantContext tenant, IMediator mediator, CampaignJobs jobs, TimeProvider clock) : IRequestHandler<SaveCampaign, Guid>
+{
+    public async Task<Guid> Handle(SaveCampaign request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        var now = clock.GetUtcNow();
+        var usable = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
+        if (!usable.Any(s => string.Equals(s.SenderId, request.SenderId, StringComparison.Ordinal)))
+        {
+            throw new RequestValidationException(nameof(request.SenderId), $"{request.SenderId} is not an approved Sender ID of your company. Apply for it under Sender IDs first.");
+        }
+
+        var listIds = request.ListIds.Distinct().ToArray();
+        var owned = await db.ContactLists.CountAsync(l => l.CompanyId == companyId && listIds.Contains(l.Id), cancellationToken);
+        if (owned != listIds.Length)
+        {
+            throw new RequestValidationException(nameof(request.ListIds), "One of the chosen lists does not exist.");
+        }
+
+        DateTimeOffset? sendAt = null;
+        if (request.SendAt is { } local)
+        {
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(request.TimeZone);
+            var wallClock = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+            if (zone.IsInvalidTime(wallClock))
+            {
+                throw new RequestValidationException(nameof(request.SendAt), $"{local:yyyy-MM-dd HH:mm} does not exist in {request.TimeZone} (the clocks go forward then). Choose another time.");
+            }
+
+            sendAt = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(wallClock, zone), TimeSpan.Zero);
+            if (request.Schedule && sendAt < now.AddMinutes(-1))
+            {
+                throw new RequestValidationException(nameof(request.SendAt), $"{local:yyyy-MM-dd HH:mm} in {request.TimeZone} is in the past. Choose a later time, or leave it empty to send now.");
+            }
+        }
+
+        Campaign campaign;
+        if (request.Id is { } id)
+        {
+            campaign = await db.Campaigns.SingleOrDefaultAsync(c => c.Id == id && c.CompanyId == companyId && c.Kind == CampaignKinds.Campaign, cancellationToken)
+                       ?? throw new RequestValidationException(string.Empty, "That campaign does not exist.");
+            if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.NeedsAttention))
+            {
+                throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be changed.");
+            }
+        }
+        else
+        {
+            campaign = new Campaign
+            {
+                Id = Guid.CreateVersion7(),
+                CompanyId = companyId,
+                Name = string.Empty,
+                SenderId = string.Empty,
+                Body = string.Empty,
+                Status = CampaignStatus.Draft,
+                TimeZone = request.TimeZone,
+                CreatedBy = tenant.UserId,
+                CreatedAt = now,
+            };
+            db.Campaigns.Add(campaign);
+        }
+
+        campaign.Name = request.Name.Trim();
+        campaign.SenderId = request.SenderId;
+        campaign.Body = request.Body;
+        campaign.IncludeSubscribers = request.IncludeSubscribers;
+        campaign.ListIds = listIds;
+        campaign.TimeZone = request.TimeZone;
+        campaign.ScheduledAt = sendAt;
+        campaign.RespectQuietHours = request.RespectQuietHours;
+        campaign.QuietStart = request.QuietStart;
+        campaign.QuietEnd = request.QuietEnd;
+        campaign.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+
+        if (request.Schedule)
+        {
+            await CampaignLifecycle.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
+        }
+
+        return campaign.Id;
+    }
+}
+
+/// <summary>Pause, resume or cancel a campaign; the running batches stop before their next claim.</summary>
+internal sealed record ChangeCampaignState(Guid Id, string Action) : IRequest<string>
+{
+    public const string Pause = "pause";
+    public const string Resume = "resume";
+    public const string Cancel = "cancel";
+    public const string Schedule = "schedule";
+}
+
+internal sealed class ChangeCampaignStateHandler(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, CampaignJobs jobs, TimeProvider clock)
+    : IRequestHandler<ChangeCampaignState, string>
+{
+    public async Task<string> Handle(ChangeCampaignState request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        var campaign = await db.Campaigns.SingleOrDefaultAsync(c => c.Id == request.Id && c.CompanyId == companyId && c.Kind == CampaignKinds.Campaign, cancellationToken)
+                       ?? throw new RequestValidationException(string.Empty, "That campaign does not exist.");
+        var now = clock.GetUtcNow();
+        switch (request.Action, campaign.Status)
+        {
+            case (ChangeCampaignState.Pause, CampaignStatus.Sending or CampaignStatus.Scheduled):
+                await SetStatusAsync(campaign, CampaignStatus.Paused, now, cancellationToken);
+                await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
+                return "Paused. Batches already handed to the carrier finish; nothing more is sent until you resume.";
+            case (ChangeCampaignState.Resume, CampaignStatus.Paused):
+                await SetStatusAsync(campaign, campaign.PreparedAt is null || campaign.StartedAt is null ? CampaignStatus.Scheduled : CampaignStatus.Sending, now, cancellationToken);
+                await jobs.ScheduleAsync(campaign.Id, campaign.ScheduledAt is { } at && at > now ? at : now, prepareNow: true, cancellationToken);
+                return "Resumed.";
+            case (ChangeCampaignState.Cancel, CampaignStatus.Draft or CampaignStatus.Scheduled or CampaignStatus.Sending or CampaignStatus.Paused or CampaignStatus.NeedsAttention):
+                await SetStatusAsync(campaign, CampaignStatus.Cancelled, now, cancellationToken);
+                await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
+                if (campaign.ReservedCredits > 0)
+                {
+                    await mediator.Send(new ReleaseCredits(companyId, campaign.Id), cancellationToken);
+                }
+
+                return "Cancelled. Credits for messages not sent are released.";
+            case (ChangeCampaignState.Schedule, CampaignStatus.Draft or CampaignStatus.NeedsAttention):
+                await CampaignLifecycle.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
+                return "Scheduled.";
+            default:
+                throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be {request.Action switch { "pause" => "paused", "resume" => "resumed", "cancel" => "cancelled", _ => "scheduled" }}.");
+        }
+    }
+
+    private async Task SetStatusAsync(Campaign campaign, string status, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Guarded by the status read, so a run that completed the campaign meanwhile is not overwritten.
+        var changed = await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == campaign.Status)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, status).SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        if (changed == 0)
+        {
+            throw new RequestValidationException(string.Empty, "The campaign changed meanwhile. Reload the page and try again.");
+        }
+    }
+}
+
+internal static class CampaignLifecycle
+{
+    /// <summary>
+    /// Draft (or needing attention) → Scheduled: the audience is built and the credits reserved by the first job run
+    /// (at once), and sending starts at the scheduled time. A campaign that needed attention starts over.
+    /// </summary>
+    public static async Task ScheduleAsync(CampaignsDbContext db, IMediator mediator, CampaignJobs jobs, Campaign campaign, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (campaign.ScheduledAt is { } at && at < now.AddMinutes(-1))
+        {
+            throw new RequestValidationException(nameof(SaveCampaign.SendAt), "The scheduled time is in the past. Choose a later time, or leave it empty to send now.");
+        }
+
+        if (campaign.ReservedCredits > 0)
+        {
+            await mediator.Send(new ReleaseCredits(campaign.CompanyId, campaign.Id), cancellationToken);
+        }
+
+        var previous = campaign.Status;
+        var changed = await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == previous)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Status, CampaignStatus.Scheduled)
+                .SetProperty(c => c.PreparedAt, (DateTimeOffset?)null)
+                .SetProperty(c => c.AttentionReason, (string?)null)
+                .SetProperty(c => c.ReservedCredits, 0)
+                .SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        if (changed == 0)
+        {
+            throw new RequestValidationException(string.Empty, "The campaign changed meanwhile. Reload the page and try again.");
+        }
+
+        await db.CampaignPrices.Where(p => p.CampaignId == campaign.Id).ExecuteDeleteAsync(cancellationToken);
+        await jobs.ScheduleAsync(campaign.Id, campaign.ScheduledAt is { } when && when > now ? when : now, prepareNow: true, cancellationToken);
+    }
+}
+
+/// <summary>The live preview of a template: encoding, segments, the character that forced UCS-2, and the cost per recipient.</summary>
+internal sealed record PreviewTemplate(string Text, string? Country) : IRequest<TemplatePreview>;
+
+internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
+
+internal sealed class PreviewTemplateHandler(ITenantContext tenant, IMediator mediator) : IRequestHandler<PreviewTemplate, TemplatePreview>
+{
+    public async Task<TemplatePreview> Handle(PreviewTemplate request, CancellationToken cancellationToken)
+    {
+        var text = request.Text ?? string.Empty;
+        var preview = MessageTemplate.Preview(text, "Alexandra");
+        var quote = await mediator.Send(new QuotePrice(tenant.RequireCompanyId(), request.Country ?? "*", preview.Segments, 1), cancellationToken);
+        var problems = MessageTemplate.UnknownPlaceholders(text).Select(p => $"{{{p}}} is not a placeholder we know.").ToList();
+        return new TemplatePreview(preview, quote.TotalCredits, problems);
+    }
+}
+
+/// <summary>An estimate of the audience before scheduling: opted-in subscribers plus the lists' distinct numbers not suppressed.</summary>
+internal sealed record EstimateAudience(bool IncludeSubscribers, IReadOnlyList<Guid> ListIds) : IRequest<AudienceEstimate>;
+
+internal sealed record AudienceEstimate(long Subscribers, long ListContacts, long Suppressed);
+
+internal sealed class EstimateAudienceHandler(CampaignsDbContext db, ITenantContext tenant, IMediator mediator) : IRequestHandler<EstimateAudience, AudienceEstimate>
+{
+    public async Task<AudienceEstimate> Handle(EstimateAudience request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        var subscribers = request.IncludeSubscribers ? await mediator.Send(new CountOptedInSubscribers(companyId), cancellationToken) : 0;
+        var lists = request.ListIds.Distinct().ToArray();
+        if (lists.Length == 0)
+        {
+            return new AudienceEstimate(subscribers, 0, 0);
+        }
+
+        var phones = db.Contacts.Where(c => c.CompanyId == companyId && lists.Contains(c.ListId)).Select(c => c.Phone).Distinct();
+        var total = await phones.LongCountAsync(cancellationToken);
+        var suppressed = await phones.LongCountAsync(p => db.Suppressions.Any(s => s.CompanyId == companyId && s.Phone == p), cancellationToken);
+        return new AudienceEstimate(subscribers, total - suppressed, suppressed);
+    }
+}

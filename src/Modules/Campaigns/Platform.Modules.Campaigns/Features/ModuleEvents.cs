@@ -1,0 +1,62 @@
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Jobs;
+using Platform.Modules.Campaigns.Sending;
+using Platform.Modules.OptIns.Contracts;
+using Platform.Modules.SenderIds.Contracts;
+
+namespace Platform.Modules.Campaigns.Features;
+
+internal static class SuppressionReasons
+{
+    public const string OptedOut = "opted-out";
+    public const string Manual = "manual";
+}
+
+/// <summary>An opt-out (STOP, or on the web) suppresses the number for the company and drops it from queued messages at once.</summary>
+internal sealed class SuppressOnOptOut(CampaignsDbContext db, MessageStore store, TimeProvider clock) : INotificationHandler<SubscriberOptedOut>
+{
+    public async Task Handle(SubscriberOptedOut notification, CancellationToken cancellationToken)
+    {
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO campaigns.suppressions (company_id, phone, reason, created_at)
+            VALUES ({notification.CompanyId}, {notification.Phone}, {SuppressionReasons.OptedOut}, {clock.GetUtcNow()})
+            ON CONFLICT (company_id, phone) DO NOTHING
+            """, cancellationToken);
+        await store.SuppressQueuedAsync(notification.CompanyId, notification.Phone, cancellationToken);
+    }
+}
+
+/// <summary>Opting back in lifts the suppression the opt-out put there (not one the company added by hand).</summary>
+internal sealed class LiftSuppressionOnOptIn(CampaignsDbContext db) : INotificationHandler<SubscriberOptedIn>
+{
+    public Task Handle(SubscriberOptedIn notification, CancellationToken cancellationToken) =>
+        db.Suppressions
+            .Where(s => s.CompanyId == notification.CompanyId && s.Phone == notification.Phone && s.Reason == SuppressionReasons.OptedOut)
+            .ExecuteDeleteAsync(cancellationToken);
+}
+
+/// <summary>A revoked Sender ID stops the campaigns that would use it: they need the company's attention.</summary>
+internal sealed class StopCampaignsOnRevokedSenderId(CampaignsDbContext db, CampaignJobs jobs, TimeProvider clock) : INotificationHandler<SenderIdRevoked>
+{
+    public async Task Handle(SenderIdRevoked notification, CancellationToken cancellationToken)
+    {
+        var affected = await db.Campaigns
+            .Where(c => c.CompanyId == notification.CompanyId && c.SenderId == notification.SenderId
+                        && (c.Status == CampaignStatus.Scheduled || c.Status == CampaignStatus.Sending || c.Status == CampaignStatus.Paused))
+            .ToListAsync(cancellationToken);
+        foreach (var campaign in affected)
+        {
+            campaign.Status = CampaignStatus.NeedsAttention;
+            campaign.AttentionReason = $"Sender ID {notification.SenderId} was revoked: {notification.Reason} Choose another Sender ID and schedule it again.";
+            campaign.UpdatedAt = clock.GetUtcNow();
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var campaign in affected)
+        {
+            await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using MediatR;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Modules.Billing.Contracts;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.OptIns.Contracts;
+using Platform.Modules.SenderIds.Contracts;
+
+namespace Platform.Modules.Campaigns.Sending;
+
+/// <summary>What preparing a campaign came to: ready to send, or the reason it needs the company's attention.</summary>
+internal sealed record PreparationResult(bool Ready, string? Problem);
+
+/// <summary>
+/// Builds a campaign's recipients, set-based, in one transaction: the company's opted-in subscribers (paged from
+/// OptIns' contract and COPY'd into a staging table) and the chosen lists, deduplicated by number, with country and
+/// time zone from the calling code, suppressed numbers marked as such. Then checks the Sender ID for every
+/// destination country and the plan's limit, and reserves the credits (Billing, idempotent by campaign id).
+/// Reentrant: a run that died is rolled back whole and the next run starts over.
+/// </summary>
+internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMediator mediator, TimeProvider clock, ILogger<CampaignPreparation> logger)
+{
+    public async Task<PreparationResult> PrepareAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var campaign = await LockAsync(connection, campaignId, cancellationToken);
+        if (campaign is null || campaign.PreparedAt is not null)
+        {
+            return new PreparationResult(campaign is not null, null);
+        }
+
+        var started = clock.GetUtcNow();
+        // A send-API request arrives with its messages; a campaign's are built from its audience now.
+        var targeted = campaign.Kind == CampaignKinds.Api
+            ? (int)await ScalarAsync<long>(connection, "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
+            : await MaterialiseAsync(connection, campaign, started, cancellationToken);
+
+        var byCountry = await CountriesAsync(connection, campaignId, cancellationToken);
+        var suppressed = await ScalarAsync<long>(connection, "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 6", cancellationToken, ("campaign", campaignId));
+        var sendable = targeted - (int)suppressed;
+        logger.LogInformation("Campaign {Campaign}: {Targeted} recipients materialised in {Elapsed} ms ({Suppressed} suppressed)",
+            campaignId, targeted, (clock.GetUtcNow() - started).TotalMilliseconds, suppressed);
+
+        var problem = await CheckAsync(campaign, byCountry, sendable, cancellationToken);
+        long reserved = 0;
+        if (problem is null && sendable > 0)
+        {
+            var longestName = await ScalarAsync<string?>(connection,
+                "SELECT first_name FROM campaigns.messages WHERE campaign_id = @campaign AND first_name IS NOT NULL ORDER BY length(first_name) DESC LIMIT 1",
+                cancellationToken, ("campaign", campaignId));
+            var segments = campaign.Kind == CampaignKinds.Api
+                ? await ScalarAsync<int>(connection, "SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
+                : MessageTemplate.Segments(MessageTemplate.Render(campaign.Body, longestName));
+            foreach (var (country, count) in byCountry)
+            {
+                var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
+                reserved += quote.TotalCredits;
+                await Execute(connection, "INSERT INTO campaigns.campaign_prices (campaign_id, country, credits_per_segment) VALUES (@campaign, @country, @price) ON CONFLICT DO NOTHING",
+                    cancellationToken, ("campaign", campaignId), ("country", country), ("price", quote.CreditsPerSegment));
+            }
+
+            var reservation = await mediator.Send(new ReserveCredits(campaign.CompanyId, campaignId, Math.Max(reserved, 1), $"Campaign {campaign.Name}"), cancellationToken);
+            if (!reservation.Reserved)
+            {
+                problem = reservation.Reason ?? "The credits could not be reserved.";
+                reserved = 0;
+            }
+            else
+            {
+                reserved = reservation.ReservedCredits;
+            }
+        }
+
+        await Execute(connection, """
+            UPDATE campaigns.campaigns SET prepared_at = @now, targeted = @targeted, suppressed = @suppressed, reserved_credits = @reserved,
+                   status = CASE WHEN @problem::text IS NULL THEN status ELSE 'NeedsAttention' END,
+                   attention_reason = @problem, updated_at = @now
+            WHERE id = @campaign
+            """, cancellationToken,
+            ("campaign", campaignId), ("now", clock.GetUtcNow()), ("targeted", targeted), ("suppressed", (int)suppressed),
+            ("reserved", reserved), ("problem", (object?)problem ?? DBNull.Value));
+        await transaction.CommitAsync(cancellationToken);
+        return new PreparationResult(problem is null, problem);
+    }
+
+    private async Task<int> MaterialiseAsync(NpgsqlConnection connection, Campaign campaign, DateTimeOffset started, CancellationToken cancellationToken)
+    {
+        await Execute(connection, "DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
+        await Execute(connection, "CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text) ON COMMIT DROP", cancellationToken);
+        if (campaign.IncludeSubscribers)
+        {
+            await StageSubscribersAsync(connection, campaign.CompanyId, cancellationToken);
+        }
+
+        if (campaign.ListIds.Length > 0)
+        {
+            await Execute(connection, """
+                INSERT INTO audience_stage (phone, first_name, time_zone)
+                SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = ANY (@lists)
+                """, cancellationToken, ("company", campaign.CompanyId), ("lists", campaign.ListIds));
+        }
+
+        // Calling codes are prefix-free (ITU E.164), so at most one of the 1-, 2- and 3-digit joins matches.
+        return await Execute(connection, """
+            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, state, not_before, finished_at)
+            SELECT DISTINCT ON (s.phone) @campaign, @company, s.phone,
+                   COALESCE(c3.country, c2.country, c1.country, 'ZZ'),
+                   COALESCE(s.time_zone, c3.time_zone, c2.time_zone, c1.time_zone, @zone),
+                   s.first_name,
+                   CASE WHEN sup.phone IS NULL THEN 0 ELSE 6 END,
+                   @start,
+                   CASE WHEN sup.phone IS NULL THEN NULL ELSE @now END
+            FROM audience_stage s
+            LEFT JOIN campaigns.calling_codes c1 ON c1.code = substr(s.phone, 2, 1)
+            LEFT JOIN campaigns.calling_codes c2 ON c2.code = substr(s.phone, 2, 2)
+            LEFT JOIN campaigns.calling_codes c3 ON c3.code = substr(s.phone, 2, 3)
+            LEFT JOIN campaigns.suppressions sup ON sup.company_id = @company AND sup.phone = s.phone
+            ORDER BY s.phone, s.first_name NULLS LAST
+            """, cancellationToken,
+            ("campaign", campaign.Id), ("company", campaign.CompanyId), ("zone", campaign.TimeZone),
+            ("start", campaign.ScheduledAt ?? started), ("now", started));
+    }
+
+    private async Task<string?> CheckAsync(Campaign campaign, IReadOnlyList<(string Country, long Count)> byCountry, int sendable, CancellationToken cancellationToken)
+    {
+        if (sendable == 0)
+        {
+            return null;
+        }
+
+        var limits = await mediator.Send(new GetPlanLimits(campaign.CompanyId), cancellationToken);
+        if (limits.MaxRecipientsPerCampaign is { } max && sendable > max)
+        {
+            return $"This campaign has {sendable} recipients; your {limits.Plan} plan allows {max} per campaign.";
+        }
+
+        var refused = new List<string>();
+        foreach (var (country, _) in byCountry)
+        {
+            var check = await mediator.Send(new CheckSenderId(campaign.CompanyId, campaign.SenderId, country), cancellationToken);
+            if (!check.Allowed)
+            {
+                refused.Add(check.Reason ?? $"{campaign.SenderId} may not be used for {country}.");
+            }
+        }
+
+        return refused.Count == 0 ? null : string.Join(" ", refused.Distinct());
+    }
+
+    private async Task StageSubscribersAsync(NpgsqlConnection connection, Guid companyId, CancellationToken cancellationToken)
+    {
+        string? after = null;
+        do
+        {
+            var page = await mediator.Send(new GetOptedInSubscribersPage(companyId, after), cancellationToken);
+            await using (var importer = await connection.BeginBinaryImportAsync("COPY audience_stage (phone, first_name, time_zone) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            {
+                foreach (var member in page.Items)
+                {
+                    await importer.StartRowAsync(cancellationToken);
+                    await importer.WriteAsync(member.Phone, NpgsqlDbType.Text, cancellationToken);
+                    await importer.WriteAsync(member.FirstName, NpgsqlDbType.Text, cancellationToken);
+                    await importer.WriteNullAsync(cancellationToken);
+                }
+
+                await importer.CompleteAsync(cancellationToken);
+            }
+
+            after = page.NextAfterPhone;
+        }
+        while (after is not null);
+    }
+
+    private static async Task<IReadOnlyList<(string Country, long Count)>> CountriesAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT country, count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0 GROUP BY country ORDER BY country", connection);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        var result = new List<(string, long)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return result;
+    }
+
+    private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at
+            FROM campaigns.campaigns WHERE id = @campaign FOR UPDATE
+            """, connection);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new Campaign
+        {
+            Id = campaignId,
+            CompanyId = reader.GetGuid(0),
+            Kind = reader.GetString(1),
+            Name = reader.GetString(2),
+            SenderId = reader.GetString(3),
+            Body = reader.GetString(4),
+            Status = string.Empty,
+            IncludeSubscribers = reader.GetBoolean(5),
+            ListIds = reader.GetFieldValue<Guid[]>(6),
+            TimeZone = reader.GetString(7),
+            ScheduledAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
+            PreparedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+        };
+    }
+
+    private static async Task<int> Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is null or DBNull ? default! : (T)result;
+    }
+}

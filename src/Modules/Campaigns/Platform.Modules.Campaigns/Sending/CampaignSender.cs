@@ -1,0 +1,311 @@
+using System.Buffers.Binary;
+using MediatR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Modules.Billing.Contracts;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.OptIns.Contracts;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Campaigns.Sending;
+
+/// <summary>The parts of a campaign a sending run needs, read once per run.</summary>
+internal sealed record SendingCampaign(
+    Guid Id, Guid CompanyId, string Kind, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
+    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd);
+
+/// <summary>
+/// One sending run of a campaign (one Quartz job execution): prepares it if needed, then keeps several batches in
+/// flight — claim (SKIP LOCKED, so other nodes' runs take other batches), render, submit through the carriers,
+/// record — until nothing is due, the campaign is paused or cancelled, or the run's time slice is up. Returns when
+/// the campaign should run again (null: never — completed, stopped or waiting for its schedule trigger).
+/// </summary>
+internal sealed class CampaignSender(
+    CampaignsDataSource dataSource,
+    MessageStore store,
+    CampaignPreparation preparation,
+    CampaignSettlement settlement,
+    IServiceScopeFactory scopes,
+    IOptions<CampaignsOptions> options,
+    TimeProvider clock,
+    ILogger<CampaignSender> logger)
+{
+    public async Task<DateTimeOffset?> RunAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        var campaign = await LoadAsync(campaignId, cancellationToken);
+        if (campaign is null)
+        {
+            return null;
+        }
+
+        if (campaign.Status == CampaignStatus.Scheduled)
+        {
+            if (campaign.PreparedAt is null && !(await preparation.PrepareAsync(campaignId, cancellationToken)).Ready)
+            {
+                return null;
+            }
+
+            if (campaign.ScheduledAt is { } at && at > clock.GetUtcNow())
+            {
+                return null; // prepared early; the trigger at the scheduled time starts the sending
+            }
+
+            await StartSendingAsync(campaignId, cancellationToken);
+            campaign = await LoadAsync(campaignId, cancellationToken);
+        }
+
+        if (campaign is null || campaign.Status != CampaignStatus.Sending)
+        {
+            return null;
+        }
+
+        var settings = options.Value;
+        var deadline = clock.GetUtcNow() + settings.RunSlice;
+        var remaining = await store.RemainingAsync(campaignId, cancellationToken);
+        var zones = remaining.Zones;
+        var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
+            .Select(_ => WorkAsync(campaign, zones, deadline, cancellationToken))
+            .ToList();
+        await Task.WhenAll(workers);
+
+        remaining = await store.RemainingAsync(campaignId, cancellationToken);
+        var now = clock.GetUtcNow();
+        if (!remaining.Queued && !remaining.Claimed)
+        {
+            await settlement.CompleteAsync(campaignId, cancellationToken);
+            return null;
+        }
+
+        if (!remaining.Queued)
+        {
+            return now.AddSeconds(5); // other runs hold the last batches; look again shortly
+        }
+
+        if (await StatusAsync(campaignId, cancellationToken) != CampaignStatus.Sending)
+        {
+            return null;
+        }
+
+        // Due work left (the slice ended): go on at once. Otherwise wait for the first message due or window opening.
+        var next = remaining.NextDue is { } due && due > now ? due : now;
+        if (campaign.RespectQuietHours && remaining.Zones.Length > 0)
+        {
+            var opening = remaining.Zones.Min(z => QuietHours.NextOpening(next, z, campaign.QuietStart, campaign.QuietEnd));
+            next = opening > next ? opening : next;
+        }
+
+        return next;
+    }
+
+    private async Task WorkAsync(SendingCampaign campaign, string[] zones, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        while (!cancellationToken.IsCancellationRequested && clock.GetUtcNow() < deadline)
+        {
+            // Pause, cancel and revocation take effect before the next batch.
+            if (await StatusAsync(campaign.Id, cancellationToken) != CampaignStatus.Sending)
+            {
+                return;
+            }
+
+            var now = clock.GetUtcNow();
+            string[]? open = null;
+            if (campaign.RespectQuietHours)
+            {
+                open = zones.Where(z => QuietHours.IsOpen(now, z, campaign.QuietStart, campaign.QuietEnd)).ToArray();
+                if (open.Length == 0)
+                {
+                    return;
+                }
+            }
+
+            var claimed = await store.ClaimAsync(campaign.Id, campaign.CompanyId, open, settings.BatchSize, now, cancellationToken);
+            if (claimed.Count == 0)
+            {
+                return;
+            }
+
+            await SubmitAsync(campaign, claimed, cancellationToken);
+        }
+    }
+
+    private async Task SubmitAsync(SendingCampaign campaign, IReadOnlyList<ClaimedMessage> claimed, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var texts = claimed.Select(m => m.Body ?? MessageTemplate.Render(campaign.Body, m.FirstName)).ToList();
+        var batch = claimed.Select((m, i) => new OutgoingSms(MessageGuid(m.Id), campaign.SenderId, m.Phone, texts[i])).ToList();
+        IReadOnlyList<SendSmsResult> results;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            try
+            {
+                results = await mediator.Send(new SendSmsBatch(batch), cancellationToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                logger.LogWarning(exception, "Campaign {Campaign}: a batch of {Count} could not be handed to the carriers", campaign.Id, batch.Count);
+                results = batch.Select(_ => new SendSmsResult(false, null, null, exception.Message, Retryable: true)).ToList();
+            }
+
+            if (PhoneNumbers.TryNormalizeE164(campaign.SenderId, out var platformNumber))
+            {
+                // So a bare HELP or START sent back to this number is attributed to this company (see docs/optins.md).
+                await mediator.Send(new RecordCompanyContact(campaign.CompanyId, platformNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow()), cancellationToken);
+            }
+        }
+
+        var now = clock.GetUtcNow();
+        var outcomes = new List<SubmitOutcomeRow>(claimed.Count);
+        for (var i = 0; i < claimed.Count; i++)
+        {
+            var message = claimed[i];
+            var result = results[i];
+            var segments = (short)Math.Min(MessageTemplate.Segments(texts[i]), short.MaxValue);
+            if (result.Accepted)
+            {
+                outcomes.Add(new SubmitOutcomeRow(message.Id, MessageState.Submitted, result.CarrierInstance, result.CarrierMessageId, null, segments, null));
+            }
+            else if (result.Retryable && message.Attempts < settings.MaxAttempts)
+            {
+                // Back-off: 5 s, 10 s, 20 s, … (by default) so a carrier that is down is not hammered.
+                var retryAt = now + settings.RetryBackoff * Math.Pow(2, message.Attempts - 1);
+                outcomes.Add(new SubmitOutcomeRow(message.Id, MessageState.Queued, result.CarrierInstance, null, Truncate(result.Error), segments, retryAt));
+            }
+            else
+            {
+                outcomes.Add(new SubmitOutcomeRow(message.Id, MessageState.Failed, result.CarrierInstance, null, Truncate(result.Error ?? "Refused by the carrier."), segments, null));
+            }
+        }
+
+        // Recorded even when the run is being cancelled: the carrier has these messages now.
+        await store.RecordAsync(outcomes, now, CancellationToken.None);
+    }
+
+    /// <summary>The carriers take a Guid per message (for their logs); ours is the message's bigint id inside one.</summary>
+    internal static Guid MessageGuid(long id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(bytes[8..], id);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    private static string? Truncate(string? value) => value is { Length: > 500 } ? value[..500] : value;
+
+    private async Task StartSendingAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand(
+            "UPDATE campaigns.campaigns SET status = 'Sending', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = @id AND status = 'Scheduled'");
+        command.Parameters.AddWithValue("id", campaignId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<string?> StatusAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("SELECT status FROM campaigns.campaigns WHERE id = @id");
+        command.Parameters.AddWithValue("id", campaignId);
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private async Task<SendingCampaign?> LoadAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("""
+            SELECT company_id, kind, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end
+            FROM campaigns.campaigns WHERE id = @id
+            """);
+        command.Parameters.AddWithValue("id", campaignId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new SendingCampaign(
+            campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+            reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+            reader.GetBoolean(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<TimeOnly>(9));
+    }
+}
+
+/// <summary>
+/// Turns a finished campaign's reservation into spending: what was submitted (and what may have been: Unknown) at
+/// the price quoted per country, captured once (idempotent key), and the rest released. Runs again harmlessly.
+/// </summary>
+internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServiceScopeFactory scopes, ILogger<CampaignSettlement> logger)
+{
+    /// <summary>Marks a sending campaign with nothing left to submit Completed (once, whichever run gets there first) and settles it.</summary>
+    public async Task CompleteAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using (var command = dataSource.Source.CreateCommand(
+            "UPDATE campaigns.campaigns SET status = 'Completed', completed_at = now(), updated_at = now() WHERE id = @id AND status = 'Sending'"))
+        {
+            command.Parameters.AddWithValue("id", campaignId);
+            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                logger.LogInformation("Campaign {Campaign} completed", campaignId);
+            }
+        }
+
+        await SettleAsync(campaignId, cancellationToken);
+    }
+
+    public async Task SettleAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
+        // The row lock makes concurrent settlements (a sending run and the maintenance job) take turns; the second
+        // finds it settled. Capture and release are idempotent in Billing as well.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        Guid companyId;
+        long reserved;
+        await using (var command = new NpgsqlCommand(
+            "SELECT company_id, reserved_credits FROM campaigns.campaigns WHERE id = @id AND settled_at IS NULL AND status IN ('Completed', 'Cancelled') FOR UPDATE", connection, transaction))
+        {
+            command.Parameters.AddWithValue("id", campaignId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return;
+            }
+
+            companyId = reader.GetGuid(0);
+            reserved = reader.GetInt64(1);
+        }
+
+        long spent;
+        await using (var command = new NpgsqlCommand("""
+            SELECT COALESCE(sum(GREATEST(m.segments, 1) * p.credits_per_segment), 0)::bigint
+            FROM campaigns.messages m JOIN campaigns.campaign_prices p ON p.campaign_id = m.campaign_id AND p.country = m.country
+            WHERE m.campaign_id = @id AND (m.submitted_at IS NOT NULL OR m.state = 7)
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("id", campaignId);
+            spent = Math.Min((long)(await command.ExecuteScalarAsync(cancellationToken))!, reserved);
+        }
+
+        if (reserved > 0)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            if (spent > 0)
+            {
+                await mediator.Send(new CaptureCredits(companyId, campaignId, spent, "campaign-final"), cancellationToken);
+            }
+
+            await mediator.Send(new ReleaseCredits(companyId, campaignId), cancellationToken);
+        }
+
+        await using (var command = new NpgsqlCommand(
+            "UPDATE campaigns.campaigns SET spent_credits = @spent, settled_at = now(), updated_at = now() WHERE id = @id", connection, transaction))
+        {
+            command.Parameters.AddWithValue("id", campaignId);
+            command.Parameters.AddWithValue("spent", spent);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Campaign {Campaign} settled: {Spent} of {Reserved} reserved credits spent", campaignId, spent, reserved);
+    }
+}

@@ -1,0 +1,279 @@
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Modules.Campaigns.Domain;
+
+namespace Platform.Modules.Campaigns.Sending;
+
+/// <summary>A claimed message, ready to render and submit.</summary>
+internal sealed record ClaimedMessage(long Id, string Phone, string? FirstName, string? Body, string Country, short Attempts);
+
+/// <summary>What became of one claimed message after the carrier answered.</summary>
+internal sealed record SubmitOutcomeRow(long Id, MessageState State, string? CarrierInstance, string? CarrierMessageId, string? Error, short Segments, DateTimeOffset? RetryAt);
+
+/// <summary>A delivery receipt in the form the store applies them.</summary>
+internal sealed record ReceiptRow(string CarrierMessageId, MessageState State, string? ErrorCode, DateTimeOffset At);
+
+/// <summary>
+/// The per-message SQL of sending, all set-based: claim a batch with FOR UPDATE SKIP LOCKED, record a batch's results
+/// with UPDATE … FROM unnest, apply receipts in bulk. Every statement that moves messages also moves the campaign's
+/// counters in the same statement, so the counters stay exact without ever counting the messages table.
+/// States only move forward: each UPDATE names the state it moves from.
+/// </summary>
+internal sealed class MessageStore(CampaignsDataSource dataSource)
+{
+    private const string CounterUpdate = """
+        UPDATE campaigns.campaigns c SET
+            suppressed = c.suppressed + x.suppressed, submitted = c.submitted + x.submitted, delivered = c.delivered + x.delivered,
+            failed = c.failed + x.failed, send_failed = c.send_failed + x.send_failed, expired = c.expired + x.expired,
+            unknown = c.unknown + x.unknown, updated_at = now()
+        FROM (SELECT campaign_id,
+                     count(*) FILTER (WHERE state = 6) AS suppressed,
+                     count(*) FILTER (WHERE state = 2 AND was = 1) AS submitted,
+                     count(*) FILTER (WHERE state = 3) AS delivered,
+                     count(*) FILTER (WHERE state = 4) AS failed,
+                     count(*) FILTER (WHERE state = 4 AND was = 1) AS send_failed,
+                     count(*) FILTER (WHERE state = 5) AS expired,
+                     count(*) FILTER (WHERE state = 7) AS unknown
+              FROM moved GROUP BY campaign_id) x
+        WHERE c.id = x.campaign_id
+        """;
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> queued messages due now in an open time zone. A number suppressed since the
+    /// audience was built (an opt-out whose event this node never saw) becomes Suppressed here instead of being claimed.
+    /// </summary>
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(Guid campaignId, Guid companyId, string[]? openZones, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            WITH picked AS (
+                SELECT m.id,
+                       EXISTS (SELECT 1 FROM campaigns.suppressions s WHERE s.company_id = @company AND s.phone = m.phone) AS blocked
+                FROM campaigns.messages m
+                WHERE m.campaign_id = @campaign AND m.state = 0 AND m.not_before <= @now
+                  AND (@zones::text[] IS NULL OR m.time_zone = ANY (@zones))
+                ORDER BY m.not_before, m.id
+                LIMIT @limit
+                FOR UPDATE OF m SKIP LOCKED),
+            claimed AS (
+                UPDATE campaigns.messages m
+                SET state = CASE WHEN p.blocked THEN 6 ELSE 1 END,
+                    claimed_at = CASE WHEN p.blocked THEN NULL ELSE @now END,
+                    finished_at = CASE WHEN p.blocked THEN @now ELSE NULL END,
+                    attempts = CASE WHEN p.blocked THEN m.attempts ELSE m.attempts + 1 END
+                FROM picked p WHERE m.id = p.id
+                RETURNING m.id, m.campaign_id, m.state, 0::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts),
+            moved AS (SELECT campaign_id, state, was FROM claimed WHERE state = 6),
+            counted AS (
+            """ + CounterUpdate + """
+            )
+            SELECT id, phone, first_name, body, country, attempts FROM claimed WHERE state = 1
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
+        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+        command.Parameters.Add(new NpgsqlParameter("zones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)openZones ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+        var claimed = new List<ClaimedMessage>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            claimed.Add(new ClaimedMessage(
+                reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt16(5)));
+        }
+
+        return claimed;
+    }
+
+    /// <summary>Records a batch's outcomes (only for messages still claimed), then applies receipts that overtook them.</summary>
+    public async Task RecordAsync(IReadOnlyList<SubmitOutcomeRow> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+
+        const string sql = """
+            WITH r AS (
+                SELECT * FROM unnest(@ids, @states, @instances, @carrier_ids, @errors, @segments, @retry_at)
+                    AS r(id, state, instance, carrier_id, error, segments, retry_at)),
+            updated AS (
+                UPDATE campaigns.messages m
+                SET state = r.state,
+                    carrier_instance = COALESCE(r.instance, m.carrier_instance),
+                    carrier_message_id = r.carrier_id,
+                    error = r.error,
+                    segments = r.segments,
+                    claimed_at = NULL,
+                    not_before = COALESCE(r.retry_at, m.not_before),
+                    submitted_at = CASE WHEN r.state = 2 THEN @now ELSE m.submitted_at END,
+                    finished_at = CASE WHEN r.state = 4 THEN @now ELSE NULL END
+                FROM r WHERE m.id = r.id AND m.state = 1
+                RETURNING m.campaign_id, m.state, 1::smallint AS was),
+            moved AS (SELECT * FROM updated)
+            """ + CounterUpdate;
+        await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(sql, connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = outcomes.Select(o => o.Id).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("states", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = outcomes.Select(o => (short)o.State).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("instances", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.CarrierInstance).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("carrier_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.CarrierMessageId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("errors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.Error).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("segments", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = outcomes.Select(o => o.Segments).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("retry_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = outcomes.Select(o => o.RetryAt).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var accepted = outcomes.Where(o => o.State == MessageState.Submitted && o.CarrierMessageId is not null).Select(o => o.CarrierMessageId!).ToArray();
+        if (accepted.Length > 0)
+        {
+            await ApplyPendingAsync(connection, accepted, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Applies receipts to submitted messages (first receipt wins; duplicates and late ones change nothing) and keeps
+    /// the ones that match no message yet, for the submit that has not been recorded. Returns how many applied.
+    /// </summary>
+    public async Task<int> ApplyReceiptsAsync(IReadOnlyList<ReceiptRow> receipts, CancellationToken cancellationToken)
+    {
+        if (receipts.Count == 0)
+        {
+            return 0;
+        }
+
+        const string sql = """
+            WITH r AS (
+                SELECT DISTINCT ON (carrier_id) carrier_id, state, code, at
+                FROM unnest(@carrier_ids, @states, @codes, @ats) WITH ORDINALITY AS r(carrier_id, state, code, at, ord)
+                ORDER BY carrier_id, ord),
+            updated AS (
+                UPDATE campaigns.messages m
+                SET state = r.state, error = COALESCE(r.code, m.error), finished_at = r.at
+                FROM r WHERE m.carrier_message_id = r.carrier_id AND m.state = 2
+                RETURNING m.campaign_id, m.state, 2::smallint AS was),
+            moved AS (SELECT * FROM updated),
+            counted AS (
+            """ + CounterUpdate + """
+            ),
+            kept AS (
+                INSERT INTO campaigns.pending_receipts (carrier_message_id, state, error_code, reported_at, received_at)
+                SELECT r.carrier_id, r.state, r.code, r.at, now() FROM r
+                WHERE NOT EXISTS (SELECT 1 FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id))
+            SELECT count(*)::int FROM updated
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("carrier_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = receipts.Select(r => r.CarrierMessageId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("states", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = receipts.Select(r => (short)r.State).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("codes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = receipts.Select(r => r.ErrorCode).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = receipts.Select(r => r.At).ToArray() });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Applies kept receipts to messages whose submit is now recorded (all of them when ids is null), and drops them.</summary>
+    public async Task<int> ApplyPendingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
+        return await ApplyPendingAsync(connection, null, cancellationToken);
+    }
+
+    private static async Task<int> ApplyPendingAsync(NpgsqlConnection connection, string[]? carrierIds, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            WITH matched AS (
+                DELETE FROM campaigns.pending_receipts p
+                WHERE (@ids::text[] IS NULL OR p.carrier_message_id = ANY (@ids))
+                  AND EXISTS (SELECT 1 FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id AND m.state <> 1)
+                RETURNING p.id, p.carrier_message_id, p.state, p.error_code, p.reported_at),
+            r AS (SELECT DISTINCT ON (carrier_message_id) * FROM matched ORDER BY carrier_message_id, id),
+            updated AS (
+                UPDATE campaigns.messages m
+                SET state = r.state, error = COALESCE(r.error_code, m.error), finished_at = r.reported_at
+                FROM r WHERE m.carrier_message_id = r.carrier_message_id AND m.state = 2
+                RETURNING m.campaign_id, m.state, 2::smallint AS was),
+            moved AS (SELECT * FROM updated),
+            counted AS (
+            """ + CounterUpdate + """
+            )
+            SELECT count(*)::int FROM updated
+            """;
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)carrierIds ?? DBNull.Value });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>
+    /// Claims whose node died are Unknown (the carrier may or may not have the message: never resent); submitted
+    /// messages without a receipt past the timeout are Expired; receipts kept for over a day are dropped.
+    /// </summary>
+    public async Task<(int Unknown, int Expired)> SweepAsync(DateTimeOffset claimCutoff, DateTimeOffset receiptCutoff, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            WITH lost AS (
+                UPDATE campaigns.messages m SET state = 7, claimed_at = NULL, finished_at = @now,
+                    error = 'The outcome of the submit was lost (the sending node stopped); not resent.'
+                WHERE m.state = 1 AND m.claimed_at < @claim_cutoff
+                RETURNING m.campaign_id, m.state, 1::smallint AS was),
+            timed_out AS (
+                UPDATE campaigns.messages m SET state = 5, finished_at = @now, error = COALESCE(m.error, 'No delivery receipt in time.')
+                WHERE m.state = 2 AND m.submitted_at < @receipt_cutoff
+                RETURNING m.campaign_id, m.state, 2::smallint AS was),
+            moved AS (SELECT * FROM lost UNION ALL SELECT * FROM timed_out),
+            counted AS (
+            """ + CounterUpdate + """
+            ),
+            dropped AS (DELETE FROM campaigns.pending_receipts WHERE received_at < @now - interval '1 day')
+            SELECT (SELECT count(*)::int FROM lost), (SELECT count(*)::int FROM timed_out)
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("claim_cutoff", NpgsqlDbType.TimestampTz) { Value = claimCutoff });
+        command.Parameters.Add(new NpgsqlParameter("receipt_cutoff", NpgsqlDbType.TimestampTz) { Value = receiptCutoff });
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    /// <summary>Marks a company's still-queued messages to a number as Suppressed (an opt-out mid-campaign).</summary>
+    public async Task<int> SuppressQueuedAsync(Guid companyId, string phone, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            WITH updated AS (
+                UPDATE campaigns.messages m SET state = 6, finished_at = now(), error = 'Opted out before sending.'
+                WHERE m.state = 0 AND m.phone = @phone
+                  AND m.campaign_id IN (SELECT c.id FROM campaigns.campaigns c
+                                        WHERE c.company_id = @company AND c.status IN ('Scheduled', 'Sending', 'Paused', 'NeedsAttention'))
+                RETURNING m.campaign_id, m.state, 0::smallint AS was),
+            moved AS (SELECT * FROM updated),
+            counted AS (
+            """ + CounterUpdate + """
+            )
+            SELECT count(*)::int FROM updated
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Whether the campaign still has messages to submit (queued or claimed), and when the earliest queued one is due.</summary>
+    public async Task<(bool Queued, bool Claimed, DateTimeOffset? NextDue, string[] Zones)> RemainingAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 1),
+                   (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
+                   ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0)
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetBoolean(1),
+            reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
+            reader.GetFieldValue<string[]>(3));
+    }
+}
