@@ -90,11 +90,16 @@ internal static class HostComposition
             quartz.ConfigureScheduler(scheduler =>
             {
                 scheduler.InstanceName = SchedulerName;
+                // Nodes look for due triggers this often when idle; a trigger another node scheduled waits at most this long.
+                scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Platform:Scheduler:IdleWaitSeconds", 2)));
                 if (!string.IsNullOrWhiteSpace(instanceName))
                 {
                     scheduler.InstanceId = instanceName;
                 }
             });
+
+            // How many jobs one node runs at once; campaign runs beyond that wait for a free thread here or on another node.
+            quartz.UseDefaultThreadPool(Math.Max(2, configuration.GetValue("Platform:Scheduler:MaxConcurrency", 10)));
 
             quartz.UsePersistentStore(store =>
             {

@@ -68,7 +68,8 @@ internal sealed class CampaignSender(
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
             .Select(_ => WorkAsync(campaign, zones, deadline, cancellationToken))
             .ToList();
-        await Task.WhenAll(workers);
+        var handled = (await Task.WhenAll(workers)).Sum();
+        logger.LogInformation("Campaign {Campaign}: this run handed {Count} messages to the carriers", campaignId, handled);
 
         remaining = await store.RemainingAsync(campaignId, cancellationToken);
         var now = clock.GetUtcNow();
@@ -99,15 +100,16 @@ internal sealed class CampaignSender(
         return next;
     }
 
-    private async Task WorkAsync(SendingCampaign campaign, string[] zones, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var settings = options.Value;
+        var handled = 0;
         while (!cancellationToken.IsCancellationRequested && clock.GetUtcNow() < deadline)
         {
             // Pause, cancel and revocation take effect before the next batch.
             if (await StatusAsync(campaign.Id, cancellationToken) != CampaignStatus.Sending)
             {
-                return;
+                return handled;
             }
 
             var now = clock.GetUtcNow();
@@ -117,18 +119,21 @@ internal sealed class CampaignSender(
                 open = zones.Where(z => QuietHours.IsOpen(now, z, campaign.QuietStart, campaign.QuietEnd)).ToArray();
                 if (open.Length == 0)
                 {
-                    return;
+                    return handled;
                 }
             }
 
             var claimed = await store.ClaimAsync(campaign.Id, campaign.CompanyId, open, settings.BatchSize, now, cancellationToken);
             if (claimed.Count == 0)
             {
-                return;
+                return handled;
             }
 
             await SubmitAsync(campaign, claimed, cancellationToken);
+            handled += claimed.Count;
         }
+
+        return handled;
     }
 
     private async Task SubmitAsync(SendingCampaign campaign, IReadOnlyList<ClaimedMessage> claimed, CancellationToken cancellationToken)
