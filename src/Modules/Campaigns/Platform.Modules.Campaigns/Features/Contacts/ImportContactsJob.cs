@@ -397,7 +397,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
     }
 
     private static UnusableFileException Binary() =>
-        new("The file contains binary data, not CSV text. Save it as \"CSV UTF-8\" and upload it again.");
+        new("The file is not CSV text: it contains binary data or characters that are not UTF-8. Is it a spreadsheet or another binary file? Save it as \"CSV UTF-8\" and upload it again.");
 
     private static string? Truncate(string? value) => value is { Length: > MaxValueLength } ? value[..MaxValueLength] + "…" : value;
 
