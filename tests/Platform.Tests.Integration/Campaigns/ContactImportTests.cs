@@ -138,7 +138,7 @@ public sealed class ContactImportTests(PlatformFactory factory) : IClassFixture<
             "4,Duplicate of line 3 (same number): merged into it,'+447700900002",
             "5,Not a valid mobile number,12345",
             "6,Missing consent: the consent column is empty,'+447700900003",
-            "7,Unknown time zone \"Mars/Olympus\": use an IANA name such as Europe/London,'+447700900004");
+            "7,\"Unknown time zone \"\"Mars/Olympus\"\": use an IANA name such as Europe/London\",'+447700900004");
         var progress = await owner.Http.GetStringAsync($"/Campaigns/Lists/ImportStatus/{importId}?handler=Progress");
         progress.Should().Contain("\"percent\":100").And.Contain("\"finished\":true");
     }

@@ -64,7 +64,7 @@ public sealed class ContactPagesTests(PlatformFactory factory) : IClassFixture<P
         (await factory.Database.ScalarAsync<string>("SELECT phone || ' ' || first_name FROM campaigns.contacts WHERE id = @id", ("id", contactId))).Should().Be("+447700900125 Ada");
         (await Contacts.CounterAsync(factory, listId)).Should().Be(1);
         var (_, details) = await owner.GetAsync($"/Campaigns/Lists/Details/{listId}");
-        details.Should().Contain("+447700900125").And.Contain("<span id=\"contact-count\">1</span>");
+        WebUtility.HtmlDecode(details).Should().Contain("+447700900125").And.Contain("<span id=\"contact-count\">1</span>");
 
         var deleted = await owner.PostFormAsync($"/Campaigns/Lists/Contact/{listId}/{contactId}", [], handler: "Delete");
         deleted.StatusCode.Should().Be(HttpStatusCode.Redirect);

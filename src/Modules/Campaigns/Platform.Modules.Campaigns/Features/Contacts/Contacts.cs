@@ -118,6 +118,11 @@ internal sealed class SaveContactHandler(CampaignsDbContext db, ITenantContext t
             db.Contacts.Add(contact);
         }
 
+        if (await db.Contacts.AnyAsync(c => c.ListId == request.ListId && c.Phone == phone && c.Id != contact.Id, cancellationToken))
+        {
+            throw AlreadyOnList(phone);
+        }
+
         contact.Phone = phone;
         contact.FirstName = ContactRules.Clean(request.FirstName);
         contact.LastName = ContactRules.Clean(request.LastName);
@@ -130,7 +135,7 @@ internal sealed class SaveContactHandler(CampaignsDbContext db, ITenantContext t
         }
         catch (DbUpdateException exception) when (exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
-            throw new RequestValidationException(nameof(request.Phone), $"{phone} is already on this list.");
+            throw AlreadyOnList(phone); // added by someone else between the check and the insert
         }
 
         if (request.ContactId is null)
@@ -142,6 +147,9 @@ internal sealed class SaveContactHandler(CampaignsDbContext db, ITenantContext t
         await transaction.CommitAsync(cancellationToken);
         return true;
     }
+
+    private static RequestValidationException AlreadyOnList(string phone) =>
+        new(nameof(SaveContact.Phone), $"{phone} is already on this list.");
 }
 
 /// <summary>Removes one contact and keeps the list's counter in step.</summary>

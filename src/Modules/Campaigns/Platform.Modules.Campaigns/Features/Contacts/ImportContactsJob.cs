@@ -266,7 +266,8 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
             TrimWhitespace = true,
             MaxRecordSize = MaxRecordBytes,
             MalformedData = CsvMalformedDataHandling.Recover,
-            OnMalformedRecord = record => malformedLine = record.LineNumber,
+            // A stray quote is kept as text (the row is taken as written); a quote never closed swallows what follows, so that row is refused.
+            OnMalformedRecord = record => malformedLine = record.Reason == CsvMalformedReason.UnterminatedQuote ? record.LineNumber : malformedLine,
         };
         try
         {
@@ -349,7 +350,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         var timeZone = ContactRules.Clean(Field(csv, columns.TimeZone));
         var consent = ContactRules.Clean(Field(csv, columns.Consent));
         string? phone = null;
-        var reason = malformed ? "The row's quotes do not match: a quote inside a cell must be doubled (\"\")"
+        var reason = malformed ? "A quoted cell is never closed: a quote inside a cell must be doubled (\"\")"
             : string.IsNullOrWhiteSpace(rawPhone) ? "No phone number"
             : !PhoneNumbers.TryNormalizeE164(rawPhone, import.CallingCode, out phone) ? "Not a valid mobile number"
             : firstName?.Length > ContactRules.MaxNameLength ? $"first_name is longer than {ContactRules.MaxNameLength} characters"

@@ -56,11 +56,8 @@ internal sealed class ContactModel(IMediator mediator) : PageModel
 
         List = list;
         (Input.ListId, Input.ContactId) = (listId, contactId);
-        if (!ModelState.IsValid)
-        {
-            return Page();
-        }
-
+        // The pipeline checks the annotations and the number and time zone together, so every problem shows at once.
+        ModelState.Clear();
         var (ok, found) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
         if (ok && !found)
         {
