@@ -143,6 +143,21 @@ public sealed class ContactImportTests(PlatformFactory factory) : IClassFixture<
         progress.Should().Contain("\"percent\":100").And.Contain("\"finished\":true");
     }
 
+    [Fact]
+    public async Task A_quote_never_closed_refuses_its_row_and_a_stray_quote_is_kept_as_text()
+    {
+        var (owner, listId) = await ListAsync();
+        var csv = "phone,first_name\n+447700900010,Ann \"Nan\" Lee\n+447700900011,\"Open\n+447700900012,Bob\n";
+
+        var (status, importId) = await Contacts.ImportAsync(factory, owner, listId, csv);
+
+        status.Should().Be("Completed");
+        (await factory.Database.ScalarAsync<string>("SELECT first_name FROM campaigns.contacts WHERE list_id = @l", ("l", listId))).Should().Be("Ann \"Nan\" Lee");
+        (await Contacts.CounterAsync(factory, listId)).Should().Be(1);
+        (await factory.Database.ScalarAsync<string>("SELECT line || ': ' || reason FROM campaigns.import_errors WHERE import_id = @id", ("id", importId)))
+            .Should().StartWith("3: A quoted cell is never closed");
+    }
+
     [Theory]
     [InlineData("GB", "07700 900123", "+447700900123")]
     [InlineData("GB", "7700900123", "+447700900123")]

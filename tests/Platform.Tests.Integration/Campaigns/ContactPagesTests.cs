@@ -97,6 +97,7 @@ public sealed class ContactPagesTests(PlatformFactory factory) : IClassFixture<P
         }
 
         // Posts with the attacker's own antiforgery token (from a page of their own) against the victim's ids.
+        var own = $"/Campaigns/Lists/Contact/{attackerList}";
         var posts = new (string Url, Dictionary<string, string> Fields)[]
         {
             ($"/Campaigns/Lists/Details/{listId}?handler=Rename", new() { ["Input.Name"] = "Pwned" }),
@@ -108,39 +109,21 @@ public sealed class ContactPagesTests(PlatformFactory factory) : IClassFixture<P
         };
         foreach (var (url, fields) in posts)
         {
-            var response = await PostWithOwnTokenAsync(attacker, attackerList, url, fields);
+            var response = await attacker.PostFormAsync(url, fields, tokenFrom: own);
             response.StatusCode.Should().Be(HttpStatusCode.NotFound, url);
         }
 
-        var upload = await PostUploadWithOwnTokenAsync(attacker, attackerList, listId);
+        var upload = await attacker.PostMultipartAsync($"/Campaigns/Lists/Import/{listId}", new()
+        {
+            ["Input.DefaultCountry"] = "GB",
+            ["Input.ConsentAttestation"] = Contacts.Attestation,
+            ["Input.Confirmed"] = "true",
+        }, "Input.File", "x.csv", Encoding.UTF8.GetBytes("phone\n+447700900558\n"), tokenFrom: $"/Campaigns/Lists/Import/{attackerList}");
         upload.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         (await factory.Database.ScalarAsync<string>("SELECT name FROM campaigns.contact_lists WHERE id = @l", ("l", listId))).Should().Be("Secret list");
         (await Contacts.RowsAsync(factory, listId)).Should().Be(1);
         (await Contacts.CounterAsync(factory, listId)).Should().Be(1);
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.imports WHERE list_id = @l", ("l", listId))).Should().Be(1);
-    }
-
-    private static async Task<HttpResponseMessage> PostWithOwnTokenAsync(FormClient client, Guid ownList, string url, Dictionary<string, string> fields)
-    {
-        var (_, html) = await client.GetAsync($"/Campaigns/Lists/Contact/{ownList}");
-        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var form = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token) };
-        return await client.Http.PostAsync(url, new FormUrlEncodedContent(form));
-    }
-
-    private static async Task<HttpResponseMessage> PostUploadWithOwnTokenAsync(FormClient client, Guid ownList, Guid victimList)
-    {
-        var (_, html) = await client.GetAsync($"/Campaigns/Lists/Import/{ownList}");
-        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
-        var content = new MultipartFormDataContent
-        {
-            { new StringContent(WebUtility.HtmlDecode(token)), "__RequestVerificationToken" },
-            { new StringContent("GB"), "Input.DefaultCountry" },
-            { new StringContent(Contacts.Attestation), "Input.ConsentAttestation" },
-            { new StringContent("true"), "Input.Confirmed" },
-            { new ByteArrayContent(Encoding.UTF8.GetBytes("phone\n+447700900558\n")), "Input.File", "x.csv" },
-        };
-        return await client.Http.PostAsync($"/Campaigns/Lists/Import/{victimList}", content);
     }
 }
