@@ -1,4 +1,5 @@
 using Platform.Modules.OptIns.Domain;
+using Platform.Modules.Shared;
 
 namespace Platform.Tests.Integration.OptIns;
 

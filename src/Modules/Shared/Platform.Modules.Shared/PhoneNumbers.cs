@@ -35,6 +35,27 @@ public static partial class PhoneNumbers
         return true;
     }
 
+    /// <summary>
+    /// Like <see cref="TryNormalizeE164(string?, out string)"/>, but a number written without "+" or "00" is taken
+    /// as a national number of the country with <paramref name="defaultCallingCode"/> (for example "44"): its
+    /// leading national 0 is dropped and the calling code put in front ("07700 900123" → "+447700900123").
+    /// </summary>
+    public static bool TryNormalizeE164(string? input, string? defaultCallingCode, out string e164)
+    {
+        if (string.IsNullOrEmpty(defaultCallingCode) || string.IsNullOrWhiteSpace(input))
+        {
+            return TryNormalizeE164(input, out e164);
+        }
+
+        var compact = Separators().Replace(input.Trim(), string.Empty);
+        if (compact.StartsWith('+') || compact.StartsWith("00", StringComparison.Ordinal))
+        {
+            return TryNormalizeE164(compact, out e164);
+        }
+
+        return TryNormalizeE164("+" + defaultCallingCode + (compact.StartsWith('0') ? compact[1..] : compact), out e164);
+    }
+
     [GeneratedRegex(@"[\s\-\.\(\)]")]
     private static partial Regex Separators();
 

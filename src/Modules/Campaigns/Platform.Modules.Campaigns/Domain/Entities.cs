@@ -62,7 +62,13 @@ internal sealed class ContactImport
 
     public required string ConsentAttestation { get; set; }
 
+    /// <summary>Each row carries its own consent (a <c>consent</c> column); a row without one is refused.</summary>
+    public bool PerRowConsent { get; set; }
+
     public required string Status { get; set; }
+
+    /// <summary>Lines in the uploaded file, counted while it was saved: the progress bar's 100 % (an estimate).</summary>
+    public int RowsExpected { get; set; }
 
     public int RowsRead { get; set; }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Net.Http.Headers;
 using Platform.Modules.OptIns.Domain;
 using Platform.Modules.OptIns.Features;
+using Platform.Modules.Shared;
 
 namespace Platform.Modules.OptIns.Areas.OptIns.Pages.Keywords;
 

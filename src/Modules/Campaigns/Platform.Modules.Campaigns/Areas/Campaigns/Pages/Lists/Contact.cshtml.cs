@@ -1,0 +1,74 @@
+using MediatR;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Features.Contacts;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages.Lists;
+
+/// <summary>Adds a contact by hand (no contact id) or edits and deletes one. Another company's ids answer 404.</summary>
+internal sealed class ContactModel(IMediator mediator) : PageModel
+{
+    [BindProperty]
+    public SaveContact Input { get; set; } = new();
+
+    public ContactListSummary List { get; private set; } = null!;
+
+    public bool IsNew => Input.ContactId is null;
+
+    public async Task<IActionResult> OnGetAsync(Guid listId, long? contactId, CancellationToken cancellationToken)
+    {
+        if (await mediator.Send(new GetContactList(listId), cancellationToken) is not { } list)
+        {
+            return NotFound();
+        }
+
+        List = list;
+        Input = new SaveContact { ListId = listId };
+        if (contactId is { } id)
+        {
+            if (await mediator.Send(new GetContact(listId, id), cancellationToken) is not { } contact)
+            {
+                return NotFound();
+            }
+
+            Input = new SaveContact
+            {
+                ListId = listId,
+                ContactId = id,
+                Phone = contact.Phone,
+                FirstName = contact.FirstName,
+                LastName = contact.LastName,
+                TimeZone = contact.TimeZone,
+                ConsentSource = contact.ConsentSource,
+            };
+        }
+
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(Guid listId, long? contactId, CancellationToken cancellationToken)
+    {
+        if (await mediator.Send(new GetContactList(listId), cancellationToken) is not { } list)
+        {
+            return NotFound();
+        }
+
+        List = list;
+        (Input.ListId, Input.ContactId) = (listId, contactId);
+        // The pipeline checks the annotations and the number and time zone together, so every problem shows at once.
+        ModelState.Clear();
+        var (ok, found) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
+        if (ok && !found)
+        {
+            return NotFound();
+        }
+
+        return ok ? RedirectToPage("/Lists/Details", new { id = listId }) : Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(Guid listId, long contactId, CancellationToken cancellationToken) =>
+        await mediator.Send(new DeleteContact(listId, contactId), cancellationToken)
+            ? RedirectToPage("/Lists/Details", new { id = listId })
+            : NotFound();
+}

@@ -1,0 +1,416 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Unicode;
+using CsvHelper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Modules.Shared;
+using Quartz;
+
+namespace Platform.Modules.Campaigns.Features.Contacts;
+
+/// <summary>A file the import cannot use at all: the import fails with this message and the list is unchanged.</summary>
+internal sealed class UnusableFileException(string message) : Exception(message);
+
+/// <summary>
+/// Imports one uploaded CSV file into its list, in one transaction: the rows are parsed as a stream (CsvHelper),
+/// written with binary COPY into a temporary staging table, and then merged with one INSERT … SELECT … ON CONFLICT.
+/// Rows that cannot be taken become <c>import_errors</c>; a file that cannot be used fails the import and changes
+/// nothing. Reentrant: a re-run after a crash starts again from the file (the crashed run's transaction rolled back),
+/// and a finished import is not run again.
+/// </summary>
+internal sealed class ImportContactsJob(
+    CampaignsDataSource data,
+    ImportFiles files,
+    IOptions<ContactsOptions> options,
+    TimeProvider clock,
+    ILogger<ImportContactsJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("import-contacts", "campaigns");
+
+    public const string ImportIdKey = "importId";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(context.MergedJobDataMap.GetString(ImportIdKey), out var importId))
+        {
+            return;
+        }
+
+        context.Result = await RunAsync(importId, cancellationToken);
+    }
+
+    public async Task<string> RunAsync(Guid importId, CancellationToken cancellationToken)
+    {
+        var import = await LoadAsync(importId, cancellationToken);
+        if (import is null || ImportStatus.IsFinished(import.Status))
+        {
+            files.Delete(importId);
+            return "Nothing to do";
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var reader = new RowReader(options.Value, import, rows => SetProgress(importId, ImportStatus.Reading, rows));
+        try
+        {
+            await SetProgressAsync(importId, ImportStatus.Reading, 0, cancellationToken);
+            var counts = await ImportAsync(import, reader, cancellationToken);
+            logger.LogInformation("Import {Import}: {Rows} rows in {Elapsed} ms, {Imported} new, {Merged} merged, {Rejected} rejected",
+                importId, counts.Rows, stopwatch.ElapsedMilliseconds, counts.Imported, counts.Merged, counts.Rejected);
+            return $"{counts.Rows} rows: {counts.Imported} new, {counts.Merged} merged, {counts.Rejected} rejected";
+        }
+        catch (UnusableFileException exception)
+        {
+            await FailAsync(importId, exception.Message, reader.Rows);
+            return exception.Message;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogError(exception, "Import {Import} failed", importId);
+            await FailAsync(importId, "The import stopped because of an error on our side; your list was not changed. Upload the file again.", reader.Rows);
+            return exception.Message;
+        }
+        finally
+        {
+            files.Delete(importId);
+        }
+    }
+
+    private sealed record Counts(int Rows, int Imported, int Merged, int Rejected);
+
+    private async Task<Counts> ImportAsync(ImportJobData import, RowReader reader, CancellationToken cancellationToken)
+    {
+        var path = files.PathOf(import.Id);
+        if (!File.Exists(path))
+        {
+            throw new UnusableFileException("The uploaded file is no longer available. Upload it again.");
+        }
+
+        await using var connection = await data.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, """
+            CREATE TEMP TABLE import_stage (
+                line bigint NOT NULL, phone text, first_name text, last_name text, time_zone text, consent text, reason text, value text
+            ) ON COMMIT DROP
+            """, cancellationToken);
+
+        await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan))
+        using (var copy = connection.BeginBinaryImport(
+                   "COPY import_stage (line, phone, first_name, last_name, time_zone, consent, reason, value) FROM STDIN (FORMAT BINARY)"))
+        {
+            // Synchronous on purpose: the job has its own thread, and per-field awaits would cost more than the I/O.
+            reader.Read(file, copy, cancellationToken);
+            copy.Complete();
+        }
+
+        if (reader.Rows == 0)
+        {
+            throw new UnusableFileException("The file has no rows under its header line. Add at least one contact and upload it again.");
+        }
+
+        await SetProgressAsync(import.Id, ImportStatus.Merging, reader.Rows, cancellationToken);
+        var now = clock.GetUtcNow();
+        var rejected = await ExecuteAsync(connection, """
+            INSERT INTO campaigns.import_errors (import_id, line, reason, value)
+            SELECT @import, line, reason, value FROM import_stage WHERE reason IS NOT NULL
+            """, cancellationToken, ("import", import.Id));
+        var duplicates = await ExecuteAsync(connection, """
+            INSERT INTO campaigns.import_errors (import_id, line, reason, value)
+            SELECT @import, line, 'Duplicate of line ' || first_line || ' (same number): merged into it', phone
+            FROM (SELECT line, phone, min(line) OVER (PARTITION BY phone) AS first_line FROM import_stage WHERE reason IS NULL) s
+            WHERE line <> first_line
+            """, cancellationToken, ("import", import.Id));
+
+        int inserted, updated;
+        await using (var upsert = new NpgsqlCommand("""
+            WITH up AS (
+                INSERT INTO campaigns.contacts AS c
+                    (company_id, list_id, phone, first_name, last_name, time_zone, consent_source, import_id, created_at, updated_at)
+                SELECT DISTINCT ON (phone) @company, @list, phone, first_name, last_name, time_zone, coalesce(consent, @attestation), @import, @now, @now
+                FROM import_stage WHERE reason IS NULL
+                ORDER BY phone, line
+                ON CONFLICT (list_id, phone) DO UPDATE SET
+                    first_name = coalesce(excluded.first_name, c.first_name),
+                    last_name = coalesce(excluded.last_name, c.last_name),
+                    time_zone = coalesce(excluded.time_zone, c.time_zone),
+                    consent_source = excluded.consent_source,
+                    import_id = excluded.import_id,
+                    updated_at = excluded.updated_at
+                RETURNING (xmax = 0) AS inserted)
+            SELECT count(*) FILTER (WHERE inserted)::int, count(*) FILTER (WHERE NOT inserted)::int FROM up
+            """, connection, transaction))
+        {
+            upsert.Parameters.AddWithValue("company", import.CompanyId);
+            upsert.Parameters.AddWithValue("list", import.ListId);
+            upsert.Parameters.AddWithValue("attestation", import.ConsentAttestation);
+            upsert.Parameters.AddWithValue("import", import.Id);
+            upsert.Parameters.AddWithValue("now", now);
+            await using var result = await upsert.ExecuteReaderAsync(cancellationToken);
+            await result.ReadAsync(cancellationToken);
+            (inserted, updated) = (result.GetInt32(0), result.GetInt32(1));
+        }
+
+        await ExecuteAsync(connection, "UPDATE campaigns.contact_lists SET contact_count = contact_count + @n WHERE id = @list", cancellationToken,
+            ("n", inserted), ("list", import.ListId));
+        var counts = new Counts(reader.Rows, inserted, updated + duplicates, rejected);
+        await ExecuteAsync(connection, """
+            UPDATE campaigns.imports SET status = @status, rows_read = @rows, imported = @imported, merged = @merged, rejected = @rejected,
+                error = NULL, finished_at = @now
+            WHERE id = @import
+            """, cancellationToken,
+            ("status", ImportStatus.Completed), ("rows", counts.Rows), ("imported", counts.Imported), ("merged", counts.Merged),
+            ("rejected", counts.Rejected), ("now", clock.GetUtcNow()), ("import", import.Id));
+        await transaction.CommitAsync(cancellationToken);
+        return counts;
+    }
+
+    private async Task<ImportJobData?> LoadAsync(Guid importId, CancellationToken cancellationToken)
+    {
+        await using var command = data.Source.CreateCommand("""
+            SELECT i.company_id, i.list_id, i.status, i.consent_attestation, i.per_row_consent,
+                   (SELECT min(code) FROM campaigns.calling_codes WHERE country = i.default_country)
+            FROM campaigns.imports i WHERE i.id = @id
+            """);
+        command.Parameters.AddWithValue("id", importId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ImportJobData(importId, reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5))
+            : null;
+    }
+
+    /// <summary>A short statement of its own (not the import's transaction), so the page sees it at once.</summary>
+    private void SetProgress(Guid importId, string status, int rows)
+    {
+        using var command = ProgressCommand(importId, status, rows);
+        command.ExecuteNonQuery();
+    }
+
+    private async Task SetProgressAsync(Guid importId, string status, int rows, CancellationToken cancellationToken)
+    {
+        await using var command = ProgressCommand(importId, status, rows);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private NpgsqlCommand ProgressCommand(Guid importId, string status, int rows)
+    {
+        var command = data.Source.CreateCommand("UPDATE campaigns.imports SET status = @status, rows_read = @rows WHERE id = @id AND status NOT IN ('Completed', 'Failed')");
+        command.Parameters.AddWithValue("status", status);
+        command.Parameters.AddWithValue("rows", rows);
+        command.Parameters.AddWithValue("id", importId);
+        return command;
+    }
+
+    private async Task FailAsync(Guid importId, string error, int rows)
+    {
+        await using var command = data.Source.CreateCommand("""
+            UPDATE campaigns.imports SET status = 'Failed', error = @error, rows_read = @rows, imported = 0, merged = 0, rejected = 0, finished_at = @now
+            WHERE id = @id
+            """);
+        command.Parameters.AddWithValue("error", error);
+        command.Parameters.AddWithValue("rows", rows);
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        command.Parameters.AddWithValue("id", importId);
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+internal sealed record ImportJobData(Guid Id, Guid CompanyId, Guid ListId, string Status, string ConsentAttestation, bool PerRowConsent, string? CallingCode);
+
+/// <summary>
+/// Reads the CSV file as a stream and writes one staging row per data row: either the cleaned contact, or the
+/// reason it cannot be taken. Throws <see cref="UnusableFileException"/> for a file it cannot use at all.
+/// </summary>
+internal sealed class RowReader(ContactsOptions options, ImportJobData import, Action<int> progress)
+{
+    private readonly ContactsOptions options = options;
+
+    private const int MaxValueLength = 200;
+
+    /// <summary>No real contact row is this long; a quote that is never closed would otherwise swallow the file.</summary>
+    private const int MaxRecordBytes = 64 * 1024;
+
+    private readonly Dictionary<string, bool> timeZones = new(StringComparer.Ordinal);
+
+    public int Rows { get; private set; }
+
+    public void Read(FileStream file, NpgsqlBinaryImporter copy, CancellationToken cancellationToken)
+    {
+        Span<byte> head = stackalloc byte[3];
+        var got = file.Read(head);
+        if (got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
+        {
+            throw new UnusableFileException("The file is saved as UTF-16 text. Save it as \"CSV UTF-8\" and upload it again.");
+        }
+
+        // A UTF-8 byte order mark (Excel writes one) is skipped; every record is then checked to be UTF-8 text.
+        file.Position = got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
+        long malformedLine = 0;
+        var options = new CsvReaderOptions
+        {
+            HasHeader = true,
+            TrackLineNumbers = true,
+            TrimWhitespace = true,
+            MaxRecordSize = MaxRecordBytes,
+            MalformedData = CsvMalformedDataHandling.Recover,
+            // A stray quote is kept as text (the row is taken as written); a quote never closed swallows what follows, so that row is refused.
+            OnMalformedRecord = record => malformedLine = record.Reason == CsvMalformedReason.UnterminatedQuote ? record.LineNumber : malformedLine,
+        };
+        try
+        {
+            using var csv = CsvReader.Create(file, options, true);
+            var columns = ReadHeader(csv);
+            while (csv.Read())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (++Rows > this.options.MaxRows)
+                {
+                    throw new UnusableFileException($"The file has more than {this.options.MaxRows:N0} rows. Split it into smaller files and import each.");
+                }
+
+                var raw = csv.RawRecord;
+                if (!Utf8.IsValid(raw))
+                {
+                    throw new UnusableFileException(
+                        $"Line {csv.LineNumber:N0} is not UTF-8 text. Is the file a spreadsheet or another binary file? Save it as \"CSV UTF-8\" and upload it again.");
+                }
+
+                if (raw.Contains((byte)0))
+                {
+                    throw Binary();
+                }
+
+                WriteRow(copy, csv.LineNumber, csv, columns, malformedLine == csv.LineNumber);
+                if (Rows % this.options.ProgressEvery == 0)
+                {
+                    progress(Rows);
+                }
+            }
+        }
+        catch (CsvFormatException exception)
+        {
+            throw new UnusableFileException($"The file cannot be read as CSV after row {Rows:N0}: {exception.Message.Split('\n')[0]}");
+        }
+    }
+
+    private sealed record Columns(int Phone, int FirstName, int LastName, int TimeZone, int Consent);
+
+    private Columns ReadHeader(CsvReader csv)
+    {
+        csv.ReadHeader();
+        var header = csv.Headers.Select(h => h.Trim().ToLowerInvariant().Replace(' ', '_')).ToArray();
+        if (header.Length == 0 || header.All(h => h.Length == 0))
+        {
+            throw new UnusableFileException("The file is empty. Its first line must name the columns: phone (required), first_name, last_name, time_zone" +
+                                            (import.PerRowConsent ? ", consent." : "."));
+        }
+
+        if (header.Any(h => h.Contains('\0', StringComparison.Ordinal) || h.Contains('\uFFFD', StringComparison.Ordinal)))
+        {
+            throw Binary();
+        }
+
+        var phone = Array.IndexOf(header, "phone");
+        if (phone < 0)
+        {
+            var found = string.Join(", ", header.Take(8).Select(h => h.Length > 30 ? h[..30] + "…" : h));
+            throw new UnusableFileException(
+                $"The file has no \"phone\" column. Its first line must name the columns: phone (required), first_name, last_name, time_zone{(import.PerRowConsent ? ", consent" : string.Empty)}. " +
+                $"This file's first line has: {found}.");
+        }
+
+        var consent = Array.IndexOf(header, "consent");
+        if (import.PerRowConsent && consent < 0)
+        {
+            throw new UnusableFileException("You chose a consent column for each row, but the file has no \"consent\" column. Add it, or use one attestation for the whole file.");
+        }
+
+        return new Columns(phone, Array.IndexOf(header, "first_name"), Array.IndexOf(header, "last_name"), Array.IndexOf(header, "time_zone"),
+            import.PerRowConsent ? consent : -1);
+    }
+
+    private void WriteRow(NpgsqlBinaryImporter copy, long line, CsvReader csv, Columns columns, bool malformed)
+    {
+        var rawPhone = Field(csv, columns.Phone);
+        var firstName = ContactRules.Clean(Field(csv, columns.FirstName));
+        var lastName = ContactRules.Clean(Field(csv, columns.LastName));
+        var timeZone = ContactRules.Clean(Field(csv, columns.TimeZone));
+        var consent = ContactRules.Clean(Field(csv, columns.Consent));
+        string? phone = null;
+        var reason = malformed ? "A quoted cell is never closed: a quote inside a cell must be doubled (\"\")"
+            : string.IsNullOrWhiteSpace(rawPhone) ? "No phone number"
+            : !PhoneNumbers.TryNormalizeE164(rawPhone, import.CallingCode, out phone) ? "Not a valid mobile number"
+            : firstName?.Length > ContactRules.MaxNameLength ? $"first_name is longer than {ContactRules.MaxNameLength} characters"
+            : lastName?.Length > ContactRules.MaxNameLength ? $"last_name is longer than {ContactRules.MaxNameLength} characters"
+            : timeZone is not null && !KnownTimeZone(timeZone) ? $"Unknown time zone \"{Truncate(timeZone)}\": use an IANA name such as Europe/London"
+            : columns.Consent >= 0 && consent is null ? "Missing consent: the consent column is empty"
+            : consent?.Length > 500 ? "consent is longer than 500 characters"
+            : null;
+
+        copy.StartRow();
+        copy.Write(line, NpgsqlDbType.Bigint);
+        if (reason is null)
+        {
+            Text(copy, phone);
+            Text(copy, firstName);
+            Text(copy, lastName);
+            Text(copy, timeZone);
+            Text(copy, consent);
+            copy.WriteNull();
+            copy.WriteNull();
+        }
+        else
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                copy.WriteNull();
+            }
+
+            Text(copy, reason);
+            Text(copy, Truncate(rawPhone));
+        }
+    }
+
+    private static string? Field(CsvReader csv, int index) => index < 0 || csv.IsEmpty(index) ? null : csv.GetString(index);
+
+    private bool KnownTimeZone(string id)
+    {
+        if (!timeZones.TryGetValue(id, out var known))
+        {
+            known = ContactRules.TimeZoneProblem(id) is null;
+            timeZones[id] = known;
+        }
+
+        return known;
+    }
+
+    private static UnusableFileException Binary() =>
+        new("The file is not CSV text: it contains binary data or characters that are not UTF-8. Is it a spreadsheet or another binary file? Save it as \"CSV UTF-8\" and upload it again.");
+
+    private static string? Truncate(string? value) => value is { Length: > MaxValueLength } ? value[..MaxValueLength] + "…" : value;
+
+    private static void Text(NpgsqlBinaryImporter copy, string? value)
+    {
+        if (value is null)
+        {
+            copy.WriteNull();
+        }
+        else
+        {
+            copy.Write(value, NpgsqlDbType.Text);
+        }
+    }
+}
