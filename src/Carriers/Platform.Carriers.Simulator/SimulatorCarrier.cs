@@ -152,7 +152,10 @@ internal sealed class SimulatorCarrier : ICarrier
 
         var carrierId = _idPrefix + Interlocked.Increment(ref _nextId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         var now = DateTimeOffset.UtcNow;
-        _network.Record(new HandsetMessage(message.From, to, message.Text, now, carrierId), _settings.OutboxCapacityPerHandset);
+        if (_settings.RecordOutbox)
+        {
+            _network.Record(new HandsetMessage(message.From, to, message.Text, now, carrierId), _settings.OutboxCapacityPerHandset);
+        }
         if (message.RequestReceipt && !to.EndsWith("14", StringComparison.Ordinal))
         {
             var failed = to.EndsWith("13", StringComparison.Ordinal);

@@ -8,8 +8,11 @@ namespace Platform.Carriers.Simulator;
 /// <param name="OutboxCapacityPerHandset">How many received messages each handset keeps (setting <c>OutboxCapacityPerHandset</c>, default 1000).</param>
 /// <param name="SubmitLatency">How long each submit takes (setting <c>SubmitLatencyMs</c>, default 0: no delay at all),
 /// to imitate a slow carrier in demos and tests.</param>
-internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency)
+/// <param name="RecordOutbox">Whether handsets keep what they received (setting <c>RecordOutbox</c>, default true); off for
+/// benchmarks with a million numbers, where the outboxes alone would fill the host's memory.</param>
+internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency, bool RecordOutbox = true)
 {
+    public const string RecordOutboxKey = "RecordOutbox";
     public const string ReceiptDelayMsKey = "ReceiptDelayMs";
     public const string WindowSizeKey = "WindowSize";
     public const string OutboxCapacityKey = "OutboxCapacityPerHandset";
@@ -22,7 +25,8 @@ internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, 
             TimeSpan.FromMilliseconds(reader.Int(ReceiptDelayMsKey, 200, 0, 3_600_000)),
             reader.Int(WindowSizeKey, 64, 1, 100_000),
             reader.Int(OutboxCapacityKey, 1000, 1, 1_000_000),
-            TimeSpan.FromMilliseconds(reader.Int(SubmitLatencyMsKey, 0, 0, 60_000)));
+            TimeSpan.FromMilliseconds(reader.Int(SubmitLatencyMsKey, 0, 0, 60_000)),
+            !string.Equals(reader.Text(RecordOutboxKey, "true"), "false", StringComparison.OrdinalIgnoreCase));
         return (parsed, reader.Problems);
     }
 }

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+// Starts the built host (src/Host/Platform.Host/bin/Release) as a process on a fresh database with the simulator carrier
+// (receipts after 200 ms, outboxes off), registers a company through the real form, puts N contacts on a list, schedules a
+// campaign to them and measures: recipients materialised per second (the host's own log line), messages submitted per
+// second and receipts ingested per second (sampled from the campaign's counters), the campaign page's latency at a fixed
+// request rate while it sends, and the host's peak resident memory (VmHWM). Usage: [recipients=1000000] [pageRequestsPerSecond=200]
+var recipients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
+var pageRate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+var server = Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES")
+    ?? "Host=localhost;Port=5432;Username=platform_test;Password=platform_test;Database=postgres";
+var database = $"platform_bench_campaigns_{DateTime.UtcNow:MMddHHmmss}_{Environment.ProcessId}";
+await ExecuteAsync(server, $"CREATE DATABASE \"{database}\"");
+var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
+Process? host = null;
+try
+{
+    var port = FreePort();
+    var baseUrl = $"http://127.0.0.1:{port}";
+    host = StartHost(connectionString, baseUrl);
+    var output = new StringBuilder();
+    host.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+    host.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+    host.BeginOutputReadLine();
+    host.BeginErrorReadLine();
+
+    using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+    await WaitHealthyAsync(http, host, output);
+    var cookies = new Dictionary<string, string>();
+    await RegisterAsync(http, cookies);
+    var companyId = (Guid)(await ScalarAsync(connectionString, "SELECT id FROM accounts.companies WHERE name = 'Bench Pizza'"))!;
+
+    var listId = Guid.NewGuid();
+    var campaignId = Guid.NewGuid();
+    var setup = Stopwatch.StartNew();
+    await ExecuteAsync(connectionString, $"""
+        INSERT INTO campaigns.contact_lists (id, company_id, name, contact_count, created_at) VALUES ('{listId}', '{companyId}', 'Everyone', {recipients}, now());
+        INSERT INTO campaigns.contacts (company_id, list_id, phone, first_name, consent_source, created_at, updated_at)
+        SELECT '{companyId}', '{listId}', '+4477' || lpad(i::text, 8, '0'), 'Ann' || (i % 1000), 'benchmark', now(), now()
+        FROM generate_series(1, {recipients}) AS i;
+        ANALYZE campaigns.contacts;
+        """);
+    Console.WriteLine($"{recipients:N0} contacts on a list in {setup.Elapsed.TotalSeconds:F1} s (setup, not measured)");
+
+    var scheduled = DateTimeOffset.UtcNow;
+    await ExecuteAsync(connectionString, $"""
+        INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, list_ids, time_zone, scheduled_at, respect_quiet_hours, created_at, updated_at)
+        VALUES ('{campaignId}', '{companyId}', 'Benchmark', 'PLATFORM', 'Hi {"{"}first_name|there{"}"}, 20% off tonight. Reply STOP to opt out', 'Scheduled', ARRAY['{listId}']::uuid[], 'UTC', now(), false, now(), now())
+        """);
+
+    // The page load runs while the campaign sends: a fixed rate of GETs of the campaign page, latency per request.
+    using var loadStop = new CancellationTokenSource();
+    var latencies = new List<double>();
+    var errors = 0;
+    var load = Task.Run(async () =>
+    {
+        var interval = TimeSpan.FromSeconds(1.0 / pageRate);
+        var next = Stopwatch.GetTimestamp();
+        var inFlight = new List<Task>();
+        while (!loadStop.IsCancellationRequested)
+        {
+            next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            inFlight.Add(Task.Run(async () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var request = new HttpRequestMessage(HttpMethod.Get, $"/Campaigns/Details/{campaignId}");
+                request.Headers.Add("Cookie", CookieHeader(cookies));
+                try
+                {
+                    using var response = await http.SendAsync(request);
+                    await response.Content.ReadAsByteArrayAsync();
+                    lock (latencies)
+                    {
+                        if (response.StatusCode == HttpStatusCode.OK) { latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds); } else { errors++; }
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }));
+            inFlight.RemoveAll(t => t.IsCompleted);
+        }
+
+        await Task.WhenAll(inFlight);
+    });
+
+    // Sample the counters; the campaign is done when every message is final.
+    var samples = new List<(double Seconds, long Submitted, long Receipts)>();
+    var clock = Stopwatch.StartNew();
+    double? preparedAt = null, sentAt = null, finalAt = null;
+    long peakRss = 0;
+    while (clock.Elapsed < TimeSpan.FromMinutes(20))
+    {
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                "SELECT prepared_at IS NOT NULL, targeted, suppressed, submitted, send_failed, delivered, failed - send_failed, expired, unknown, status FROM campaigns.campaigns WHERE id = @id", connection);
+            command.Parameters.AddWithValue("id", campaignId);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            var prepared = reader.GetBoolean(0);
+            var targeted = reader.GetInt32(1);
+            var handled = reader.GetInt32(2) + reader.GetInt32(3) + reader.GetInt32(4) + reader.GetInt32(8);
+            var receipts = reader.GetInt32(5) + reader.GetInt32(6);
+            var final = reader.GetInt32(2) + reader.GetInt32(4) + reader.GetInt32(5) + reader.GetInt32(6) + reader.GetInt32(7) + reader.GetInt32(8);
+            samples.Add((clock.Elapsed.TotalSeconds, reader.GetInt32(3), receipts));
+            if (prepared && preparedAt is null) { preparedAt = clock.Elapsed.TotalSeconds; }
+            if (prepared && targeted > 0 && handled >= targeted && sentAt is null) { sentAt = clock.Elapsed.TotalSeconds; }
+            if (prepared && targeted > 0 && final >= targeted) { finalAt = clock.Elapsed.TotalSeconds; break; }
+            if (reader.GetString(9) == "NeedsAttention") { throw new InvalidOperationException("The campaign needs attention: " + output); }
+        }
+
+        peakRss = Math.Max(peakRss, MemoryKb(host.Id, "VmRSS"));
+        if (sentAt is not null && !loadStop.IsCancellationRequested)
+        {
+            await loadStop.CancelAsync();
+        }
+
+        await Task.Delay(250);
+    }
+
+    await loadStop.CancelAsync();
+    await load;
+    var hwm = MemoryKb(host.Id, "VmHWM");
+    string log;
+    lock (output) { log = output.ToString(); }
+    var materialised = Regex.Match(log, @"(\d+) recipients materialised in ([\d.,]+) ms");
+    var materialiseMs = materialised.Success ? double.Parse(materialised.Groups[2].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : double.NaN;
+
+    var first = samples.First(s => s.Submitted > 0);
+    var last = samples.First(s => s.Submitted >= samples[^1].Submitted);
+    var sendRate = (last.Submitted - first.Submitted) / Math.Max(0.001, last.Seconds - first.Seconds);
+    var receiptFirst = samples.First(s => s.Receipts > 0);
+    var receiptLast = samples.First(s => s.Receipts >= samples[^1].Receipts);
+    var receiptRate = (receiptLast.Receipts - receiptFirst.Receipts) / Math.Max(0.001, receiptLast.Seconds - receiptFirst.Seconds);
+    latencies.Sort();
+    double Percentile(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+
+    Console.WriteLine($"Campaigns benchmark: {recipients:N0} recipients, simulator with receipts after 200 ms, PostgreSQL {await ScalarAsync(connectionString, "SHOW server_version")}, {Environment.ProcessorCount} cores, host and PostgreSQL on this machine");
+    Console.WriteLine("| measure | result |");
+    Console.WriteLine("|---|---:|");
+    Console.WriteLine($"| recipients materialised (COPY/INSERT…SELECT, one transaction) | {recipients / (materialiseMs / 1000):N0} rows/s ({materialiseMs / 1000:F1} s) |");
+    Console.WriteLine($"| messages submitted through the simulator, steady state | {sendRate:N0} msg/s |");
+    Console.WriteLine($"| end to end: scheduled → every message handed to the carrier | {recipients / (sentAt ?? double.NaN):N0} msg/s ({sentAt:F1} s) |");
+    Console.WriteLine($"| end to end: scheduled → every message final (receipts in) | {recipients / (finalAt ?? double.NaN):N0} msg/s ({finalAt:F1} s) |");
+    Console.WriteLine($"| receipts ingested, steady state | {receiptRate:N0} receipts/s |");
+    Console.WriteLine($"| campaign page at {pageRate} req/s while sending: p50 / p95 / p99 | {Percentile(0.5):F1} / {Percentile(0.95):F1} / {Percentile(0.99):F1} ms ({latencies.Count:N0} requests, {errors} errors) |");
+    Console.WriteLine($"| host peak resident memory (VmHWM) | {hwm / 1024.0:F0} MB |");
+}
+finally
+{
+    if (host is { HasExited: false })
+    {
+        host.Kill(entireProcessTree: true);
+        await host.WaitForExitAsync();
+    }
+
+    NpgsqlConnection.ClearAllPools();
+    await ExecuteAsync(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+}
+
+static Process StartHost(string connectionString, string baseUrl)
+{
+    var root = new DirectoryInfo(AppContext.BaseDirectory);
+    while (root is not null && !File.Exists(Path.Combine(root.FullName, "Platform.sln")))
+    {
+        root = root.Parent;
+    }
+
+    var hostDirectory = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Run from the repository."), "src", "Host", "Platform.Host");
+    var dll = Path.Combine(hostDirectory, "bin", "Release", "net10.0", "Platform.Host.dll");
+    var start = new ProcessStartInfo("dotnet", $"\"{dll}\"") { WorkingDirectory = hostDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+    start.Environment["ASPNETCORE_URLS"] = baseUrl;
+    start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+    start.Environment["ConnectionStrings__Platform"] = connectionString;
+    start.Environment["Logging__Console__FormatterName"] = "simple";
+    start.Environment["Logging__LogLevel__Default"] = "Warning";
+    start.Environment["Logging__LogLevel__Platform.Modules.Campaigns.Sending.CampaignPreparation"] = "Information";
+    start.Environment["Platform__Security__AllowHttp"] = "true";
+    start.Environment["Platform__RateLimits__LoginPerMinute"] = "1000";
+    start.Environment["Platform__Billing__TrialCredits"] = "100000000";
+    start.Environment["Platform__Campaigns__MaintenanceSeconds"] = "2";
+    start.Environment["Platform__Campaigns__ReceiptTimeout"] = "00:00:30";
+    start.Environment["Platform__Carriers__Instances__0__Settings__RecordOutbox"] = "false";
+    start.Environment["Platform__Carriers__Instances__0__Settings__WindowSize"] = "1000";
+    return Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
+}
+
+static async Task WaitHealthyAsync(HttpClient http, Process host, StringBuilder output)
+{
+    for (var i = 0; i < 240; i++)
+    {
+        if (host.HasExited) { throw new InvalidOperationException("The host exited: " + output); }
+        try
+        {
+            using var response = await http.GetAsync("/healthz");
+            if (response.StatusCode == HttpStatusCode.OK) { return; }
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        await Task.Delay(500);
+    }
+
+    throw new TimeoutException("The host did not become healthy: " + output);
+}
+
+static async Task RegisterAsync(HttpClient http, Dictionary<string, string> cookies)
+{
+    using var get = new HttpRequestMessage(HttpMethod.Get, "/Accounts/Register");
+    using var page = await http.SendAsync(get);
+    Remember(page, cookies);
+    var html = await page.Content.ReadAsStringAsync();
+    var token = WebUtility.HtmlDecode(Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+    using var post = new HttpRequestMessage(HttpMethod.Post, "/Accounts/Register")
+    {
+        Content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token,
+            ["Input.CompanyName"] = "Bench Pizza",
+            ["Input.FirstName"] = "Ada",
+            ["Input.Surname"] = "Lovelace",
+            ["Input.Email"] = "owner@bench.example",
+            ["Input.Password"] = "Passw0rdPassw0rd",
+            ["Input.ConfirmPassword"] = "Passw0rdPassw0rd",
+            ["Input.MobileNumber"] = "+44 7700 900123",
+            ["Input.PostalCode"] = "SW1A 1AA",
+            ["Input.MarketSector"] = "Food and drink",
+            ["Input.IsAdult"] = "true",
+            ["Input.AcceptTerms"] = "true",
+        }),
+    };
+    post.Headers.Add("Cookie", CookieHeader(cookies));
+    using var response = await http.SendAsync(post);
+    if (response.StatusCode != HttpStatusCode.Redirect)
+    {
+        throw new InvalidOperationException("Registration failed: " + await response.Content.ReadAsStringAsync());
+    }
+
+    Remember(response, cookies);
+}
+
+// The auth cookie is Secure, so HttpClient's cookie container would not send it over http://127.0.0.1; keep them by hand.
+static void Remember(HttpResponseMessage response, Dictionary<string, string> cookies)
+{
+    if (response.Headers.TryGetValues("Set-Cookie", out var values))
+    {
+        foreach (var value in values)
+        {
+            var pair = value.Split(';')[0];
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            cookies[pair[..equals]] = pair[(equals + 1)..];
+        }
+    }
+}
+
+static string CookieHeader(Dictionary<string, string> cookies) => string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}"));
+
+static long MemoryKb(int pid, string field)
+{
+    try
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+    }
+    catch (IOException)
+    {
+        return 0;
+    }
+}
+
+static int FreePort()
+{
+    using var listener = new TcpListener(IPAddress.Loopback, 0);
+    listener.Start();
+    return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static async Task ExecuteAsync(string connectionString, string sql)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
+    await command.ExecuteNonQueryAsync();
+}
+
+static async Task<object?> ScalarAsync(string connectionString, string sql)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, connection);
+    return await command.ExecuteScalarAsync();
+}
