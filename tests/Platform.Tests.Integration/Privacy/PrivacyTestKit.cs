@@ -15,7 +15,7 @@ public static partial class PrivacyTestKit
     public sealed record Person(string Handset, string Code, string Email, string FirstName, string Surname, string PostalCode, string Imei, FormClient Client);
 
     /// <summary>Texts the keyword from a fresh number, registers on the web with distinctive details, returns the signed-in client.</summary>
-    public static async Task<Person> SubscriberAsync(OptInsFactory factory, string word, string tag)
+    public static async Task<Person> SubscriberAsync(OptInsFactory factory, string word, string tag, string gender = "Female", string country = "Iceland")
     {
         var handset = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
         await factory.TextAsync(handset, word);
@@ -34,8 +34,8 @@ public static partial class PrivacyTestKit
             ["Input.ConfirmPassword"] = SubscriberPassword,
             ["Input.Imei"] = person.Imei,
             ["Input.AgeBand"] = "31-40",
-            ["Input.Country"] = "Iceland",
-            ["Input.Gender"] = "Female",
+            ["Input.Country"] = country,
+            ["Input.Gender"] = gender,
         });
         response.StatusCode.Should().Be(HttpStatusCode.Redirect, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
         return person;

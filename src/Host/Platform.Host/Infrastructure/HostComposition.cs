@@ -150,6 +150,7 @@ internal static class HostComposition
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseVisitorAnalytics();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

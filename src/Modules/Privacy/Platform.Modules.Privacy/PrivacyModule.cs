@@ -22,6 +22,9 @@ public static class PrivacyModule
         services.AddSingleton<UnsubscribeTokens>();
         services.AddScoped<DataSubjects>();
         services.AddScoped<IPersonalDataContributor, PrivacyContributor>();
+        services.AddSingleton<PageViewRecorder>();
+        services.AddSingleton<IPageViewRecorder>(provider => provider.GetRequiredService<PageViewRecorder>());
+        services.AddHostedService(provider => provider.GetRequiredService<PageViewRecorder>());
         return services;
     }
 

@@ -131,7 +131,8 @@ internal sealed class PrivacyContributor(PrivacyDbContext db) : IPersonalDataCon
             .Select(c => new { c.Channel, c.Granted, c.Source, c.RecordedAt });
         var requests = db.Requests.Where(r => r.SubjectId == subject.Id).OrderBy(r => r.RequestedAt)
             .Select(r => new { r.Kind, r.RequestedAt, r.CompletedAt });
-        var views = db.StaffAccesses.Where(s => s.SubjectId == subject.Id).OrderBy(s => s.Id)
+        // Views for a legal disclosure are left out: the law may forbid telling the person about the request.
+        var views = db.StaffAccesses.Where(s => s.SubjectId == subject.Id && !s.Reason.StartsWith("Legal disclosure")).OrderBy(s => s.Id)
             .Select(s => new { s.Reason, s.At });
         return new
         {
