@@ -74,6 +74,32 @@ public sealed partial class DbContextTests
         undeclared.Should().BeEmpty("the Privacy module builds its inventory, export and erasure from [PersonalData]");
     }
 
-    [GeneratedRegex("^(?!.*_confirmed$).*(first_name|surname|last_name|full_name|user_name|phone|mobile|msisdn|email|address|imei|ip_address|postal)")]
+    [Theory]
+    [InlineData("first_name")]
+    [InlineData("surname")]
+    [InlineData("phone")]
+    [InlineData("mobile_number")]
+    [InlineData("email")]
+    [InlineData("billing_address")]
+    [InlineData("postal_code")]
+    [InlineData("imei")]
+    [InlineData("ip")]
+    [InlineData("client_ip_address")]
+    [InlineData("date_of_birth")]
+    [InlineData("age")]
+    [InlineData("age_band")]
+    [InlineData("gender")]
+    public void A_column_named_like_personal_data_must_declare_it(string column) => LooksPersonal().IsMatch(column).Should().BeTrue();
+
+    [Theory]
+    [InlineData("email_confirmed")]
+    [InlineData("company_id")]
+    [InlineData("name")]
+    [InlineData("message")]
+    [InlineData("page")]
+    public void Other_columns_are_not_taken_for_personal_data(string column) => LooksPersonal().IsMatch(column).Should().BeFalse();
+
+    /// <summary>Name, phone, email, address, postal code, IMEI, IP, birth/age, gender (snake_case column names).</summary>
+    [GeneratedRegex("^(?!.*_confirmed$).*(first_name|surname|last_name|full_name|user_name|given_name|family_name|phone|mobile|msisdn|email|address|imei|(^|_)ip($|_)|network_prefix|postal|zip|birth|(^|_)age($|_)|age_band|gender|(^|_)sex($|_))")]
     private static partial Regex LooksPersonal();
 }

@@ -155,6 +155,7 @@ internal static class HostComposition
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseVisitorAnalytics();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -8,7 +8,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Accounts.Features;
 using Platform.Modules.Accounts.Jobs;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
 using Quartz;
 
@@ -33,6 +35,8 @@ public static class AccountsModule
         services.AddModule<AccountsDbContext>(configuration, Name, AccountsDbContext.Schema);
         services.AddOptions<AccountsOptions>().Bind(configuration.GetSection(AccountsOptions.Section));
         services.AddSingleton(TimeProvider.System);
+        services.AddScoped<IDataSubjectDirectory, BusinessUserDirectory>();
+        services.AddScoped<IPersonalDataContributor, AccountsPersonalData>();
 
         var accounts = configuration.GetSection(AccountsOptions.Section).Get<AccountsOptions>() ?? new AccountsOptions();
         services

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.Billing.Features;
 using Platform.Modules.Billing.Stripe;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Billing;
@@ -19,6 +21,7 @@ public static class BillingModule
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<StripeClient>();
+        services.AddScoped<IPersonalDataContributor, BillingPersonalData>();
         return services;
     }
 

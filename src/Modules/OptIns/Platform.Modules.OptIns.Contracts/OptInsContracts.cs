@@ -52,3 +52,41 @@ public sealed record EnsureKeyword(Guid CompanyId, string PlatformNumber, string
 
 /// <summary>How many subscribers are opted in to the company now (for a campaign's audience estimate).</summary>
 public sealed record CountOptedInSubscribers(Guid CompanyId) : IRequest<long>;
+
+/// <summary>How a signed-in subscriber is recognised: the cookie scheme and the claim holding their subscriber id.</summary>
+public static class SubscriberSession
+{
+    public const string Scheme = "Subscriber";
+    public const string SubscriberIdClaim = "platform:subscriber_id";
+}
+
+/// <summary>Narrows the end-user statistics; null means everyone.</summary>
+public sealed record StatisticsFilter(string? Gender = null, string? AgeBand = null, string? Country = null)
+{
+    public bool IsEmpty => Gender is null && AgeBand is null && Country is null;
+}
+
+/// <summary>One figure of a breakdown; <see cref="Count"/> is null when it is suppressed (it would describe fewer than k people).</summary>
+public sealed record StatisticsCell(string Label, int? Count);
+
+/// <summary>
+/// Aggregates of end users with an account, never rows: every shown figure describes at least
+/// <see cref="MinimumCell"/> people. When the filter would isolate fewer than that (or leave fewer outside it),
+/// <see cref="Refused"/> says why and nothing is shown.
+/// </summary>
+public sealed record SubscriberStatistics(
+    int MinimumCell,
+    string? Refused,
+    int? People,
+    IReadOnlyList<StatisticsCell> Genders,
+    IReadOnlyList<StatisticsCell> AgeBands,
+    IReadOnlyList<StatisticsCell> Countries,
+    IReadOnlyList<StatisticsCell> HoursOfDay,
+    IReadOnlyList<string> FilterGenders,
+    IReadOnlyList<string> FilterAgeBands);
+
+/// <summary>Aggregate end-user statistics (k-anonymous, k ≥ 5) for the platform admin's statistics page.</summary>
+public sealed record GetSubscriberStatistics(StatisticsFilter Filter) : IRequest<SubscriberStatistics>
+{
+    public const int MinimumCell = 5;
+}

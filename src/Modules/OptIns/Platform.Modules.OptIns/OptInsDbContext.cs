@@ -26,6 +26,8 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
 
     public DbSet<CourtesyReply> CourtesyReplies => Set<CourtesyReply>();
 
+    public DbSet<SuppressedNumber> SuppressedNumbers => Set<SuppressedNumber>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -105,6 +107,13 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
             e.HasKey(c => new { c.Phone, c.Kind });
             e.Property(c => c.Phone).HasMaxLength(16);
             e.Property(c => c.Kind).HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<SuppressedNumber>(e =>
+        {
+            e.ToTable("suppressed_numbers");
+            e.HasKey(n => new { n.CompanyId, n.PhoneHash });
+            e.Property(n => n.PhoneHash).HasMaxLength(64);
         });
     }
 }

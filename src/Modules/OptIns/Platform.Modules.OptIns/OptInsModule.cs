@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Modules.OptIns.Features;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.OptIns;
@@ -16,7 +17,7 @@ public static class OptInsModule
     public const string Name = "OptIns";
 
     /// <summary>The cookie scheme of subscribers (people who opted in), separate from the business users' Identity cookie.</summary>
-    public const string SubscriberScheme = "Subscriber";
+    public const string SubscriberScheme = Contracts.SubscriberSession.Scheme;
 
     public static IServiceCollection AddOptIns(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,6 +30,9 @@ public static class OptInsModule
         services.AddScoped<CompanyNames>();
         services.AddScoped<SiteLinks>();
         services.AddSingleton<PlatformNumberList>();
+        services.AddSingleton<PhoneHashes>();
+        services.AddScoped<IDataSubjectDirectory, SubscriberDirectory>();
+        services.AddScoped<IPersonalDataContributor, OptInsPersonalData>();
 
         // A scheme of its own: it never becomes the default, so company pages keep using Identity's cookie.
         services.AddAuthentication().AddCookie(SubscriberScheme, cookie =>

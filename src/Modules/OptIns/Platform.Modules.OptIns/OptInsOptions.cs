@@ -29,4 +29,10 @@ internal sealed class OptInsOptions
     public int MaxFailedLogins { get; set; } = 5;
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// The key of the hash kept of an erased subscriber's number (so their STOP keeps holding). Set a secret of your own
+    /// in production; changing it makes the kept hashes stop matching.
+    /// </summary>
+    public string SuppressionKey { get; set; } = "platform-optins-suppression-v1";
 }

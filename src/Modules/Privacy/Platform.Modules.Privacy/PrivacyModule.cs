@@ -2,6 +2,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.Privacy.Contracts;
+using Platform.Modules.Privacy.Features;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Privacy;
@@ -11,8 +14,19 @@ public static class PrivacyModule
 {
     public const string Name = "Privacy";
 
-    public static IServiceCollection AddPrivacy(this IServiceCollection services, IConfiguration configuration) =>
+    public static IServiceCollection AddPrivacy(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddModule<PrivacyDbContext>(configuration, Name, PrivacyDbContext.Schema);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<PersonalDataInventory>();
+        services.AddSingleton<UnsubscribeTokens>();
+        services.AddScoped<DataSubjects>();
+        services.AddScoped<IPersonalDataContributor, PrivacyContributor>();
+        services.AddSingleton<PageViewRecorder>();
+        services.AddSingleton<IPageViewRecorder>(provider => provider.GetRequiredService<PageViewRecorder>());
+        services.AddHostedService(provider => provider.GetRequiredService<PageViewRecorder>());
+        return services;
+    }
 
     public static IEndpointRouteBuilder MapPrivacy(this IEndpointRouteBuilder endpoints) => endpoints;
 }

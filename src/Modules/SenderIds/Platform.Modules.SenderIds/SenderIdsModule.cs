@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.SenderIds.Features;
 using Platform.Modules.SenderIds.Jobs;
 using Platform.Modules.Shared;
@@ -22,6 +23,7 @@ public static class SenderIdsModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DocumentStore>();
         services.AddScoped<Actor>();
+        services.AddScoped<IPersonalDataContributor, SenderIdsPersonalData>();
 
         services.ConfigureAllQuartzSchedulers(quartz =>
         {

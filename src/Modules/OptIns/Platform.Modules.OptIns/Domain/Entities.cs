@@ -190,3 +190,18 @@ internal sealed class CourtesyReply
 
     public DateTimeOffset LastRepliedAt { get; set; }
 }
+
+/// <summary>
+/// A number that must not be messaged by a company although its subscriber was erased: only a keyed hash of the number
+/// (see <see cref="Features.PhoneHashes"/>), kept so the person's STOP keeps being honoured.
+/// </summary>
+internal sealed class SuppressedNumber
+{
+    public Guid CompanyId { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Keeping your STOP in force after you erased your account: a keyed one-way hash of your number, which cannot be turned back into it", "As long as the company uses the platform",
+        SeenBy = "No one: it is only compared with the numbers a company is about to message")]
+    public required string PhoneHash { get; set; }
+
+    public DateTimeOffset SuppressedAt { get; set; }
+}

@@ -44,7 +44,7 @@ internal sealed class CountOptedInSubscribersHandler(OptInsDbContext db) : IRequ
         db.Subscriptions.AsNoTracking().LongCountAsync(s => s.CompanyId == request.CompanyId && s.OptedIn, cancellationToken);
 }
 
-internal sealed class IsOptedOutHandler(OptInsDbContext db) : IRequestHandler<IsOptedOut, bool>
+internal sealed class IsOptedOutHandler(OptInsDbContext db, PhoneHashes hashes) : IRequestHandler<IsOptedOut, bool>
 {
     public async Task<bool> Handle(IsOptedOut request, CancellationToken cancellationToken)
     {
@@ -53,7 +53,18 @@ internal sealed class IsOptedOutHandler(OptInsDbContext db) : IRequestHandler<Is
             return false;
         }
 
-        return await db.Subscriptions.AsNoTracking().AnyAsync(s => s.CompanyId == request.CompanyId && s.Phone == phone && !s.OptedIn, cancellationToken);
+        // The subscription says it; without one, an erased subscriber's kept hash still says "opted out".
+        var subscribed = await db.Subscriptions.AsNoTracking()
+            .Where(s => s.CompanyId == request.CompanyId && s.Phone == phone)
+            .Select(s => (bool?)s.OptedIn)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (subscribed is { } optedIn)
+        {
+            return !optedIn;
+        }
+
+        var hash = hashes.Hash(phone);
+        return await db.SuppressedNumbers.AsNoTracking().AnyAsync(n => n.CompanyId == request.CompanyId && n.PhoneHash == hash, cancellationToken);
     }
 }
 

@@ -13,7 +13,7 @@ namespace Platform.Modules.OptIns.Areas.OptIns.Pages.Me;
 [AllowAnonymous]
 internal abstract class SubscriberPageModel : PageModel
 {
-    public const string SubscriberIdClaim = "platform:subscriber_id";
+    public const string SubscriberIdClaim = Contracts.SubscriberSession.SubscriberIdClaim;
 
     public Guid SubscriberId { get; private set; }
 

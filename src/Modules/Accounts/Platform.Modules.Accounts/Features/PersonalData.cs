@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Privacy.Contracts;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Features;
+
+/// <summary>Business users as data subjects: found by id or by email/mobile, password checked by Identity.</summary>
+internal sealed class BusinessUserDirectory(AccountsDbContext db, UserManager<PlatformUser> users) : IDataSubjectDirectory
+{
+    public DataSubjectKind Kind => DataSubjectKind.BusinessUser;
+
+    public async Task<DataSubject?> FindAsync(Guid id, CancellationToken ct) =>
+        await db.Users.AsNoTracking().Where(u => u.Id == id)
+            .Select(u => new DataSubject(DataSubjectKind.BusinessUser, u.Id, u.Email, u.PhoneNumber, u.CompanyId))
+            .SingleOrDefaultAsync(ct);
+
+    public async Task<DataSubject?> FindByContactAsync(string emailOrPhone, CancellationToken ct)
+    {
+        var normalized = emailOrPhone.Trim().ToUpperInvariant();
+        var phone = PhoneNumbers.TryNormalizeE164(emailOrPhone, out var e164) ? e164 : null;
+        return await db.Users.AsNoTracking().Where(u => u.NormalizedEmail == normalized || (phone != null && u.PhoneNumber == phone))
+            .Select(u => new DataSubject(DataSubjectKind.BusinessUser, u.Id, u.Email, u.PhoneNumber, u.CompanyId))
+            .FirstOrDefaultAsync(ct);
+    }
+
+    public async Task<bool> CheckPasswordAsync(Guid id, string password, CancellationToken ct) =>
+        await users.FindByIdAsync(id.ToString()) is { } user && await users.CheckPasswordAsync(user, password);
+}
+
+/// <summary>What Accounts holds about a business user: their user record, their company's record, invitations to their address.</summary>
+internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<PlatformUser> users) : IPersonalDataContributor
+{
+    public string Module => AccountsModule.Name;
+
+    public async Task<object?> ExportAsync(DataSubject subject, CancellationToken ct)
+    {
+        if (subject.Kind != DataSubjectKind.BusinessUser || await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == subject.Id, ct) is not { } user)
+        {
+            return null;
+        }
+
+        var company = user.CompanyId is { } companyId ? await db.Companies.AsNoTracking().SingleOrDefaultAsync(c => c.Id == companyId, ct) : null;
+        var normalized = user.NormalizedEmail;
+        var invitations = await db.Invitations.AsNoTracking().Where(i => i.Email.ToUpper() == normalized)
+            .Select(i => new { i.Email, i.Role, i.CreatedAt, i.ExpiresAt, i.AcceptedAt }).ToListAsync(ct);
+        var roles = await users.GetRolesAsync(user);
+        return new
+        {
+            user = new
+            {
+                user.Id,
+                user.FirstName,
+                user.Surname,
+                user.Email,
+                user.UserName,
+                MobileNumber = user.PhoneNumber,
+                user.PostalCode,
+                user.CompanyRole,
+                PlatformRoles = roles,
+                user.CreatedAt,
+                user.LockoutEnd,
+            },
+            company = company is null ? null : new { company.Name, company.MarketSector, company.TermsVersion, company.TermsAcceptedAt, company.CreatedAt },
+            invitationsToYourAddress = invitations,
+        };
+    }
+
+    public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)
+    {
+        if (subject.Kind != DataSubjectKind.BusinessUser)
+        {
+            return ErasureOutcome.Nothing(Module);
+        }
+
+        var erased = 0;
+        var user = await users.FindByIdAsync(subject.Id.ToString());
+        if (user?.NormalizedEmail is { } normalized)
+        {
+            erased += await db.Invitations.Where(i => i.Email.ToUpper() == normalized).ExecuteDeleteAsync(ct);
+        }
+
+        if (user is not null)
+        {
+            // Identity's own delete: the user row, and with it their claims, roles, logins and tokens (ON DELETE CASCADE).
+            var deleted = await users.DeleteAsync(user);
+            if (!deleted.Succeeded)
+            {
+                throw new InvalidOperationException("The user could not be deleted: " + string.Join(" ", deleted.Errors.Select(e => e.Description)));
+            }
+
+            erased++;
+        }
+
+        IReadOnlyList<string> kept = subject.CompanyId is null
+            ? []
+            : ["Your company's record (its name, market sector and the policy version accepted): it belongs to the business, and its invoices refer to it. It holds none of your personal details."];
+        return new ErasureOutcome(Module, erased, kept);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Platform.Tests.Integration.Infrastructure;
+using Platform.Tests.Integration.OptIns;
+using static Platform.Tests.Integration.Privacy.PrivacyTestKit;
+
+namespace Platform.Tests.Integration.Privacy;
+
+/// <summary>Promises of the seed policies not proven elsewhere (docs/privacy.md maps every promise to its test).</summary>
+public sealed class PolicyPromisesTests(OptInsFactory factory) : IClassFixture<OptInsFactory>
+{
+    [Fact]
+    public async Task Children_under_18_cannot_submit_personal_data_to_register_a_business_and_nothing_is_stored()
+    {
+        var email = $"minor.{Guid.NewGuid():N}@example.com";
+        var form = PlatformFactory.RegistrationForm("Minor Co", email);
+        form["Input.IsAdult"] = "false";
+
+        var response = await factory.CreateFormClient().PostFormAsync("/Accounts/Register", form);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("You must be 18 or over to register a company.");
+        (await FindEverywhereAsync(factory.Database, email)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Card_numbers_expiry_and_billing_addresses_are_never_stored_by_the_platform()
+    {
+        var columns = await factory.Database.ScalarAsync<long>(
+            """
+            SELECT count(*) FROM information_schema.columns
+            WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
+              AND column_name ~ '(^|_)(card|card_number|pan|cvc|cvv|expiry|exp_month|exp_year|iban|billing_address)($|_)'
+            """);
+
+        columns.Should().Be(0, "payments go to Stripe's checkout; no table has a place for card or billing-address data");
+    }
+
+    [Fact]
+    public async Task Our_cookies_are_session_cookies_that_end_when_the_browser_closes_and_all_are_listed_in_the_policy()
+    {
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        await factory.CompanyWithKeywordAsync("Cookie Pizza", "COOKIEPZ");
+        var person = await SubscriberAsync(factory, "COOKIEPZ", "cookie");
+        var setCookies = new List<string>();
+
+        var business = factory.CreateFormClient();
+        var register = await business.PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm("Cookie Co", $"c.{Guid.NewGuid():N}@example.com"));
+        setCookies.AddRange(register.Headers.TryGetValues("Set-Cookie", out var a) ? a : []);
+        var page = await business.Http.GetAsync("/Privacy/Account");
+        setCookies.AddRange(page.Headers.TryGetValues("Set-Cookie", out var b) ? b : []);
+        var saved = await business.PostFormAsync("/Privacy/Account", new() { ["NewsletterSms"] = "true" }, handler: "Consents");
+        setCookies.AddRange(saved.Headers.TryGetValues("Set-Cookie", out var c) ? c : []);
+        var login = await factory.CreateFormClient().PostFormAsync("/OptIns/Me/Login", new() { ["Input.Email"] = person.Email, ["Input.Password"] = SubscriberPassword });
+        setCookies.AddRange(login.Headers.TryGetValues("Set-Cookie", out var d) ? d : []);
+
+        setCookies.Should().NotBeEmpty();
+        foreach (var cookie in setCookies.Where(c => !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase)))
+        {
+            var name = cookie[..cookie.IndexOf('=')];
+            cookie.Should().NotContainEquivalentOf("expires=").And.NotContainEquivalentOf("max-age", $"{name} is a session cookie");
+            policy.Should().Contain($">{name}<", $"the cookie notice lists {name}");
+        }
+
+        (await factory.CreateFormClient().Http.GetAsync("/Dashboard")).StatusCode.Should().Be(HttpStatusCode.Redirect, "without the cookie an account cannot be used");
+    }
+}
