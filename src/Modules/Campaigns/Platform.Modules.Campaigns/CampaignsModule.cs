@@ -3,9 +3,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
 using Quartz;
 
@@ -30,6 +32,7 @@ public static class CampaignsModule
         services.AddSingleton<ReceiptIngestor>();
         services.AddHostedService(provider => provider.GetRequiredService<ReceiptIngestor>());
         services.AddContacts();
+        services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
 
         var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
         services.ConfigureAllQuartzSchedulers(quartz =>

@@ -1,0 +1,64 @@
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Privacy.Contracts;
+
+namespace Platform.Modules.Campaigns.Features;
+
+/// <summary>
+/// Campaigns holds an end user's number (and first name) where a company put them on a contact list or messaged them:
+/// the company is the controller, we process it for them. Export lists what is held by number; erasure deletes the
+/// contacts and anonymises the messages (the counts stay), and keeps the number only where it is suppressed, so a
+/// STOP keeps being honoured by every campaign.
+/// </summary>
+internal sealed class CampaignsPersonalData(CampaignsDbContext db) : IPersonalDataContributor
+{
+    public const string ErasedPhone = "erased";
+
+    public string Module => CampaignsModule.Name;
+
+    public async Task<object?> ExportAsync(DataSubject subject, CancellationToken ct)
+    {
+        if (subject.Phone is not { Length: > 0 } phone)
+        {
+            return null;
+        }
+
+        var contacts = await db.Contacts.AsNoTracking().Where(c => c.Phone == phone)
+            .Select(c => new { c.CompanyId, c.ListId, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.CreatedAt })
+            .ToListAsync(ct);
+        var messages = await db.Messages.AsNoTracking().Where(m => m.Phone == phone)
+            .OrderBy(m => m.Id).Take(10_000)
+            .Select(m => new { m.CompanyId, m.CampaignId, m.Phone, m.FirstName, m.Body, State = m.State.ToString(), m.SubmittedAt, m.FinishedAt })
+            .ToListAsync(ct);
+        var suppressions = await db.Suppressions.AsNoTracking().Where(s => s.Phone == phone)
+            .Select(s => new { s.CompanyId, s.Reason, s.CreatedAt }).ToListAsync(ct);
+        return new { contacts, messages, suppressions };
+    }
+
+    public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)
+    {
+        if (subject.Phone is not { Length: > 0 } phone)
+        {
+            return ErasureOutcome.Nothing(Module);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // Lists keep their counters exact: one less for each list the number was on.
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE campaigns.contact_lists l SET contact_count = l.contact_count - c.n
+            FROM (SELECT list_id, count(*)::int AS n FROM campaigns.contacts WHERE phone = {phone} GROUP BY list_id) c
+            WHERE l.id = c.list_id
+            """, ct);
+        var contacts = await db.Contacts.Where(c => c.Phone == phone).ExecuteDeleteAsync(ct);
+        var messages = await db.Messages.Where(m => m.Phone == phone)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(m => m.Phone, m => ErasedPhone + "-" + m.Id)
+                .SetProperty(m => m.FirstName, (string?)null)
+                .SetProperty(m => m.Body, (string?)null), ct);
+        var errors = await db.ImportErrors.Where(e => e.Value == phone).ExecuteUpdateAsync(u => u.SetProperty(e => e.Value, (string?)null), ct);
+        var kept = await db.Suppressions.CountAsync(s => s.Phone == phone, ct);
+        await transaction.CommitAsync(ct);
+        return new ErasureOutcome(Module, contacts + messages + errors, kept == 0
+            ? []
+            : [$"Your number stays on the do-not-message list of the {kept} compan{(kept == 1 ? "y" : "ies")} you opted out of, and nothing else about you: it is what keeps their campaigns from texting you again."]);
+    }
+}
