@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Modules.Campaigns.Features.Api;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
@@ -30,6 +31,7 @@ public static class CampaignsModule
         services.AddSingleton<ReceiptIngestor>();
         services.AddHostedService(provider => provider.GetRequiredService<ReceiptIngestor>());
         services.AddContacts();
+        services.AddSendApi(configuration);
 
         var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
         services.ConfigureAllQuartzSchedulers(quartz =>
@@ -55,6 +57,7 @@ public static class CampaignsModule
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapContacts();
+        endpoints.MapSendApi();
         return endpoints;
     }
 }
