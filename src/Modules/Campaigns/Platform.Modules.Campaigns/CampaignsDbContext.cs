@@ -30,6 +30,12 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<ApiRequest> ApiRequests => Set<ApiRequest>();
+
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -79,5 +85,20 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.HasKey(x => x.Code);
         });
         modelBuilder.Entity<ApiKey>(e => e.ToTable("api_keys"));
+        modelBuilder.Entity<ApiRequest>(e =>
+        {
+            e.ToTable("api_requests");
+            e.HasKey(x => new { x.CompanyId, x.IdempotencyKey });
+        });
+        modelBuilder.Entity<Webhook>(e =>
+        {
+            e.ToTable("webhooks");
+            e.HasKey(x => x.CompanyId);
+        });
+        modelBuilder.Entity<WebhookDelivery>(e =>
+        {
+            e.ToTable("webhook_deliveries");
+            e.Property(x => x.Id).UseIdentityAlwaysColumn();
+        });
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Modules.Campaigns.Features;
+using Platform.Modules.Campaigns.Features.Api;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
@@ -33,6 +34,7 @@ public static class CampaignsModule
         services.AddHostedService(provider => provider.GetRequiredService<ReceiptIngestor>());
         services.AddContacts();
         services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
+        services.AddSendApi(configuration);
 
         var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
         services.ConfigureAllQuartzSchedulers(quartz =>
@@ -58,6 +60,7 @@ public static class CampaignsModule
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapContacts();
+        endpoints.MapSendApi();
         return endpoints;
     }
 }

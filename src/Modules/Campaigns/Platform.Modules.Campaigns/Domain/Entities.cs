@@ -273,6 +273,9 @@ internal sealed class Message
     public DateTimeOffset? SubmittedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>Send-API messages: the final state has been handed to the webhook outbox.</summary>
+    public bool WebhookQueued { get; set; }
 }
 
 /// <summary>A receipt that arrived before its message's submit was recorded.</summary>

@@ -1,0 +1,189 @@
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Quartz;
+
+namespace Platform.Modules.Campaigns.Features.Api;
+
+/// <summary>The send API: <c>POST /api/v1/messages</c>, <c>GET /api/v1/messages/{id}</c>, its OpenAPI document, rate limit and webhooks.</summary>
+internal static class ApiRegistration
+{
+    public const string RateLimitPolicy = "send-api";
+    public const string DocumentName = "v1";
+    public const string OpenApiPath = "/api/v1/openapi.json";
+    public const long MaxBodyBytes = 12 * 1024 * 1024;
+
+    public static IServiceCollection AddSendApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.Section));
+        services.AddScoped<SendApiService>();
+        services.AddHttpClient(WebhookDispatchJob.HttpClientName).ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30));
+        services.AddRateLimiter(options => options.AddPolicy<string, SendApiRateLimit>(RateLimitPolicy));
+        services.AddOpenApi(DocumentName, options =>
+        {
+            options.ShouldInclude = description => description.RelativePath?.StartsWith("api/v1/", StringComparison.Ordinal) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Platform send API";
+                document.Info.Version = "v1";
+                document.Info.Description = "Send SMS with an API key (Authorization: Bearer plat_…). Errors are RFC 7807 problem details. See docs/api.md.";
+                return Task.CompletedTask;
+            });
+            // The API speaks snake_case (see ApiJson); the generator names properties the framework's way.
+            options.AddSchemaTransformer((schema, _, _) =>
+            {
+                if (schema.Properties is { Count: > 0 } properties)
+                {
+                    var renamed = properties.ToList();
+                    properties.Clear();
+                    foreach (var (name, value) in renamed)
+                    {
+                        properties[JsonNamingPolicy.SnakeCaseLower.ConvertName(name)] = value;
+                    }
+                }
+
+                if (schema.Required is { Count: > 0 } required)
+                {
+                    var renamed = required.ToList();
+                    required.Clear();
+                    foreach (var name in renamed)
+                    {
+                        required.Add(JsonNamingPolicy.SnakeCaseLower.ConvertName(name));
+                    }
+                }
+
+                return Task.CompletedTask;
+            });
+        });
+
+        var webhookSeconds = Math.Max(1, configuration.GetValue($"{SendApiOptions.Section}:WebhookSeconds", 5));
+        services.ConfigureAllQuartzSchedulers(quartz =>
+        {
+            quartz.AddJob<WebhookDispatchJob>(job => job
+                .WithIdentity(WebhookDispatchJob.Key)
+                .WithDescription("Send API: final message states into the webhook outbox, then posted signed, in batches per company, with back-off.")
+                .StoreDurably());
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(WebhookDispatchJob.Key)
+                .WithIdentity("api-webhooks.every", "campaigns")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(webhookSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSendApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/v1")
+            .AllowAnonymous() // authenticated by API key, not by cookie
+            .DisableAntiforgery()
+            .WithTags("Messages");
+        api.MapPost("/messages", SendAsync)
+            .RequireRateLimiting(RateLimitPolicy)
+            .WithName("SendMessages")
+            .WithSummary("Send one message or a batch of up to 1,000")
+            .WithDescription("Answers 202 with each message's id and status. An Idempotency-Key header makes retries safe: the same key and body replay the first answer, the same key with another body is refused (422).")
+            .Accepts<SendMessagesBody>("application/json")
+            .Produces<SendMessagesResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/messages/{id}", GetAsync)
+            .RequireRateLimiting(RateLimitPolicy)
+            .WithName("GetMessage")
+            .WithSummary("A message's status, timestamps and error")
+            .Produces<MessageStatusResponse>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        endpoints.MapOpenApi(OpenApiPath).AllowAnonymous().ExcludeFromDescription();
+        return endpoints;
+    }
+
+    private static async Task<IResult> SendAsync(HttpRequest request, SendApiService service, CancellationToken cancellationToken)
+    {
+        var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
+        if (caller is null)
+        {
+            return error!;
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Send the body as JSON.",
+                "Set the header Content-Type: application/json.");
+        }
+
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return TooLarge();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var key = request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
+        return await service.SendAsync(caller, buffer.ToArray(), key, cancellationToken);
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, SendApiService service, CancellationToken cancellationToken)
+    {
+        var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
+        return caller is null ? error! : await service.GetAsync(caller, id, cancellationToken);
+    }
+
+    private static IResult TooLarge() =>
+        ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, "too-large", "The body is too large.",
+            $"A request may be at most {MaxBodyBytes / 1024 / 1024} MB (1,000 messages of 1,600 characters). Split it into several requests.");
+}
+
+/// <summary>Requests per second per API key (by its public prefix; requests without one, per client address).</summary>
+internal sealed class SendApiRateLimit(IOptions<SendApiOptions> options) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => async (context, _) =>
+    {
+        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        await ApiProblems.Problem(StatusCodes.Status429TooManyRequests, "rate-limited", "Too many requests.",
+            $"An API key may make {options.Value.RequestsPerSecond} requests per second. Slow down, or send up to 1,000 messages per request.").ExecuteAsync(context.HttpContext);
+    };
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+    {
+        var authorization = httpContext.Request.Headers.Authorization.ToString();
+        var prefix = ApiKeyFormat.PrefixOf(authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null);
+        var partition = prefix is null ? $"ip:{httpContext.Connection.RemoteIpAddress}" : $"key:{prefix}";
+        var perSecond = Math.Max(1, options.Value.RequestsPerSecond);
+        return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = perSecond,
+            TokensPerPeriod = perSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+        });
+    }
+}
