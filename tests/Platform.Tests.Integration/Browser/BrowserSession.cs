@@ -23,6 +23,25 @@ public static class BrowserSession
         return (playwright, browser);
     }
 
+    /// <summary>Registers a company at /Accounts/Register as its owner would, and waits for the dashboard.</summary>
+    public static async Task RegisterCompanyAsync(IPage page, string baseUrl, string companyName, string email, string mobileNumber)
+    {
+        await page.GotoAsync($"{baseUrl}/Accounts/Register");
+        await page.FillAsync("#Input_CompanyName", companyName);
+        await page.FillAsync("#Input_FirstName", "Olga");
+        await page.FillAsync("#Input_Surname", "Owner");
+        await page.FillAsync("#Input_Email", email);
+        await page.FillAsync("#Input_Password", "BrowserPassw0rd");
+        await page.FillAsync("#Input_ConfirmPassword", "BrowserPassw0rd");
+        await page.FillAsync("#Input_MobileNumber", mobileNumber);
+        await page.FillAsync("#Input_PostalCode", "94103");
+        await page.SelectOptionAsync("#Input_MarketSector", "Food and drink");
+        await page.CheckAsync("#Input_IsAdult");
+        await page.CheckAsync("#Input_AcceptTerms");
+        await page.ClickAsync("main button[type=submit]");
+        await page.WaitForURLAsync("**/Dashboard");
+    }
+
     public static async Task ScreenshotAsync(IPage page, string name)
     {
         var directory = Path.Combine(Platform.Tests.Integration.Infrastructure.HostProcess.RepositoryRoot(), "artifacts", "screenshots");

@@ -5,17 +5,12 @@ namespace Platform.Tests.Integration.Browser;
 
 /// <summary>What a person does in a real browser against the real host processes of the cluster.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class BrowserTests(ClusterFixture cluster) : IAsyncLifetime
+public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
 {
-    private IPlaywright playwright = null!;
-    private IBrowser browser = null!;
-
-    public async Task InitializeAsync() => (playwright, browser) = await BrowserSession.LaunchAsync();
-
     /// <summary>Runs the steps in a fresh page; on failure keeps a screenshot and says where the page was and what the hosts logged.</summary>
     private async Task WithEvidenceAsync(string name, Func<IPage, Task> steps)
     {
-        var page = await browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         page.SetDefaultTimeout(60_000);
         try
         {
@@ -27,12 +22,6 @@ public sealed class BrowserTests(ClusterFixture cluster) : IAsyncLifetime
             var logs = string.Join('\n', (cluster.NodeA.Output + cluster.NodeB.Output).Split('\n').TakeLast(60));
             throw new InvalidOperationException($"{name} failed at {page.Url}: {exception.Message}\n--- host output ---\n{logs}", exception);
         }
-    }
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
     }
 
     [Fact]

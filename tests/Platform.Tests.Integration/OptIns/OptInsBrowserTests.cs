@@ -1,33 +1,18 @@
 using System.Text.RegularExpressions;
-using Microsoft.Playwright;
 using Platform.Tests.Integration.Browser;
-using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.OptIns;
 
 /// <summary>One host process of its own (on a fresh database, simulator dev endpoints on) for the OptIns browser test.</summary>
-public sealed class OptInsHostFixture : IAsyncLifetime
+public sealed class OptInsHostFixture : BrowserHostFixture
 {
-    public TestDatabase Database { get; private set; } = null!;
+    protected override string InstanceName => "optins-browser";
 
-    public HostProcess Host { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        Database = await TestDatabase.CreateAsync();
-        Host = HostProcess.Start(Database.ConnectionString, "optins-browser", new Dictionary<string, string>
-        {
-            ["Platform__Simulator__DevEndpoints"] = "true",
-            ["Platform__RateLimits__LoginPerMinute"] = "1000",
-        });
-        await Host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Host.DisposeAsync();
-        await Database.DisposeAsync();
-    }
+        ["Platform__Simulator__DevEndpoints"] = "true",
+        ["Platform__RateLimits__LoginPerMinute"] = "1000",
+    };
 }
 
 [CollectionDefinition(Name)]
@@ -37,25 +22,14 @@ public sealed class OptInsHostCollection : ICollectionFixture<OptInsHostFixture>
 }
 
 [Collection(OptInsHostCollection.Name)]
-public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : IAsyncLifetime
+public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : BrowserTestBase
 {
-    private IPlaywright playwright = null!;
-    private IBrowser browser = null!;
-
-    public async Task InitializeAsync() => (playwright, browser) = await BrowserSession.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-    }
-
     [Fact]
     public async Task A_person_texts_the_keyword_registers_with_the_code_opts_out_on_the_web_and_the_owner_sees_the_count_rise()
     {
         var baseUrl = fixture.Host.BaseUrl;
-        await using var ownerContext = await browser.NewContextAsync();
-        await using var personContext = await browser.NewContextAsync();
+        await using var ownerContext = await Browser.NewContextAsync();
+        await using var personContext = await Browser.NewContextAsync();
         var owner = await ownerContext.NewPageAsync();
         var person = await personContext.NewPageAsync();
         owner.SetDefaultTimeout(60_000);
@@ -63,20 +37,7 @@ public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : IAsy
         try
         {
             // The owner registers the company and creates the keyword.
-            await owner.GotoAsync($"{baseUrl}/Accounts/Register");
-            await owner.FillAsync("#Input_CompanyName", "Browser Opt Pizza");
-            await owner.FillAsync("#Input_FirstName", "Olga");
-            await owner.FillAsync("#Input_Surname", "Owner");
-            await owner.FillAsync("#Input_Email", "olga@browseroptpizza.example");
-            await owner.FillAsync("#Input_Password", "BrowserPassw0rd");
-            await owner.FillAsync("#Input_ConfirmPassword", "BrowserPassw0rd");
-            await owner.FillAsync("#Input_MobileNumber", "+1 555 123 0077");
-            await owner.FillAsync("#Input_PostalCode", "94103");
-            await owner.SelectOptionAsync("#Input_MarketSector", "Food and drink");
-            await owner.CheckAsync("#Input_IsAdult");
-            await owner.CheckAsync("#Input_AcceptTerms");
-            await owner.ClickAsync("main button[type=submit]");
-            await owner.WaitForURLAsync("**/Dashboard");
+            await BrowserSession.RegisterCompanyAsync(owner, baseUrl, "Browser Opt Pizza", "olga@browseroptpizza.example", "+1 555 123 0077");
             await owner.GotoAsync($"{baseUrl}/OptIns/Keywords/Create");
             await owner.FillAsync("#Input_Word", "bpizza");
             await owner.FillAsync("#Input_Description", "Weekly pizza deals");

@@ -1,11 +1,10 @@
 using Microsoft.Playwright;
 using Platform.Tests.Integration.Browser;
-using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.SenderIds;
 
 /// <summary>One host process of its own (fresh database, demo seed for the admin and an owner) for the Sender IDs browser test.</summary>
-public sealed class SenderIdsHostFixture : IAsyncLifetime
+public sealed class SenderIdsHostFixture : BrowserHostFixture
 {
     public const string AdminEmail = "admin@senderids.test";
     public const string AdminPassword = "SenderAdm1nPass";
@@ -14,30 +13,22 @@ public sealed class SenderIdsHostFixture : IAsyncLifetime
 
     public string DocumentsPath { get; } = Path.Combine(Path.GetTempPath(), "senderid-browser-" + Guid.NewGuid().ToString("N"));
 
-    public TestDatabase Database { get; private set; } = null!;
+    protected override string InstanceName => "senderids-browser";
 
-    public HostProcess Host { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
     {
-        Database = await TestDatabase.CreateAsync();
-        Host = HostProcess.Start(Database.ConnectionString, "senderids-browser", new Dictionary<string, string>
-        {
-            ["Platform__Demo__Seed"] = "true",
-            ["Platform__Demo__AdminEmail"] = AdminEmail,
-            ["Platform__Demo__AdminPassword"] = AdminPassword,
-            ["Platform__Demo__OwnerEmail"] = OwnerEmail,
-            ["Platform__Demo__OwnerPassword"] = OwnerPassword,
-            ["Platform__RateLimits__LoginPerMinute"] = "1000",
-            ["Platform__SenderIds__DocumentsPath"] = DocumentsPath,
-        });
-        await Host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-    }
+        ["Platform__Demo__Seed"] = "true",
+        ["Platform__Demo__AdminEmail"] = AdminEmail,
+        ["Platform__Demo__AdminPassword"] = AdminPassword,
+        ["Platform__Demo__OwnerEmail"] = OwnerEmail,
+        ["Platform__Demo__OwnerPassword"] = OwnerPassword,
+        ["Platform__RateLimits__LoginPerMinute"] = "1000",
+        ["Platform__SenderIds__DocumentsPath"] = DocumentsPath,
+    };
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await Host.DisposeAsync();
-        await Database.DisposeAsync();
+        await base.DisposeAsync();
         if (Directory.Exists(DocumentsPath))
         {
             Directory.Delete(DocumentsPath, recursive: true);
@@ -45,25 +36,14 @@ public sealed class SenderIdsHostFixture : IAsyncLifetime
     }
 }
 
-public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : IClassFixture<SenderIdsHostFixture>, IAsyncLifetime
+public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : BrowserTestBase, IClassFixture<SenderIdsHostFixture>
 {
-    private IPlaywright playwright = null!;
-    private IBrowser browser = null!;
-
-    public async Task InitializeAsync() => (playwright, browser) = await BrowserSession.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        playwright.Dispose();
-    }
-
     [Fact]
     public async Task The_company_applies_with_documents_the_admin_approves_and_the_company_sees_Approved()
     {
         var baseUrl = fixture.Host.BaseUrl;
-        await using var ownerContext = await browser.NewContextAsync();
-        await using var adminContext = await browser.NewContextAsync();
+        await using var ownerContext = await Browser.NewContextAsync();
+        await using var adminContext = await Browser.NewContextAsync();
         var owner = await ownerContext.NewPageAsync();
         var admin = await adminContext.NewPageAsync();
         owner.SetDefaultTimeout(60_000);
@@ -116,15 +96,5 @@ public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : IClass
         await page.FillAsync("#Input_Password", password);
         await page.ClickAsync("main button[type=submit]");
         await page.WaitForURLAsync(url => !url.Contains("/Accounts/Login", StringComparison.Ordinal));
-    }
-}
-
-internal static class ContextRequests
-{
-    /// <summary>Fetches a link's href with the context's cookies (the browser would show it inline).</summary>
-    public static async Task<IAPIResponse> RequestAsync(this IBrowserContext context, ILocator link)
-    {
-        var href = await link.GetAttributeAsync("href");
-        return await context.APIRequest.GetAsync(new Uri(new Uri(link.Page.Url), href).ToString());
     }
 }

@@ -64,6 +64,10 @@
     };
     show(parseInt(bar.dataset.percent, 10) || 0);
 
+    // The badge's colour and the actions follow the status as it changes (as CampaignView.Badge and Details.cshtml render them).
+    var badges = { Sending: 'primary', Scheduled: 'info', Completed: 'success', Paused: 'warning', NeedsAttention: 'danger' };
+    var actions = { pause: ['Sending', 'Scheduled'], resume: ['Paused'], cancel: ['Draft', 'Scheduled', 'Sending', 'Paused', 'NeedsAttention'] };
+
     var chart = null;
     var canvas = document.getElementById('chart');
     if (canvas && window.Chart) {
@@ -88,6 +92,11 @@
       });
       var status = document.getElementById('status');
       status.textContent = p.status === 'NeedsAttention' ? 'Needs attention' : p.status;
+      status.className = status.className.replace(/\btext-bg-\w+/, 'text-bg-' + (badges[p.status] || 'secondary'));
+      Object.keys(actions).forEach(function (id) {
+        var button = document.getElementById(id);
+        if (button) { button.form.classList.toggle('d-none', actions[id].indexOf(p.status) < 0); }
+      });
       if (p.attentionReason) {
         var attention = document.getElementById('attention');
         attention.textContent = p.attentionReason;

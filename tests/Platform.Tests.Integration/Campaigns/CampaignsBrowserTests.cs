@@ -1,0 +1,144 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Platform.Tests.Integration.Browser;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.Tests.Integration.Campaigns;
+
+/// <summary>
+/// One host process of its own (fresh database, simulator carrier, plenty of trial credits, fast maintenance and
+/// receipt time-out) so a small campaign sent from the browser completes within the test.
+/// </summary>
+public sealed class CampaignsHostFixture : BrowserHostFixture
+{
+    protected override string InstanceName => "campaigns-browser";
+
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Platform__Billing__TrialCredits"] = "100000",
+        ["Platform__Campaigns__MaintenanceSeconds"] = "1",
+        ["Platform__Campaigns__ReceiptTimeout"] = "00:00:05",
+        ["Platform__Campaigns__RetryBackoff"] = "00:00:00.200",
+        ["Platform__RateLimits__LoginPerMinute"] = "1000",
+        ["Platform__Simulator__DevEndpoints"] = "true",
+    };
+}
+
+public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : BrowserTestBase, IClassFixture<CampaignsHostFixture>
+{
+    /// <summary>Good rows: UK mobiles ending 20 to 48, none of the endings the simulator fails (13 to 16).</summary>
+    private const int GoodRows = 29;
+
+    /// <summary>79 characters once {first_name|there} is rendered as the preview's "Alexandra": one GSM-7 segment, two once in UCS-2.</summary>
+    private const string Message = "Hi {first_name|there}, two pizzas for one tonight only at Rossi's! Reply STOP to opt out";
+
+    [Fact]
+    public async Task The_owner_imports_a_CSV_writes_the_message_sees_an_emoji_double_the_segments_sends_and_watches_the_bar_reach_100_percent()
+    {
+        var baseUrl = fixture.Host.BaseUrl;
+        var csv = Path.Combine(Path.GetTempPath(), $"pizza-lovers-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(csv, CustomersCsv());
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        try
+        {
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, "Rossi Browser Pizza", "olga@rossibrowserpizza.example", "+44 7700 900999");
+
+            // A list, filled from a CSV file through the upload form.
+            await page.ClickAsync("#main-nav a[href='/Campaigns']");
+            await page.WaitForURLAsync("**/Campaigns");
+            await page.ClickAsync("text=Contact lists");
+            await page.WaitForURLAsync("**/Campaigns/Lists");
+            await page.FillAsync("#Input_Name", "Pizza lovers");
+            await page.ClickAsync("#create-list");
+            await page.WaitForURLAsync("**/Campaigns/Lists/Details/**");
+            var listId = page.Url.Split('/')[^1];
+            await page.ClickAsync("#import-csv");
+            await page.WaitForURLAsync("**/Campaigns/Lists/Import/**");
+            await page.SetInputFilesAsync("#Input_File", csv);
+            await page.SelectOptionAsync("#Input_DefaultCountry", "GB");
+            await page.FillAsync("#Input_ConsentAttestation", "Customers ticked the SMS box when ordering on our web shop.");
+            await page.CheckAsync("#Input_Confirmed");
+            await page.ClickAsync("#start-import");
+            await page.WaitForURLAsync("**/Campaigns/Lists/ImportStatus/**");
+            await Expect(page.Locator("#import-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
+            await Expect(page.Locator("#import-percent")).ToHaveTextAsync("100");
+            await Expect(page.Locator("#imported")).ToHaveTextAsync($"{GoodRows}");
+            await Expect(page.Locator("#rejected")).ToHaveTextAsync("1");
+            var report = await context.RequestAsync(page.Locator("#error-report"));
+            (await report.TextAsync()).Should().Contain("call me maybe").And.Contain("Not a valid mobile number");
+
+            // The message: one GSM-7 segment, then an emoji switches it to UCS-2 and two segments.
+            await page.ClickAsync("#main-nav a[href='/Campaigns']");
+            await page.ClickAsync("#new-campaign");
+            await page.WaitForURLAsync("**/Campaigns/Create");
+            await page.FillAsync("#Input_Name", "Two for one tonight");
+            (await page.InputValueAsync("#Input_SenderId")).Should().Be("PLATFORM", "the platform's number is preselected");
+            await page.FillAsync("#body", Message);
+            await Expect(page.Locator("#preview-text")).ToHaveTextAsync(Message.Replace("{first_name|there}", "Alexandra", StringComparison.Ordinal));
+            await Expect(page.Locator("#preview-encoding")).ToHaveTextAsync("GSM-7");
+            await Expect(page.Locator("#preview-segments")).ToHaveTextAsync("1");
+            await Expect(page.Locator("#preview-ucs2")).ToBeHiddenAsync();
+            await page.Locator("#body").PressSequentiallyAsync(" 🍕");
+            (await page.InputValueAsync("#body")).Should().Be(Message + " 🍕");
+            await Expect(page.Locator("#preview-encoding")).ToHaveTextAsync("UCS-2");
+            await Expect(page.Locator("#preview-segments")).ToHaveTextAsync("2");
+            await Expect(page.Locator("#preview-ucs2")).ToBeVisibleAsync();
+            await Expect(page.Locator("#preview-ucs2")).ToContainTextAsync("🍕");
+
+            // The audience, no quiet hours (the test must not depend on the time of day), and send now.
+            await page.CheckAsync($"#list-{listId}");
+            await Expect(page.Locator("#audience-estimate")).ToContainTextAsync($"About {GoodRows} recipients");
+            await page.UncheckAsync("#Input_RespectQuietHours");
+            await page.ClickAsync("#schedule");
+            await page.WaitForURLAsync("**/Campaigns/Details/**");
+            await Expect(page.Locator("#message")).ToContainTextAsync("Scheduled");
+
+            // The bar fills without reloading (server-sent events) and the counters add up.
+            await Expect(page.Locator("#progress-bar")).ToHaveTextAsync("100%", new() { Timeout = 90_000 });
+            await Expect(page.Locator("#status")).ToHaveTextAsync("Completed", new() { Timeout = 30_000 });
+            await Expect(page.Locator("[data-counter='delivered']")).ToHaveTextAsync($"{GoodRows}", new() { Timeout = 30_000 });
+            await Expect(page.Locator("[data-counter='targeted']")).ToHaveTextAsync($"{GoodRows}");
+            await Expect(page.Locator("[data-counter='submitted']")).ToHaveTextAsync($"{GoodRows}");
+            await Expect(page.Locator("[data-counter='failed']")).ToHaveTextAsync("0");
+            await Expect(page.Locator("[data-counter='pending']")).ToHaveTextAsync("0");
+            await Expect(page.Locator("#status")).ToHaveClassAsync(new Regex(@"\btext-bg-success\b"));
+            await Expect(page.Locator("#pause")).ToBeHiddenAsync();
+            await Expect(page.Locator("#cancel")).ToBeHiddenAsync();
+            var delivered = await page.EvaluateAsync<int[]>("() => Chart.getChart('chart').data.datasets[1].data");
+            delivered.Should().NotBeEmpty().And.EndWith(GoodRows, "the chart has drawn the deliveries");
+
+            // The bar is drawn full width once its CSS transition has finished.
+            await page.WaitForFunctionAsync("() => { const bar = document.getElementById('progress-bar'); return bar.getBoundingClientRect().width >= bar.parentElement.getBoundingClientRect().width - 1; }");
+            await BrowserSession.ScreenshotAsync(page, "campaigns-details");
+        }
+        catch (Exception exception)
+        {
+            await BrowserSession.ScreenshotAsync(page, "failed-campaigns");
+            var logs = string.Join('\n', fixture.Host.Output.Split('\n').TakeLast(60));
+            throw new InvalidOperationException($"failed at {page.Url}: {exception.Message}\n--- host output ---\n{logs}", exception);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
+    /// <summary>29 UK mobiles, some written the national way (the default country adds +44), and one row that is no number.</summary>
+    private static string CustomersCsv()
+    {
+        var csv = new StringBuilder("phone,first_name\n");
+        for (var i = 0; i < GoodRows; i++)
+        {
+            var ending = 20 + i;
+            csv.Append(i % 5 == 0 ? $"07700 9005{ending:D2}" : $"+4477009005{ending:D2}").Append(",Guest").Append(ending).Append('\n');
+            if (i == 10)
+            {
+                csv.Append("call me maybe,Nobody\n");
+            }
+        }
+
+        return csv.ToString();
+    }
+}
