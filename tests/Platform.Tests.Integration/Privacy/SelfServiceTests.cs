@@ -59,6 +59,7 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
         await factory.CompanyWithKeywordAsync("Export Pizza", "EXPIZZA");
         var person = await SubscriberAsync(factory, "EXPIZZA", "export");
         await factory.TextAsync(person.Handset, "GIBBERISH"); // a courtesy reply is recorded against the number
+        await CampaignDataForAsync(person.Handset, person.FirstName);
 
         var response = await person.Client.Http.GetAsync("/Privacy/Me?handler=Download");
 
@@ -183,5 +184,29 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
         var forged = await anonymous.GetAsync(token[..^4] + "AAAA");
         forged.Status.Should().Be(HttpStatusCode.OK);
         forged.Body.Should().Contain("id=\"invalid\"");
+    }
+
+    /// <summary>A company had the person on a list, messaged them, refused a row of theirs and replayed an API answer listing them.</summary>
+    private async Task CampaignDataForAsync(string phone, string firstName)
+    {
+        var company = Guid.NewGuid();
+        var list = Guid.NewGuid();
+        var campaign = Guid.NewGuid();
+        var import = Guid.NewGuid();
+        await factory.Database.ExecuteAsync($"""
+            INSERT INTO campaigns.contact_lists (id, company_id, name, created_at) VALUES ('{list}', '{company}', 'Regulars', now());
+            INSERT INTO campaigns.contacts (company_id, list_id, phone, first_name, last_name, consent_source, created_at, updated_at)
+            VALUES ('{company}', '{list}', '{phone}', '{firstName}', 'Export', 'paper form', now(), now());
+            INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, time_zone, created_at, updated_at)
+            VALUES ('{campaign}', '{company}', 'Deals', 'PLATFORM', 'Hi', 'Completed', 'UTC', now(), now());
+            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, body, state, not_before)
+            VALUES ('{campaign}', '{company}', '{phone}', 'US', 'UTC', '{firstName}', 'Your deal', 3, now());
+            INSERT INTO campaigns.suppressions (company_id, phone, reason, created_at) VALUES ('{company}', '{phone}', 'opted-out', now());
+            INSERT INTO campaigns.imports (id, company_id, list_id, file_name, default_country, consent_attestation, status, created_at)
+            VALUES ('{import}', '{company}', '{list}', 'a.csv', 'US', 'paper form', 'Completed', now());
+            INSERT INTO campaigns.import_errors (import_id, line, reason, value) VALUES ('{import}', 2, 'Duplicate in the file', '{phone}');
+            INSERT INTO campaigns.api_requests (company_id, idempotency_key, request_hash, response_status, response_body, created_at)
+            VALUES ('{company}', 'k1', 'x00', 202, '["{phone}"]', now());
+            """);
     }
 }

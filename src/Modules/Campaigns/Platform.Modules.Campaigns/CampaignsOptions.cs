@@ -29,6 +29,12 @@ internal sealed class CampaignsOptions
     /// <summary>The first retry's delay after a transient failure; each further retry waits twice as long.</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The secret in the hash that keeps an erased person's opt-out (see docs/privacy.md). Set a long random value in
+    /// production (Platform__Campaigns__SuppressionKey); the default only keeps a development database working.
+    /// </summary>
+    public string SuppressionKey { get; set; } = "development-only-suppression-key";
+
     /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
     public int MaintenanceSeconds { get; set; } = 30;
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Platform.Modules.Privacy.Contracts;
 
 namespace Platform.Modules.Campaigns.Features;
@@ -6,10 +7,10 @@ namespace Platform.Modules.Campaigns.Features;
 /// <summary>
 /// Campaigns holds an end user's number (and first name) where a company put them on a contact list or messaged them:
 /// the company is the controller, we process it for them. Export lists what is held by number; erasure deletes the
-/// contacts and anonymises the messages (the counts stay), and keeps the number only where it is suppressed, so a
-/// STOP keeps being honoured by every campaign.
+/// contacts and anonymises the messages (the counts stay), and keeps the number only as a keyed hash where it is
+/// suppressed, so a STOP keeps being honoured by every campaign (the claim step recognises the hash).
 /// </summary>
-internal sealed class CampaignsPersonalData(CampaignsDbContext db) : IPersonalDataContributor
+internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<CampaignsOptions> options) : IPersonalDataContributor
 {
     public const string ErasedPhone = "erased";
 
@@ -30,8 +31,12 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db) : IPersonalDa
             .Select(m => new { m.CompanyId, m.CampaignId, m.Phone, m.FirstName, m.Body, State = m.State.ToString(), m.SubmittedAt, m.FinishedAt })
             .ToListAsync(ct);
         var suppressions = await db.Suppressions.AsNoTracking().Where(s => s.Phone == phone)
-            .Select(s => new { s.CompanyId, s.Reason, s.CreatedAt }).ToListAsync(ct);
-        return new { contacts, messages, suppressions };
+            .Select(s => new { s.CompanyId, s.Phone, s.Reason, s.CreatedAt }).ToListAsync(ct);
+        var importErrors = await db.ImportErrors.AsNoTracking().Where(e => e.Value == phone)
+            .Select(e => new { e.ImportId, e.Line, e.Reason, e.Value }).ToListAsync(ct);
+        var apiRequests = await db.ApiRequests.AsNoTracking().Where(r => r.ResponseBody != null && r.ResponseBody.Contains(phone))
+            .Select(r => new { r.CompanyId, r.CreatedAt, r.ResponseBody }).ToListAsync(ct);
+        return new { contacts, messages, suppressions, importErrors, apiRequests };
     }
 
     public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)
@@ -55,10 +60,22 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db) : IPersonalDa
                 .SetProperty(m => m.FirstName, (string?)null)
                 .SetProperty(m => m.Body, (string?)null), ct);
         var errors = await db.ImportErrors.Where(e => e.Value == phone).ExecuteUpdateAsync(u => u.SetProperty(e => e.Value, (string?)null), ct);
-        var kept = await db.Suppressions.CountAsync(s => s.Phone == phone, ct);
+        // Idempotency replays only matter for a day; the ones that list this number go now.
+        var replays = await db.ApiRequests.Where(r => r.ResponseBody != null && r.ResponseBody.Contains(phone)).ExecuteDeleteAsync(ct);
+        var kept = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE campaigns.suppressions
+            SET phone = {SuppressionHash.Prefix} || encode(sha256(convert_to({options.Value.SuppressionKey} || company_id::text || phone, 'UTF8')), 'hex')
+            WHERE phone = {phone}
+            """, ct);
         await transaction.CommitAsync(ct);
-        return new ErasureOutcome(Module, contacts + messages + errors, kept == 0
+        return new ErasureOutcome(Module, contacts + messages + errors + replays, kept == 0
             ? []
-            : [$"Your number stays on the do-not-message list of the {kept} compan{(kept == 1 ? "y" : "ies")} you opted out of, and nothing else about you: it is what keeps their campaigns from texting you again."]);
+            : [$"A keyed hash of your number stays on the do-not-message list of the {kept} compan{(kept == 1 ? "y" : "ies")} you opted out of, and nothing else about you: it is what keeps their campaigns from texting you again."]);
     }
+}
+
+/// <summary>How an erased person's suppressed number is kept: "h:" and the hex SHA-256 of key, company id and number.</summary>
+internal static class SuppressionHash
+{
+    public const string Prefix = "h:";
 }

@@ -19,7 +19,7 @@ internal sealed record ReceiptRow(string CarrierMessageId, MessageState State, s
 /// counters in the same statement, so the counters stay exact without ever counting the messages table.
 /// States only move forward: each UPDATE names the state it moves from.
 /// </summary>
-internal sealed class MessageStore(CampaignsDataSource dataSource)
+internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Extensions.Options.IOptions<CampaignsOptions> options)
 {
     private const string CounterUpdate = """
         UPDATE campaigns.campaigns c SET
@@ -47,7 +47,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource)
         const string sql = """
             WITH picked AS (
                 SELECT m.id,
-                       EXISTS (SELECT 1 FROM campaigns.suppressions s WHERE s.company_id = @company AND s.phone = m.phone) AS blocked
+                       EXISTS (SELECT 1 FROM campaigns.suppressions s WHERE s.company_id = @company
+                               AND s.phone IN (m.phone, 'h:' || encode(sha256(convert_to(@key || @company::text || m.phone, 'UTF8')), 'hex'))) AS blocked
                 FROM campaigns.messages m
                 WHERE m.campaign_id = @campaign AND m.state = 0 AND m.not_before <= @now
                   AND (@zones::text[] IS NULL OR m.time_zone = ANY (@zones))
@@ -74,6 +75,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
         command.Parameters.Add(new NpgsqlParameter("zones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)openZones ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = options.Value.SuppressionKey });
         var claimed = new List<ClaimedMessage>(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
