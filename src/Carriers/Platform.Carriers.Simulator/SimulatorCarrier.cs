@@ -169,7 +169,7 @@ internal sealed class SimulatorCarrier : ICarrier
     {
         // Like an SMSC with a window, the simulator has many receipts outstanding at once: the host acknowledges each
         // when it has stored it, and a host that stores them in batches needs them to arrive concurrently.
-        using var outstanding = new SemaphoreSlim(ReceiptWindow, ReceiptWindow);
+        using var outstanding = new SemaphoreSlim(_settings.ReceiptWindow, _settings.ReceiptWindow);
         try
         {
             await foreach (var pending in _receipts.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
@@ -183,7 +183,7 @@ internal sealed class SimulatorCarrier : ICarrier
                 await outstanding.WaitAsync(stopping).ConfigureAwait(false);
                 _ = DeliverReceiptAsync(receipt, outstanding, stopping);
             }
-            for (var i = 0; i < ReceiptWindow; i++)
+            for (var i = 0; i < _settings.ReceiptWindow; i++)
             {
                 await outstanding.WaitAsync(stopping).ConfigureAwait(false);
             }
@@ -193,8 +193,6 @@ internal sealed class SimulatorCarrier : ICarrier
             // Stopping: receipts still waiting are dropped, as a disconnected SMSC would hold them.
         }
     }
-
-    private const int ReceiptWindow = 256;
 
     private async Task DeliverReceiptAsync(DeliveryReceipt receipt, SemaphoreSlim outstanding, CancellationToken stopping)
     {

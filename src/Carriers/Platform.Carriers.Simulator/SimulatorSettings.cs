@@ -10,8 +10,10 @@ namespace Platform.Carriers.Simulator;
 /// to imitate a slow carrier in demos and tests.</param>
 /// <param name="RecordOutbox">Whether handsets keep what they received (setting <c>RecordOutbox</c>, default true); off for
 /// benchmarks with a million numbers, where the outboxes alone would fill the host's memory.</param>
-internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency, bool RecordOutbox = true)
+/// <param name="ReceiptWindow">How many receipts may await the host's acknowledgement at once (setting <c>ReceiptWindow</c>, default 1024).</param>
+internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency, bool RecordOutbox = true, int ReceiptWindow = 1024)
 {
+    public const string ReceiptWindowKey = "ReceiptWindow";
     public const string RecordOutboxKey = "RecordOutbox";
     public const string ReceiptDelayMsKey = "ReceiptDelayMs";
     public const string WindowSizeKey = "WindowSize";
@@ -26,7 +28,8 @@ internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, 
             reader.Int(WindowSizeKey, 64, 1, 100_000),
             reader.Int(OutboxCapacityKey, 1000, 1, 1_000_000),
             TimeSpan.FromMilliseconds(reader.Int(SubmitLatencyMsKey, 0, 0, 60_000)),
-            !string.Equals(reader.Text(RecordOutboxKey, "true"), "false", StringComparison.OrdinalIgnoreCase));
+            !string.Equals(reader.Text(RecordOutboxKey, "true"), "false", StringComparison.OrdinalIgnoreCase),
+            reader.Int(ReceiptWindowKey, 1024, 1, 100_000));
         return (parsed, reader.Problems);
     }
 }

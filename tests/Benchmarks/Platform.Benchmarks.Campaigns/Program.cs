@@ -58,8 +58,10 @@ try
     using var loadStop = new CancellationTokenSource();
     var latencies = new List<double>();
     var errors = 0;
+    var sendingStarted = new TaskCompletionSource();
     var load = Task.Run(async () =>
     {
+        await sendingStarted.Task;
         var interval = TimeSpan.FromSeconds(1.0 / pageRate);
         var next = Stopwatch.GetTimestamp();
         var inFlight = new List<Task>();
@@ -119,6 +121,7 @@ try
             var final = reader.GetInt32(2) + reader.GetInt32(4) + reader.GetInt32(5) + reader.GetInt32(6) + reader.GetInt32(7) + reader.GetInt32(8);
             samples.Add((clock.Elapsed.TotalSeconds, reader.GetInt32(3), receipts));
             if (prepared && preparedAt is null) { preparedAt = clock.Elapsed.TotalSeconds; }
+            if (reader.GetInt32(3) > 0) { sendingStarted.TrySetResult(); }
             if (prepared && targeted > 0 && handled >= targeted && sentAt is null) { sentAt = clock.Elapsed.TotalSeconds; }
             if (prepared && targeted > 0 && final >= targeted) { finalAt = clock.Elapsed.TotalSeconds; break; }
             if (reader.GetString(9) == "NeedsAttention") { throw new InvalidOperationException("The campaign needs attention: " + output); }
@@ -134,6 +137,7 @@ try
     }
 
     await loadStop.CancelAsync();
+    sendingStarted.TrySetResult();
     await load;
     var hwm = MemoryKb(host.Id, "VmHWM");
     string log;
@@ -194,7 +198,8 @@ static Process StartHost(string connectionString, string baseUrl)
     start.Environment["Platform__RateLimits__LoginPerMinute"] = "1000";
     start.Environment["Platform__Billing__TrialCredits"] = "100000000";
     start.Environment["Platform__Campaigns__MaintenanceSeconds"] = "2";
-    start.Environment["Platform__Campaigns__ReceiptTimeout"] = "00:00:30";
+    start.Environment["Platform__Campaigns__ReceiptTimeout"] = "00:00:10";
+    start.Environment["Platform__Campaigns__RetryBackoff"] = "00:00:00.500";
     start.Environment["Platform__Carriers__Instances__0__Settings__RecordOutbox"] = "false";
     start.Environment["Platform__Carriers__Instances__0__Settings__WindowSize"] = "1000";
     return Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");

@@ -88,39 +88,50 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMedia
     private async Task<int> MaterialiseAsync(NpgsqlConnection connection, Campaign campaign, DateTimeOffset started, CancellationToken cancellationToken)
     {
         await Execute(connection, "DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
-        await Execute(connection, "CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text) ON COMMIT DROP", cancellationToken);
-        if (campaign.IncludeSubscribers)
+        // One list alone is already one row per number (unique (list_id, phone)): read it straight, no staging, no dedup.
+        // Otherwise stage everything and keep one row per number (a hash aggregate, no sort of the whole audience).
+        string source;
+        if (!campaign.IncludeSubscribers && campaign.ListIds.Length == 1)
         {
-            await StageSubscribersAsync(connection, campaign.CompanyId, cancellationToken);
+            source = "(SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = @list)";
         }
-
-        if (campaign.ListIds.Length > 0)
+        else
         {
-            await Execute(connection, """
-                INSERT INTO audience_stage (phone, first_name, time_zone)
-                SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = ANY (@lists)
-                """, cancellationToken, ("company", campaign.CompanyId), ("lists", campaign.ListIds));
+            await Execute(connection, "CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text) ON COMMIT DROP", cancellationToken);
+            if (campaign.IncludeSubscribers)
+            {
+                await StageSubscribersAsync(connection, campaign.CompanyId, cancellationToken);
+            }
+
+            if (campaign.ListIds.Length > 0)
+            {
+                await Execute(connection, """
+                    INSERT INTO audience_stage (phone, first_name, time_zone)
+                    SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = ANY (@lists)
+                    """, cancellationToken, ("company", campaign.CompanyId), ("lists", campaign.ListIds));
+            }
+
+            source = "(SELECT phone, max(first_name) AS first_name, max(time_zone) AS time_zone FROM audience_stage GROUP BY phone)";
         }
 
         // Calling codes are prefix-free (ITU E.164), so at most one of the 1-, 2- and 3-digit joins matches.
-        return await Execute(connection, """
+        return await Execute(connection, $"""
             INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, state, not_before, finished_at)
-            SELECT DISTINCT ON (s.phone) @campaign, @company, s.phone,
+            SELECT @campaign, @company, s.phone,
                    COALESCE(c3.country, c2.country, c1.country, 'ZZ'),
                    COALESCE(s.time_zone, c3.time_zone, c2.time_zone, c1.time_zone, @zone),
                    s.first_name,
                    CASE WHEN sup.phone IS NULL THEN 0 ELSE 6 END,
                    @start,
                    CASE WHEN sup.phone IS NULL THEN NULL ELSE @now END
-            FROM audience_stage s
+            FROM {source} s
             LEFT JOIN campaigns.calling_codes c1 ON c1.code = substr(s.phone, 2, 1)
             LEFT JOIN campaigns.calling_codes c2 ON c2.code = substr(s.phone, 2, 2)
             LEFT JOIN campaigns.calling_codes c3 ON c3.code = substr(s.phone, 2, 3)
             LEFT JOIN campaigns.suppressions sup ON sup.company_id = @company AND sup.phone = s.phone
-            ORDER BY s.phone, s.first_name NULLS LAST
             """, cancellationToken,
             ("campaign", campaign.Id), ("company", campaign.CompanyId), ("zone", campaign.TimeZone),
-            ("start", campaign.ScheduledAt ?? started), ("now", started));
+            ("start", campaign.ScheduledAt ?? started), ("now", started), ("list", campaign.ListIds.FirstOrDefault()));
     }
 
     private async Task<string?> CheckAsync(Campaign campaign, IReadOnlyList<(string Country, long Count)> byCountry, int sendable, CancellationToken cancellationToken)
