@@ -92,26 +92,6 @@ public sealed class BillingFactory : PlatformFactory
         await Stripe.DisposeAsync();
     }
 
-    public async Task<T> SendAsync<T>(IRequest<T> request)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
-    public async Task PublishAsync(INotification notification)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
-    }
-
-    /// <summary>Registers a company through the form; answers the owner's client and the company id.</summary>
-    public async Task<(FormClient Owner, Guid CompanyId)> CompanyAsync(string name)
-    {
-        var owner = await RegisterCompanyAsync(name, $"{Guid.NewGuid():N}@billing.example");
-        var id = await Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name = @n", ("n", name));
-        return (owner, id);
-    }
-
     public string Sign(string payload, long? timestamp = null, string? secret = null)
     {
         var t = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();

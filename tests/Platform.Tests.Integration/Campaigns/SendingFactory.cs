@@ -23,25 +23,6 @@ public class SendingFactory : PlatformFactory
         ["Platform:Campaigns:RetryBackoff"] = "00:00:00.200",
     };
 
-    public async Task<T> SendAsync<T>(IRequest<T> request)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
-    public async Task PublishAsync(INotification notification)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
-    }
-
-    public async Task<(FormClient Owner, Guid CompanyId)> CompanyAsync(string name)
-    {
-        var owner = await RegisterCompanyAsync(name, $"{Guid.NewGuid():N}@owner.example");
-        var companyId = await Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name = @name", ("name", name));
-        return (owner, companyId);
-    }
-
     /// <summary>A list of <paramref name="count"/> UK mobile numbers (+447700 + 6 digits from <paramref name="first"/>), made in one statement.</summary>
     public async Task<Guid> ListAsync(Guid companyId, string name, int count, int first = 0, string? suffix = null)
     {

@@ -66,6 +66,28 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
+    /// <summary>Registers a company through the form; answers the owner's client and the company id.</summary>
+    public async Task<(FormClient Owner, Guid CompanyId)> CompanyAsync(string name)
+    {
+        var owner = await RegisterCompanyAsync(name, $"{Guid.NewGuid():N}@owner.example");
+        var id = await Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name = @n", ("n", name));
+        return (owner, id);
+    }
+
+    /// <summary>Sends a module request in a scope of its own, as a page or job would.</summary>
+    public async Task<T> SendAsync<T>(IRequest<T> request)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
+    }
+
+    /// <summary>Publishes an integration event in a scope of its own, as the carrier runtime or a module would.</summary>
+    public async Task PublishAsync(INotification notification)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Publish(notification);
+    }
+
     public static Dictionary<string, string> RegistrationForm(string companyName, string email, string password = "Passw0rdPassw0rd") => new()
     {
         ["Input.CompanyName"] = companyName,

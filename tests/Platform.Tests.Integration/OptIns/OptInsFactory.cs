@@ -62,12 +62,6 @@ public sealed class OptInsFactory : PlatformFactory
             .Publish(new InboundSmsReceived(from, to, text, DateTimeOffset.UtcNow, "test", null));
     }
 
-    public async Task<T> SendAsync<T>(IRequest<T> request)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
     /// <summary>A company with its owner logged in and one keyword; returns the owner's client and the keyword id.</summary>
     public async Task<(FormClient Owner, Guid KeywordId)> CompanyWithKeywordAsync(string company, string word)
     {

@@ -129,12 +129,6 @@ public sealed partial class SenderIdsFactory : PlatformFactory
     public async Task<Guid> CompanyIdOfAsync(Guid applicationId) =>
         (await Database.ScalarAsync<Guid>("SELECT company_id FROM senderids.applications WHERE id = @id", ("id", applicationId)))!;
 
-    public async Task<T> SendAsync<T>(IRequest<T> request)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
-    }
-
     public Task<FormClient> AdminAsync() => LoginAsync(AdminEmail, AdminPassword);
 
     public Task<FormClient> NewCompanyAsync(string name) => RegisterCompanyAsync($"{name} {Guid.NewGuid():N}"[..30], $"{Guid.NewGuid():N}@senderids.example");
