@@ -65,8 +65,9 @@ internal sealed class CampaignSender(
         var deadline = clock.GetUtcNow() + settings.RunSlice;
         var remaining = await store.RemainingAsync(campaignId, cancellationToken);
         var zones = remaining.Zones;
+        var cursor = new ClaimCursor();
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
-            .Select(_ => WorkAsync(campaign, zones, deadline, cancellationToken))
+            .Select(_ => WorkAsync(campaign, zones, cursor, deadline, cancellationToken))
             .ToList();
         var handled = (await Task.WhenAll(workers)).Sum();
         logger.LogInformation("Campaign {Campaign}: this run handed {Count} messages to the carriers", campaignId, handled);
@@ -100,7 +101,7 @@ internal sealed class CampaignSender(
         return next;
     }
 
-    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var handled = 0;
@@ -123,11 +124,21 @@ internal sealed class CampaignSender(
                 }
             }
 
-            var claimed = await store.ClaimAsync(campaign.Id, campaign.CompanyId, open, settings.BatchSize, now, cancellationToken);
+            var after = cursor.Position;
+            var claimed = await store.ClaimAsync(campaign.Id, campaign.CompanyId, after, open, settings.BatchSize, now, cancellationToken);
             if (claimed.Count == 0)
             {
-                return handled;
+                if (after == 0)
+                {
+                    return handled;
+                }
+
+                // The end of the queue: go round once more from the start for retries that fell due meanwhile.
+                cursor.Restart(after);
+                continue;
             }
+
+            cursor.Advance(claimed.Max(m => m.Id));
 
             await SubmitAsync(campaign, claimed, cancellationToken);
             handled += claimed.Count;
@@ -233,6 +244,32 @@ internal sealed class CampaignSender(
             reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
             reader.GetBoolean(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<TimeOnly>(9));
     }
+}
+
+/// <summary>Where a run's claims have got to in the campaign's queue (shared by its workers).</summary>
+internal sealed class ClaimCursor
+{
+    private long position;
+
+    public long Position => Interlocked.Read(ref position);
+
+    public void Advance(long id)
+    {
+        var current = Interlocked.Read(ref position);
+        while (id > current)
+        {
+            var seen = Interlocked.CompareExchange(ref position, id, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Back to the start, unless another worker has moved the cursor on since <paramref name="from"/> was read.</summary>
+    public void Restart(long from) => Interlocked.CompareExchange(ref position, 0, from);
 }
 
 /// <summary>

@@ -39,10 +39,11 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         """;
 
     /// <summary>
-    /// Claims up to <paramref name="limit"/> queued messages due now in an open time zone. A number suppressed since the
+    /// Claims up to <paramref name="limit"/> queued messages due now in an open time zone, in id order after
+    /// <paramref name="afterId"/> (where this run's previous claim ended: the index seek skips what was sent). A number suppressed since the
     /// audience was built (an opt-out whose event this node never saw) becomes Suppressed here instead of being claimed.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(Guid campaignId, Guid companyId, string[]? openZones, int limit, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(Guid campaignId, Guid companyId, long afterId, string[]? openZones, int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
         const string sql = """
             WITH picked AS (
@@ -50,9 +51,9 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                        EXISTS (SELECT 1 FROM campaigns.suppressions s WHERE s.company_id = @company
                                AND s.phone IN (m.phone, 'h:' || encode(sha256(convert_to(@key || @company::text || m.phone, 'UTF8')), 'hex'))) AS blocked
                 FROM campaigns.messages m
-                WHERE m.campaign_id = @campaign AND m.state = 0 AND m.not_before <= @now
+                WHERE m.campaign_id = @campaign AND m.state = 0 AND m.id > @after AND m.not_before <= @now
                   AND (@zones::text[] IS NULL OR m.time_zone = ANY (@zones))
-                ORDER BY m.not_before, m.id
+                ORDER BY m.id
                 LIMIT @limit
                 FOR UPDATE OF m SKIP LOCKED),
             claimed AS (
@@ -75,6 +76,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
         command.Parameters.Add(new NpgsqlParameter("zones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)openZones ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = limit });
+        command.Parameters.Add(new NpgsqlParameter("after", NpgsqlDbType.Bigint) { Value = afterId });
         command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = options.Value.SuppressionKey });
         var claimed = new List<ClaimedMessage>(limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

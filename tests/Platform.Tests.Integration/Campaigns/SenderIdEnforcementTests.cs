@@ -1,0 +1,81 @@
+using System.Net;
+using Platform.Tests.Integration.Infrastructure;
+using Platform.Tests.Integration.SenderIds;
+
+namespace Platform.Tests.Integration.Campaigns;
+
+/// <summary>Issue #6's enforcement, seen from a campaign: only a Sender ID approved for the company and the destination is used.</summary>
+public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassFixture<SenderIdsFactory>
+{
+    [Fact]
+    public async Task An_approved_sender_id_is_usable_for_its_countries_refused_for_others_and_revocation_stops_a_scheduled_campaign()
+    {
+        var owner = await factory.NewCompanyAsync("Enforce");
+        var admin = await factory.AdminAsync();
+        var sender = $"ENF{Guid.NewGuid().ToString("N")[..5].ToUpperInvariant()}";
+        var application = await SenderIdsFactory.ApplyAsync(owner, sender, "GB");
+        var companyId = await factory.CompanyIdOfAsync(application);
+        await SenderIdsFactory.SubmitAsync(owner, application);
+        await SenderIdsFactory.DecideAsync(admin, application, "StartReview");
+        (await SenderIdsFactory.DecideAsync(admin, application, "Approve")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var british = await ListAsync(companyId, "British", "+4477009001");
+        var french = await ListAsync(companyId, "French", "+3361234567");
+
+        // The company can pick it on the form.
+        WebUtility.HtmlDecode((await owner.GetAsync("/Campaigns/Create")).Body).Should().Contain($"value=\"{sender}\"");
+
+        var later = DateTime.UtcNow.AddHours(2).ToString("yyyy-MM-ddTHH:mm");
+        var toBritain = await ScheduleAsync(owner, sender, british, later);
+        var toFrance = await ScheduleAsync(owner, sender, french, later);
+
+        (await WaitPreparedAsync(toBritain)).Should().Be(("Scheduled", null));
+        var (status, reason) = await WaitPreparedAsync(toFrance);
+        status.Should().Be("NeedsAttention");
+        reason.Should().Contain($"Sender ID {sender} is not approved for FR");
+        WebUtility.HtmlDecode((await owner.GetAsync($"/Campaigns/Details/{toFrance}")).Body).Should().Contain("is not approved for FR");
+
+        (await SenderIdsFactory.DecideAsync(admin, application, "Revoke", "Used for phishing")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+
+        (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", toBritain))).Should().Be("NeedsAttention");
+        (await factory.Database.ScalarAsync<string>("SELECT attention_reason FROM campaigns.campaigns WHERE id = @id", ("id", toBritain)))
+            .Should().Contain($"Sender ID {sender} was revoked: Used for phishing");
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers WHERE trigger_group = @group", ("group", $"campaign-{toBritain:N}")))
+            .Should().Be(0, "nothing is sent with a revoked Sender ID");
+        WebUtility.HtmlDecode((await owner.GetAsync("/Campaigns/Create")).Body).Should().NotContain($"value=\"{sender}\"");
+    }
+
+    private async Task<Guid> ListAsync(Guid companyId, string name, string prefix)
+    {
+        var id = Guid.NewGuid();
+        await factory.Database.ExecuteAsync($"""
+            INSERT INTO campaigns.contact_lists (id, company_id, name, contact_count, created_at) VALUES ('{id}', '{companyId}', '{name}', 5, now());
+            INSERT INTO campaigns.contacts (company_id, list_id, phone, consent_source, created_at, updated_at)
+            SELECT '{companyId}', '{id}', '{prefix}' || i, 'test', now(), now() FROM generate_series(1, 5) AS i;
+            """);
+        return id;
+    }
+
+    private static async Task<Guid> ScheduleAsync(FormClient owner, string sender, Guid list, string sendAt)
+    {
+        var form = SendingFactory.CampaignForm($"To {list}", list, sendAt, senderId: sender);
+        form["Input.TimeZone"] = "UTC";
+        return await SendingFactory.CreateCampaignAsync(owner, form);
+    }
+
+    private async Task<(string Status, string? Reason)> WaitPreparedAsync(Guid campaignId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await factory.Database.ScalarAsync<DateTime?>("SELECT prepared_at FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)) is not null)
+            {
+                return (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)) ?? string.Empty,
+                    await factory.Database.ScalarAsync<string>("SELECT attention_reason FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)));
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Campaign {campaignId} was not prepared.");
+    }
+}
