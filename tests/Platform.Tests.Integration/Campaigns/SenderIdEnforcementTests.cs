@@ -42,6 +42,35 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers WHERE trigger_group = @group", ("group", $"campaign-{toBritain:N}")))
             .Should().Be(0, "nothing is sent with a revoked Sender ID");
         WebUtility.HtmlDecode((await owner.GetAsync("/Campaigns/Create")).Body).Should().NotContain($"value=\"{sender}\"");
+
+        // Had it already sent to part of its audience, it goes on with another Sender ID, without sending twice.
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.campaigns SET started_at = now() WHERE id = '{toBritain}'");
+        var refused = await owner.PostFormAsync($"/Campaigns/Details/{toBritain}", new() { ["action"] = "schedule" });
+        refused.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        WebUtility.HtmlDecode((await owner.GetAsync($"/Campaigns/Details/{toBritain}")).Body).Should().Contain($"Sender ID {sender} was revoked");
+        var form = SendingFactory.CampaignForm($"To {british}", british, senderId: "PLATFORM");
+        form["Input.Id"] = toBritain.ToString();
+        form["Input.TimeZone"] = "UTC";
+        (await owner.PostFormAsync("/Campaigns/Create", form)).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", toBritain))).Should().BeOneOf("Sending", "Completed");
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.messages WHERE campaign_id = @id", ("id", toBritain))).Should().Be(5, "the audience is not built again");
+    }
+
+    [Fact]
+    public async Task Cancelling_a_scheduled_campaign_releases_its_credits()
+    {
+        var owner = await factory.NewCompanyAsync("Cancel");
+        var companyId = await factory.Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name LIKE 'Cancel %'");
+        var list = await ListAsync(companyId, "Later", "+4477009002");
+        var campaign = await ScheduleAsync(owner, "PLATFORM", list, DateTime.UtcNow.AddHours(3).ToString("yyyy-MM-ddTHH:mm"));
+        await WaitPreparedAsync(campaign);
+        (await factory.SendAsync(new Platform.Modules.Billing.Contracts.GetCreditBalance(companyId))).Reserved.Should().BePositive();
+
+        (await owner.PostFormAsync($"/Campaigns/Details/{campaign}", new() { ["action"] = "cancel" })).StatusCode.Should().Be(HttpStatusCode.Redirect);
+
+        (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", campaign))).Should().Be("Cancelled");
+        (await factory.SendAsync(new Platform.Modules.Billing.Contracts.GetCreditBalance(companyId))).Reserved.Should().Be(0);
+        (await factory.Database.ScalarAsync<DateTime?>("SELECT settled_at FROM campaigns.campaigns WHERE id = @id", ("id", campaign))).Should().NotBeNull();
     }
 
     private async Task<Guid> ListAsync(Guid companyId, string name, string prefix)

@@ -120,6 +120,11 @@ internal sealed class SaveCampaignHandler(
             {
                 throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be changed.");
             }
+
+            if (campaign.StartedAt is not null && (campaign.IncludeSubscribers != request.IncludeSubscribers || !campaign.ListIds.Order().SequenceEqual(listIds.Order())))
+            {
+                throw new RequestValidationException(nameof(request.ListIds), "This campaign has already sent to part of its audience, so its audience cannot change. Cancel it and write a new one to reach other people.");
+            }
         }
         else
         {
@@ -169,7 +174,8 @@ internal sealed record ChangeCampaignState(Guid Id, string Action) : IRequest<st
     public const string Schedule = "schedule";
 }
 
-internal sealed class ChangeCampaignStateHandler(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, CampaignJobs jobs, TimeProvider clock)
+internal sealed class ChangeCampaignStateHandler(
+    CampaignsDbContext db, ITenantContext tenant, IMediator mediator, CampaignJobs jobs, CampaignSettlement settlement, TimeProvider clock)
     : IRequestHandler<ChangeCampaignState, string>
 {
     public async Task<string> Handle(ChangeCampaignState request, CancellationToken cancellationToken)
@@ -191,11 +197,8 @@ internal sealed class ChangeCampaignStateHandler(CampaignsDbContext db, ITenantC
             case (ChangeCampaignState.Cancel, CampaignStatus.Draft or CampaignStatus.Scheduled or CampaignStatus.Sending or CampaignStatus.Paused or CampaignStatus.NeedsAttention):
                 await SetStatusAsync(campaign, CampaignStatus.Cancelled, now, cancellationToken);
                 await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
-                if (campaign.ReservedCredits > 0)
-                {
-                    await mediator.Send(new ReleaseCredits(companyId, campaign.Id), cancellationToken);
-                }
-
+                // Settled like a completed campaign: what was already submitted is spent, the rest released, once.
+                await settlement.SettleAsync(campaign.Id, cancellationToken);
                 return "Cancelled. Credits for messages not sent are released.";
             case (ChangeCampaignState.Schedule, CampaignStatus.Draft or CampaignStatus.NeedsAttention):
                 await CampaignLifecycle.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
@@ -225,6 +228,12 @@ internal static class CampaignLifecycle
     /// </summary>
     public static async Task ScheduleAsync(CampaignsDbContext db, IMediator mediator, CampaignJobs jobs, Campaign campaign, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        if (campaign.StartedAt is not null)
+        {
+            await ContinueAsync(db, mediator, jobs, campaign, now, cancellationToken);
+            return;
+        }
+
         if (campaign.ScheduledAt is { } at && at < now.AddMinutes(-1))
         {
             throw new RequestValidationException(nameof(SaveCampaign.SendAt), "The scheduled time is in the past. Choose a later time, or leave it empty to send now.");
@@ -250,6 +259,37 @@ internal static class CampaignLifecycle
 
         await db.CampaignPrices.Where(p => p.CampaignId == campaign.Id).ExecuteDeleteAsync(cancellationToken);
         await jobs.ScheduleAsync(campaign.Id, campaign.ScheduledAt is { } when && when > now ? when : now, prepareNow: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// A campaign that had started sending when it needed attention (its Sender ID was revoked) goes on where it
+    /// stopped: its messages are kept — building the audience again would send twice to those already messaged — and
+    /// the (possibly changed) Sender ID is checked for every destination country first.
+    /// </summary>
+    private static async Task ContinueAsync(CampaignsDbContext db, IMediator mediator, CampaignJobs jobs, Campaign campaign, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var countries = await db.CampaignPrices.Where(p => p.CampaignId == campaign.Id).Select(p => p.Country).ToListAsync(cancellationToken);
+        foreach (var country in countries)
+        {
+            var check = await mediator.Send(new CheckSenderId(campaign.CompanyId, campaign.SenderId, country), cancellationToken);
+            if (!check.Allowed)
+            {
+                throw new RequestValidationException(nameof(SaveCampaign.SenderId), check.Reason ?? $"{campaign.SenderId} may not be used for {country}.");
+            }
+        }
+
+        var previous = campaign.Status;
+        var changed = await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == previous)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Status, CampaignStatus.Sending)
+                .SetProperty(c => c.AttentionReason, (string?)null)
+                .SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        if (changed == 0)
+        {
+            throw new RequestValidationException(string.Empty, "The campaign changed meanwhile. Reload the page and try again.");
+        }
+
+        await jobs.ScheduleAsync(campaign.Id, now, prepareNow: false, cancellationToken);
     }
 }
 
