@@ -93,13 +93,17 @@ internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant,
 /// <summary>What the progress stream sends: counters, the share processed, and whether it is over.</summary>
 internal sealed record Progress(
     string Status, int Targeted, int Suppressed, int Submitted, int Delivered, int Failed, int Expired, int Unknown, int Pending,
-    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason)
+    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason, string Credits)
 {
     public static Progress Of(Campaign c, DateTimeOffset now)
     {
         var percent = c.Targeted == 0 ? (c.PreparedAt is null ? 0 : 100) : (int)Math.Min(100, 100L * c.Processed / c.Targeted);
         var final = c.Status is CampaignStatus.Completed or CampaignStatus.Cancelled or CampaignStatus.NeedsAttention or CampaignStatus.Draft;
         return new Progress(c.Status, c.Targeted, c.Suppressed, c.Submitted, c.Delivered, c.Failed, c.Expired, c.Unknown, c.Pending,
-            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason);
+            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason, CreditsText(c));
     }
+
+    /// <summary>What the credits line says: reserved while it runs, then what was spent (the rest went back).</summary>
+    public static string CreditsText(Campaign c) =>
+        c.SettledAt is null ? $"{c.ReservedCredits} reserved" : $"{c.ReservedCredits} reserved, {c.SpentCredits} spent (the rest released)";
 }
