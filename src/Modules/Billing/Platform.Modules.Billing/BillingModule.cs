@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Features;
 using Platform.Modules.Billing.Stripe;
 using Platform.Modules.Privacy.Contracts;
@@ -21,6 +22,13 @@ public static class BillingModule
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<StripeClient>();
+        services.AddOptions<DemoStripeOptions>().Bind(configuration.GetSection(DemoStripeOptions.Section));
+        if (configuration.GetValue<bool>($"{DemoStripeOptions.Section}:Enabled"))
+        {
+            services.AddSingleton<DemoStripeSessions>();
+            services.AddHttpClient(nameof(DemoStripe));
+        }
+
         services.AddScoped<IPersonalDataContributor, BillingPersonalData>();
         return services;
     }
@@ -28,6 +36,12 @@ public static class BillingModule
     public static IEndpointRouteBuilder MapBilling(this IEndpointRouteBuilder endpoints)
     {
         StripeWebhook.Map(endpoints);
+        // The demo's fake Stripe (Development only: Platform:Billing:FakeStripe:Enabled is false everywhere else).
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<DemoStripeOptions>>().Value.Enabled)
+        {
+            DemoStripe.Map(endpoints);
+        }
+
         return endpoints;
     }
 }
