@@ -5,9 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Features;
+using Platform.Modules.Billing.Jobs;
 using Platform.Modules.Billing.Stripe;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
+using Quartz;
 
 namespace Platform.Modules.Billing;
 
@@ -30,6 +32,17 @@ public static class BillingModule
         }
 
         services.AddScoped<IPersonalDataContributor, BillingPersonalData>();
+        services.ConfigureAllQuartzSchedulers(quartz =>
+        {
+            quartz.AddJob<ReconcileCheckoutSessionsJob>(job => job
+                .WithIdentity(ReconcileCheckoutSessionsJob.Key)
+                .WithDescription("Asks Stripe about Checkout Sessions still pending after a few minutes and credits the paid ones once (webhooks that never came).")
+                .StoreDurably());
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(ReconcileCheckoutSessionsJob.Key)
+                .WithIdentity("reconcile-checkout-sessions.every-5-minutes", "billing")
+                .WithCronSchedule("0 0/5 * * * ?"));
+        });
         return services;
     }
 
