@@ -28,6 +28,12 @@ public sealed class FakeStripe : IAsyncDisposable
 
     public ConcurrentQueue<FakeSessionRequest> Sessions { get; } = new();
 
+    /// <summary>Sessions the fake answers as paid when Billing retrieves them (GET /v1/checkout/sessions/{id}).</summary>
+    public ConcurrentDictionary<string, bool> Paid { get; } = new();
+
+    /// <summary>Every session id Billing retrieved, in order.</summary>
+    public ConcurrentQueue<string> Retrieved { get; } = new();
+
     public string BaseUrl { get; private set; } = string.Empty;
 
     public async Task StartAsync()
@@ -46,6 +52,14 @@ public sealed class FakeStripe : IAsyncDisposable
                 request.Headers.Authorization.ToString(),
                 request.Headers["Idempotency-Key"].ToString()));
             return Results.Json(new { id, @object = "checkout.session", url = $"https://checkout.fake/pay/{id}", payment_status = "unpaid" });
+        });
+        app.MapGet("/v1/checkout/sessions/{id}", (string id, HttpRequest request) =>
+        {
+            Retrieved.Enqueue(id);
+            var session = Sessions.FirstOrDefault(s => s.SessionId == id);
+            return session is null
+                ? Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing" } }, statusCode: 404)
+                : Results.Json(BillingFactory.SessionObject(session, Paid.ContainsKey(id) ? "paid" : "unpaid"));
         });
         await app.StartAsync();
         BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -115,21 +129,22 @@ public sealed class BillingFactory : PlatformFactory
             id = eventId,
             @object = "event",
             type = "checkout.session.completed",
-            data = new
-            {
-                @object = new
-                {
-                    id = session.SessionId,
-                    @object = "checkout.session",
-                    payment_status = paymentStatus,
-                    client_reference_id = session.Form["client_reference_id"],
-                    metadata = new Dictionary<string, string>
-                    {
-                        ["purchase_id"] = session.Form["metadata[purchase_id]"],
-                        ["pack"] = session.Form["metadata[pack]"],
-                        ["credits"] = session.Form["metadata[credits]"],
-                    },
-                },
-            },
+            data = new { @object = SessionObject(session, paymentStatus) },
         });
+
+    /// <summary>A Checkout Session as Stripe writes it, for a webhook or a retrieval.</summary>
+    public static object SessionObject(FakeSessionRequest session, string paymentStatus) => new
+    {
+        id = session.SessionId,
+        @object = "checkout.session",
+        status = paymentStatus == "paid" ? "complete" : "open",
+        payment_status = paymentStatus,
+        client_reference_id = session.Form["client_reference_id"],
+        metadata = new Dictionary<string, string>
+        {
+            ["purchase_id"] = session.Form["metadata[purchase_id]"],
+            ["pack"] = session.Form["metadata[pack]"],
+            ["credits"] = session.Form["metadata[credits]"],
+        },
+    };
 }

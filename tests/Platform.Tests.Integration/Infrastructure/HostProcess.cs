@@ -73,9 +73,10 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["Platform__Scheduler__InstanceName"] = instanceName;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Platform__Security__AllowHttp"] = "true";
+        // "{BaseUrl}" in a setting is this host's own address (the port is only known here), e.g. for a fake on the host itself.
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            start.Environment[key] = value;
+            start.Environment[key] = value.Replace("{BaseUrl}", baseUrl, StringComparison.Ordinal);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");

@@ -70,26 +70,33 @@ public static partial class PrivacyTestKit
         _ => false,
     };
 
+    /// <summary>Every column of every table (not views) that holds text: (schema, table, column); bytea too when asked.</summary>
+    public static async Task<IReadOnlyList<(string Schema, string Table, string Column)>> TextColumnsAsync(NpgsqlConnection connection, bool withBytea = false)
+    {
+        var columns = new List<(string Schema, string Table, string Column)>();
+        await using var list = new NpgsqlCommand(
+            """
+            SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c
+            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+            WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
+              AND (c.data_type IN ('character varying', 'text', 'character', 'json', 'jsonb', 'ARRAY') OR (@bytea AND c.data_type = 'bytea'))
+            """, connection);
+        list.Parameters.AddWithValue("bytea", withBytea);
+        await using var reader = await list.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            columns.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return columns;
+    }
+
     /// <summary>Every text column of every table in the database that contains the value (case-insensitive): "schema.table.column".</summary>
     public static async Task<IReadOnlyList<string>> FindEverywhereAsync(TestDatabase database, string value)
     {
         await using var connection = new NpgsqlConnection(database.ConnectionString);
         await connection.OpenAsync();
-        var columns = new List<(string Schema, string Table, string Column)>();
-        await using (var list = new NpgsqlCommand(
-            """
-            SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns c
-            JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-            WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
-              AND c.data_type IN ('character varying', 'text', 'character', 'json', 'jsonb', 'ARRAY')
-            """, connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                columns.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
-            }
-        }
+        var columns = await TextColumnsAsync(connection);
 
         var found = new List<string>();
         foreach (var (schema, table, column) in columns)

@@ -3,10 +3,13 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Features;
+using Platform.Modules.Billing.Jobs;
 using Platform.Modules.Billing.Stripe;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
+using Quartz;
 
 namespace Platform.Modules.Billing;
 
@@ -21,13 +24,37 @@ public static class BillingModule
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<StripeClient>();
+        services.AddOptions<DemoStripeOptions>().Bind(configuration.GetSection(DemoStripeOptions.Section));
+        if (configuration.GetValue<bool>($"{DemoStripeOptions.Section}:Enabled"))
+        {
+            services.AddSingleton<DemoStripeSessions>();
+            services.AddHttpClient(nameof(DemoStripe));
+        }
+
         services.AddScoped<IPersonalDataContributor, BillingPersonalData>();
+        services.ConfigureAllQuartzSchedulers(quartz =>
+        {
+            quartz.AddJob<ReconcileCheckoutSessionsJob>(job => job
+                .WithIdentity(ReconcileCheckoutSessionsJob.Key)
+                .WithDescription("Asks Stripe about Checkout Sessions still pending after a few minutes and credits the paid ones once (webhooks that never came).")
+                .StoreDurably());
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(ReconcileCheckoutSessionsJob.Key)
+                .WithIdentity("reconcile-checkout-sessions.every-5-minutes", "billing")
+                .WithCronSchedule("0 0/5 * * * ?"));
+        });
         return services;
     }
 
     public static IEndpointRouteBuilder MapBilling(this IEndpointRouteBuilder endpoints)
     {
         StripeWebhook.Map(endpoints);
+        // The demo's fake Stripe (Development only: Platform:Billing:FakeStripe:Enabled is false everywhere else).
+        if (endpoints.ServiceProvider.GetRequiredService<IOptions<DemoStripeOptions>>().Value.Enabled)
+        {
+            DemoStripe.Map(endpoints);
+        }
+
         return endpoints;
     }
 }

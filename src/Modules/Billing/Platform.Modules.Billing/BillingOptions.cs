@@ -9,6 +9,21 @@ internal sealed class BillingOptions
     public long TrialCredits { get; set; } = 100;
 
     public StripeOptions Stripe { get; set; } = new();
+
+    public ReconciliationOptions Reconciliation { get; set; } = new();
+}
+
+/// <summary>Settings under <c>Platform:Billing:Reconciliation</c>: the job that asks Stripe about sessions whose webhook never came.</summary>
+internal sealed class ReconciliationOptions
+{
+    /// <summary>A purchase still pending this many minutes after its session was created is asked about.</summary>
+    public int AfterMinutes { get; set; } = 10;
+
+    /// <summary>Older pending purchases are no longer asked about (Stripe expires a session after 24 hours at most).</summary>
+    public int MaxAgeHours { get; set; } = 48;
+
+    /// <summary>Sessions asked about per run.</summary>
+    public int BatchSize { get; set; } = 100;
 }
 
 /// <summary>Settings under <c>Platform:Billing:Stripe</c>. The keys come from configuration only, never from the repository.</summary>

@@ -67,4 +67,33 @@ internal sealed class StripeClient(HttpClient http, IOptions<BillingOptions> opt
             ? new CheckoutSession(id, url)
             : throw new StripeException("Stripe's answer had no session id or url.");
     }
+
+    /// <summary>
+    /// <c>GET /v1/checkout/sessions/{id}</c> (with the payment intent's payment method expanded), as the event the reconciliation
+    /// job feeds to the same once-only path as the webhook: its id is <c>reconcile_{session id}</c>. Null when Stripe has no such session.
+    /// </summary>
+    public async Task<StripeEventPayload?> GetCheckoutSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(Stripe.SecretKey))
+        {
+            throw new StripeException("Card payments are not configured (Platform:Billing:Stripe:SecretKey is not set).");
+        }
+
+        var path = $"v1/checkout/sessions/{Uri.EscapeDataString(sessionId)}?expand[]=payment_intent.payment_method";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(Stripe.ApiBase.TrimEnd('/') + "/"), path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Stripe.SecretKey);
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new StripeException($"Stripe refused to return checkout session {sessionId} ({(int)response.StatusCode}).");
+        }
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return StripeEventPayload.FromSession($"reconcile_{sessionId}", "checkout.session.completed", json.RootElement);
+    }
 }

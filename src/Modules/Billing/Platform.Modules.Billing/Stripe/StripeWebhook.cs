@@ -83,19 +83,21 @@ internal sealed record StripeEventPayload(
         var root = json.RootElement;
         var id = root.GetProperty("id").GetString() ?? throw new InvalidOperationException("no id");
         var type = root.GetProperty("type").GetString() ?? throw new InvalidOperationException("no type");
-        string? sessionId = null, paymentStatus = null, reference = null, purchaseId = null;
-        if (root.TryGetProperty("data", out var data) && data.TryGetProperty("object", out var obj) && obj.ValueKind == JsonValueKind.Object)
+        return root.TryGetProperty("data", out var data) && data.TryGetProperty("object", out var obj) && obj.ValueKind == JsonValueKind.Object
+            ? FromSession(id, type, obj)
+            : new StripeEventPayload(id, type, null, null, null, null);
+    }
+
+    /// <summary>An event about a Checkout Session object: from a webhook, or one the reconciliation job fetched.</summary>
+    public static StripeEventPayload FromSession(string eventId, string type, JsonElement session)
+    {
+        string? purchaseId = null;
+        if (session.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object)
         {
-            sessionId = String(obj, "id");
-            paymentStatus = String(obj, "payment_status");
-            reference = String(obj, "client_reference_id");
-            if (obj.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object)
-            {
-                purchaseId = String(metadata, "purchase_id");
-            }
+            purchaseId = String(metadata, "purchase_id");
         }
 
-        return new StripeEventPayload(id, type, sessionId, paymentStatus, reference, purchaseId);
+        return new StripeEventPayload(eventId, type, String(session, "id"), String(session, "payment_status"), String(session, "client_reference_id"), purchaseId);
     }
 
     private static string? String(JsonElement element, string name) =>

@@ -1,0 +1,68 @@
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Billing.Domain;
+using Platform.Modules.Billing.Features;
+using Platform.Modules.Billing.Stripe;
+using Quartz;
+
+namespace Platform.Modules.Billing.Jobs;
+
+/// <summary>
+/// For purchases whose webhook never came: every few minutes, asks Stripe about Checkout Sessions still pending
+/// <see cref="ReconciliationOptions.AfterMinutes"/> after they were created, and credits those Stripe says are paid
+/// through <see cref="ProcessStripeEvent"/> — the webhook's once-only path, so a webhook arriving later (or a second
+/// run) credits nothing more. A session Stripe cannot answer for is skipped and asked about again next run.
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class ReconcileCheckoutSessionsJob(
+    BillingDbContext db,
+    StripeClient stripe,
+    IMediator mediator,
+    IOptions<BillingOptions> options,
+    TimeProvider clock,
+    ILogger<ReconcileCheckoutSessionsJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("reconcile-checkout-sessions", "billing");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var settings = options.Value.Reconciliation;
+        if (string.IsNullOrEmpty(options.Value.Stripe.SecretKey))
+        {
+            context.Result = "Card payments are not configured";
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var before = now.AddMinutes(-settings.AfterMinutes);
+        var after = now.AddHours(-settings.MaxAgeHours);
+        var pending = await db.Purchases.AsNoTracking()
+            .Where(p => p.Status == PurchaseStatus.Pending && p.StripeSessionId != null && p.CreatedAt < before && p.CreatedAt > after)
+            .OrderBy(p => p.CreatedAt)
+            .Take(settings.BatchSize)
+            .Select(p => p.StripeSessionId!)
+            .ToListAsync(cancellationToken);
+        int credited = 0, failed = 0;
+        foreach (var sessionId in pending)
+        {
+            try
+            {
+                var session = await stripe.GetCheckoutSessionAsync(sessionId, cancellationToken);
+                if (session?.PaymentStatus == "paid" && await mediator.Send(new ProcessStripeEvent(session), cancellationToken) == "credited")
+                {
+                    credited++;
+                }
+            }
+            catch (Exception exception) when (exception is StripeException or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            {
+                failed++;
+                logger.LogWarning(exception, "Could not reconcile Stripe session {SessionId}", sessionId);
+            }
+        }
+
+        logger.LogInformation("Reconciled {Checked} pending Stripe sessions: {Credited} credited, {Failed} not answered", pending.Count, credited, failed);
+        context.Result = $"Checked {pending.Count} session(s), credited {credited}, {failed} not answered";
+    }
+}

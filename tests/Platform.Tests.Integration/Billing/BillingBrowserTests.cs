@@ -1,0 +1,150 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+using Platform.Tests.Integration.Browser;
+using Platform.Tests.Integration.Privacy;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.Tests.Integration.Billing;
+
+/// <summary>One host process of its own with the Development fake Stripe mapped on itself (/fake-stripe) and test-generated keys.</summary>
+public sealed class BillingHostFixture : BrowserHostFixture
+{
+    protected override string InstanceName => "billing-browser";
+
+    protected override IDictionary<string, string> Settings => new Dictionary<string, string>
+    {
+        ["Platform__Billing__FakeStripe__Enabled"] = "true",
+        ["Platform__Billing__Stripe__ApiBase"] = "{BaseUrl}/fake-stripe",
+        ["Platform__Billing__Stripe__SecretKey"] = $"sk_test_{Guid.NewGuid():N}",
+        ["Platform__Billing__Stripe__WebhookSecret"] = $"whsec_{Guid.NewGuid():N}",
+        ["Platform__RateLimits__LoginPerMinute"] = "1000",
+    };
+}
+
+public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : BrowserTestBase, IClassFixture<BillingHostFixture>
+{
+    private async Task<string> BuyAsync(Microsoft.Playwright.IPage page, string company, string email)
+    {
+        var baseUrl = fixture.Host.BaseUrl;
+        await BrowserSession.RegisterCompanyAsync(page, baseUrl, company, email, "+44 7700 900123");
+        await page.GotoAsync($"{baseUrl}/Billing");
+        await Expect(page.Locator("#available")).ToHaveTextAsync("100");
+        await page.SelectOptionAsync("#Input_Pack", "medium");
+        await page.ClickAsync("#buy");
+
+        // The fake Stripe's hosted Checkout page, on the host itself.
+        await page.WaitForURLAsync("**/fake-stripe/pay/**");
+        await Expect(page.Locator("#amount")).ToHaveTextAsync("45.00 EUR");
+        await page.FillAsync("#email", "dana.payer@example.com");
+        await page.FillAsync("#card", "4000 0000 0000 0002");
+        await page.FillAsync("#expiry", "12 / 34");
+        await page.FillAsync("#cvc", "123");
+        await page.FillAsync("#name", "Dana Payer");
+        await page.FillAsync("#line1", "1 Billing Street");
+        await page.FillAsync("#city", "Dublin");
+        await page.FillAsync("#postal_code", "D02 X285");
+        await page.FillAsync("#country", "IE");
+        await page.ClickAsync("#pay");
+        await Expect(page.Locator("#card-error")).ToContainTextAsync("declined");
+        (await page.InputValueAsync("#card")).Should().BeEmpty("the fake never echoes a card number back");
+
+        await page.FillAsync("#card", "4242 4242 4242 4242");
+        await page.FillAsync("#expiry", "12 / 34");
+        await page.FillAsync("#cvc", "123");
+        await page.ClickAsync("#pay");
+        await page.WaitForURLAsync("**/Billing?checkout=success");
+        await Expect(page.Locator("#available")).ToHaveTextAsync("5100");
+        await Expect(page.Locator("#plan")).ToHaveTextAsync("Paid");
+        var invoice = page.Locator("#invoices tbody tr a").First;
+        var number = await invoice.InnerTextAsync();
+        number.Should().MatchRegex(@"^\d{4}-\d{6}$");
+        await invoice.ClickAsync();
+        await page.WaitForURLAsync("**/Billing/Invoice/**");
+        await Expect(page.Locator("#invoice")).ToContainTextAsync(number);
+        await Expect(page.Locator("#invoice")).ToContainTextAsync("45.00 EUR");
+        return number;
+    }
+
+    [Fact]
+    public async Task The_owner_buys_a_pack_through_the_fake_Stripe_Checkout_with_the_test_card_and_sees_the_balance_and_the_invoice()
+    {
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        try
+        {
+            await BuyAsync(page, "Card Browser Pizza", $"olga.{Guid.NewGuid():N}@cardbrowserpizza.example");
+        }
+        catch
+        {
+            await BrowserSession.ScreenshotAsync(page, "billing-buy");
+            throw;
+        }
+    }
+
+    [Fact]
+    public void The_scan_recognises_card_numbers_however_they_are_written()
+    {
+        CardNumbers("card 4242 4242 4242 4242, 4000-0000-0000-0002 and 378282246310005").Should().Equal("4242424242424242", "4000000000000002", "378282246310005");
+        CardNumbers("4242 4242 4242 4241 0000000000000000 +447700900123 2026-11-28 09:51").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task After_a_purchase_no_Luhn_valid_card_number_is_in_any_text_column_or_in_the_host_log()
+    {
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        await BuyAsync(page, "Luhn Browser Pizza", $"olga.{Guid.NewGuid():N}@luhnbrowserpizza.example");
+
+        var found = new List<string>();
+        await using var connection = new NpgsqlConnection(fixture.Database.ConnectionString);
+        await connection.OpenAsync();
+        // bytea too (data protection keys, Quartz job data), read as its text form.
+        var columns = await PrivacyTestKit.TextColumnsAsync(connection, withBytea: true);
+        columns.Should().Contain(c => c.Schema == "billing" && c.Table == "purchases");
+        foreach (var (schema, table, column) in columns)
+        {
+            await using var select = new NpgsqlCommand(
+                $"SELECT \"{column}\"::text FROM \"{schema}\".\"{table}\" WHERE \"{column}\"::text ~ '[0-9]([ -]?[0-9]){{12,18}}'", connection);
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                found.AddRange(CardNumbers(reader.GetString(0)).Select(n => $"{schema}.{table}.{column}: {n}"));
+            }
+        }
+
+        found.AddRange(CardNumbers(fixture.Host.Output).Select(n => $"host log: {n}"));
+        found.Should().BeEmpty("no card number is ever stored or logged; the buyer typed 4242 4242 4242 4242 and 4000 0000 0000 0002");
+    }
+
+    /// <summary>
+    /// 13 to 19 digits, optionally grouped by spaces or dashes, that pass the Luhn check and could be a card: no card
+    /// number starts with 0 (ISO/IEC 7812 issues none with major industry identifier 0), which keeps zero-filled trace
+    /// and span ids in the log out.
+    /// </summary>
+    private static IEnumerable<string> CardNumbers(string text) =>
+        Digits().Matches(text)
+            .Select(m => new string(m.Value.Where(char.IsAsciiDigit).ToArray()))
+            .Where(d => d.Length is >= 13 and <= 19 && d[0] != '0' && Luhn(d));
+
+    private static bool Luhn(string digits)
+    {
+        var sum = 0;
+        for (var i = 0; i < digits.Length; i++)
+        {
+            var d = digits[digits.Length - 1 - i] - '0';
+            if (i % 2 == 1)
+            {
+                d = d * 2 > 9 ? (d * 2) - 9 : d * 2;
+            }
+
+            sum += d;
+        }
+
+        return sum % 10 == 0;
+    }
+
+    [GeneratedRegex(@"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")]
+    private static partial Regex Digits();
+}
