@@ -62,6 +62,8 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
         await page.WaitForURLAsync("**/Billing/Invoice/**");
         await Expect(page.Locator("#invoice")).ToContainTextAsync(number);
         await Expect(page.Locator("#invoice")).ToContainTextAsync("45.00 EUR");
+        await Expect(page.Locator("#invoice-card")).ToContainTextAsync("Visa •••• 4242 (exp. 12/2034)");
+        await Expect(page.Locator("#invoice-contact")).ToContainTextAsync("Dana Payer");
         return number;
     }
 

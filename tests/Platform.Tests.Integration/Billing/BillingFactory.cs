@@ -123,17 +123,17 @@ public sealed class BillingFactory : PlatformFactory
         return await client.SendAsync(request);
     }
 
-    public static string CheckoutCompleted(string eventId, FakeSessionRequest session, string paymentStatus = "paid") =>
+    public static string CheckoutCompleted(string eventId, FakeSessionRequest session, string paymentStatus = "paid", bool withDetails = false) =>
         System.Text.Json.JsonSerializer.Serialize(new
         {
             id = eventId,
             @object = "event",
             type = "checkout.session.completed",
-            data = new { @object = SessionObject(session, paymentStatus) },
+            data = new { @object = SessionObject(session, paymentStatus, withDetails) },
         });
 
-    /// <summary>A Checkout Session as Stripe writes it, for a webhook or a retrieval.</summary>
-    public static object SessionObject(FakeSessionRequest session, string paymentStatus) => new
+    /// <summary>A Checkout Session as Stripe writes it, for a webhook or a retrieval; with details, the billing contact and the expanded card.</summary>
+    public static object SessionObject(FakeSessionRequest session, string paymentStatus, bool withDetails = false) => new
     {
         id = session.SessionId,
         @object = "checkout.session",
@@ -146,5 +146,21 @@ public sealed class BillingFactory : PlatformFactory
             ["pack"] = session.Form["metadata[pack]"],
             ["credits"] = session.Form["metadata[credits]"],
         },
+        customer_details = withDetails
+            ? new
+            {
+                name = "Dana Payer",
+                email = "dana.payer@example.com",
+                address = new { line1 = "1 Billing Street", line2 = (string?)null, city = "Dublin", postal_code = "D02 X285", state = (string?)null, country = "IE" },
+            }
+            : null,
+        payment_intent = withDetails
+            ? new
+            {
+                id = $"pi_{session.SessionId}",
+                @object = "payment_intent",
+                payment_method = new { id = $"pm_{session.SessionId}", @object = "payment_method", type = "card", card = new { brand = "visa", last4 = "4242", exp_month = 12, exp_year = 2034 } },
+            }
+            : null,
     };
 }

@@ -41,6 +41,25 @@ public sealed class CheckoutTests(BillingFactory factory) : IClassFixture<Billin
     }
 
     [Fact]
+    public async Task The_card_brand_last_four_expiry_and_billing_contact_from_Stripe_are_stored_and_on_the_invoice()
+    {
+        var (owner, _, session) = await CheckoutAsync();
+        var payload = BillingFactory.CheckoutCompleted($"evt_{Guid.NewGuid():N}", session, withDetails: true);
+
+        (await factory.DeliverWebhookAsync(payload, factory.Sign(payload))).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        var purchaseId = Guid.Parse(session.Form["metadata[purchase_id]"]);
+        (await factory.Database.ScalarAsync<string>(
+            "SELECT concat_ws('|', card_brand, card_last4, card_exp_month, card_exp_year, billing_name, billing_email, billing_address_line1, billing_address_city, billing_address_postal_code, billing_address_country) FROM billing.purchases WHERE id = @id",
+            ("id", purchaseId)))
+            .Should().Be("visa|4242|12|2034|Dana Payer|dana.payer@example.com|1 Billing Street|Dublin|D02 X285|IE");
+        var (status, invoice) = await owner.GetAsync($"/Billing/Invoice/{purchaseId}");
+        status.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(invoice).Should().Contain("Visa •••• 4242 (exp. 12/2034)")
+            .And.Contain("Dana Payer").And.Contain("dana.payer@example.com").And.Contain("1 Billing Street").And.Contain("D02 X285 Dublin");
+    }
+
+    [Fact]
     public async Task An_unknown_pack_is_refused_with_a_message()
     {
         var (owner, _) = await factory.CompanyAsync($"Pack {Guid.NewGuid():N}");

@@ -78,6 +78,16 @@ internal sealed class BillingDbContext(DbContextOptions<BillingDbContext> option
             purchase.Property(p => p.Status).HasMaxLength(20);
             purchase.Property(p => p.StripeSessionId).HasMaxLength(255);
             purchase.Property(p => p.InvoiceNumber).HasMaxLength(20);
+            purchase.Property(p => p.CardBrand).HasMaxLength(20);
+            purchase.Property(p => p.CardLast4).HasMaxLength(4);
+            purchase.Property(p => p.BillingName).HasMaxLength(200);
+            purchase.Property(p => p.BillingEmail).HasMaxLength(320);
+            purchase.Property(p => p.BillingAddressLine1).HasMaxLength(200);
+            purchase.Property(p => p.BillingAddressLine2).HasMaxLength(200);
+            purchase.Property(p => p.BillingAddressCity).HasMaxLength(100);
+            purchase.Property(p => p.BillingAddressPostalCode).HasMaxLength(20);
+            purchase.Property(p => p.BillingAddressState).HasMaxLength(100);
+            purchase.Property(p => p.BillingAddressCountry).HasMaxLength(2);
             purchase.HasIndex(p => p.StripeSessionId).IsUnique();
             purchase.HasIndex(p => p.InvoiceNumber).IsUnique();
             purchase.HasIndex(p => p.CompanyId);

@@ -1,3 +1,5 @@
+using Platform.Modules.Shared;
+
 namespace Platform.Modules.Billing.Domain;
 
 internal static class Plans
@@ -132,6 +134,42 @@ internal sealed class Purchase
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? PaidAt { get; set; }
+
+    // What Stripe returns about the card (never its number) and about who paid: the billing contact, who may
+    // not be one of the company's users. Written once, from the paid session.
+    public string? CardBrand { get; set; }
+
+    public string? CardLast4 { get; set; }
+
+    public short? CardExpMonth { get; set; }
+
+    public short? CardExpYear { get; set; }
+
+    [PersonalData(PersonalDataCategory.Identity, "Named on the invoice as who paid", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingName { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "On the invoice; to reach who paid about the payment", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingEmail { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Billing address on the invoice (tax law)", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingAddressLine1 { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Billing address on the invoice (tax law)", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingAddressLine2 { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Billing address on the invoice (tax law)", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingAddressCity { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Billing address on the invoice (tax law)", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingAddressPostalCode { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Billing address on the invoice (tax law)", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingAddressState { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Billing address on the invoice (tax law)", Retention, Person = PersonKind.BillingContact)]
+    public string? BillingAddressCountry { get; set; }
+
+    private const string Retention = "10 years after the invoice (tax law)";
 }
 
 internal sealed class InvoiceCounter

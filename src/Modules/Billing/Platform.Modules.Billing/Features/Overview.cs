@@ -50,17 +50,58 @@ internal sealed class GetBillingOverviewHandler(BillingDbContext db, ITenantCont
     }
 }
 
-/// <summary>One paid purchase's invoice, only for the company that made it (null otherwise, and the page answers 404).</summary>
-internal sealed record GetInvoice(Guid PurchaseId) : IRequest<PurchaseLine?>;
-
-internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tenant) : IRequestHandler<GetInvoice, PurchaseLine?>
+/// <summary>An invoice: the purchase, the card as Stripe described it (brand, last four, expiry) and the billing contact.</summary>
+internal sealed record InvoiceView(
+    PurchaseLine Purchase,
+    string? CardBrand,
+    string? CardLast4,
+    short? CardExpMonth,
+    short? CardExpYear,
+    string? BillingName,
+    string? BillingEmail,
+    IReadOnlyList<string> BillingAddress)
 {
-    public async Task<PurchaseLine?> Handle(GetInvoice request, CancellationToken cancellationToken)
+    /// <summary>"Visa •••• 4242 (exp. 12/2034)", or null when Stripe told us nothing about the card.</summary>
+    public string? Card => CardLast4 is null
+        ? null
+        : $"{Brand(CardBrand)} •••• {CardLast4}" + (CardExpMonth is { } m && CardExpYear is { } y ? $" (exp. {m:D2}/{y})" : string.Empty);
+
+    private static string Brand(string? brand) => brand switch
+    {
+        null or "" => "Card",
+        "amex" => "American Express",
+        "diners" => "Diners Club",
+        "jcb" => "JCB",
+        _ => char.ToUpperInvariant(brand[0]) + brand[1..],
+    };
+}
+
+/// <summary>One paid purchase's invoice, only for the company that made it (null otherwise, and the page answers 404).</summary>
+internal sealed record GetInvoice(Guid PurchaseId) : IRequest<InvoiceView?>;
+
+internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tenant) : IRequestHandler<GetInvoice, InvoiceView?>
+{
+    public async Task<InvoiceView?> Handle(GetInvoice request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
-        return await db.Purchases.AsNoTracking()
-            .Where(p => p.Id == request.PurchaseId && p.CompanyId == companyId && p.Status == PurchaseStatus.Paid)
-            .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt))
-            .SingleOrDefaultAsync(cancellationToken);
+        var p = await db.Purchases.AsNoTracking()
+            .SingleOrDefaultAsync(p => p.Id == request.PurchaseId && p.CompanyId == companyId && p.Status == PurchaseStatus.Paid, cancellationToken);
+        if (p is null)
+        {
+            return null;
+        }
+
+        string?[] lines =
+        [
+            p.BillingAddressLine1,
+            p.BillingAddressLine2,
+            string.Join(' ', new[] { p.BillingAddressPostalCode, p.BillingAddressCity }.Where(s => !string.IsNullOrEmpty(s))),
+            p.BillingAddressState,
+            p.BillingAddressCountry,
+        ];
+        return new InvoiceView(
+            new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt),
+            p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, p.BillingName, p.BillingEmail,
+            lines.Where(l => !string.IsNullOrEmpty(l)).Select(l => l!).ToList());
     }
 }

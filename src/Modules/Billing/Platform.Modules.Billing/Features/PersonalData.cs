@@ -5,8 +5,10 @@ using Platform.Modules.Privacy.Contracts;
 namespace Platform.Modules.Billing.Features;
 
 /// <summary>
-/// Billing stores no personal data: card details, the payer's name, email and billing address are typed into Stripe's
-/// checkout, never ours. A business user's export lists their company's invoices; erasure keeps them (tax law).
+/// Card numbers are typed into Stripe's checkout, never ours; Billing keeps what Stripe returns about a paid session:
+/// the card's brand, last four digits and expiry, and the billing contact (name, email, billing address) printed on
+/// the invoice. A business user's export lists their company's invoices, with the billing contact on those they paid
+/// with their own email; erasure keeps invoices (tax law).
 /// </summary>
 internal sealed class BillingPersonalData(BillingDbContext db) : IPersonalDataContributor
 {
@@ -24,7 +26,32 @@ internal sealed class BillingPersonalData(BillingDbContext db) : IPersonalDataCo
             .OrderBy(p => p.PaidAt)
             .Select(p => new { p.InvoiceNumber, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.PaidAt })
             .ToListAsync(ct);
-        return new { companyInvoices = invoices, note = "Card and billing details are held by Stripe, our payment provider, not by us." };
+        var paidByYou = subject.Email is { Length: > 0 } email
+            ? await db.Purchases.AsNoTracking()
+                .Where(p => p.CompanyId == companyId && p.Status == PurchaseStatus.Paid && p.BillingEmail != null && p.BillingEmail.ToLower() == email.ToLower())
+                .OrderBy(p => p.PaidAt)
+                .Select(p => new
+                {
+                    p.InvoiceNumber,
+                    p.BillingName,
+                    p.BillingEmail,
+                    p.BillingAddressLine1,
+                    p.BillingAddressLine2,
+                    p.BillingAddressCity,
+                    p.BillingAddressPostalCode,
+                    p.BillingAddressState,
+                    p.BillingAddressCountry,
+                    p.CardBrand,
+                    p.CardLast4,
+                })
+                .ToListAsync(ct)
+            : [];
+        return new
+        {
+            companyInvoices = invoices,
+            billingContactOnInvoices = paidByYou,
+            note = "Card numbers are held by Stripe, our payment provider, not by us: we keep only the brand, last four digits and expiry.",
+        };
     }
 
     public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)

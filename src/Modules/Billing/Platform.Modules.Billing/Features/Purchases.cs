@@ -145,6 +145,22 @@ internal sealed class ProcessStripeEventHandler(BillingDbContext db, TimeProvide
         purchase.Status = PurchaseStatus.Paid;
         purchase.PaidAt = now;
         purchase.StripeSessionId ??= sessionId;
+        if (stripeEvent.Payment is { } payment)
+        {
+            purchase.CardBrand = payment.CardBrand;
+            purchase.CardLast4 = payment.CardLast4;
+            purchase.CardExpMonth = payment.CardExpMonth;
+            purchase.CardExpYear = payment.CardExpYear;
+            purchase.BillingName = payment.Name;
+            purchase.BillingEmail = payment.Email;
+            purchase.BillingAddressLine1 = payment.AddressLine1;
+            purchase.BillingAddressLine2 = payment.AddressLine2;
+            purchase.BillingAddressCity = payment.City;
+            purchase.BillingAddressPostalCode = payment.PostalCode;
+            purchase.BillingAddressState = payment.State;
+            purchase.BillingAddressCountry = payment.Country;
+        }
+
         purchase.InvoiceNumber = await NextInvoiceNumberAsync(now.Year, cancellationToken);
         if (account.Plan == Plans.Free)
         {

@@ -10,6 +10,8 @@ internal sealed class InvoiceModel(IMediator mediator) : PageModel
 {
     public PurchaseLine Invoice { get; private set; } = null!;
 
+    public InvoiceView Details { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
         var invoice = await mediator.Send(new GetInvoice(id), cancellationToken);
@@ -18,7 +20,8 @@ internal sealed class InvoiceModel(IMediator mediator) : PageModel
             return NotFound();
         }
 
-        Invoice = invoice;
+        Details = invoice;
+        Invoice = invoice.Purchase;
         return Page();
     }
 }
