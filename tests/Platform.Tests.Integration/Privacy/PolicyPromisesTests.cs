@@ -23,16 +23,27 @@ public sealed class PolicyPromisesTests(OptInsFactory factory) : IClassFixture<O
     }
 
     [Fact]
-    public async Task Card_numbers_expiry_and_billing_addresses_are_never_stored_by_the_platform()
+    public async Task Card_numbers_and_security_codes_are_never_stored_only_what_Stripe_returns_for_the_invoice()
     {
+        // The seed policy stored card numbers; we redirect to Stripe Checkout instead and keep what the invoice shows.
         var columns = await factory.Database.ScalarAsync<long>(
             """
             SELECT count(*) FROM information_schema.columns
             WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-              AND column_name ~ '(^|_)(card|card_number|pan|cvc|cvv|expiry|exp_month|exp_year|iban|billing_address)($|_)'
+              AND column_name ~ '(^|_)(card_number|pan|cvc|cvv|cvc2|security_code|iban)($|_)'
+            """);
+        var cardColumns = await factory.Database.ScalarAsync<string>(
+            """
+            SELECT string_agg(table_schema || '.' || table_name || '.' || column_name, ',' ORDER BY column_name) FROM information_schema.columns
+            WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND column_name LIKE 'card%'
             """);
 
-        columns.Should().Be(0, "payments go to Stripe's checkout; no table has a place for card or billing-address data");
+        columns.Should().Be(0, "no table has a place for a card number or security code");
+        cardColumns.Should().Be("billing.purchases.card_brand,billing.purchases.card_exp_month,billing.purchases.card_exp_year,billing.purchases.card_last4",
+            "only the brand, last four digits and expiry Stripe returns are kept, on the purchase its invoice shows");
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        System.Net.WebUtility.HtmlDecode(policy).Should().Contain("no card number or security code ever reaches our servers")
+            .And.Contain("last four digits and expiry — never its number");
     }
 
     [Fact]
