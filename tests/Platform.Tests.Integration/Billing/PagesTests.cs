@@ -31,7 +31,12 @@ public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFa
         var payload = BillingFactory.CheckoutCompleted($"evt_{Guid.NewGuid():N}", session);
         (await factory.DeliverWebhookAsync(payload, factory.Sign(payload))).StatusCode.Should().Be(HttpStatusCode.OK);
         var purchaseId = session.Form["metadata[purchase_id]"];
-        (await owner.GetAsync($"/Billing/Invoice/{purchaseId}")).Status.Should().Be(HttpStatusCode.OK);
+        var (status, invoice) = await owner.GetAsync($"/Billing/Invoice/{purchaseId}");
+        status.Should().Be(HttpStatusCode.OK);
+        System.Net.WebUtility.HtmlDecode(invoice).Should().Contain("id=\"invoice-company\">Owner ").And.Contain("id=\"invoice-tax\">").And.Contain("id=\"invoice-seller\">");
+        var download = await owner.Http.GetAsync($"/Billing/Invoice/{purchaseId}?download=true");
+        download.Content.Headers.ContentDisposition?.DispositionType.Should().Be("attachment");
+        download.Content.Headers.ContentDisposition!.FileName!.Trim('"').Should().StartWith("invoice-").And.EndWith(".html");
 
         var (other, _) = await factory.CompanyAsync($"Other {Guid.NewGuid():N}");
 

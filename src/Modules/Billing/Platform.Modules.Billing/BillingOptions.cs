@@ -8,6 +8,9 @@ internal sealed class BillingOptions
     /// <summary>Credits a new company receives once, on registration.</summary>
     public long TrialCredits { get; set; } = 100;
 
+    /// <summary>Who issues the invoices and the tax they carry (the amounts charged are gross, tax included).</summary>
+    public InvoiceOptions Invoice { get; set; } = new();
+
     public StripeOptions Stripe { get; set; } = new();
 
     public ReconciliationOptions Reconciliation { get; set; } = new();
@@ -64,4 +67,19 @@ internal sealed class CreditPack
 
     /// <summary>The price in the currency's minor unit (cents).</summary>
     public long AmountMinor { get; set; }
+}
+
+/// <summary>Settings under <c>Platform:Billing:Invoice</c>: the seller's details and the tax on credits.</summary>
+internal sealed class InvoiceOptions
+{
+    public string SellerName { get; set; } = "Platform";
+
+    public string SellerAddress { get; set; } = string.Empty;
+
+    public string SellerTaxId { get; set; } = string.Empty;
+
+    public string TaxLabel { get; set; } = "VAT";
+
+    /// <summary>Tax rate in percent included in the prices (0: none charged).</summary>
+    public decimal TaxRatePercent { get; set; }
 }

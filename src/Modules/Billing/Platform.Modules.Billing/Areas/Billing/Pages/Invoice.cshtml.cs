@@ -1,18 +1,29 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Billing.Features;
+using Platform.Modules.Shared;
 
 namespace Platform.Modules.Billing.Areas.Billing.Pages;
 
 /// <summary>A print-friendly invoice for one purchase; 404 for anything but the company's own paid purchases.</summary>
-internal sealed class InvoiceModel(IMediator mediator) : PageModel
+internal sealed class InvoiceModel(IMediator mediator, ITenantContext tenant, IOptions<BillingOptions> options) : PageModel
 {
+    public InvoiceOptions Seller => options.Value.Invoice;
+
+    public string CompanyName { get; private set; } = string.Empty;
+
+    /// <summary>Net, tax and gross in the currency's minor unit: prices include the tax.</summary>
+    public (long Net, long Tax, long Gross) Amounts { get; private set; }
+
     public PurchaseLine Invoice { get; private set; } = null!;
 
     public InvoiceView Details { get; private set; } = null!;
 
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
+    /// <param name="download">Serve the same page as a file to keep (Content-Disposition: attachment).</param>
+    public async Task<IActionResult> OnGetAsync(Guid id, bool download, CancellationToken cancellationToken)
     {
         var invoice = await mediator.Send(new GetInvoice(id), cancellationToken);
         if (invoice is null)
@@ -22,6 +33,15 @@ internal sealed class InvoiceModel(IMediator mediator) : PageModel
 
         Details = invoice;
         Invoice = invoice.Purchase;
+        CompanyName = (await mediator.Send(new GetCompany(tenant.RequireCompanyId()), cancellationToken))?.Name ?? string.Empty;
+        var gross = Invoice.AmountMinor;
+        var net = (long)Math.Round(gross / (1 + Seller.TaxRatePercent / 100m), MidpointRounding.AwayFromZero);
+        Amounts = (net, gross - net, gross);
+        if (download)
+        {
+            Response.Headers.ContentDisposition = $"attachment; filename=\"invoice-{Invoice.InvoiceNumber}.html\"";
+        }
+
         return Page();
     }
 }
