@@ -131,7 +131,7 @@ internal sealed class CampaignMaintenanceJob(
                 continue;
             }
 
-            var remaining = await store.RemainingAsync(id, cancellationToken);
+            var remaining = await store.HasWorkAsync(id, cancellationToken);
             if (status == "Sending" && !remaining.Queued && !remaining.Claimed)
             {
                 await settlement.CompleteAsync(id, cancellationToken);

@@ -263,21 +263,40 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Whether the campaign still has messages to submit (queued or claimed), and when the earliest queued one is due.</summary>
-    public async Task<(bool Queued, bool Claimed, DateTimeOffset? NextDue, string[] Zones)> RemainingAsync(Guid campaignId, CancellationToken cancellationToken)
+    /// <summary>Whether the campaign still has messages to submit: queued, or claimed by a run. Two index probes.</summary>
+    public async Task<(bool Queued, bool Claimed)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
-                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 1),
-                   (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 1)
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetBoolean(0), reader.GetBoolean(1));
+    }
+
+    /// <summary>
+    /// What a sending run needs besides <see cref="HasWorkAsync"/>: when the earliest queued message is due and the time
+    /// zones still queued (for quiet hours). It reads every queued row, so only runs ask, never the maintenance sweep.
+    /// </summary>
+    public async Task<(bool Queued, bool Claimed, DateTimeOffset? NextDue, string[] Zones)> RemainingAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        var (queued, claimed) = await HasWorkAsync(campaignId, cancellationToken);
+        if (!queued)
+        {
+            return (false, claimed, null, []);
+        }
+
+        const string sql = """
+            SELECT (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
                    ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0)
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetBoolean(0), reader.GetBoolean(1),
-            reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2),
-            reader.GetFieldValue<string[]>(3));
+        return (true, claimed, reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<string[]>(1));
     }
 }
