@@ -202,8 +202,9 @@ internal sealed class SimulatorCarrier : ICarrier
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The host could not take it; a real SMSC would retry, the simulator just reports it.
-            _context.Logger.LogWarning(ex, "Simulator {Instance}: the host failed to take the receipt for {CarrierMessageId}.", InstanceName, receipt.CarrierMessageId);
+            // The host could not take it: like an SMSC, offer it again after the receipt delay (nothing is lost).
+            _context.Logger.LogWarning(ex, "Simulator {Instance}: the host failed to take the receipt for {CarrierMessageId}; it will be offered again.", InstanceName, receipt.CarrierMessageId);
+            _receipts.Writer.TryWrite(new PendingReceipt(Stopwatch.GetTimestamp(), receipt));
         }
         catch (OperationCanceledException)
         {

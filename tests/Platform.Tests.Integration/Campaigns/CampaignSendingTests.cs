@@ -8,6 +8,22 @@ namespace Platform.Tests.Integration.Campaigns;
 public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelper output) : IClassFixture<SendingFactory>
 {
     [Fact]
+    public async Task Two_overlapping_lists_send_one_message_per_number()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Overlap Pizza");
+        var first = await factory.ListAsync(companyId, "First", 100);
+        var second = await factory.ListAsync(companyId, "Second", 100, first: 50);
+        var campaignId = await SendingFactory.CreateCampaignAsync(owner, SendingFactory.CampaignForm("Both lists", first, schedule: false));
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.campaigns SET list_ids = ARRAY['{first}', '{second}']::uuid[] WHERE id = '{campaignId}'");
+        (await owner.PostFormAsync($"/Campaigns/Details/{campaignId}", new Dictionary<string, string> { ["action"] = "schedule" })).StatusCode.Should().Be(HttpStatusCode.Redirect);
+
+        var counters = await factory.WaitForAsync(campaignId, "Completed", TimeSpan.FromMinutes(2));
+        counters["targeted"].Should().Be(150, "numbers 50–99 are on both lists");
+        (await factory.Database.ScalarAsync<long>("SELECT count(DISTINCT phone) FROM campaigns.messages WHERE campaign_id = @id", ("id", campaignId))).Should().Be(150);
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.messages WHERE campaign_id = @id", ("id", campaignId))).Should().Be(150);
+    }
+
+    [Fact]
     public async Task A_ten_thousand_recipient_campaign_completes_with_every_message_final_and_counters_that_add_up()
     {
         var (owner, companyId) = await factory.CompanyAsync("Ten Thousand Pizza");
@@ -32,6 +48,9 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
         counted["failed"].Should().Be(counters["failed"]);
         counted["expired"].Should().Be(counters["expired"]);
         (counted["queued"] + counted["claimed"] + counted["submitted_now"]).Should().Be(0);
+        // One message per number: held by the preparation, not by a unique index (docs/adr/0009).
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) - count(DISTINCT phone) FROM campaigns.messages WHERE campaign_id = @id", ("id", campaignId)))
+            .Should().Be(0);
 
         // Credits: reserved at scheduling; at completion one segment per message submitted, at the UK price, is spent.
         var spent = await factory.Database.ScalarAsync<long>("SELECT spent_credits FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));

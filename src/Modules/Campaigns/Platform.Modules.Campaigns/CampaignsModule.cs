@@ -26,6 +26,7 @@ public static class CampaignsModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CampaignsDataSource>();
         services.AddSingleton<MessageStore>();
+        services.AddSingleton<CampaignPageCache>();
         services.AddSingleton<CampaignSettlement>();
         services.AddSingleton<CampaignJobs>();
         services.AddScoped<CampaignPreparation>();

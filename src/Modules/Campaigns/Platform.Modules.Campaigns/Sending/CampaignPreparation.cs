@@ -37,11 +37,8 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMedia
             ? (int)await ScalarAsync<long>(connection, "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
             : await MaterialiseAsync(connection, campaign, started, cancellationToken);
 
-        var byCountry = await CountriesAsync(connection, campaignId, cancellationToken);
-        var suppressed = await ScalarAsync<long>(connection, "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 6", cancellationToken, ("campaign", campaignId));
+        var (byCountry, suppressed, zones) = await CountriesAsync(connection, campaignId, cancellationToken);
         var sendable = targeted - (int)suppressed;
-        logger.LogInformation("Campaign {Campaign}: {Targeted} recipients materialised in {Elapsed} ms ({Suppressed} suppressed)",
-            campaignId, targeted, (clock.GetUtcNow() - started).TotalMilliseconds, suppressed);
 
         var problem = await CheckAsync(campaign, byCountry, sendable, cancellationToken);
         long reserved = 0;
@@ -74,14 +71,17 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMedia
         }
 
         await Execute(connection, """
-            UPDATE campaigns.campaigns SET prepared_at = @now, targeted = @targeted, suppressed = @suppressed, reserved_credits = @reserved,
+            UPDATE campaigns.campaigns SET prepared_at = @now, targeted = @targeted, suppressed = @suppressed, reserved_credits = @reserved, time_zones = @zones,
                    status = CASE WHEN @problem::text IS NULL THEN status ELSE 'NeedsAttention' END,
                    attention_reason = @problem, updated_at = @now
             WHERE id = @campaign
             """, cancellationToken,
             ("campaign", campaignId), ("now", clock.GetUtcNow()), ("targeted", targeted), ("suppressed", (int)suppressed),
-            ("reserved", reserved), ("problem", (object?)problem ?? DBNull.Value));
+            ("reserved", reserved), ("problem", (object?)problem ?? DBNull.Value), ("zones", zones));
         await transaction.CommitAsync(cancellationToken);
+        // The whole transaction: lock, materialise, count, check, reserve, commit (the benchmark reads this line).
+        logger.LogInformation("Campaign {Campaign}: {Targeted} recipients materialised in {Elapsed} ms ({Suppressed} suppressed)",
+            campaignId, targeted, (clock.GetUtcNow() - started).TotalMilliseconds, suppressed);
         return new PreparationResult(problem is null, problem);
     }
 
@@ -184,19 +184,35 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMedia
         while (after is not null);
     }
 
-    private static async Task<IReadOnlyList<(string Country, long Count)>> CountriesAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queued recipients per destination country, how many were suppressed, and the queued recipients' time zones
+    /// (kept on the campaign for quiet hours): one pass over the campaign's rows.
+    /// </summary>
+    private static async Task<(IReadOnlyList<(string Country, long Count)> Queued, long Suppressed, string[] Zones)> CountriesAsync(
+        NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT country, count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0 GROUP BY country ORDER BY country", connection);
+            "SELECT country, state, time_zone, count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND state IN (0, 6) GROUP BY country, state, time_zone", connection);
         command.Parameters.AddWithValue("campaign", campaignId);
-        var result = new List<(string, long)>();
+        var queued = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var zones = new SortedSet<string>(StringComparer.Ordinal);
+        long suppressed = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add((reader.GetString(0), reader.GetInt64(1)));
+            var count = reader.GetInt64(3);
+            if (reader.GetInt16(1) == 0)
+            {
+                queued[reader.GetString(0)] = queued.GetValueOrDefault(reader.GetString(0)) + count;
+                zones.Add(reader.GetString(2));
+            }
+            else
+            {
+                suppressed += count;
+            }
         }
 
-        return result;
+        return (queued.Select(q => (q.Key, q.Value)).ToList(), suppressed, zones.ToArray());
     }
 
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ namespace Platform.Modules.Campaigns.Sending;
 /// <summary>The parts of a campaign a sending run needs, read once per run.</summary>
 internal sealed record SendingCampaign(
     Guid Id, Guid CompanyId, string Kind, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
-    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd);
+    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones);
 
 /// <summary>
 /// One sending run of a campaign (one Quartz job execution): prepares it if needed, then keeps several batches in
@@ -63,8 +63,8 @@ internal sealed class CampaignSender(
 
         var settings = options.Value;
         var deadline = clock.GetUtcNow() + settings.RunSlice;
-        var remaining = await store.RemainingAsync(campaignId, cancellationToken);
-        var zones = remaining.Zones;
+        // The recipients' zones were noted when the audience was built (older campaigns: read from the queue).
+        var zones = campaign.TimeZones.Length > 0 || !campaign.RespectQuietHours ? campaign.TimeZones : await store.QueuedZonesAsync(campaignId, cancellationToken);
         var cursor = new ClaimCursor();
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
             .Select(_ => WorkAsync(campaign, zones, cursor, deadline, cancellationToken))
@@ -72,8 +72,8 @@ internal sealed class CampaignSender(
         var handled = (await Task.WhenAll(workers)).Sum();
         logger.LogInformation("Campaign {Campaign}: this run handed {Count} messages to the carriers", campaignId, handled);
 
-        remaining = await store.RemainingAsync(campaignId, cancellationToken);
         var now = clock.GetUtcNow();
+        var remaining = await store.RemainingAsync(campaignId, now, cancellationToken);
         if (!remaining.Queued && !remaining.Claimed)
         {
             await settlement.CompleteAsync(campaignId, cancellationToken);
@@ -92,9 +92,9 @@ internal sealed class CampaignSender(
 
         // Due work left (the slice ended): go on at once. Otherwise wait for the first message due or window opening.
         var next = remaining.NextDue is { } due && due > now ? due : now;
-        if (campaign.RespectQuietHours && remaining.Zones.Length > 0)
+        if (campaign.RespectQuietHours && zones.Length > 0)
         {
-            var opening = remaining.Zones.Min(z => QuietHours.NextOpening(next, z, campaign.QuietStart, campaign.QuietEnd));
+            var opening = zones.Min(z => QuietHours.NextOpening(next, z, campaign.QuietStart, campaign.QuietEnd));
             next = opening > next ? opening : next;
         }
 
@@ -228,7 +228,7 @@ internal sealed class CampaignSender(
     private async Task<SendingCampaign?> LoadAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand("""
-            SELECT company_id, kind, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end
+            SELECT company_id, kind, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones
             FROM campaigns.campaigns WHERE id = @id
             """);
         command.Parameters.AddWithValue("id", campaignId);
@@ -242,7 +242,7 @@ internal sealed class CampaignSender(
             campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
             reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-            reader.GetBoolean(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<TimeOnly>(9));
+            reader.GetBoolean(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<TimeOnly>(9), reader.GetFieldValue<string[]>(10));
     }
 }
 

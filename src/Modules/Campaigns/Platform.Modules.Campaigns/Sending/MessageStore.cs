@@ -39,6 +39,17 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         """;
 
     /// <summary>
+    /// The messages each receipt in <c>r</c> (carrier_id, state, code, at) is about: one carrier-id index probe per
+    /// receipt, as a subquery so the planner cannot turn it into a join. As a join, with statistics taken when no
+    /// message had a carrier id or was Submitted yet, it chose a merge join walking the whole carrier-id index, or the
+    /// Submitted index as the outer side, for every batch: at a million messages a batch took over 30 s and timed out.
+    /// For the same reason the updates test the state as <c>state::int</c>, which no partial index on state can serve.
+    /// </summary>
+    private const string FindByCarrierId = """
+        SELECT r.*, ARRAY(SELECT m.id FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id) AS message_ids FROM r
+        """;
+
+    /// <summary>
     /// Claims up to <paramref name="limit"/> queued messages due now in an open time zone, in id order after
     /// <paramref name="afterId"/> (where this run's previous claim ended: the index seek skips what was sent). A number suppressed since the
     /// audience was built (an opt-out whose event this node never saw) becomes Suppressed here instead of being claimed.
@@ -113,7 +124,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     not_before = COALESCE(r.retry_at, m.not_before),
                     submitted_at = CASE WHEN r.state = 2 THEN @now ELSE m.submitted_at END,
                     finished_at = CASE WHEN r.state = 4 THEN @now ELSE NULL END
-                FROM r WHERE m.id = r.id AND m.state = 1
+                FROM r WHERE m.id = r.id AND m.state::int = 1 -- not state = 1: see FindByCarrierId
                 RETURNING m.campaign_id, m.state, 1::smallint AS was),
             moved AS (SELECT * FROM updated)
             """ + CounterUpdate;
@@ -154,10 +165,13 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                 SELECT DISTINCT ON (carrier_id) carrier_id, state, code, at
                 FROM unnest(@carrier_ids, @states, @codes, @ats) WITH ORDINALITY AS r(carrier_id, state, code, at, ord)
                 ORDER BY carrier_id, ord),
+            found AS (
+            """ + FindByCarrierId + """
+            ),
             updated AS (
                 UPDATE campaigns.messages m
-                SET state = r.state, error = COALESCE(r.code, m.error), finished_at = r.at
-                FROM r WHERE m.carrier_message_id = r.carrier_id AND m.state = 2
+                SET state = f.state, error = COALESCE(f.code, m.error), finished_at = f.at
+                FROM found f WHERE m.id = ANY (f.message_ids) AND m.state::int = 2
                 RETURNING m.campaign_id, m.state, 2::smallint AS was),
             moved AS (SELECT * FROM updated),
             counted AS (
@@ -165,8 +179,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             ),
             kept AS (
                 INSERT INTO campaigns.pending_receipts (carrier_message_id, state, error_code, reported_at, received_at)
-                SELECT r.carrier_id, r.state, r.code, r.at, now() FROM r
-                WHERE NOT EXISTS (SELECT 1 FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id))
+                SELECT f.carrier_id, f.state, f.code, f.at, now() FROM found f WHERE cardinality(f.message_ids) = 0)
             SELECT count(*)::int FROM updated
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
@@ -186,17 +199,23 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
 
     private static async Task<int> ApplyPendingAsync(NpgsqlConnection connection, string[]? carrierIds, CancellationToken cancellationToken)
     {
-        const string sql = """
+        // Two statements, not "@ids IS NULL OR … = ANY (@ids)": once the statement is prepared, a generic plan for that
+        // form cannot use the index and read every kept receipt after each submitted batch (seconds at a million).
+        var which = carrierIds is null ? "true" : "p.carrier_message_id = ANY (@ids)";
+        var sql = $$"""
             WITH matched AS (
                 DELETE FROM campaigns.pending_receipts p
-                WHERE (@ids::text[] IS NULL OR p.carrier_message_id = ANY (@ids))
-                  AND EXISTS (SELECT 1 FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id AND m.state <> 1)
-                RETURNING p.id, p.carrier_message_id, p.state, p.error_code, p.reported_at),
-            r AS (SELECT DISTINCT ON (carrier_message_id) * FROM matched ORDER BY carrier_message_id, id),
+                WHERE {{which}}
+                  AND (SELECT bool_or(m.state::int <> 1) FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id)
+                RETURNING p.id, p.carrier_message_id AS carrier_id, p.state, p.error_code AS code, p.reported_at AS at),
+            r AS (SELECT DISTINCT ON (carrier_id) * FROM matched ORDER BY carrier_id, id),
+            found AS (
+            """ + FindByCarrierId + """
+            ),
             updated AS (
                 UPDATE campaigns.messages m
-                SET state = r.state, error = COALESCE(r.error_code, m.error), finished_at = r.reported_at
-                FROM r WHERE m.carrier_message_id = r.carrier_message_id AND m.state = 2
+                SET state = f.state, error = COALESCE(f.code, m.error), finished_at = f.at
+                FROM found f WHERE m.id = ANY (f.message_ids) AND m.state::int = 2
                 RETURNING m.campaign_id, m.state, 2::smallint AS was),
             moved AS (SELECT * FROM updated),
             counted AS (
@@ -205,7 +224,11 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             SELECT count(*)::int FROM updated
             """;
         await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)carrierIds ?? DBNull.Value });
+        if (carrierIds is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = carrierIds });
+        }
+
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
@@ -278,25 +301,36 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     }
 
     /// <summary>
-    /// What a sending run needs besides <see cref="HasWorkAsync"/>: when the earliest queued message is due and the time
-    /// zones still queued (for quiet hours). It reads every queued row, so only runs ask, never the maintenance sweep.
+    /// What a sending run needs at its end: whether work is left and, if messages are queued, when the next one is due.
+    /// "Now" when any is due (an index walk that stops at the first); the earliest not_before is only looked for when
+    /// every queued message waits for a retry, so a run never reads a million queued rows to learn what it knows.
     /// </summary>
-    public async Task<(bool Queued, bool Claimed, DateTimeOffset? NextDue, string[] Zones)> RemainingAsync(Guid campaignId, CancellationToken cancellationToken)
+    public async Task<(bool Queued, bool Claimed, DateTimeOffset? NextDue)> RemainingAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var (queued, claimed) = await HasWorkAsync(campaignId, cancellationToken);
         if (!queued)
         {
-            return (false, claimed, null, []);
+            return (false, claimed, null);
         }
 
         const string sql = """
-            SELECT (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
-                   ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0)
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0 AND not_before <= @now)
+                        THEN @now
+                        ELSE (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0) END
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (true, claimed, reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0), reader.GetFieldValue<string[]>(1));
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+        var due = await command.ExecuteScalarAsync(cancellationToken);
+        return (true, claimed, due is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : due as DateTimeOffset?);
+    }
+
+    /// <summary>The time zones of a campaign's queued messages, for campaigns prepared before they were noted on the campaign.</summary>
+    public async Task<string[]> QueuedZonesAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand(
+            "SELECT ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0)");
+        command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
+        return (string[])(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

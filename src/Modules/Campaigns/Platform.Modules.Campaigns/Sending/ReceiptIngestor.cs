@@ -37,7 +37,9 @@ internal sealed class ReceiptIngestor(MessageStore store, ILogger<ReceiptIngesto
 
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 await store.ApplyReceiptsAsync(batch.Select(b => b.Receipt).ToList(), stoppingToken);
+                logger.LogDebug("{Count} receipts stored in {Elapsed} ms", batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 batch.ForEach(b => b.Done.TrySetResult());
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

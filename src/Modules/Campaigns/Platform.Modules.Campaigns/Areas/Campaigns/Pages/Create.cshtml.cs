@@ -11,7 +11,7 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages;
 
 /// <summary>Write a campaign: Sender ID, text with live preview, audience with its estimate, schedule and quiet hours.</summary>
-internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITenantContext tenant) : PageModel
+internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITenantContext tenant, CampaignPageCache cache) : PageModel
 {
     [BindProperty]
     public CampaignForm Input { get; set; } = new();
@@ -51,6 +51,7 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
         }
 
         TempData["Message"] = Input.Schedule ? "Scheduled. The audience is being prepared and the credits reserved." : "Saved as a draft.";
+        cache.Forget(tenant.RequireCompanyId(), id);
         return RedirectToPage("/Details", new { id });
     }
 

@@ -11,7 +11,7 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages;
 
 /// <summary>One campaign: its counters, a live progress bar and chart (server-sent events), and pause/resume/cancel.</summary>
-internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, TimeProvider clock) : PageModel
+internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, TimeProvider clock, CampaignPageCache cache) : PageModel
 {
     public Campaign Campaign { get; private set; } = null!;
 
@@ -22,14 +22,14 @@ internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant,
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
-        if (await FindAsync(id, cancellationToken) is not { } campaign)
+        // A snapshot at most a second old, shared by every viewer of this campaign (CampaignPageCache says why).
+        if (await cache.GetAsync(tenant.RequireCompanyId(), id, cancellationToken) is not { } snapshot)
         {
             return NotFound();
         }
 
-        Campaign = campaign;
-        ListNames = await db.ContactLists.AsNoTracking()
-            .Where(l => l.CompanyId == campaign.CompanyId && campaign.ListIds.Contains(l.Id)).Select(l => l.Name).ToListAsync(cancellationToken);
+        Campaign = snapshot.Campaign;
+        ListNames = snapshot.ListNames;
         return Page();
     }
 
@@ -41,6 +41,7 @@ internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant,
         }
 
         var (ok, message) = await mediator.TrySendAsync(new ChangeCampaignState(id, action), ModelState, cancellationToken: cancellationToken);
+        cache.Forget(tenant.RequireCompanyId(), id);
         Message = ok ? message : string.Join(" ", ModelState.Values.SelectMany(v => v.Errors).Select(e => e.ErrorMessage));
         return RedirectToPage(new { id });
     }
