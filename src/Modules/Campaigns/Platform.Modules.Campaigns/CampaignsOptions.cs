@@ -9,7 +9,9 @@ internal sealed class CampaignsOptions
     public int BatchSize { get; set; } = 1000;
 
     /// <summary>Batches one job run keeps in flight at once.</summary>
-    public int Workers { get; set; } = 4;
+    // One batch in flight per run (with Slots runs, that is Slots batches per campaign per node): on the 2-core
+    // benchmark machine 4 sent ~15% faster but kept the CPU saturated, so page loads queued (docs/benchmarks.md).
+    public int Workers { get; set; } = 1;
 
     /// <summary>Job runs (Quartz triggers) per campaign, so several hosts share one campaign.</summary>
     public int Slots { get; set; } = 2;
