@@ -117,7 +117,8 @@ try
 
         times.Sort();
         var cpuBefore = CpuSeconds(host.Id);
-        var loaded = await LoadAsync(http, url, CookieHeader(cookies), 200, TimeSpan.FromSeconds(5));
+        using var fiveSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        var loaded = (await LoadAsync(http, url, CookieHeader(cookies), 200, fiveSeconds.Token)).Latencies;
         var cpu = CpuSeconds(host.Id) - cpuBefore;
         Console.WriteLine($"idle {url}: p50 {times[times.Count / 2]:F2} ms one at a time; host CPU {cpu * 1000 / Math.Max(1, loaded.Count):F2} ms per request at 200 req/s");
     }
@@ -126,7 +127,8 @@ try
     if (pageRate > 0)
     {
         var cpuBefore = CpuSeconds(host.Id);
-        var idleLoad = await LoadAsync(http, $"/Campaigns/Details/{campaignId}", CookieHeader(cookies), pageRate, TimeSpan.FromSeconds(10));
+        using var tenSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var idleLoad = (await LoadAsync(http, $"/Campaigns/Details/{campaignId}", CookieHeader(cookies), pageRate, tenSeconds.Token)).Latencies;
         var cpu = CpuSeconds(host.Id) - cpuBefore;
         idleLoad.Sort();
         Console.WriteLine($"idle host, {pageRate} req/s for 10 s: p50 {idleLoad[idleLoad.Count / 2]:F1} ms, p95 {idleLoad[(int)(idleLoad.Count * 0.95)]:F1} ms, host CPU {cpu:F2} s = {cpu * 1000 / Math.Max(1, idleLoad.Count):F2} ms per request");
@@ -136,52 +138,11 @@ try
 
     // The page load runs while the campaign sends: a fixed rate of GETs of the campaign page, latency per request.
     using var loadStop = new CancellationTokenSource();
-    var latencies = new List<double>();
-    var errors = 0;
     var sendingStarted = new TaskCompletionSource();
     var load = Task.Run(async () =>
     {
         await sendingStarted.Task;
-        if (pageRate <= 0)
-        {
-            return;
-        }
-
-        var interval = TimeSpan.FromSeconds(1.0 / pageRate);
-        var next = Stopwatch.GetTimestamp();
-        var inFlight = new List<Task>();
-        while (!loadStop.IsCancellationRequested)
-        {
-            next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
-            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait);
-            }
-
-            inFlight.Add(Task.Run(async () =>
-            {
-                var started = Stopwatch.GetTimestamp();
-                using var request = new HttpRequestMessage(HttpMethod.Get, $"/Campaigns/Details/{campaignId}");
-                request.Headers.Add("Cookie", CookieHeader(cookies));
-                try
-                {
-                    using var response = await http.SendAsync(request);
-                    await response.Content.ReadAsByteArrayAsync();
-                    lock (latencies)
-                    {
-                        if (response.StatusCode == HttpStatusCode.OK) { latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds); } else { errors++; }
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-            }));
-            inFlight.RemoveAll(t => t.IsCompleted);
-        }
-
-        await Task.WhenAll(inFlight);
+        return pageRate <= 0 ? new PageLoad([], 0) : await LoadAsync(http, $"/Campaigns/Details/{campaignId}", CookieHeader(cookies), pageRate, loadStop.Token);
     });
 
     // Sample the counters; the campaign is done when every message is final.
@@ -228,7 +189,7 @@ try
 
     await loadStop.CancelAsync();
     sendingStarted.TrySetResult();
-    await load;
+    var (latencies, errors) = await load;
     var hwm = MemoryKb(host.Id, "VmHWM");
     string log;
     lock (output) { log = output.ToString(); }
@@ -393,20 +354,21 @@ static double CpuSeconds(int pid)
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
-static async Task<List<double>> LoadAsync(HttpClient http, string url, string cookie, int rate, TimeSpan duration)
+// GETs of the url at a fixed rate until stopped, each timed (OK responses only; others and failures are counted).
+static async Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie, int rate, CancellationToken stop)
 {
     var latencies = new List<double>();
+    var errors = 0;
     var interval = Stopwatch.Frequency / rate;
     var next = Stopwatch.GetTimestamp();
-    var end = next + (long)(duration.TotalSeconds * Stopwatch.Frequency);
     var inFlight = new List<Task>();
-    while (next < end)
+    while (!stop.IsCancellationRequested)
     {
         next += interval;
         var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
         if (wait > TimeSpan.Zero)
         {
-            await Task.Delay(wait);
+            await Task.Delay(wait, CancellationToken.None);
         }
 
         inFlight.Add(Task.Run(async () =>
@@ -414,17 +376,25 @@ static async Task<List<double>> LoadAsync(HttpClient http, string url, string co
             var started = Stopwatch.GetTimestamp();
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Add("Cookie", cookie);
-            using var response = await http.SendAsync(request);
-            await response.Content.ReadAsByteArrayAsync();
-            lock (latencies)
+            try
             {
-                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                using var response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                lock (latencies)
+                {
+                    if (response.StatusCode == HttpStatusCode.OK) { latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds); } else { errors++; }
+                }
+            }
+            catch (HttpRequestException)
+            {
+                Interlocked.Increment(ref errors);
             }
         }));
+        inFlight.RemoveAll(t => t.IsCompleted);
     }
 
     await Task.WhenAll(inFlight);
-    return latencies;
+    return new PageLoad(latencies, errors);
 }
 
 static int FreePort()
@@ -449,3 +419,5 @@ static async Task<object?> ScalarAsync(string connectionString, string sql)
     await using var command = new NpgsqlCommand(sql, connection);
     return await command.ExecuteScalarAsync();
 }
+
+internal sealed record PageLoad(List<double> Latencies, int Errors);

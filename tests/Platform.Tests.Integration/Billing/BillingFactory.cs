@@ -92,6 +92,7 @@ public sealed class BillingFactory : PlatformFactory
         ["Platform:Billing:Stripe:SecretKey"] = SecretKey,
         ["Platform:Billing:Stripe:WebhookSecret"] = WebhookSecret,
         ["Platform:Billing:Stripe:Currency"] = "eur",
+        ["Platform:Billing:Invoice:TaxRatePercent"] = "20",
     };
 
     public override async Task InitializeAsync()

@@ -33,7 +33,13 @@ public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFa
         var purchaseId = session.Form["metadata[purchase_id]"];
         var (status, invoice) = await owner.GetAsync($"/Billing/Invoice/{purchaseId}");
         status.Should().Be(HttpStatusCode.OK);
-        System.Net.WebUtility.HtmlDecode(invoice).Should().Contain("id=\"invoice-company\">Owner ").And.Contain("id=\"invoice-tax\">").And.Contain("id=\"invoice-seller\">");
+        // Prices include 20% VAT here (BillingFactory): the invoice splits the amount paid into net and tax.
+        var gross = long.Parse(session.Form["line_items[0][price_data][unit_amount]"], System.Globalization.CultureInfo.InvariantCulture);
+        var net = (long)Math.Round(gross / 1.2m, MidpointRounding.AwayFromZero);
+        System.Net.WebUtility.HtmlDecode(invoice).Should().Contain("id=\"invoice-company\">Owner ").And.Contain("id=\"invoice-seller\">")
+            .And.Contain(FormattableString.Invariant($"id=\"invoice-net\">{net / 100m:0.00} EUR"))
+            .And.Contain(FormattableString.Invariant($"id=\"invoice-tax\">{(gross - net) / 100m:0.00} EUR"))
+            .And.Contain(FormattableString.Invariant($"id=\"invoice-gross\">{gross / 100m:0.00} EUR"));
         var download = await owner.Http.GetAsync($"/Billing/Invoice/{purchaseId}?download=true");
         download.Content.Headers.ContentDisposition?.DispositionType.Should().Be("attachment");
         download.Content.Headers.ContentDisposition!.FileName!.Trim('"').Should().StartWith("invoice-").And.EndWith(".html");

@@ -44,6 +44,9 @@ internal sealed partial class SetPrice : IRequest<Unit>
 
     public string NormalizedCountry => (CountryCode ?? string.Empty).Trim().ToUpperInvariant();
 
+    /// <summary>The form's date and time, which the page asks for in UTC.</summary>
+    public DateTimeOffset? ValidFromUtc => ValidFrom is { } from ? new DateTimeOffset(DateTime.SpecifyKind(from, DateTimeKind.Utc)) : null;
+
     [GeneratedRegex("^([A-Z]{2}|\\*)$")]
     public static partial Regex CountryPattern();
 }
@@ -57,7 +60,7 @@ internal sealed class SetPriceValidator(TimeProvider clock) : IRequestValidator<
             yield return new ValidationError(nameof(request.CountryCode), "Enter a two-letter country code (GB, FR…) or * for every other country.");
         }
 
-        if (request.ValidFrom is { } from && new DateTimeOffset(DateTime.SpecifyKind(from, DateTimeKind.Utc)) < clock.GetUtcNow().AddMinutes(-1))
+        if (request.ValidFromUtc is { } from && from < clock.GetUtcNow().AddMinutes(-1))
         {
             yield return new ValidationError(nameof(request.ValidFrom), "A price applies from now or later: past charges keep the price they were made at.");
         }
@@ -68,7 +71,7 @@ internal sealed class SetPriceHandler(BillingDbContext db) : IRequestHandler<Set
 {
     public async Task<Unit> Handle(SetPrice request, CancellationToken cancellationToken)
     {
-        var from = new DateTimeOffset(DateTime.SpecifyKind(request.ValidFrom!.Value, DateTimeKind.Utc));
+        var from = request.ValidFromUtc!.Value;
         var country = request.NormalizedCountry;
         if (await db.Prices.AnyAsync(p => p.CountryCode == country && p.ValidFrom == from, cancellationToken))
         {

@@ -44,6 +44,9 @@ internal sealed class DemoSession
 
     public Dictionary<string, string> Customer { get; set; } = [];
 
+    /// <summary>The amount asked for, in minor units, as the checkout form gave it (0 when it did not).</summary>
+    public long AmountMinor => long.TryParse(Field("line_items[0][price_data][unit_amount]"), NumberStyles.None, CultureInfo.InvariantCulture, out var amount) ? amount : 0;
+
     public string Field(string name) => Form.TryGetValue(name, out var value) ? value : string.Empty;
 }
 
@@ -248,7 +251,7 @@ internal static class DemoStripe
     {
         var metadata = session.Form.Where(f => f.Key.StartsWith("metadata[", StringComparison.Ordinal))
             .ToDictionary(f => f.Key["metadata[".Length..^1], f => f.Value);
-        long.TryParse(session.Field("line_items[0][price_data][unit_amount]"), NumberStyles.None, CultureInfo.InvariantCulture, out var amount);
+        var amount = session.AmountMinor;
         return new Dictionary<string, object?>
         {
             ["id"] = session.Id,
@@ -294,7 +297,7 @@ internal static class DemoStripe
     {
         static string E(string? s) => HtmlEncoder.Default.Encode(s ?? string.Empty);
         string V(string name) => E(values.TryGetValue(name, out var v) ? v : null);
-        long.TryParse(session.Field("line_items[0][price_data][unit_amount]"), NumberStyles.None, CultureInfo.InvariantCulture, out var amount);
+        var amount = session.AmountMinor;
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"""
             <!DOCTYPE html>

@@ -26,11 +26,6 @@ internal sealed class StripeClient(HttpClient http, IOptions<BillingOptions> opt
         string cancelUrl,
         CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(Stripe.SecretKey))
-        {
-            throw new StripeException("Card payments are not configured (Platform:Billing:Stripe:SecretKey is not set).");
-        }
-
         var form = new List<KeyValuePair<string, string>>
         {
             new("mode", "payment"),
@@ -45,11 +40,8 @@ internal sealed class StripeClient(HttpClient http, IOptions<BillingOptions> opt
             new("metadata[pack]", pack.Id),
             new("metadata[credits]", pack.Credits.ToString(CultureInfo.InvariantCulture)),
         };
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(Stripe.ApiBase.TrimEnd('/') + "/"), "v1/checkout/sessions"))
-        {
-            Content = new FormUrlEncodedContent(form),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Stripe.SecretKey);
+        using var request = NewRequest(HttpMethod.Post, "v1/checkout/sessions");
+        request.Content = new FormUrlEncodedContent(form);
         // Stored before the call (the purchase id): a retry after a timeout gets the same session, not a second one.
         request.Headers.Add("Idempotency-Key", purchaseId.ToString());
 
@@ -68,20 +60,26 @@ internal sealed class StripeClient(HttpClient http, IOptions<BillingOptions> opt
             : throw new StripeException("Stripe's answer had no session id or url.");
     }
 
-    /// <summary>
-    /// <c>GET /v1/checkout/sessions/{id}</c> (with the payment intent's payment method expanded), as the event the reconciliation
-    /// job feeds to the same once-only path as the webhook: its id is <c>reconcile_{session id}</c>. Null when Stripe has no such session.
-    /// </summary>
-    public async Task<StripeEventPayload?> GetCheckoutSessionAsync(string sessionId, CancellationToken cancellationToken)
+    /// <summary>A request to Stripe's API at <paramref name="path"/>, authenticated with the secret key (refused when none is set).</summary>
+    private HttpRequestMessage NewRequest(HttpMethod method, string path)
     {
         if (string.IsNullOrEmpty(Stripe.SecretKey))
         {
             throw new StripeException("Card payments are not configured (Platform:Billing:Stripe:SecretKey is not set).");
         }
 
-        var path = $"v1/checkout/sessions/{Uri.EscapeDataString(sessionId)}?expand[]=payment_intent.payment_method";
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(Stripe.ApiBase.TrimEnd('/') + "/"), path));
+        var request = new HttpRequestMessage(method, new Uri(new Uri(Stripe.ApiBase.TrimEnd('/') + "/"), path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Stripe.SecretKey);
+        return request;
+    }
+
+    /// <summary>
+    /// <c>GET /v1/checkout/sessions/{id}</c> (with the payment intent's payment method expanded), as the event the reconciliation
+    /// job feeds to the same once-only path as the webhook: its id is <c>reconcile_{session id}</c>. Null when Stripe has no such session.
+    /// </summary>
+    public async Task<StripeEventPayload?> GetCheckoutSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        using var request = NewRequest(HttpMethod.Get, $"v1/checkout/sessions/{Uri.EscapeDataString(sessionId)}?expand[]=payment_intent.payment_method");
         using var response = await http.SendAsync(request, cancellationToken);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {

@@ -13,7 +13,7 @@ namespace Platform.Modules.Campaigns.Sending;
 
 /// <summary>The parts of a campaign a sending run needs, read once per run.</summary>
 internal sealed record SendingCampaign(
-    Guid Id, Guid CompanyId, string Kind, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
+    Guid Id, Guid CompanyId, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
     bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones);
 
 /// <summary>
@@ -228,7 +228,7 @@ internal sealed class CampaignSender(
     private async Task<SendingCampaign?> LoadAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand("""
-            SELECT company_id, kind, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones
+            SELECT company_id, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones
             FROM campaigns.campaigns WHERE id = @id
             """);
         command.Parameters.AddWithValue("id", campaignId);
@@ -239,10 +239,10 @@ internal sealed class CampaignSender(
         }
 
         return new SendingCampaign(
-            campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+            campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-            reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-            reader.GetBoolean(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<TimeOnly>(9), reader.GetFieldValue<string[]>(10));
+            reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9));
     }
 }
 

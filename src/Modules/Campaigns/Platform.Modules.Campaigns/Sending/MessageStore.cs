@@ -39,14 +39,21 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         """;
 
     /// <summary>
-    /// The messages each receipt in <c>r</c> (carrier_id, state, code, at) is about: one carrier-id index probe per
+    /// Applies the receipts in <c>r</c> (carrier_id, state, code, at) to their Submitted messages, leaving <c>found</c>
+    /// (each receipt with its message ids) and <c>updated</c> for what follows. One carrier-id index probe per
     /// receipt, as a subquery so the planner cannot turn it into a join. As a join, with statistics taken when no
     /// message had a carrier id or was Submitted yet, it chose a merge join walking the whole carrier-id index, or the
     /// Submitted index as the outer side, for every batch: at a million messages a batch took over 30 s and timed out.
     /// For the same reason the updates test the state as <c>state::int</c>, which no partial index on state can serve.
     /// </summary>
-    private const string FindByCarrierId = """
-        SELECT r.*, ARRAY(SELECT m.id FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id) AS message_ids FROM r
+    private const string ApplyToSubmitted = """
+        found AS (
+            SELECT r.*, ARRAY(SELECT m.id FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id) AS message_ids FROM r),
+        updated AS (
+            UPDATE campaigns.messages m
+            SET state = f.state, error = COALESCE(f.code, m.error), finished_at = f.at
+            FROM found f WHERE m.id = ANY (f.message_ids) AND m.state::int = 2
+            RETURNING m.campaign_id, m.state, 2::smallint AS was)
         """;
 
     /// <summary>
@@ -124,7 +131,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     not_before = COALESCE(r.retry_at, m.not_before),
                     submitted_at = CASE WHEN r.state = 2 THEN @now ELSE m.submitted_at END,
                     finished_at = CASE WHEN r.state = 4 THEN @now ELSE NULL END
-                FROM r WHERE m.id = r.id AND m.state::int = 1 -- not state = 1: see FindByCarrierId
+                FROM r WHERE m.id = r.id AND m.state::int = 1 -- not state = 1: see ApplyToSubmitted
                 RETURNING m.campaign_id, m.state, 1::smallint AS was),
             moved AS (SELECT * FROM updated)
             """ + CounterUpdate;
@@ -165,14 +172,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                 SELECT DISTINCT ON (carrier_id) carrier_id, state, code, at
                 FROM unnest(@carrier_ids, @states, @codes, @ats) WITH ORDINALITY AS r(carrier_id, state, code, at, ord)
                 ORDER BY carrier_id, ord),
-            found AS (
-            """ + FindByCarrierId + """
-            ),
-            updated AS (
-                UPDATE campaigns.messages m
-                SET state = f.state, error = COALESCE(f.code, m.error), finished_at = f.at
-                FROM found f WHERE m.id = ANY (f.message_ids) AND m.state::int = 2
-                RETURNING m.campaign_id, m.state, 2::smallint AS was),
+            """ + ApplyToSubmitted + """
+            ,
             moved AS (SELECT * FROM updated),
             counted AS (
             """ + CounterUpdate + """
@@ -209,14 +210,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                   AND (SELECT bool_or(m.state::int <> 1) FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id)
                 RETURNING p.id, p.carrier_message_id AS carrier_id, p.state, p.error_code AS code, p.reported_at AS at),
             r AS (SELECT DISTINCT ON (carrier_id) * FROM matched ORDER BY carrier_id, id),
-            found AS (
-            """ + FindByCarrierId + """
-            ),
-            updated AS (
-                UPDATE campaigns.messages m
-                SET state = f.state, error = COALESCE(f.code, m.error), finished_at = f.at
-                FROM found f WHERE m.id = ANY (f.message_ids) AND m.state::int = 2
-                RETURNING m.campaign_id, m.state, 2::smallint AS was),
+            """ + ApplyToSubmitted + """
+            ,
             moved AS (SELECT * FROM updated),
             counted AS (
             """ + CounterUpdate + """
