@@ -33,7 +33,7 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
         await page.ClickAsync("#buy");
 
         // The fake Stripe's hosted Checkout page, on the host itself.
-        await page.WaitForURLAsync("**/fake-stripe/pay/**");
+        await page.ArriveAtAsync("**/fake-stripe/pay/**");
         await Expect(page.Locator("#amount")).ToHaveTextAsync("45.00 EUR");
         await page.FillAsync("#email", "dana.payer@example.com");
         await page.FillAsync("#card", "4000 0000 0000 0002");
@@ -52,14 +52,14 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
         await page.FillAsync("#expiry", "12 / 34");
         await page.FillAsync("#cvc", "123");
         await page.ClickAsync("#pay");
-        await page.WaitForURLAsync("**/Billing?checkout=success");
+        await page.ArriveAtAsync("**/Billing?checkout=success");
         await Expect(page.Locator("#available")).ToHaveTextAsync("5100");
         await Expect(page.Locator("#plan")).ToHaveTextAsync("Paid");
         var invoice = page.Locator("#invoices tbody tr a").First;
         var number = await invoice.InnerTextAsync();
         number.Should().MatchRegex(@"^\d{4}-\d{6}$");
         await invoice.ClickAsync();
-        await page.WaitForURLAsync("**/Billing/Invoice/**");
+        await page.ArriveAtAsync("**/Billing/Invoice/**");
         await Expect(page.Locator("#invoice")).ToContainTextAsync(number);
         await Expect(page.Locator("#invoice")).ToContainTextAsync("45.00 EUR");
         await Expect(page.Locator("#invoice-card")).ToContainTextAsync("Visa •••• 4242 (exp. 12/2034)");

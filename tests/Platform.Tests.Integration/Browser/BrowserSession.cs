@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Platform.Tests.Integration.Browser;
@@ -39,8 +40,19 @@ public static class BrowserSession
         await page.CheckAsync("#Input_IsAdult");
         await page.CheckAsync("#Input_AcceptTerms");
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync("**/Dashboard");
+        await page.ArriveAtAsync("**/Dashboard");
     }
+
+    /// <summary>
+    /// Waits until the page's address matches <paramref name="glob"/> (<c>**</c> any text, <c>*</c> any text without a slash).
+    /// Not <c>IPage.WaitForURLAsync</c>: when the address already matches it waits for the document's "load" event, and in CI
+    /// that event was once never reported after a redirect (the page was there, "networkidle" fired, the test timed out).
+    /// The assertions that follow wait for the elements they need.
+    /// </summary>
+    public static Task ArriveAtAsync(this IPage page, string glob) =>
+        Microsoft.Playwright.Assertions.Expect(page).ToHaveURLAsync(
+            new Regex("^" + Regex.Escape(glob).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "$"),
+            new PageAssertionsToHaveURLOptions { Timeout = 60_000 });
 
     public static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -52,7 +52,7 @@ public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
         await page.FillAsync("#Input_ConfirmPassword", "BrowserPassw0rd");
         await page.CheckAsync("#Input_AcceptTerms");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/Dashboard");
+        await page.ArriveAtAsync("**/Dashboard");
         (await page.TextContentAsync("h1")).Should().Contain("Browser Pizza");
         await BrowserSession.ScreenshotAsync(page, "dashboard");
 
@@ -61,7 +61,7 @@ public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
         await page.FillAsync("#Input_Email", "bea@browserpizza.example");
         await page.FillAsync("#Input_Password", "BrowserPassw0rd");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/Dashboard");
+        await page.ArriveAtAsync("**/Dashboard");
         (await page.TextContentAsync("h1")).Should().Contain("Browser Pizza", "any node of the cluster serves the company");
     }
 
@@ -74,9 +74,9 @@ public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
         await page.FillAsync("#Input_Email", ClusterFixture.AdminEmail);
         await page.FillAsync("#Input_Password", ClusterFixture.AdminPassword);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/Admin");
+        await page.ArriveAtAsync("**/Admin");
         await page.ClickAsync("text=Open the Jobs dashboard");
-        await page.WaitForURLAsync("**/Admin/Jobs");
+        await page.ArriveAtAsync("**/Admin/Jobs");
 
         var nodes = await page.TextContentAsync("#nodes");
         nodes.Should().Contain("node-a").And.Contain("node-b");
@@ -114,7 +114,7 @@ public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
         await page.FillAsync("#Input_Email", "owner@cluster.test");
         await page.FillAsync("#Input_Password", "ClusterOwn3rPass");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/Dashboard");
+        await page.ArriveAtAsync("**/Dashboard");
 
         await page.GotoAsync($"{cluster.NodeA.BaseUrl}/Admin/Jobs");
 

@@ -47,21 +47,21 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
 
             // A list, filled from a CSV file through the upload form.
             await page.ClickAsync("#main-nav a[href='/Campaigns']");
-            await page.WaitForURLAsync("**/Campaigns");
+            await page.ArriveAtAsync("**/Campaigns");
             await page.ClickAsync("text=Contact lists");
-            await page.WaitForURLAsync("**/Campaigns/Lists");
+            await page.ArriveAtAsync("**/Campaigns/Lists");
             await page.FillAsync("#Input_Name", "Pizza lovers");
             await page.ClickAsync("#create-list");
-            await page.WaitForURLAsync("**/Campaigns/Lists/Details/**");
+            await page.ArriveAtAsync("**/Campaigns/Lists/Details/**");
             var listId = page.Url.Split('/')[^1];
             await page.ClickAsync("#import-csv");
-            await page.WaitForURLAsync("**/Campaigns/Lists/Import/**");
+            await page.ArriveAtAsync("**/Campaigns/Lists/Import/**");
             await page.SetInputFilesAsync("#Input_File", csv);
             await page.SelectOptionAsync("#Input_DefaultCountry", "GB");
             await page.FillAsync("#Input_ConsentAttestation", "Customers ticked the SMS box when ordering on our web shop.");
             await page.CheckAsync("#Input_Confirmed");
             await page.ClickAsync("#start-import");
-            await page.WaitForURLAsync("**/Campaigns/Lists/ImportStatus/**");
+            await page.ArriveAtAsync("**/Campaigns/Lists/ImportStatus/**");
             await Expect(page.Locator("#import-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
             await Expect(page.Locator("#import-percent")).ToHaveTextAsync("100");
             await Expect(page.Locator("#imported")).ToHaveTextAsync($"{GoodRows}");
@@ -72,7 +72,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             // The message: one GSM-7 segment, then an emoji switches it to UCS-2 and two segments.
             await page.ClickAsync("#main-nav a[href='/Campaigns']");
             await page.ClickAsync("#new-campaign");
-            await page.WaitForURLAsync("**/Campaigns/Create");
+            await page.ArriveAtAsync("**/Campaigns/Create");
             await page.FillAsync("#Input_Name", "Two for one tonight");
             (await page.InputValueAsync("#Input_SenderId")).Should().Be("PLATFORM", "the platform's number is preselected");
             await page.FillAsync("#body", Message);
@@ -92,7 +92,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await Expect(page.Locator("#audience-estimate")).ToContainTextAsync($"About {GoodRows} recipients");
             await page.UncheckAsync("#Input_RespectQuietHours");
             await page.ClickAsync("#schedule");
-            await page.WaitForURLAsync("**/Campaigns/Details/**");
+            await page.ArriveAtAsync("**/Campaigns/Details/**");
             await Expect(page.Locator("#message")).ToContainTextAsync("Scheduled");
 
             // The bar fills without reloading (server-sent events) and the counters add up.

@@ -43,7 +43,7 @@ public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : Brow
             await owner.FillAsync("#Input_Description", "Weekly pizza deals");
             await owner.FillAsync("#Input_AutoReply", "Welcome to Browser Opt Pizza deals!");
             await owner.ClickAsync("main button[type=submit]");
-            await owner.WaitForURLAsync("**/OptIns/Keywords/Details/**");
+            await owner.ArriveAtAsync("**/OptIns/Keywords/Details/**");
             (await owner.TextContentAsync("#opted-out")).Should().Be("0");
 
             // The person texts the keyword from the simulator's handset page and reads the reply.
@@ -78,7 +78,7 @@ public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : Brow
             await person.FillAsync("#Input_Password", "PersonPassw0rd");
             await person.FillAsync("#Input_ConfirmPassword", "PersonPassw0rd");
             await person.ClickAsync("main button[type=submit]");
-            await person.WaitForURLAsync("**/OptIns/Me");
+            await person.ArriveAtAsync("**/OptIns/Me");
             var card = person.Locator("[data-company='Browser Opt Pizza']");
             (await card.TextContentAsync()).Should().Contain("Opted in").And.Contain("BPIZZA");
             await BrowserSession.ScreenshotAsync(person, "optins-subscriber");

@@ -42,10 +42,10 @@ public sealed class PrivacyBrowserTests(OptInsHostFixture fixture) : IAsyncLifet
             await page.CheckAsync("#Input_IsAdult");
             await page.CheckAsync("#Input_AcceptTerms");
             await page.ClickAsync("main button[type=submit]");
-            await page.WaitForURLAsync("**/Dashboard");
+            await page.ArriveAtAsync("**/Dashboard");
 
             await page.ClickAsync("#nav-my-data");
-            await page.WaitForURLAsync("**/Privacy/Account");
+            await page.ArriveAtAsync("**/Privacy/Account");
             var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-data"));
             var json = await File.ReadAllTextAsync((await download.PathAsync())!);
             json.Should().Contain(email).And.Contain("Eraseme").And.Contain("94107");

@@ -53,7 +53,7 @@ public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : Browse
             await LoginAsync(owner, baseUrl, SenderIdsHostFixture.OwnerEmail, SenderIdsHostFixture.OwnerPassword);
             await owner.GotoAsync($"{baseUrl}/SenderIds");
             await owner.ClickAsync("text=Apply for a Sender ID");
-            await owner.WaitForURLAsync("**/SenderIds/Apply");
+            await owner.ArriveAtAsync("**/SenderIds/Apply");
             await owner.FillAsync("#Input_SenderId", "BROWSERPZ");
             await owner.SelectOptionAsync("#Input_Countries", new[] { "GB", "IE" });
             await owner.FillAsync("#Input_UseCase", "Order updates for our pizza customers.");
@@ -62,7 +62,7 @@ public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : Browse
             await owner.SetInputFilesAsync("#Input_AuthorisationLetter", new FilePayload { Name = "letter.pdf", MimeType = "application/pdf", Buffer = SenderIdsFactory.Pdf });
             await owner.SetInputFilesAsync("#Input_RegistrationCertificate", new FilePayload { Name = "certificate.png", MimeType = "image/png", Buffer = SenderIdsFactory.Png });
             await owner.ClickAsync("main button[type=submit]");
-            await owner.WaitForURLAsync("**/SenderIds/Details/**");
+            await owner.ArriveAtAsync("**/SenderIds/Details/**");
             (await owner.TextContentAsync("#status")).Should().Be("Draft");
             await owner.ClickAsync("text=Submit for review");
             await owner.WaitForSelectorAsync("#status:has-text('Submitted')");
@@ -70,7 +70,7 @@ public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : Browse
             await LoginAsync(admin, baseUrl, SenderIdsHostFixture.AdminEmail, SenderIdsHostFixture.AdminPassword);
             await admin.GotoAsync($"{baseUrl}/Admin/SenderIds?country=GB");
             await admin.ClickAsync("#queue >> text=BROWSERPZ");
-            await admin.WaitForURLAsync("**/Admin/SenderIds/Review/**");
+            await admin.ArriveAtAsync("**/Admin/SenderIds/Review/**");
             var letter = await admin.Context.RequestAsync(admin.Locator("a:has-text('view')").First);
             letter.Status.Should().Be(200);
             letter.Headers["content-disposition"].Should().StartWith("inline");
@@ -95,6 +95,6 @@ public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : Browse
         await page.FillAsync("#Input_Email", email);
         await page.FillAsync("#Input_Password", password);
         await page.ClickAsync("main button[type=submit]");
-        await page.WaitForURLAsync(url => !url.Contains("/Accounts/Login", StringComparison.Ordinal));
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Accounts/Login"), new() { Timeout = 60_000 });
     }
 }
