@@ -8,14 +8,20 @@ using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Campaigns;
 
-/// <summary>The sending host (simulator carrier, fast maintenance) with the send API's webhooks posted every second.</summary>
-public sealed partial class ApiFactory : SendingFactory
+/// <summary>
+/// The sending host (simulator carrier, fast maintenance) with the send API's webhooks posted every second, to
+/// receivers on loopback (private webhook addresses allowed; <see cref="PublicWebhookFactory"/> keeps the default).
+/// </summary>
+public partial class ApiFactory : SendingFactory
 {
+    protected virtual bool AllowPrivateWebhookAddresses => true;
+
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
         ["Platform:Campaigns:Api:WebhookSeconds"] = "1",
         ["Platform:Campaigns:Api:WebhookBackoff"] = "00:00:01",
         ["Platform:Campaigns:Api:RequestsPerSecond"] = "1000",
+        ["Platform:Campaigns:Api:AllowPrivateWebhookAddresses"] = AllowPrivateWebhookAddresses ? "true" : "false",
     };
 
     /// <summary>Creates a key on the keys page as the owner and returns it (read from the page that shows it once).</summary>

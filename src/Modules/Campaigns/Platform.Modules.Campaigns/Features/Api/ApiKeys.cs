@@ -4,6 +4,7 @@ using System.Text;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Shared;
 
@@ -135,11 +136,11 @@ internal sealed record SetWebhook : IRequest<Unit>
     public bool RotateSecret { get; init; }
 }
 
-internal sealed class SetWebhookValidator(IHostEnvironment environment) : IRequestValidator<SetWebhook>
+internal sealed class SetWebhookValidator(IHostEnvironment environment, IOptions<SendApiOptions> options) : IRequestValidator<SetWebhook>
 {
     public IEnumerable<ValidationError> Validate(SetWebhook request)
     {
-        if (!string.IsNullOrWhiteSpace(request.Url) && WebhookUrls.Problem(request.Url.Trim(), environment) is { } problem)
+        if (!string.IsNullOrWhiteSpace(request.Url) && WebhookUrls.Problem(request.Url.Trim(), environment, options.Value.AllowPrivateWebhookAddresses) is { } problem)
         {
             yield return new ValidationError(nameof(request.Url), problem);
         }
@@ -148,8 +149,11 @@ internal sealed class SetWebhookValidator(IHostEnvironment environment) : IReque
 
 internal static class WebhookUrls
 {
-    /// <summary>Why the URL cannot be used, or null. HTTPS only; plain http only to localhost in Development and Testing.</summary>
-    public static string? Problem(string url, IHostEnvironment environment)
+    /// <summary>
+    /// Why the URL cannot be used, or null. HTTPS only; plain http only to localhost in Development and Testing; no
+    /// private or local address unless allowed (<see cref="WebhookAddresses"/>, which checks again at every connection).
+    /// </summary>
+    public static string? Problem(string url, IHostEnvironment environment, bool allowPrivateAddresses)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
         {
@@ -166,7 +170,7 @@ internal static class WebhookUrls
             return "The webhook URL must use https:// (receipts carry your recipients' numbers).";
         }
 
-        return null;
+        return allowPrivateAddresses ? null : WebhookAddresses.Problem(uri);
     }
 }
 

@@ -23,7 +23,19 @@ internal static class ApiRegistration
     {
         services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.Section));
         services.AddScoped<SendApiService>();
-        services.AddHttpClient(WebhookDispatchJob.HttpClientName).ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Redirects are not followed (a 3xx is a failed post, retried): the receiver is the URL the company saved.
+        services.AddHttpClient(WebhookDispatchJob.HttpClientName)
+            .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30))
+            .ConfigurePrimaryHttpMessageHandler(provider =>
+            {
+                var handler = new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+                if (!provider.GetRequiredService<IOptions<SendApiOptions>>().Value.AllowPrivateWebhookAddresses)
+                {
+                    handler.ConnectCallback = WebhookAddresses.ConnectAsync;
+                }
+
+                return handler;
+            });
         services.AddRateLimiter(options => options.AddPolicy<string, SendApiRateLimit>(RateLimitPolicy));
         services.AddOpenApi(DocumentName, options =>
         {

@@ -28,6 +28,9 @@ internal sealed class SendApiOptions
     public TimeSpan WebhookBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether webhook URLs may point to loopback and private networks (off in production: <see cref="WebhookAddresses"/>).</summary>
+    public bool AllowPrivateWebhookAddresses { get; set; }
 }
 
 /// <summary>
