@@ -24,6 +24,27 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
     }
 
     [Fact]
+    public async Task Credits_are_reserved_at_the_segments_of_the_longest_first_name_in_the_audience()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Long Name Pizza");
+        var shortNames = await factory.ListAsync(companyId, "Short names", 20);
+        var longName = await factory.ListAsync(companyId, "One long name", 20, first: 100);
+        // "Hi {first_name}, 20% off…" is one segment (160 GSM-7 characters) with Ann0…Ann19 and two with this name.
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.contacts SET first_name = repeat('Bartholomew', 12) WHERE list_id = '{longName}' AND first_name = 'Ann7'");
+
+        var oneSegment = await SendingFactory.CreateCampaignAsync(owner, SendingFactory.CampaignForm("Short", shortNames));
+        var twoSegments = await SendingFactory.CreateCampaignAsync(owner, SendingFactory.CampaignForm("Long", longName));
+        await factory.WaitForAsync(oneSegment, "Completed", TimeSpan.FromMinutes(2));
+        await factory.WaitForAsync(twoSegments, "Completed", TimeSpan.FromMinutes(2));
+
+        const string reserved = "SELECT reserved_credits FROM campaigns.campaigns WHERE id = @id";
+        var perMessage = await factory.Database.ScalarAsync<long>(reserved, ("id", oneSegment));
+        perMessage.Should().BePositive();
+        (await factory.Database.ScalarAsync<long>(reserved, ("id", twoSegments))).Should().Be(2 * perMessage,
+            "every message is estimated at the longest name's two segments (the same 20 recipients' country and price)");
+    }
+
+    [Fact]
     public async Task A_ten_thousand_recipient_campaign_completes_with_every_message_final_and_counters_that_add_up()
     {
         var (owner, companyId) = await factory.CompanyAsync("Ten Thousand Pizza");
