@@ -3,12 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Tests.Integration.Campaigns;
 
@@ -20,10 +15,7 @@ public sealed class ApiWebhookTests(ApiFactory factory) : IClassFixture<ApiFacto
         // A tiny receiver on a loopback port: it refuses the first post (500), then takes everything.
         var received = new ConcurrentQueue<(string Signature, string Body)>();
         var calls = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var receiver = builder.Build();
-        receiver.MapPost("/hook", async (HttpRequest request) =>
+        await using var receiver = await HookReceiver.StartAsync(async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
@@ -35,13 +27,11 @@ public sealed class ApiWebhookTests(ApiFactory factory) : IClassFixture<ApiFacto
             received.Enqueue((request.Headers["X-Platform-Signature"].ToString(), body));
             return Results.Ok();
         });
-        await receiver.StartAsync();
-        var address = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         var (owner, companyId) = await factory.CompanyAsync("Api Hook Pizza");
         var refused = await owner.PostFormAsync("/Campaigns/ApiKeys", new() { ["Hook.Url"] = "http://example.com/hook" }, "Webhook");
         (await refused.Content.ReadAsStringAsync()).Should().Contain("must use https://");
-        var saved = await owner.PostFormAsync("/Campaigns/ApiKeys", new() { ["Hook.Url"] = $"{address}/hook" }, "Webhook");
+        var saved = await owner.PostFormAsync("/Campaigns/ApiKeys", new() { ["Hook.Url"] = receiver.Url }, "Webhook");
         saved.StatusCode.Should().Be(HttpStatusCode.Redirect, await saved.Content.ReadAsStringAsync());
         var secret = await factory.Database.ScalarAsync<string>("SELECT secret FROM campaigns.webhooks WHERE company_id = @c", ("c", companyId));
         (await owner.GetAsync("/Campaigns/ApiKeys")).Body.Should().Contain(secret!);
@@ -82,6 +72,5 @@ public sealed class ApiWebhookTests(ApiFactory factory) : IClassFixture<ApiFacto
         statuses.Should().ContainKey(ids[1]).WhoseValue.Should().Be("failed");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.webhook_deliveries WHERE company_id = @c AND delivered_at IS NOT NULL", ("c", companyId)))
             .Should().Be(2);
-        await receiver.StopAsync();
     }
 }

@@ -1,10 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Tests.Integration.Campaigns;
 
@@ -37,23 +32,18 @@ public sealed class PublicWebhookTests(PublicWebhookFactory factory) : IClassFix
     {
         // A receiver on loopback that counts posts: nothing may reach it.
         var posts = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var receiver = builder.Build();
-        receiver.MapPost("/hook", () =>
+        await using var receiver = await HookReceiver.StartAsync(() =>
         {
             Interlocked.Increment(ref posts);
             return Results.Ok();
         });
-        await receiver.StartAsync();
-        var address = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         // As if the URL had passed when it was saved and its DNS name was pointed at the platform's own network since:
         // the row is written directly, past the form's check. The check that matters is the one at connection time.
         var (owner, companyId) = await factory.CompanyAsync("Rebind Pizza");
         await factory.Database.ExecuteAsync($"""
             INSERT INTO campaigns.webhooks (company_id, url, secret, created_at, updated_at)
-            VALUES ('{companyId}', '{address}/hook', 'whsec_test', now(), now())
+            VALUES ('{companyId}', '{receiver.Url}', 'whsec_test', now(), now())
             """);
 
         using var api = factory.ApiClient(await ApiFactory.CreateKeyAsync(owner));
@@ -73,6 +63,5 @@ public sealed class PublicWebhookTests(PublicWebhookFactory factory) : IClassFix
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.webhook_deliveries WHERE company_id = @c AND delivered_at IS NOT NULL", ("c", companyId)))
             .Should().Be(0);
         posts.Should().Be(0, "the platform never connected to the loopback receiver");
-        await receiver.StopAsync();
     }
 }
