@@ -11,6 +11,26 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
     private static string Unique(string prefix) => prefix + Random.Shared.Next(10000, 99999);
 
     [Fact]
+    public async Task An_admin_opening_a_review_is_recorded_as_a_staff_access_to_each_company_person_in_its_history()
+    {
+        var owner = await factory.NewCompanyAsync("Audited");
+        var sender = Unique("AUD");
+        var id = await SenderIdsFactory.ApplyAsync(owner, sender, "GB");
+        await SenderIdsFactory.SubmitAsync(owner, id);
+        var applicant = await factory.Database.ScalarAsync<Guid>(
+            "SELECT DISTINCT actor_id FROM senderids.status_transitions WHERE application_id = @id AND actor_role = 'Company'", ("id", id));
+        const string recorded = "SELECT count(*) FROM privacy.staff_accesses WHERE subject_kind = 'BusinessUser' AND subject_id = @s AND reason = @r";
+        var reason = $"Sender ID review: {sender} (application {id})";
+        (await factory.Database.ScalarAsync<long>(recorded, ("s", applicant), ("r", reason))).Should().Be(0);
+
+        var admin = await factory.AdminAsync();
+        var (status, review) = await admin.GetAsync($"/Admin/SenderIds/Review/{id}");
+        status.Should().Be(HttpStatusCode.OK);
+        review.Should().Contain("@senderids.example", "the history shows the applicant's email");
+        (await factory.Database.ScalarAsync<long>(recorded, ("s", applicant), ("r", reason))).Should().Be(1, "one view, one record for the one company person in the history");
+    }
+
+    [Fact]
     public async Task Another_company_cannot_see_change_submit_or_download_an_application_or_its_documents()
     {
         var owner = await factory.NewCompanyAsync("Owner");

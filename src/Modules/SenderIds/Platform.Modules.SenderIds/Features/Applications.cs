@@ -272,7 +272,7 @@ internal sealed record ApplicationSummary(Guid Id, Guid CompanyId, string Sender
 
 internal sealed record DocumentSummary(Guid Id, string Kind, string ContentType, long SizeBytes, DateTimeOffset UploadedAt, DateTimeOffset? PurgedAt);
 
-internal sealed record TransitionSummary(string? FromStatus, string ToStatus, string ActorRole, string ActorEmail, string? Reason, DateTimeOffset At);
+internal sealed record TransitionSummary(string? FromStatus, string ToStatus, string ActorRole, string ActorEmail, string? Reason, DateTimeOffset At, Guid ActorId);
 
 internal sealed record ApplicationDetails(
     SenderIdApplication Application,
@@ -338,7 +338,7 @@ internal sealed class GetApplicationHandler(SenderIdsDbContext db, ITenantContex
             .Select(d => new DocumentSummary(d.Id, d.Kind, d.ContentType, d.SizeBytes, d.UploadedAt, d.PurgedAt))
             .ToListAsync(cancellationToken);
         var history = await db.Transitions.AsNoTracking().Where(t => t.ApplicationId == application.Id).OrderBy(t => t.Id)
-            .Select(t => new TransitionSummary(t.FromStatus, t.ToStatus, t.ActorRole, t.ActorEmail, t.Reason, t.At))
+            .Select(t => new TransitionSummary(t.FromStatus, t.ToStatus, t.ActorRole, t.ActorEmail, t.Reason, t.At, t.ActorId))
             .ToListAsync(cancellationToken);
         var others = request.AsAdmin
             ? await db.Applications.AsNoTracking()

@@ -2,13 +2,14 @@ using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.SenderIds.Features;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.SenderIds.Areas.Admin.Pages.SenderIds;
 
 [Authorize(Policy = "PlatformAdmin")]
-internal sealed class ReviewModel(IMediator mediator) : PageModel
+internal sealed class ReviewModel(IMediator mediator, ITenantContext tenant) : PageModel
 {
     public ApplicationDetails? Details { get; private set; }
 
@@ -18,7 +19,21 @@ internal sealed class ReviewModel(IMediator mediator) : PageModel
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken cancellationToken)
     {
         Details = await mediator.Send(new GetApplication(id, AsAdmin: true), cancellationToken);
-        return Details is null ? NotFound() : Page();
+        if (Details is null)
+        {
+            return NotFound();
+        }
+
+        // The history shows the company's people by email: each view is a staff access to their data, recorded
+        // before it is shown (docs/privacy.md), with the review as its reason.
+        var staff = tenant.UserId ?? throw new UnauthorizedAccessException("A platform admin is signed in on this page.");
+        foreach (var person in Details.History.Where(t => t.ActorRole == "Company").Select(t => t.ActorId).Distinct())
+        {
+            await mediator.Send(new RecordStaffAccess(staff, DataSubjectKind.BusinessUser, person,
+                $"Sender ID review: {Details.Application.SenderId} (application {id})"), cancellationToken);
+        }
+
+        return Page();
     }
 
     public Task<IActionResult> OnPostStartReviewAsync(Guid id, CancellationToken cancellationToken) => DecideAsync(id, ReviewAction.StartReview, cancellationToken);
