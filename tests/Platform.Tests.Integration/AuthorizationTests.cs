@@ -56,7 +56,7 @@ public sealed partial class AuthorizationTests(PlatformFactory factory) : IClass
             .Should().NotBe(token, "only a hash of the token is stored");
 
         var member = factory.CreateFormClient();
-        var accepted = await member.PostFormAsync($"/Accounts/AcceptInvitation?token={token}", new()
+        var acceptance = new Dictionary<string, string>
         {
             ["Input.Token"] = Uri.UnescapeDataString(token),
             ["Input.FirstName"] = "Mo",
@@ -65,8 +65,17 @@ public sealed partial class AuthorizationTests(PlatformFactory factory) : IClass
             ["Input.PostalCode"] = "10001",
             ["Input.Password"] = "MemberPassw0rd",
             ["Input.ConfirmPassword"] = "MemberPassw0rd",
-        });
+        };
+        var unticked = await member.PostFormAsync($"/Accounts/AcceptInvitation?token={token}", acceptance);
+        unticked.StatusCode.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(await unticked.Content.ReadAsStringAsync()).Should().Contain("Accept the terms and the privacy policy to join.");
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM accounts.users WHERE email = 'member@teamco.example'")).Should().Be(0);
+
+        acceptance["Input.AcceptTerms"] = "true";
+        var accepted = await member.PostFormAsync($"/Accounts/AcceptInvitation?token={token}", acceptance);
         accepted.StatusCode.Should().Be(HttpStatusCode.Redirect, WebUtility.HtmlDecode(await accepted.Content.ReadAsStringAsync()));
+        (await factory.Database.ScalarAsync<string>("SELECT terms_version FROM accounts.users WHERE email = 'member@teamco.example' AND terms_accepted_at IS NOT NULL"))
+            .Should().Be("2026-11-01", "the member's own acceptance of the policy version is recorded");
 
         var (dashboardStatus, dashboard) = await member.GetAsync("/Dashboard");
         dashboardStatus.Should().Be(HttpStatusCode.OK);

@@ -23,6 +23,12 @@ internal sealed class PlatformUser : Microsoft.AspNetCore.Identity.IdentityUser<
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>The privacy policy version this user accepted (at registration or when accepting an invitation); null for platform staff.</summary>
+    [PersonalData(PersonalDataCategory.Account, "Showing which privacy policy version the user accepted, and when", "Until the account is deleted")]
+    public string? TermsVersion { get; set; }
+
+    public DateTimeOffset? TermsAcceptedAt { get; set; }
+
     [PersonalData(PersonalDataCategory.Contact, "Signing in and account notices", "Until the account is deleted")]
     public override string? UserName { get => base.UserName; set => base.UserName = value; }
 

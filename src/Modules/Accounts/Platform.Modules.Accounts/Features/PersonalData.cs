@@ -60,6 +60,8 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
                 user.CompanyRole,
                 PlatformRoles = roles,
                 user.CreatedAt,
+                user.TermsVersion,
+                user.TermsAcceptedAt,
                 user.LockoutEnd,
             },
             company = company is null ? null : new { company.Name, company.MarketSector, company.TermsVersion, company.TermsAcceptedAt, company.CreatedAt },

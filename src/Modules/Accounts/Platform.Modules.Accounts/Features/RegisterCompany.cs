@@ -117,6 +117,8 @@ internal sealed class RegisterCompanyHandler(
             CompanyId = company.Id,
             CompanyRole = CompanyRoles.Owner,
             CreatedAt = now,
+            TermsVersion = options.Value.TermsVersion,
+            TermsAcceptedAt = now,
         };
 
         // One transaction: a company without its owner (or the reverse) must never be left behind.

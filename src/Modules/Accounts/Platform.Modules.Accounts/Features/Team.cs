@@ -155,6 +155,10 @@ internal sealed class AcceptInvitation : IRequest<Guid>
     [DataType(DataType.Password)]
     [Display(Name = "Confirm password")]
     public string ConfirmPassword { get; set; } = string.Empty;
+
+    [Range(typeof(bool), "true", "true", ErrorMessage = "Accept the terms and the privacy policy to join.")]
+    [Display(Name = "I accept the terms and the privacy policy")]
+    public bool AcceptTerms { get; set; }
 }
 
 internal sealed class AcceptInvitationValidator : IRequestValidator<AcceptInvitation>
@@ -173,7 +177,7 @@ internal sealed class AcceptInvitationValidator : IRequestValidator<AcceptInvita
     }
 }
 
-internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock)
+internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock, IOptions<AccountsOptions> options)
     : IRequestHandler<AcceptInvitation, Guid>
 {
     public async Task<Guid> Handle(AcceptInvitation request, CancellationToken cancellationToken)
@@ -205,6 +209,8 @@ internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<
             CompanyId = invitation.CompanyId,
             CompanyRole = invitation.Role,
             CreatedAt = now,
+            TermsVersion = options.Value.TermsVersion,
+            TermsAcceptedAt = now,
         };
         var created = await users.CreateAsync(user, request.Password);
         if (!created.Succeeded)

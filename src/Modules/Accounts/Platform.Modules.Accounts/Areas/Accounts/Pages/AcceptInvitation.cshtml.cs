@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Domain;
 using Platform.Modules.Accounts.Features;
 using Platform.Modules.Shared;
@@ -10,8 +11,11 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
 
 [AllowAnonymous]
-internal sealed class AcceptInvitationModel(IMediator mediator, SignInManager<PlatformUser> signIn, UserManager<PlatformUser> users) : PageModel
+internal sealed class AcceptInvitationModel(IMediator mediator, SignInManager<PlatformUser> signIn, UserManager<PlatformUser> users, IOptions<AccountsOptions> options) : PageModel
 {
+    /// <summary>The privacy policy version an invited member accepts (recorded on their account).</summary>
+    public string TermsVersion => options.Value.TermsVersion;
+
     [BindProperty]
     public AcceptInvitation Input { get; set; } = new();
 
