@@ -116,22 +116,16 @@ try
         }
 
         times.Sort();
-        var cpuBefore = CpuSeconds(host.Id);
-        using var fiveSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var loaded = (await LoadAsync(http, url, CookieHeader(cookies), 200, fiveSeconds.Token)).Latencies;
-        var cpu = CpuSeconds(host.Id) - cpuBefore;
-        Console.WriteLine($"idle {url}: p50 {times[times.Count / 2]:F2} ms one at a time; host CPU {cpu * 1000 / Math.Max(1, loaded.Count):F2} ms per request at 200 req/s");
+        var (_, cpuPerRequest, _) = await LoadWithCpuAsync(http, host.Id, url, CookieHeader(cookies), 200, TimeSpan.FromSeconds(5));
+        Console.WriteLine($"idle {url}: p50 {times[times.Count / 2]:F2} ms one at a time; host CPU {cpuPerRequest:F2} ms per request at 200 req/s");
     }
 
     // The same rate on the idle host for 10 s: what the page costs the host in CPU when nothing else runs.
     if (pageRate > 0)
     {
-        var cpuBefore = CpuSeconds(host.Id);
-        using var tenSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var idleLoad = (await LoadAsync(http, $"/Campaigns/Details/{campaignId}", CookieHeader(cookies), pageRate, tenSeconds.Token)).Latencies;
-        var cpu = CpuSeconds(host.Id) - cpuBefore;
+        var (idleLoad, cpuPerRequest, cpu) = await LoadWithCpuAsync(http, host.Id, $"/Campaigns/Details/{campaignId}", CookieHeader(cookies), pageRate, TimeSpan.FromSeconds(10));
         idleLoad.Sort();
-        Console.WriteLine($"idle host, {pageRate} req/s for 10 s: p50 {idleLoad[idleLoad.Count / 2]:F1} ms, p95 {idleLoad[(int)(idleLoad.Count * 0.95)]:F1} ms, host CPU {cpu:F2} s = {cpu * 1000 / Math.Max(1, idleLoad.Count):F2} ms per request");
+        Console.WriteLine($"idle host, {pageRate} req/s for 10 s: p50 {idleLoad[idleLoad.Count / 2]:F1} ms, p95 {idleLoad[(int)(idleLoad.Count * 0.95)]:F1} ms, host CPU {cpu:F2} s = {cpuPerRequest:F2} ms per request");
     }
 
     await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET status = 'Scheduled', scheduled_at = now() WHERE id = '{campaignId}'");
@@ -386,9 +380,15 @@ static async Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie
             {
                 using var response = await http.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    Interlocked.Increment(ref errors);
+                    return;
+                }
+
                 lock (latencies)
                 {
-                    if (response.StatusCode == HttpStatusCode.OK) { latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds); } else { errors++; }
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
             }
             catch (HttpRequestException)
@@ -401,6 +401,17 @@ static async Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie
 
     await Task.WhenAll(inFlight);
     return new PageLoad(latencies, errors);
+}
+
+// The same fixed-rate load for a while, with the host's CPU time it cost: (latencies, ms of host CPU per request, s in all).
+static async Task<(List<double> Latencies, double CpuMsPerRequest, double CpuSeconds)> LoadWithCpuAsync(
+    HttpClient http, int hostPid, string url, string cookie, int rate, TimeSpan duration)
+{
+    var before = CpuSeconds(hostPid);
+    using var stop = new CancellationTokenSource(duration);
+    var latencies = (await LoadAsync(http, url, cookie, rate, stop.Token)).Latencies;
+    var cpu = CpuSeconds(hostPid) - before;
+    return (latencies, cpu * 1000 / Math.Max(1, latencies.Count), cpu);
 }
 
 static int FreePort()

@@ -323,7 +323,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
         var due = await command.ExecuteScalarAsync(cancellationToken);
-        return (true, claimed, due is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : due as DateTimeOffset?);
+        return (true, claimed, due is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null);
     }
 
     /// <summary>The time zones of a campaign's queued messages, for campaigns prepared before they were noted on the campaign.</summary>

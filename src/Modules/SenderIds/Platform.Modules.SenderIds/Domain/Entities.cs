@@ -87,6 +87,13 @@ internal sealed class SenderIdDocument
     public DateTimeOffset? PurgedAt { get; set; }
 }
 
+/// <summary>Who made a status change: someone of the applying company, or a platform reviewer.</summary>
+internal static class TransitionActors
+{
+    public const string Company = "Company";
+    public const string Admin = "Admin";
+}
+
 /// <summary>One status change of an application: who, when, why.</summary>
 internal sealed class StatusTransition
 {
@@ -100,7 +107,7 @@ internal sealed class StatusTransition
 
     public Guid ActorId { get; set; }
 
-    /// <summary>"Company" or "Admin".</summary>
+    /// <summary><see cref="TransitionActors.Company"/> or <see cref="TransitionActors.Admin"/>.</summary>
     public required string ActorRole { get; set; }
 
     [PersonalData(PersonalDataCategory.Account, "Recording who made each change or decision on a Sender ID application", "As long as the application's decision record is kept")]

@@ -159,7 +159,7 @@ internal sealed class SaveApplicationHandler(SenderIdsDbContext db, ITenantConte
             db.Transitions.Add(new StatusTransition
             {
                 ApplicationId = application.Id, FromStatus = null, ToStatus = ApplicationStatus.Draft,
-                ActorId = actor.UserId, ActorRole = "Company", ActorEmail = actor.Email, At = now,
+                ActorId = actor.UserId, ActorRole = TransitionActors.Company, ActorEmail = actor.Email, At = now,
             });
         }
 
@@ -256,7 +256,7 @@ internal sealed class SubmitApplicationHandler(SenderIdsDbContext db, ITenantCon
         db.Transitions.Add(new StatusTransition
         {
             ApplicationId = application.Id, FromStatus = application.Status, ToStatus = ApplicationStatus.Submitted,
-            ActorId = actor.UserId, ActorRole = "Company", ActorEmail = actor.Email, At = now,
+            ActorId = actor.UserId, ActorRole = TransitionActors.Company, ActorEmail = actor.Email, At = now,
         });
         application.Status = ApplicationStatus.Submitted;
         application.SubmittedAt = now;

@@ -105,7 +105,7 @@ internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantCon
         db.Transitions.Add(new StatusTransition
         {
             ApplicationId = application.Id, FromStatus = application.Status, ToStatus = to,
-            ActorId = actor.UserId, ActorRole = "Admin", ActorEmail = actor.Email, Reason = reason, At = now,
+            ActorId = actor.UserId, ActorRole = TransitionActors.Admin, ActorEmail = actor.Email, Reason = reason, At = now,
         });
         application.Status = to;
         application.UpdatedAt = now;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Platform.Modules.Privacy.Contracts;
+using Platform.Modules.SenderIds.Domain;
 using Platform.Modules.SenderIds.Features;
 using Platform.Modules.Shared;
 
@@ -27,7 +28,7 @@ internal sealed class ReviewModel(IMediator mediator, ITenantContext tenant) : P
         // The history shows the company's people by email: each view is a staff access to their data, recorded
         // before it is shown (docs/privacy.md), with the review as its reason.
         var staff = tenant.UserId ?? throw new UnauthorizedAccessException("A platform admin is signed in on this page.");
-        foreach (var person in Details.History.Where(t => t.ActorRole == "Company").Select(t => t.ActorId).Distinct())
+        foreach (var person in Details.History.Where(t => t.ActorRole == TransitionActors.Company).Select(t => t.ActorId).Distinct())
         {
             await mediator.Send(new RecordStaffAccess(staff, DataSubjectKind.BusinessUser, person,
                 $"Sender ID review: {Details.Application.SenderId} (application {id})"), cancellationToken);
