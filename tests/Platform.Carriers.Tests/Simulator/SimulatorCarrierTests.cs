@@ -46,6 +46,18 @@ public sealed class SimulatorCarrierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_receipt_the_host_failed_to_take_is_offered_again()
+    {
+        _callbacks.FailNext = 1;
+        var result = (await _carrier.SendAsync([To("4670000030")], CancellationToken.None))[0];
+
+        // The first offer throws (the host is down); the simulator offers it again after the receipt delay, as an SMSC would.
+        await RecordingCallbacks.WaitUntilAsync(() => _callbacks.Receipts.Count == 1, TimeSpan.FromSeconds(5), "the receipt offered again");
+        _callbacks.Receipts.Single().CarrierMessageId.Should().Be(result.CarrierMessageId);
+        _callbacks.FailNext.Should().BeNegative("the failing offer was made and counted");
+    }
+
+    [Fact]
     public async Task The_outbox_shows_what_each_handset_received()
     {
         await _carrier.SendAsync([To("+4670000031", text: "one"), To("4670000031", text: "two"), To("4670000032", text: "three"), To("4670000015", text: "never")], CancellationToken.None);

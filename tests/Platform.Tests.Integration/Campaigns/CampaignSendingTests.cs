@@ -24,6 +24,24 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
     }
 
     [Fact]
+    public async Task The_campaign_page_shows_an_edit_or_a_state_change_at_once_though_it_shares_a_one_second_snapshot()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Snapshot Pizza");
+        var listId = await factory.ListAsync(companyId, "Few", 5);
+        var form = SendingFactory.CampaignForm("Before edit", listId, schedule: false);
+        var campaignId = await SendingFactory.CreateCampaignAsync(owner, form);
+        (await owner.GetAsync($"/Campaigns/Details/{campaignId}")).Body.Should().Contain("Before edit").And.Contain(">Draft<");
+
+        // Within the snapshot's second: the edit and the cancel made on this node drop it (CampaignPageCache.Forget).
+        form["Input.Id"] = campaignId.ToString();
+        form["Input.Name"] = "After edit";
+        (await owner.PostFormAsync("/Campaigns/Create", form)).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await owner.GetAsync($"/Campaigns/Details/{campaignId}")).Body.Should().Contain("After edit");
+        (await owner.PostFormAsync($"/Campaigns/Details/{campaignId}", new Dictionary<string, string> { ["action"] = "cancel" })).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await owner.GetAsync($"/Campaigns/Details/{campaignId}")).Body.Should().Contain(">Cancelled<");
+    }
+
+    [Fact]
     public async Task Credits_are_reserved_at_the_segments_of_the_longest_first_name_in_the_audience()
     {
         var (owner, companyId) = await factory.CompanyAsync("Long Name Pizza");
