@@ -90,6 +90,8 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
         CardNumbers("card 4242 4242 4242 4242, 4000-0000-0000-0002 and 378282246310005").Should().Equal("4242424242424242", "4000000000000002", "378282246310005");
         CardNumbers("4242 4242 4242 4241 0000000000000000 +447700900123 2026-11-28 09:51").Should().BeEmpty();
         CardNumbers("fire instance 7822108370750").Should().BeEmpty("a machine counter is not a payment card (major industry identifier 7)");
+        CardNumbers("purchase 0a1b2c3d-4994-9208-0202-2f3a4b5c6d7e paid").Should().BeEmpty("a GUID's digit groups are not a card number");
+        CardNumbers("id 0a1b2c3d-1111-2222-3333-444455556666, card 4242-4242-4242-4242").Should().Equal("4242424242424242");
     }
 
     [Fact]
@@ -126,10 +128,11 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
     /// 13 to 19 digits, optionally grouped by spaces or dashes, that pass the Luhn check and could be a payment card:
     /// its major industry identifier (ISO/IEC 7812, the first digit) is 2 to 6 — Mastercard, Amex, Visa, Discover and
     /// the rest all are — which keeps zero-filled trace ids and tick-based counters (one in ten of any digits passes Luhn)
-    /// from being taken for cards.
+    /// from being taken for cards. GUIDs are taken out first: their dash-separated groups can be all digits
+    /// (…-4994-9208-0202-2f…), which once read as the 13-digit "card" 4994920802022 in the host log.
     /// </summary>
     private static IEnumerable<string> CardNumbers(string text) =>
-        Digits().Matches(text)
+        Digits().Matches(Guids().Replace(text, " "))
             .Select(m => new string(m.Value.Where(char.IsAsciiDigit).ToArray()))
             .Where(d => d.Length is >= 13 and <= 19 && d[0] is >= '2' and <= '6' && Luhn(d));
 
@@ -152,4 +155,7 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
 
     [GeneratedRegex(@"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")]
     private static partial Regex Digits();
+
+    [GeneratedRegex("[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")]
+    private static partial Regex Guids();
 }
