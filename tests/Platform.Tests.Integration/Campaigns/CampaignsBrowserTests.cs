@@ -125,6 +125,93 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
         }
     }
 
+    [Fact]
+    public async Task The_preview_shows_the_latest_text_even_when_an_earlier_preview_answers_after_it()
+    {
+        const string First = "Table for two";
+        const string Later = "Table for two at eight tonight";
+        var baseUrl = fixture.Host.BaseUrl;
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        var wait = TimeSpan.FromSeconds(60);
+
+        // Counts the page's preview requests and those whose answer the page has finished with: a request that failed or was
+        // aborted, or whose JSON campaigns.js has parsed and handled (the count goes up in a task after its handlers ran).
+        await page.AddInitScriptAsync("""
+            (() => {
+              const previews = window.previews = { started: 0, settled: 0 };
+              const fetch = window.fetch, json = Response.prototype.json;
+              const settle = () => setTimeout(() => { previews.settled++; }, 0);
+              window.fetch = function (input) {
+                const answer = fetch.apply(this, arguments);
+                if (String(input).indexOf('/Campaigns/Create/Preview?') >= 0) {
+                  previews.started++;
+                  answer.then(r => { if (r.ok) { r.isPreview = true; } else { settle(); } }, settle);
+                }
+                return answer;
+              };
+              Response.prototype.json = function () {
+                const parsed = json.apply(this, arguments);
+                if (this.isPreview) { parsed.then(settle, settle); }
+                return parsed;
+              };
+            })();
+            """);
+        const string AllSettled = "() => window.previews.started > 0 && window.previews.settled === window.previews.started";
+
+        // The preview of the first text is held back until the later text's preview has been shown (as a busy server might).
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync(new Regex(@"/Campaigns/Create/Preview\?"), async route =>
+        {
+            var first = Uri.UnescapeDataString(new Uri(route.Request.Url).Query) == $"?text={First}" && firstArrived.TrySetResult();
+            if (first)
+            {
+                await releaseFirst.Task;
+            }
+
+            await route.ContinueAsync();
+            if (first)
+            {
+                firstAnswered.TrySetResult();
+            }
+        });
+
+        try
+        {
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, "Verdi Preview Pizza", "olga@verdipreviewpizza.example", "+44 7700 900998");
+            await page.ClickAsync("#main-nav a[href='/Campaigns']");
+            await page.ClickAsync("#new-campaign");
+            await page.ArriveAtAsync("**/Campaigns/Create");
+            await page.WaitForFunctionAsync(AllSettled); // the empty body's preview, asked for on load
+
+            await page.FillAsync("#body", First);
+            await firstArrived.Task.WaitAsync(wait);
+            await page.FillAsync("#body", Later);
+            await Expect(page.Locator("#preview-text")).ToHaveTextAsync(Later, new() { Timeout = 60_000 });
+
+            // Now the first text's preview answers, late; once the page is done with it, the later text must still be shown.
+            releaseFirst.SetResult();
+            await firstAnswered.Task.WaitAsync(wait);
+            await page.WaitForFunctionAsync(AllSettled);
+            (await page.EvaluateAsync<int>("() => window.previews.started")).Should().Be(3, "one preview on load, one per text");
+            (await page.TextContentAsync("#preview-text")).Should().Be(Later, "the answer to an earlier request must not replace the latest one");
+            (await page.TextContentAsync("#preview-characters")).Should().StartWith($"{Later.Length} ");
+        }
+        catch (Exception exception)
+        {
+            await BrowserSession.ScreenshotAsync(page, "failed-campaigns-preview");
+            var logs = string.Join('\n', fixture.Host.Output.Split('\n').TakeLast(60));
+            throw new InvalidOperationException($"failed at {page.Url}: {exception.Message}\n--- host output ---\n{logs}", exception);
+        }
+        finally
+        {
+            releaseFirst.TrySetResult();
+        }
+    }
+
     /// <summary>29 UK mobiles, some written the national way (the default country adds +44), and one row that is no number.</summary>
     private static string CustomersCsv()
     {

@@ -18,6 +18,14 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<Suppression> Suppressions => Set<Suppression>();
 
+    public DbSet<RecipientContact> RecipientContacts => Set<RecipientContact>();
+
+    public DbSet<BlockedNumber> BlockedNumbers => Set<BlockedNumber>();
+
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    public DbSet<ConversationMessage> ConversationMessages => Set<ConversationMessage>();
+
     public DbSet<Campaign> Campaigns => Set<Campaign>();
 
     public DbSet<CampaignPrice> CampaignPrices => Set<CampaignPrice>();
@@ -55,6 +63,22 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
         {
             e.ToTable("suppressions");
             e.HasKey(x => new { x.CompanyId, x.Phone });
+        });
+        modelBuilder.Entity<RecipientContact>(e =>
+        {
+            e.ToTable("recipient_contacts");
+            e.HasKey(x => new { x.PlatformNumber, x.Phone, x.CompanyId });
+        });
+        modelBuilder.Entity<BlockedNumber>(e =>
+        {
+            e.ToTable("blocked_numbers");
+            e.HasKey(x => x.Phone);
+        });
+        modelBuilder.Entity<Conversation>(e => e.ToTable("conversations"));
+        modelBuilder.Entity<ConversationMessage>(e =>
+        {
+            e.ToTable("conversation_messages");
+            e.Property(x => x.Id).UseIdentityAlwaysColumn();
         });
         modelBuilder.Entity<Campaign>(e =>
         {

@@ -26,6 +26,9 @@ public static class CampaignsModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CampaignsDataSource>();
         services.AddSingleton<MessageStore>();
+        services.AddSingleton<OptOutRoute>();
+        services.AddSingleton<Features.TwoWay.ConversationStore>();
+        services.AddSingleton<Features.TwoWay.RecipientContacts>();
         services.AddSingleton<CampaignPageCache>();
         services.AddSingleton<CampaignSettlement>();
         services.AddSingleton<CampaignJobs>();

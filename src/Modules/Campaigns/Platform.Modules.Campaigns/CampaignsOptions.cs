@@ -37,6 +37,15 @@ internal sealed class CampaignsOptions
     /// </summary>
     public string SuppressionKey { get; set; } = "development-only-suppression-key";
 
+    /// <summary>
+    /// A bare STOP stops every company that messaged the handset from that platform number within this time (12 months
+    /// by default): long enough to cover a seasonal sender, short enough not to stop a company the person never heard from.
+    /// </summary>
+    public TimeSpan StopLookback { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How long inbox conversations are kept after their last message.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(365);
+
     /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
     public int MaintenanceSeconds { get; set; } = 30;
 }

@@ -12,6 +12,35 @@ public static partial class PhoneNumbers
     /// A number without a country code is refused rather than guessed: the default country belongs to
     /// the caller (a CSV import has one), not to this function.
     /// </summary>
+    /// <summary>
+    /// The ISO 3166 region of an E.164 number for the countries whose own opt-out words the platform reads ("+33…" →
+    /// "FR"), else null. Not a full numbering plan: "+1" answers "US" for all of NANP, which shares its words.
+    /// </summary>
+    public static string? RegionOf(string? e164)
+    {
+        if (e164 is null || !E164().IsMatch(e164))
+        {
+            return null;
+        }
+
+        for (var length = 3; length >= 1; length--)
+        {
+            if (RegionsByCallingCode.TryGetValue(e164.Substring(1, length), out var region))
+            {
+                return region;
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly Dictionary<string, string> RegionsByCallingCode = new(StringComparer.Ordinal)
+    {
+        ["1"] = "US", ["44"] = "GB", ["353"] = "IE", ["33"] = "FR", ["32"] = "BE", ["41"] = "CH", ["49"] = "DE", ["43"] = "AT",
+        ["34"] = "ES", ["52"] = "MX", ["54"] = "AR", ["57"] = "CO", ["56"] = "CL", ["51"] = "PE", ["39"] = "IT", ["31"] = "NL",
+        ["351"] = "PT", ["55"] = "BR",
+    };
+
     public static bool TryNormalizeE164(string? input, out string e164)
     {
         e164 = string.Empty;

@@ -8,6 +8,27 @@
     return function () { clearTimeout(timer); timer = setTimeout(fn, ms); };
   }
 
+  // Fetches JSON for a part of the page that must show the answer to its latest request only: answers can come back out of
+  // order (a busy server), so each request aborts the one before it, and an answer that still arrives for an older request
+  // (or a null one, for a failed request) is dropped. Returns function (url) that fetches url and calls show(json).
+  function latestOnly(show) {
+    var latest = 0;
+    var controller = null;
+    return function (url) {
+      var request = ++latest;
+      if (controller) { controller.abort(); }
+      controller = typeof AbortController === 'function' ? new AbortController() : null;
+      fetch(url, { credentials: 'same-origin', signal: controller ? controller.signal : undefined })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          if (data && request === latest) { show(data); }
+        }, function (error) {
+          // Aborted because a newer request was made: nothing to show. Other failures of the latest request are reported.
+          if (request === latest && !(error && error.name === 'AbortError')) { throw error; }
+        });
+    };
+  }
+
   var form = document.getElementById('campaign-form');
   if (form) {
     var body = document.getElementById('body');
@@ -15,40 +36,34 @@
     var audienceUrl = form.dataset.audienceUrl;
     var set = function (id, value) { document.getElementById(id).textContent = value; };
 
-    var preview = debounce(function () {
-      fetch(previewUrl + '?text=' + encodeURIComponent(body.value), { credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (p) {
-          if (!p) { return; }
-          set('preview-text', p.text.rendered);
-          set('preview-encoding', p.text.encoding);
-          set('preview-characters', p.text.characters + ' (' + (p.text.segments > 1 ? p.text.multiPartLimit : p.text.singlePartLimit) + ' per segment)');
-          set('preview-segments', p.text.segments);
-          set('preview-credits', p.creditsPerRecipient);
-          var warning = document.getElementById('preview-ucs2');
-          if (p.text.switchedToUcs2By) {
-            warning.textContent = 'UCS-2: the character ' + p.text.switchedToUcs2By + ' is not in the GSM-7 alphabet, so every segment holds 70 characters (67 when split). Remove it to go back to 160.';
-            warning.classList.remove('d-none');
-          } else {
-            warning.classList.add('d-none');
-          }
-        });
-    }, 150);
+    var showPreview = latestOnly(function (p) {
+      set('preview-text', p.text.rendered);
+      set('preview-encoding', p.text.encoding);
+      set('preview-characters', p.text.characters + ' (' + (p.text.segments > 1 ? p.text.multiPartLimit : p.text.singlePartLimit) + ' per segment)');
+      set('preview-segments', p.text.segments);
+      set('preview-credits', p.creditsPerRecipient);
+      var warning = document.getElementById('preview-ucs2');
+      if (p.text.switchedToUcs2By) {
+        warning.textContent = 'UCS-2: the character ' + p.text.switchedToUcs2By + ' is not in the GSM-7 alphabet, so every segment holds 70 characters (67 when split). Remove it to go back to 160.';
+        warning.classList.remove('d-none');
+      } else {
+        warning.classList.add('d-none');
+      }
+    });
+    var preview = debounce(function () { showPreview(previewUrl + '?text=' + encodeURIComponent(body.value)); }, 150);
     body.addEventListener('input', preview);
     preview();
 
+    var showEstimate = latestOnly(function (a) {
+      set('audience-estimate', 'About ' + (a.subscribers + a.listContacts) + ' recipients: ' + a.subscribers + ' subscribers, ' +
+        a.listContacts + ' list contacts (' + a.suppressed + ' opted out or suppressed left out). Duplicates across them are sent once.');
+    });
     var estimate = debounce(function () {
       var params = new URLSearchParams();
       var subscribers = document.getElementById('Input_IncludeSubscribers');
       params.set('subscribers', subscribers && subscribers.checked ? 'true' : 'false');
       document.querySelectorAll('input[name="Input.ListIds"]:checked').forEach(function (c) { params.append('lists', c.value); });
-      fetch(audienceUrl + '?' + params.toString(), { credentials: 'same-origin' })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (a) {
-          if (!a) { return; }
-          set('audience-estimate', 'About ' + (a.subscribers + a.listContacts) + ' recipients: ' + a.subscribers + ' subscribers, ' +
-            a.listContacts + ' list contacts (' + a.suppressed + ' opted out or suppressed left out). Duplicates across them are sent once.');
-        });
+      showEstimate(audienceUrl + '?' + params.toString());
     }, 150);
     document.querySelectorAll('.audience').forEach(function (c) { c.addEventListener('change', estimate); });
     estimate();

@@ -110,6 +110,12 @@ internal sealed class Suppression
 
     public required string Reason { get; set; }
 
+    /// <summary>The platform number a STOP was texted to (a bare START undoes the latest STOP on that number).</summary>
+    public string? PlatformNumber { get; set; }
+
+    /// <summary>Why a company suppressed the number by hand.</summary>
+    public string? Note { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 

@@ -8,10 +8,23 @@ using Platform.Modules.SenderIds.Contracts;
 
 namespace Platform.Modules.Campaigns.Features;
 
+/// <summary>Why a number is on a company's suppression list.</summary>
 internal static class SuppressionReasons
 {
+    /// <summary>Opted out of the company's keyword subscription (on the web, or the event of a STOP).</summary>
     public const string OptedOut = "opted-out";
+
+    /// <summary>Texted STOP to a platform number the company messaged it from.</summary>
+    public const string StopSms = "stop-sms";
+
+    /// <summary>Added by the company by hand (or by its suppression CSV).</summary>
     public const string Manual = "manual";
+
+    /// <summary>The carrier said the number cannot be reached (a permanent failure).</summary>
+    public const string Bounce = "bounce";
+
+    /// <summary>The reasons a person's own opt-in (keyword, START) lifts: the ones the person put there.</summary>
+    public static readonly string[] LiftedByOptIn = [OptedOut, StopSms];
 }
 
 /// <summary>An opt-out (STOP, or on the web) suppresses the number for the company and drops it from queued messages at once.</summary>
@@ -28,12 +41,12 @@ internal sealed class SuppressOnOptOut(CampaignsDbContext db, MessageStore store
     }
 }
 
-/// <summary>Opting back in lifts the suppression the opt-out put there (not one the company added by hand).</summary>
+/// <summary>Opting back in (keyword, START, on the web) lifts the suppression the person's opt-out or STOP put there (not one the company added by hand).</summary>
 internal sealed class LiftSuppressionOnOptIn(CampaignsDbContext db) : INotificationHandler<SubscriberOptedIn>
 {
     public Task Handle(SubscriberOptedIn notification, CancellationToken cancellationToken) =>
         db.Suppressions
-            .Where(s => s.CompanyId == notification.CompanyId && s.Phone == notification.Phone && s.Reason == SuppressionReasons.OptedOut)
+            .Where(s => s.CompanyId == notification.CompanyId && s.Phone == notification.Phone && SuppressionReasons.LiftedByOptIn.Contains(s.Reason))
             .ExecuteDeleteAsync(cancellationToken);
 }
 

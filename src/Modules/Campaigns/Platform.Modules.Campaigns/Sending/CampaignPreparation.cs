@@ -19,7 +19,7 @@ internal sealed record PreparationResult(bool Ready, string? Problem);
 /// destination country and the plan's limit, and reserves the credits (Billing, idempotent by campaign id).
 /// Reentrant: a run that died is rolled back whole and the next run starts over.
 /// </summary>
-internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMediator mediator, TimeProvider clock, ILogger<CampaignPreparation> logger)
+internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOutRoute route, IMediator mediator, TimeProvider clock, ILogger<CampaignPreparation> logger)
 {
     public async Task<PreparationResult> PrepareAsync(Guid campaignId, CancellationToken cancellationToken)
     {
@@ -47,7 +47,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMedia
         {
             var segments = campaign.Kind == CampaignKinds.Api
                 ? await ScalarAsync<int>(connection, "SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
-                : MessageTemplate.Segments(MessageTemplate.Render(campaign.Body, longestName));
+                : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(campaign.Body, longestName)));
             foreach (var (country, count) in byCountry)
             {
                 var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
@@ -126,14 +126,15 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, IMedia
                    COALESCE(c3.country, c2.country, c1.country, 'ZZ'),
                    COALESCE(s.time_zone, c3.time_zone, c2.time_zone, c1.time_zone, @zone),
                    s.first_name,
-                   CASE WHEN sup.phone IS NULL THEN 0 ELSE 6 END,
+                   CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN 0 ELSE 6 END,
                    @start,
-                   CASE WHEN sup.phone IS NULL THEN NULL ELSE @now END
+                   CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN NULL ELSE @now END
             FROM {source} s
             LEFT JOIN campaigns.calling_codes c1 ON c1.code = substr(s.phone, 2, 1)
             LEFT JOIN campaigns.calling_codes c2 ON c2.code = substr(s.phone, 2, 2)
             LEFT JOIN campaigns.calling_codes c3 ON c3.code = substr(s.phone, 2, 3)
             LEFT JOIN campaigns.suppressions sup ON sup.company_id = @company AND sup.phone = s.phone
+            LEFT JOIN campaigns.blocked_numbers blk ON blk.phone = s.phone
             RETURNING country, state, time_zone, first_name)
             """ + AudienceCounts("written"), connection);
         command.Parameters.AddWithValue("campaign", campaign.Id);

@@ -27,6 +27,7 @@ internal sealed class CampaignSender(
     MessageStore store,
     CampaignPreparation preparation,
     CampaignSettlement settlement,
+    OptOutRoute route,
     IServiceScopeFactory scopes,
     IOptions<CampaignsOptions> options,
     TimeProvider clock,
@@ -150,7 +151,21 @@ internal sealed class CampaignSender(
     private async Task SubmitAsync(SendingCampaign campaign, IReadOnlyList<ClaimedMessage> claimed, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var texts = claimed.Select(m => m.Body ?? MessageTemplate.Render(campaign.Body, m.FirstName)).ToList();
+        // Who-messaged-whom is noted before the carrier has the messages, so a STOP sent back at once finds this
+        // company; and a number suppressed since the claim (a STOP that arrived meanwhile) is not sent.
+        var replyNumber = route.ReplyNumber(campaign.SenderId);
+        var stopped = await store.PrepareSubmitAsync(campaign.Id, campaign.CompanyId, replyNumber, claimed, clock.GetUtcNow(), cancellationToken);
+        if (stopped.Count > 0)
+        {
+            claimed = claimed.Where(m => !stopped.Contains(m.Id)).ToList();
+            if (claimed.Count == 0)
+            {
+                return;
+            }
+        }
+
+        // API messages were stored as sent; a campaign's text is rendered per recipient, with the opt-out route.
+        var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId, MessageTemplate.Render(campaign.Body, m.FirstName))).ToList();
         var batch = claimed.Select((m, i) => new OutgoingSms(MessageGuid(m.Id), campaign.SenderId, m.Phone, texts[i])).ToList();
         IReadOnlyList<SendSmsResult> results;
         await using (var scope = scopes.CreateAsyncScope())
@@ -166,11 +181,8 @@ internal sealed class CampaignSender(
                 results = batch.Select(_ => new SendSmsResult(false, null, null, exception.Message, Retryable: true)).ToList();
             }
 
-            if (PhoneNumbers.TryNormalizeE164(campaign.SenderId, out var platformNumber))
-            {
-                // So a bare HELP or START sent back to this number is attributed to this company (see docs/optins.md).
-                await mediator.Send(new RecordCompanyContact(campaign.CompanyId, platformNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow()), cancellationToken);
-            }
+            // So a bare HELP or START sent back to this number is attributed to this company (see docs/optins.md).
+            await mediator.Send(new RecordCompanyContact(campaign.CompanyId, replyNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow()), cancellationToken);
         }
 
         var now = clock.GetUtcNow();

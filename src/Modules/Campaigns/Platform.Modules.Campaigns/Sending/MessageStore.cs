@@ -14,6 +14,21 @@ internal sealed record SubmitOutcomeRow(long Id, MessageState State, string? Car
 internal sealed record ReceiptRow(string CarrierMessageId, MessageState State, string? ErrorCode, DateTimeOffset At);
 
 /// <summary>
+/// The one rule of who may not be messaged, as SQL for the statements that build, claim and submit messages: the
+/// number is on the company's suppression list (as itself, or as the keyed hash an erasure left) or on the platform's
+/// block list. The statement binds <c>@company</c> and <c>@key</c> (the suppression key).
+/// </summary>
+internal static class SuppressionRule
+{
+    /// <summary>True when <c>m.phone</c> may not be messaged by <c>@company</c>.</summary>
+    public const string Blocked = """
+        (EXISTS (SELECT 1 FROM campaigns.suppressions s WHERE s.company_id = @company
+                 AND s.phone IN (m.phone, 'h:' || encode(sha256(convert_to(@key || @company::text || m.phone, 'UTF8')), 'hex')))
+         OR EXISTS (SELECT 1 FROM campaigns.blocked_numbers b WHERE b.phone = m.phone))
+        """;
+}
+
+/// <summary>
 /// The per-message SQL of sending, all set-based: claim a batch with FOR UPDATE SKIP LOCKED, record a batch's results
 /// with UPDATE … FROM unnest, apply receipts in bulk. Every statement that moves messages also moves the campaign's
 /// counters in the same statement, so the counters stay exact without ever counting the messages table.
@@ -72,8 +87,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         const string sql = """
             WITH picked AS (
                 SELECT m.id,
-                       EXISTS (SELECT 1 FROM campaigns.suppressions s WHERE s.company_id = @company
-                               AND s.phone IN (m.phone, 'h:' || encode(sha256(convert_to(@key || @company::text || m.phone, 'UTF8')), 'hex'))) AS blocked
+            """ + SuppressionRule.Blocked + """
+                       AS blocked
                 FROM campaigns.messages m
                 WHERE m.campaign_id = @campaign AND m.state = 0 AND m.id > @after AND m.not_before <= @now
                   AND (@zones::text[] IS NULL OR m.time_zone = ANY (@zones))
@@ -112,6 +127,76 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         }
 
         return claimed;
+    }
+
+    /// <summary>
+    /// Right before a claimed batch goes to the carrier, in one statement: notes that the company is messaging these
+    /// handsets from <paramref name="platformNumber"/> (who-messaged-whom, for STOP and replies; phones in order, so two
+    /// batches upserting the same numbers lock them in the same order), and turns the claimed messages whose number was
+    /// suppressed or blocked since the claim into Suppressed. Answers the ids that must not be submitted.
+    /// </summary>
+    public async Task<HashSet<long>> PrepareSubmitAsync(Guid campaignId, Guid companyId, string? platformNumber, IReadOnlyList<ClaimedMessage> claimed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            WITH contact AS (
+                INSERT INTO campaigns.recipient_contacts AS rc (platform_number, phone, company_id, last_at, campaign_id)
+                SELECT @number, p.phone, @company, @now, @campaign
+                FROM (SELECT DISTINCT phone FROM unnest(@phones) AS u(phone)) p
+                WHERE @number IS NOT NULL
+                ORDER BY p.phone
+                ON CONFLICT (platform_number, phone, company_id)
+                DO UPDATE SET last_at = EXCLUDED.last_at, campaign_id = EXCLUDED.campaign_id WHERE rc.last_at < EXCLUDED.last_at
+                RETURNING 1),
+            stopped AS (
+                UPDATE campaigns.messages m SET state = 6, claimed_at = NULL, finished_at = @now, error = @error
+                WHERE m.id = ANY (@ids) AND m.state::int = 1
+                  AND
+            """ + SuppressionRule.Blocked + """
+
+                RETURNING m.id, m.campaign_id, m.state, 1::smallint AS was),
+            moved AS (SELECT campaign_id, state, was FROM stopped),
+            counted AS (
+            """ + CounterUpdate + """
+            )
+            SELECT id FROM stopped
+            """;
+        await using var command = dataSource.Source.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = (object?)platformNumber ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
+        command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
+        command.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = claimed.Select(m => m.Phone).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = claimed.Select(m => m.Id).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = options.Value.SuppressionKey });
+        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = OptedOutError });
+        var stopped = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stopped.Add(reader.GetInt64(0));
+        }
+
+        return stopped;
+    }
+
+    public const string OptedOutError = "Opted out before sending.";
+
+    /// <summary>Which of these numbers the company may not message now (the send API answers them "suppressed").</summary>
+    public async Task<HashSet<string>> SuppressedAmongAsync(Guid companyId, string[] phones, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand(
+            "SELECT m.phone FROM unnest(@phones) AS m(phone) WHERE " + SuppressionRule.Blocked);
+        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = options.Value.SuppressionKey });
+        command.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = phones });
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(reader.GetString(0));
+        }
+
+        return result;
     }
 
     /// <summary>Records a batch's outcomes (only for messages still claimed), then applies receipts that overtook them.</summary>
@@ -270,7 +355,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     {
         const string sql = """
             WITH updated AS (
-                UPDATE campaigns.messages m SET state = 6, finished_at = now(), error = 'Opted out before sending.'
+                UPDATE campaigns.messages m SET state = 6, finished_at = now(), error = @error
                 WHERE m.state = 0 AND m.phone = @phone
                   AND m.campaign_id IN (SELECT c.id FROM campaigns.campaigns c
                                         WHERE c.company_id = @company AND c.status IN ('Scheduled', 'Sending', 'Paused', 'NeedsAttention'))
@@ -284,6 +369,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
         command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
+        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = OptedOutError });
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

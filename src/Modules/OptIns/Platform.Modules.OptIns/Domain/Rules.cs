@@ -14,8 +14,56 @@ internal static class ReservedWords
 
     public static readonly IReadOnlyList<string> All = [.. Stop, .. Start, .. Help];
 
+    // Opt-out words people text in their own language. STOP is left out of them: the English list applies everywhere.
+    private static readonly string[] French = ["ARRET", "DESABONNER", "DESINSCRIRE"];
+    private static readonly string[] German = ["STOPP", "ABMELDEN", "ENDE"];
+    private static readonly string[] Spanish = ["BAJA", "ALTO", "PARAR", "CANCELAR"];
+    private static readonly string[] Italian = ["BASTA", "CANCELLA"];
+    private static readonly string[] Dutch = ["AFMELDEN"];
+    private static readonly string[] Portuguese = ["PARAR", "SAIR", "CANCELAR"];
+
+    /// <summary>
+    /// Opt-out words in addition to <see cref="Stop"/>, by the ISO 3166 country of the handset. Only that country's
+    /// handsets get them: ALTO or BASTA from elsewhere may well be a company's keyword. A country with several
+    /// languages gets each of them. Not in <see cref="All"/>: the rules for companies' keywords are unchanged.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> StopByRegion = new Dictionary<string, string[][]>
+    {
+        ["FR"] = [French], ["MC"] = [French], ["CA"] = [French], ["LU"] = [French, German],
+        ["BE"] = [French, Dutch, German], ["CH"] = [German, French, Italian],
+        ["DE"] = [German], ["AT"] = [German], ["LI"] = [German],
+        ["IT"] = [Italian], ["SM"] = [Italian], ["VA"] = [Italian],
+        ["NL"] = [Dutch],
+        ["PT"] = [Portuguese], ["BR"] = [Portuguese], ["AO"] = [Portuguese], ["MZ"] = [Portuguese],
+        ["ES"] = [Spanish], ["MX"] = [Spanish], ["AR"] = [Spanish], ["CO"] = [Spanish], ["CL"] = [Spanish],
+        ["PE"] = [Spanish], ["VE"] = [Spanish], ["EC"] = [Spanish], ["GT"] = [Spanish], ["CU"] = [Spanish],
+        ["BO"] = [Spanish], ["DO"] = [Spanish], ["HN"] = [Spanish], ["PY"] = [Spanish], ["SV"] = [Spanish],
+        ["NI"] = [Spanish], ["CR"] = [Spanish], ["PA"] = [Spanish], ["UY"] = [Spanish], ["PR"] = [Spanish],
+    }.ToDictionary(
+        pair => pair.Key,
+        pair => (IReadOnlyList<string>)pair.Value.SelectMany(words => words).Distinct(StringComparer.Ordinal).ToArray(),
+        StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The reserved words in their lookalike-folded form, spaces removed ("OPT OUT" → "OPTOUT").</summary>
-    private static readonly HashSet<string> Folded = All.Select(w => Keywords.Fold(w.Replace(" ", string.Empty, StringComparison.Ordinal))).ToHashSet(StringComparer.Ordinal);
+    private static readonly HashSet<string> Folded = All.Select(FoldWord).ToHashSet(StringComparer.Ordinal);
+
+    private static readonly HashSet<string> FoldedStop = Stop.Select(FoldWord).ToHashSet(StringComparer.Ordinal);
+
+    private static readonly Dictionary<string, HashSet<string>> FoldedStopByRegion = StopByRegion.ToDictionary(
+        pair => pair.Key,
+        pair => pair.Value.Select(FoldWord).ToHashSet(StringComparer.Ordinal),
+        StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether an upper-case word is an opt-out word for a handset of that country (null or unknown: the English words
+    /// only). Digit lookalikes count (ST0P, 5TOP): no company may have such a keyword, so they can only mean STOP.
+    /// </summary>
+    public static bool IsStop(string word, string? handsetRegion)
+    {
+        var folded = FoldWord(word);
+        return FoldedStop.Contains(folded)
+            || (handsetRegion is not null && FoldedStopByRegion.TryGetValue(handsetRegion.Trim(), out var regional) && regional.Contains(folded));
+    }
 
     /// <summary>
     /// The reserved word a candidate keyword is, or looks like: the same after folding lookalike characters
@@ -47,6 +95,8 @@ internal static class ReservedWords
     }
 
     public static bool IsReserved(string folded) => Folded.Contains(folded);
+
+    private static string FoldWord(string word) => Keywords.Fold(word.Replace(" ", string.Empty, StringComparison.Ordinal));
 }
 
 /// <summary>Rules for the keywords companies choose.</summary>

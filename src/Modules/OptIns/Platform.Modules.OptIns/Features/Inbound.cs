@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.OptIns.Domain;
 using Platform.Modules.Shared;
@@ -86,41 +87,50 @@ internal sealed class InboundSmsHandler(
             return;
         }
 
-        var command = InboundCommand.Parse(notification.Text);
+        // Opt-out words differ by country ("STOPP", "BAJA"): the handset's country picks the extra list.
+        var command = InboundCommand.Parse(notification.Text, PhoneNumbers.RegionOf(from));
         var text = InboundCommand.ForStorage(notification.Text);
         var at = notification.ReceivedAt == default ? DateTimeOffset.UtcNow : notification.ReceivedAt;
+        var message = new Received(from, to, text, at, notification.CarrierInstance, notification.CarrierMessageId);
         switch (command.Kind)
         {
             case InboundKind.Keyword:
-                await KeywordAsync(from, to, command.Word!, text, at, cancellationToken);
+                await KeywordAsync(message, command.Word!, cancellationToken);
                 break;
             case InboundKind.Stop:
-                await StopAsync(from, to, command.Word, text, at, cancellationToken);
+                await StopAsync(message, command.Word, cancellationToken);
                 break;
             case InboundKind.Start:
-                await StartAsync(from, to, command.Word, text, at, cancellationToken);
+                await StartAsync(message, command.Word, cancellationToken);
                 break;
             case InboundKind.Help:
-                await HelpAsync(from, to, command.Word, at, cancellationToken);
+                await HelpAsync(message, command.Word, cancellationToken);
                 break;
             default:
-                await UnknownAsync(from, to, at, cancellationToken);
+                await UnknownAsync(message, cancellationToken);
                 break;
         }
     }
 
-    private async Task KeywordAsync(string from, string to, string word, string text, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>An inbound message as the handler reads it: sender and platform number normalised, text cleaned.</summary>
+    private sealed record Received(string From, string To, string Text, DateTimeOffset At, string CarrierInstance, string? CarrierMessageId);
+
+    private async Task KeywordAsync(Received message, string word, CancellationToken cancellationToken)
     {
+        var (from, to, text, at) = (message.From, message.To, message.Text, message.At);
         var outcome = await store.ApplyKeywordAsync(to, word, from, text, at, options.Value.KeywordReplyInterval, cancellationToken);
         if (outcome is null)
         {
-            await UnknownAsync(from, to, at, cancellationToken);
+            // One word that is no keyword on this number ("Thanks", "Yes please"): a reply for the inbox, if anyone messaged the handset.
+            await UnknownAsync(message, cancellationToken);
             return;
         }
 
         if (outcome.OptedInNow)
         {
             await mediator.Publish(new SubscriberOptedIn(outcome.CompanyId, outcome.SubscriberId, from, ConsentChannels.Sms), cancellationToken);
+            // The company sees the opt-in as an event in its thread with the handset (by user code, never the number).
+            await mediator.Send(new NoteConversationEvent(outcome.CompanyId, to, from, ConversationEventKinds.Keyword, text, at, outcome.UserCode), cancellationToken);
         }
 
         if (!outcome.Reply)
@@ -134,80 +144,92 @@ internal sealed class InboundSmsHandler(
         await ReplyAsync(to, from, reply, cancellationToken);
     }
 
-    private async Task StopAsync(string from, string to, string? word, string text, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// STOP from anyone: every company that messaged the handset from this number (list contact, API recipient or
+    /// subscriber alike, through Campaigns) and every company it is subscribed to here; STOP KEYWORD: that company.
+    /// Campaigns' suppressions are written before this returns, so the carrier's acknowledgement comes after them.
+    /// </summary>
+    private async Task StopAsync(Received message, string? word, CancellationToken cancellationToken)
     {
-        var subscriberId = await SubscriberIdAsync(from, cancellationToken);
-        var companyIds = new List<Guid>();
-        if (subscriberId is { } id)
-        {
-            var company = word is null ? null : await KeywordCompanyAsync(to, word, cancellationToken);
-            companyIds = company is { } one
+        var (from, to, text, at) = (message.From, message.To, message.Text, message.At);
+        var subscriber = await SubscriberAsync(from, cancellationToken);
+        var only = word is null ? null : await KeywordCompanyAsync(to, word, cancellationToken);
+        var subscribed = subscriber is null
+            ? []
+            : only is { } one
                 ? [one]
                 : await Db.Subscriptions.AsNoTracking()
-                    .Where(s => s.SubscriberId == id && s.PlatformNumber == to && s.OptedIn)
+                    .Where(s => s.SubscriberId == subscriber.Id && s.PlatformNumber == to && s.OptedIn)
                     .Select(s => s.CompanyId)
                     .ToListAsync(cancellationToken);
-        }
 
-        var changed = subscriberId is { } subscriber
-            ? await store.ChangeConsentAsync(subscriber, companyIds, optIn: false, ConsentChannels.Sms, text, at, cancellationToken)
-            : [];
-        if (changed.Count == 0)
-        {
-            await CourtesyAsync(from, to, NothingKind, options.Value.UnknownReplyInterval, "You are not subscribed to anything on this number, so there is nothing to stop.", at, cancellationToken);
-            return;
-        }
-
+        var suppressed = await mediator.Send(new StopMessagesTo(to, from, text, at, subscribed, only, subscriber?.UserCode), cancellationToken);
+        var changed = subscriber is null || subscribed.Count == 0
+            ? []
+            : await store.ChangeConsentAsync(subscriber.Id, subscribed, optIn: false, ConsentChannels.Sms, text, at, cancellationToken);
         foreach (var companyId in changed)
         {
-            await mediator.Publish(new SubscriberOptedOut(companyId, subscriberId!.Value, from, ConsentChannels.Sms), cancellationToken);
+            await mediator.Publish(new SubscriberOptedOut(companyId, subscriber!.Id, from, ConsentChannels.Sms), cancellationToken);
+        }
+
+        var stopped = changed.Union(suppressed).ToList();
+        if (stopped.Count == 0)
+        {
+            await CourtesyAsync(from, to, NothingKind, options.Value.UnknownReplyInterval, "You will get no messages from companies on this number, so there is nothing more to stop.", at, cancellationToken);
+            return;
         }
 
         // Exactly one confirmation, however many companies it concerned.
         await ReplyAsync(to, from,
-            $"You are unsubscribed from {await companies.JoinAsync(changed, cancellationToken)} and will get no more messages from them. Reply START to opt back in.",
+            $"You are unsubscribed from {await companies.JoinAsync(stopped, cancellationToken)} and will get no more messages from them. Reply START to opt back in.",
             cancellationToken);
     }
 
-    private async Task StartAsync(string from, string to, string? word, string text, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task StartAsync(Received message, string? word, CancellationToken cancellationToken)
     {
-        var subscriberId = await SubscriberIdAsync(from, cancellationToken);
+        var (from, to, text, at) = (message.From, message.To, message.Text, message.At);
+        var subscriber = await SubscriberAsync(from, cancellationToken);
+        var only = word is null ? null : await KeywordCompanyAsync(to, word, cancellationToken);
         IReadOnlyList<Guid> changed = [];
-        if (subscriberId is { } id)
+        if (subscriber is { } known)
         {
-            var company = word is null ? null : await KeywordCompanyAsync(to, word, cancellationToken);
             List<Guid> companyIds;
-            if (company is { } one)
+            if (only is { } one)
             {
                 companyIds = [one];
             }
             else
             {
                 // A bare START undoes the latest opt-out on this number (all the companies a bare STOP stopped at once).
-                var optedOut = Db.Subscriptions.AsNoTracking().Where(s => s.SubscriberId == id && s.PlatformNumber == to && !s.OptedIn);
+                var optedOut = Db.Subscriptions.AsNoTracking().Where(s => s.SubscriberId == known.Id && s.PlatformNumber == to && !s.OptedIn);
                 var latest = await optedOut.MaxAsync(s => (DateTimeOffset?)s.ChangedAt, cancellationToken);
                 companyIds = latest is null ? [] : await optedOut.Where(s => s.ChangedAt == latest).Select(s => s.CompanyId).ToListAsync(cancellationToken);
             }
 
-            changed = await store.ChangeConsentAsync(id, companyIds, optIn: true, ConsentChannels.Sms, text, at, cancellationToken);
+            changed = await store.ChangeConsentAsync(known.Id, companyIds, optIn: true, ConsentChannels.Sms, text, at, cancellationToken);
         }
 
-        if (changed.Count == 0)
+        // The companies whose messages the latest STOP here stopped (list contacts and API recipients have no subscription).
+        var resumed = await mediator.Send(new ResumeMessagesTo(to, from, text, at, only), cancellationToken);
+        foreach (var companyId in changed)
+        {
+            await mediator.Publish(new SubscriberOptedIn(companyId, subscriber!.Id, from, ConsentChannels.Sms), cancellationToken);
+        }
+
+        var started = changed.Union(resumed).ToList();
+        if (started.Count == 0)
         {
             await CourtesyAsync(from, to, NothingKind, options.Value.UnknownReplyInterval, "There is nothing to restart on this number. Text a company's keyword to join it.", at, cancellationToken);
             return;
         }
 
-        foreach (var companyId in changed)
-        {
-            await mediator.Publish(new SubscriberOptedIn(companyId, subscriberId!.Value, from, ConsentChannels.Sms), cancellationToken);
-        }
-
-        await ReplyAsync(to, from, $"You are subscribed again to {await companies.JoinAsync(changed, cancellationToken)}. Reply STOP to opt out.", cancellationToken);
+        await ReplyAsync(to, from, $"You are subscribed again to {await companies.JoinAsync(started, cancellationToken)}. Reply STOP to opt out.", cancellationToken);
     }
 
-    private async Task HelpAsync(string from, string to, string? word, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>HELP answers for the company named by keyword, else the one that was last in contact with the handset on this number.</summary>
+    private async Task HelpAsync(Received message, string? word, CancellationToken cancellationToken)
     {
+        var (from, to, at) = (message.From, message.To, message.At);
         Guid? companyId = null;
         string? keyword = null;
         if (word is not null && await Db.Keywords.AsNoTracking()
@@ -217,28 +239,58 @@ internal sealed class InboundSmsHandler(
         {
             (companyId, keyword) = (named.CompanyId, named.Word);
         }
-        else if (await SubscriberIdAsync(from, cancellationToken) is { } subscriberId)
+        else
         {
-            // Attribution: the company that was last in contact with this handset on this number.
-            var latest = await (
-                    from s in Db.Subscriptions.AsNoTracking()
-                    join k in Db.Keywords.AsNoTracking() on s.KeywordId equals k.Id
-                    where s.SubscriberId == subscriberId && s.PlatformNumber == to
-                    orderby s.LastContactAt descending
-                    select new { s.CompanyId, k.Word })
-                .FirstOrDefaultAsync(cancellationToken);
-            (companyId, keyword) = (latest?.CompanyId, latest?.Word);
+            var subscribed = await LatestSubscriptionAsync(from, to, cancellationToken);
+            var messaged = await mediator.Send(new GetLastSender(to, from), cancellationToken);
+            if (messaged is not null && (subscribed is null || messaged.At > subscribed.Value.At) && messaged.CompanyId != subscribed?.CompanyId)
+            {
+                companyId = messaged.CompanyId;
+            }
+            else if (subscribed is { } latest)
+            {
+                (companyId, keyword) = (latest.CompanyId, latest.Word);
+            }
         }
 
-        var answer = companyId is { } id
-            ? $"{await companies.GetAsync(id, cancellationToken)}: you get their messages because you texted {keyword}. Reply STOP {keyword} to opt out of them, STOP to opt out of everything on this number. Your account: {links.Account}"
-            : $"Text a company's keyword to this number to join it. Reply STOP to opt out of everything on this number. Your account: {links.Account}";
+        var answer = (companyId, keyword) switch
+        {
+            ({ } id, { } word2) => $"{await companies.GetAsync(id, cancellationToken)}: you get their messages because you texted {word2}. Reply STOP {word2} to opt out of them, STOP to opt out of everything on this number. Your account: {links.Account}",
+            ({ } id, null) => $"{await companies.GetAsync(id, cancellationToken)} messages you on this number. Reply STOP to opt out of everything on this number, or write to them here. Your account: {links.Account}",
+            _ => $"Text a company's keyword to this number to join it. Reply STOP to opt out of everything on this number. Your account: {links.Account}",
+        };
         await CourtesyAsync(from, to, HelpKind, options.Value.HelpReplyInterval, answer, at, cancellationToken);
     }
 
-    private Task UnknownAsync(string from, string to, DateTimeOffset at, CancellationToken cancellationToken) =>
-        CourtesyAsync(from, to, UnknownKind, options.Value.UnknownReplyInterval,
-            "Sorry, we did not recognise that. Text a company's keyword to join, HELP for help, STOP to opt out.", at, cancellationToken);
+    /// <summary>The subscription on this number that was last in contact with the handset (keyword texted or campaign received), with its keyword.</summary>
+    private async Task<(Guid CompanyId, string Word, DateTimeOffset At)?> LatestSubscriptionAsync(string phone, string platformNumber, CancellationToken cancellationToken)
+    {
+        var latest = await (
+                from s in Db.Subscriptions.AsNoTracking()
+                join k in Db.Keywords.AsNoTracking() on s.KeywordId equals k.Id
+                where s.Phone == phone && s.PlatformNumber == platformNumber
+                orderby s.LastContactAt descending
+                select new { s.CompanyId, k.Word, s.LastContactAt })
+            .FirstOrDefaultAsync(cancellationToken);
+        return latest is null ? null : (latest.CompanyId, latest.Word, latest.LastContactAt);
+    }
+
+    /// <summary>
+    /// A text that is no command is a reply: it goes to the inbox of the company that last messaged the handset on this
+    /// number (a campaign, an API message, or the keyword it texted). Only when no company did is it answered with help.
+    /// </summary>
+    private async Task UnknownAsync(Received message, CancellationToken cancellationToken)
+    {
+        var subscriber = await SubscriberAsync(message.From, cancellationToken);
+        var subscribed = subscriber is null ? null : await LatestSubscriptionAsync(message.From, message.To, cancellationToken);
+        var delivered = await mediator.Send(new DeliverReply(message.To, message.From, message.Text, message.At, message.CarrierInstance, message.CarrierMessageId,
+            subscribed is { } s ? new CompanyContact(s.CompanyId, s.At) : null, subscriber?.UserCode), cancellationToken);
+        if (delivered is null)
+        {
+            await CourtesyAsync(message.From, message.To, UnknownKind, options.Value.UnknownReplyInterval,
+                "Sorry, we did not recognise that. Text a company's keyword to join, HELP for help, STOP to opt out.", message.At, cancellationToken);
+        }
+    }
 
     private async Task CourtesyAsync(string from, string to, string kind, TimeSpan interval, string text, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -248,8 +300,10 @@ internal sealed class InboundSmsHandler(
         }
     }
 
-    private async Task<Guid?> SubscriberIdAsync(string phone, CancellationToken cancellationToken) =>
-        await Db.Subscribers.AsNoTracking().Where(s => s.Phone == phone).Select(s => (Guid?)s.Id).FirstOrDefaultAsync(cancellationToken);
+    private sealed record KnownSubscriber(Guid Id, string UserCode);
+
+    private async Task<KnownSubscriber?> SubscriberAsync(string phone, CancellationToken cancellationToken) =>
+        await Db.Subscribers.AsNoTracking().Where(s => s.Phone == phone).Select(s => new KnownSubscriber(s.Id, s.UserCode)).FirstOrDefaultAsync(cancellationToken);
 
     private async Task<Guid?> KeywordCompanyAsync(string platformNumber, string word, CancellationToken cancellationToken) =>
         await Db.Keywords.AsNoTracking()

@@ -22,7 +22,7 @@ internal sealed record ApiCaller(Guid CompanyId, Guid KeyId);
 /// limit, credits reserved) so the caller learns of a refusal in the answer, then sent by the campaign's Quartz job.
 /// </summary>
 internal sealed class SendApiService(
-    CampaignsDataSource dataSource, CampaignPreparation preparation, CampaignJobs jobs, IMediator mediator, TimeProvider clock)
+    CampaignsDataSource dataSource, CampaignPreparation preparation, CampaignJobs jobs, MessageStore store, OptOutRoute route, IMediator mediator, TimeProvider clock)
 {
     public const int MaxMessages = 1000;
     public const int MaxText = 1600;
@@ -121,9 +121,11 @@ internal sealed class SendApiService(
 
         var now = clock.GetUtcNow();
         var campaignId = Guid.CreateVersion7();
-        var suppressed = await SuppressedAsync(caller.CompanyId, recipients.Select(r => r.To).ToArray(), cancellationToken);
-        var messages = recipients.Select(r => new Outgoing(Guid.CreateVersion7(), r.To, r.Text, r.Place.Country, r.Place.TimeZone,
-            (short)MessageTemplate.Segments(r.Text), suppressed.Contains(r.To))).ToList();
+        var suppressed = await store.SuppressedAmongAsync(caller.CompanyId, recipients.Select(r => r.To).ToArray(), cancellationToken);
+        // Stored as sent: with the opt-out route an alphanumeric sender needs, counted in the segments.
+        var messages = recipients.Select(r => (r, Text: route.Apply(from, r.Text)))
+            .Select(x => new Outgoing(Guid.CreateVersion7(), x.r.To, x.Text, x.r.Place.Country, x.r.Place.TimeZone,
+                (short)MessageTemplate.Segments(x.Text), suppressed.Contains(x.r.To))).ToList();
 
         await using (var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
@@ -442,21 +444,6 @@ internal sealed class SendApiService(
             await ExecuteAsync("DELETE FROM campaigns.api_requests WHERE company_id = @company AND idempotency_key = @key AND campaign_id = @id",
                 CancellationToken.None, ("company", caller.CompanyId), ("key", idempotencyKey), ("id", campaignId));
         }
-    }
-
-    private async Task<HashSet<string>> SuppressedAsync(Guid companyId, string[] phones, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.Source.CreateCommand("SELECT phone FROM campaigns.suppressions WHERE company_id = @company AND phone = ANY (@phones)");
-        command.Parameters.AddWithValue("company", companyId);
-        command.Parameters.AddWithValue("phones", phones);
-        var result = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(reader.GetString(0));
-        }
-
-        return result;
     }
 
     private async Task<Dictionary<string, (string Country, string TimeZone)>> CallingCodesAsync(CancellationToken cancellationToken)

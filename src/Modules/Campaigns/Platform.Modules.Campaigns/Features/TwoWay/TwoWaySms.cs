@@ -1,0 +1,196 @@
+using MediatR;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Modules.Campaigns.Contracts;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Sending;
+
+namespace Platform.Modules.Campaigns.Features.TwoWay;
+
+/// <summary>
+/// Who messaged a handset from a platform number: the rows of <c>campaigns.recipient_contacts</c> that the sending
+/// batches keep (one upsert per batch, <see cref="MessageStore.PrepareSubmitAsync"/>).
+/// </summary>
+internal sealed class RecipientContacts(CampaignsDataSource dataSource, IOptions<CampaignsOptions> options, TimeProvider clock)
+{
+    /// <summary>The companies that messaged the handset from that number within the STOP look-back.</summary>
+    public async Task<List<Guid>> CompaniesSinceLookbackAsync(string platformNumber, string phone, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand(
+            "SELECT company_id FROM campaigns.recipient_contacts WHERE platform_number = @number AND phone = @phone AND last_at >= @since");
+        command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
+        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = clock.GetUtcNow() - options.Value.StopLookback });
+        var companies = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            companies.Add(reader.GetGuid(0));
+        }
+
+        return companies;
+    }
+
+    /// <summary>The company that messaged the handset from that number last (within the look-back), with when and which campaign.</summary>
+    public async Task<(Guid CompanyId, DateTimeOffset At, Guid? CampaignId)?> LastAsync(string platformNumber, string phone, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("""
+            SELECT company_id, last_at, campaign_id FROM campaigns.recipient_contacts
+            WHERE platform_number = @number AND phone = @phone AND last_at >= @since
+            ORDER BY last_at DESC LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
+        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = clock.GetUtcNow() - options.Value.StopLookback });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return (reader.GetGuid(0), reader.GetFieldValue<DateTimeOffset>(1), reader.IsDBNull(2) ? null : reader.GetGuid(2));
+    }
+}
+
+/// <summary>
+/// A STOP by SMS becomes the company suppressions before the inbound message is acknowledged: every company that
+/// messaged the number from that platform number (and the ones OptIns names), or the one a STOP KEYWORD names.
+/// </summary>
+internal sealed class StopMessagesToHandler(
+    CampaignsDataSource dataSource,
+    RecipientContacts contacts,
+    MessageStore messages,
+    ConversationStore conversations,
+    ILogger<StopMessagesToHandler> logger) : IRequestHandler<StopMessagesTo, IReadOnlyList<Guid>>
+{
+    public async Task<IReadOnlyList<Guid>> Handle(StopMessagesTo request, CancellationToken cancellationToken)
+    {
+        var companies = request.OnlyCompany is { } only
+            ? [only]
+            : (await contacts.CompaniesSinceLookbackAsync(request.PlatformNumber, request.Phone, cancellationToken)).Union(request.AlsoCompanies).ToList();
+        if (companies.Count == 0)
+        {
+            return [];
+        }
+
+        var stopped = new List<Guid>();
+        await using (var command = dataSource.Source.CreateCommand("""
+            INSERT INTO campaigns.suppressions (company_id, phone, reason, platform_number, created_at)
+            SELECT c, @phone, @reason, @number, @at FROM unnest(@companies) AS c ORDER BY c
+            ON CONFLICT (company_id, phone) DO NOTHING
+            RETURNING company_id
+            """))
+        {
+            command.Parameters.Add(new NpgsqlParameter("companies", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = companies.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = request.Phone });
+            command.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = SuppressionReasons.StopSms });
+            command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = request.PlatformNumber });
+            command.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = request.At });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stopped.Add(reader.GetGuid(0));
+            }
+        }
+
+        foreach (var company in stopped)
+        {
+            // Queued messages go now (the counters show it); claimed ones are caught by the submit's re-check.
+            var dropped = await messages.SuppressQueuedAsync(company, request.Phone, cancellationToken);
+            await conversations.AppendAsync(new ConversationEntry(company, request.PlatformNumber, request.Phone, ConversationDirections.Event,
+                ConversationEventKinds.Stop, request.Text, request.At, request.UserCode), cancellationToken);
+            logger.LogInformation("STOP to {PlatformNumber}: company {Company} may no longer message the number ({Dropped} queued messages suppressed)",
+                request.PlatformNumber, company, dropped);
+        }
+
+        return stopped;
+    }
+}
+
+/// <summary>A START undoes the latest STOP on that platform number (or a STOP KEYWORD's company); suppressions a company added stay.</summary>
+internal sealed class ResumeMessagesToHandler(CampaignsDataSource dataSource, ConversationStore conversations) : IRequestHandler<ResumeMessagesTo, IReadOnlyList<Guid>>
+{
+    public async Task<IReadOnlyList<Guid>> Handle(ResumeMessagesTo request, CancellationToken cancellationToken)
+    {
+        // START KEYWORD is the person's explicit opt-in to that company: it lifts whatever they put there themselves.
+        var sql = request.OnlyCompany is null
+            ? """
+              DELETE FROM campaigns.suppressions
+              WHERE phone = @phone AND reason = @stop AND platform_number = @number
+                AND created_at = (SELECT max(created_at) FROM campaigns.suppressions WHERE phone = @phone AND reason = @stop AND platform_number = @number)
+              RETURNING company_id
+              """
+            : """
+              DELETE FROM campaigns.suppressions
+              WHERE phone = @phone AND company_id = @company AND reason = ANY (@reasons)
+              RETURNING company_id
+              """;
+        var resumed = new List<Guid>();
+        await using (var command = dataSource.Source.CreateCommand(sql))
+        {
+            command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = request.Phone });
+            command.Parameters.Add(new NpgsqlParameter("stop", NpgsqlDbType.Text) { Value = SuppressionReasons.StopSms });
+            command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = request.PlatformNumber });
+            command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = (object?)request.OnlyCompany ?? DBNull.Value });
+            command.Parameters.Add(new NpgsqlParameter("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = SuppressionReasons.LiftedByOptIn });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                resumed.Add(reader.GetGuid(0));
+            }
+        }
+
+        foreach (var company in resumed)
+        {
+            await conversations.AppendAsync(new ConversationEntry(company, request.PlatformNumber, request.Phone, ConversationDirections.Event,
+                ConversationEventKinds.Start, request.Text, request.At), cancellationToken);
+        }
+
+        return resumed;
+    }
+}
+
+/// <summary>A reply that is no command goes to the inbox of the company that messaged the handset last on that number.</summary>
+internal sealed class DeliverReplyHandler(RecipientContacts contacts, ConversationStore conversations) : IRequestHandler<DeliverReply, Guid?>
+{
+    public async Task<Guid?> Handle(DeliverReply request, CancellationToken cancellationToken)
+    {
+        var sent = await contacts.LastAsync(request.PlatformNumber, request.Phone, cancellationToken);
+        Guid company;
+        Guid? campaign = null;
+        if (sent is { } last && (request.KeywordContact is null || last.At >= request.KeywordContact.At))
+        {
+            (company, campaign) = (last.CompanyId, last.CampaignId);
+        }
+        else if (request.KeywordContact is { } keyword)
+        {
+            company = keyword.CompanyId;
+        }
+        else
+        {
+            return null;
+        }
+
+        await conversations.AppendAsync(new ConversationEntry(company, request.PlatformNumber, request.Phone, ConversationDirections.Inbound, null,
+            request.Text, request.At, request.UserCode, campaign, request.CarrierInstance, request.CarrierMessageId), cancellationToken);
+        return company;
+    }
+}
+
+internal sealed class NoteConversationEventHandler(ConversationStore conversations) : IRequestHandler<NoteConversationEvent>
+{
+    public async Task<Unit> Handle(NoteConversationEvent request, CancellationToken cancellationToken)
+    {
+        await conversations.AppendAsync(new ConversationEntry(request.CompanyId, request.PlatformNumber, request.Phone, ConversationDirections.Event,
+            request.Event, request.Text, request.At, request.UserCode), cancellationToken);
+        return Unit.Value;
+    }
+}
+
+internal sealed class GetLastSenderHandler(RecipientContacts contacts) : IRequestHandler<GetLastSender, CompanyContact?>
+{
+    public async Task<CompanyContact?> Handle(GetLastSender request, CancellationToken cancellationToken) =>
+        await contacts.LastAsync(request.PlatformNumber, request.Phone, cancellationToken) is { } last ? new CompanyContact(last.CompanyId, last.At) : null;
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Campaigns.Sending;
+
+/// <summary>
+/// Where a handset's answer to a company's message arrives, and the opt-out route a message must carry. A message from
+/// a platform number is answered to that number. A handset cannot answer an alphanumeric Sender ID, so such a message
+/// names the platform's first number ("STOP to +…") — appended unless the body already names that number — and the
+/// who-messaged-whom record files it under that number, where the STOP will arrive.
+/// </summary>
+internal sealed class OptOutRoute(IConfiguration configuration)
+{
+    /// <summary>The same setting OptIns creates keywords on; the first number is the opt-out route for alphanumeric senders.</summary>
+    public const string PlatformNumbersKey = "Platform:Messaging:PlatformNumbers";
+
+    private const string DefaultPlatformNumber = "+15550100100";
+
+    public string RouteNumber { get; } = configuration.GetSection(PlatformNumbersKey).Get<string[]>() is { Length: > 0 } numbers
+        && PhoneNumbers.TryNormalizeE164(numbers[0], out var first) ? first : DefaultPlatformNumber;
+
+    /// <summary>The platform number a handset's answer to <paramref name="senderId"/> arrives at.</summary>
+    public string ReplyNumber(string senderId) =>
+        PhoneNumbers.TryNormalizeE164(senderId, out var number) ? number : RouteNumber;
+
+    /// <summary>True when the sender cannot be answered (an alphanumeric Sender ID), so the text must name the route.</summary>
+    public static bool NeedsRoute(string senderId) => !PhoneNumbers.TryNormalizeE164(senderId, out _);
+
+    /// <summary>What is appended to a text from an alphanumeric sender that does not name the route already.</summary>
+    public string Suffix => $" STOP to {RouteNumber}";
+
+    /// <summary>The text as it is sent: with the opt-out route appended when the sender needs one and the text lacks it.</summary>
+    public string Apply(string senderId, string text) =>
+        NeedsRoute(senderId) && !NamesRoute(text) ? text + Suffix : text;
+
+    private bool NamesRoute(string text) =>
+        text.Contains(RouteNumber, StringComparison.Ordinal) || text.Contains(RouteNumber[1..], StringComparison.Ordinal);
+}
