@@ -50,8 +50,13 @@
         warning.classList.add('d-none');
       }
     });
-    var preview = debounce(function () { showPreview(previewUrl + '?text=' + encodeURIComponent(body.value)); }, 150);
+    // The sender matters: an alphanumeric Sender ID cannot be answered, so the opt-out route is appended and counted.
+    var sender = document.getElementById('Input_SenderId');
+    var preview = debounce(function () {
+      showPreview(previewUrl + '?text=' + encodeURIComponent(body.value) + (sender ? '&sender=' + encodeURIComponent(sender.value) : ''));
+    }, 150);
     body.addEventListener('input', preview);
+    if (sender) { sender.addEventListener('change', preview); }
     preview();
 
     var showEstimate = latestOnly(function (a) {

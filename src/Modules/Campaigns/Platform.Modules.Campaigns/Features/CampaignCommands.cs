@@ -293,17 +293,21 @@ internal static class CampaignLifecycle
     }
 }
 
-/// <summary>The live preview of a template: encoding, segments, the character that forced UCS-2, and the cost per recipient.</summary>
-internal sealed record PreviewTemplate(string Text, string? Country) : IRequest<TemplatePreview>;
+/// <summary>
+/// The live preview of a template: encoding, segments, the character that forced UCS-2, and the cost per recipient —
+/// of the text as it will be sent, so with the opt-out route an alphanumeric <see cref="SenderId"/> needs.
+/// </summary>
+internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null) : IRequest<TemplatePreview>;
 
 internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
 
-internal sealed class PreviewTemplateHandler(ITenantContext tenant, IMediator mediator) : IRequestHandler<PreviewTemplate, TemplatePreview>
+internal sealed class PreviewTemplateHandler(ITenantContext tenant, IMediator mediator, OptOutRoute route) : IRequestHandler<PreviewTemplate, TemplatePreview>
 {
     public async Task<TemplatePreview> Handle(PreviewTemplate request, CancellationToken cancellationToken)
     {
         var text = request.Text ?? string.Empty;
-        var preview = MessageTemplate.Preview(text, "Alexandra");
+        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? text : route.Apply(request.SenderId.Trim(), text);
+        var preview = MessageTemplate.Preview(sent, "Alexandra");
         var quote = await mediator.Send(new QuotePrice(tenant.RequireCompanyId(), request.Country ?? "*", preview.Segments, 1), cancellationToken);
         var problems = MessageTemplate.UnknownPlaceholders(text).Select(p => $"{{{p}}} is not a placeholder we know.").ToList();
         return new TemplatePreview(preview, quote.TotalCredits, problems);

@@ -56,8 +56,8 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
-    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, CancellationToken cancellationToken) =>
-        new JsonResult(await mediator.Send(new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country), cancellationToken));
+    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, CancellationToken cancellationToken) =>
+        new JsonResult(await mediator.Send(new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender), cancellationToken));
 
     public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? []), cancellationToken));
