@@ -63,3 +63,9 @@ public static class ConversationEventKinds
 
 /// <summary>The company that last messaged a handset on a platform number (for HELP), or null.</summary>
 public sealed record GetLastSender(string PlatformNumber, string Phone) : IRequest<CompanyContact?>;
+
+/// <summary>
+/// How many messages in the company's open inbox threads nobody has read yet (the nav's badge). Cheap enough for every
+/// page load: a partial index holds only the threads with unread messages.
+/// </summary>
+public sealed record CountUnreadConversations(Guid CompanyId) : IRequest<int>;

@@ -29,6 +29,9 @@ public static class CampaignsModule
         services.AddSingleton<OptOutRoute>();
         services.AddSingleton<Features.TwoWay.ConversationStore>();
         services.AddSingleton<Features.TwoWay.RecipientContacts>();
+        services.AddSingleton<Features.TwoWay.InboxStore>();
+        services.AddSingleton<Features.TwoWay.InboxNotifications>();
+        services.AddHostedService(provider => provider.GetRequiredService<Features.TwoWay.InboxNotifications>());
         services.AddSingleton<CampaignPageCache>();
         services.AddSingleton<CampaignSettlement>();
         services.AddSingleton<CampaignJobs>();
@@ -41,6 +44,7 @@ public static class CampaignsModule
         services.AddSendApi(configuration);
 
         var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
+        var retentionSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:InboxRetentionSweepSeconds", 3600));
         services.ConfigureAllQuartzSchedulers(quartz =>
         {
             quartz.AddJob<SendCampaignJob>(job => job
@@ -57,6 +61,15 @@ public static class CampaignsModule
                 .WithIdentity("campaign-maintenance.every", "campaigns")
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(maintenanceSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            quartz.AddJob<InboxRetentionJob>(job => job
+                .WithIdentity(InboxRetentionJob.Key)
+                .WithDescription("Deletes inbox conversations past the inbox retention, and who-messaged-whom rows past the STOP look-back.")
+                .StoreDurably());
+            quartz.AddTrigger(trigger => trigger
+                .ForJob(InboxRetentionJob.Key)
+                .WithIdentity("inbox-retention.every", "campaigns")
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(retentionSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
         });
         return services;
     }

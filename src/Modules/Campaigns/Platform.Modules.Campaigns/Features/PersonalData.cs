@@ -8,7 +8,9 @@ namespace Platform.Modules.Campaigns.Features;
 /// Campaigns holds an end user's number (and first name) where a company put them on a contact list or messaged them:
 /// the company is the controller, we process it for them. Export lists what is held by number; erasure deletes the
 /// contacts and anonymises the messages (the counts stay), and keeps the number only as a keyed hash where it is
-/// suppressed, so a STOP keeps being honoured by every campaign (the claim step recognises the hash).
+/// suppressed, so a STOP keeps being honoured by every campaign (the claim step recognises the hash). The inbox is
+/// theirs too: their conversations with every company (what they wrote, the answers, the STOP/START/keyword events) and
+/// the who-messaged-whom rows are exported, and erased outright.
 /// </summary>
 internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<CampaignsOptions> options) : IPersonalDataContributor
 {
@@ -36,7 +38,20 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
             .Select(e => new { e.ImportId, e.Line, e.Reason, e.Value }).ToListAsync(ct);
         var apiRequests = await db.ApiRequests.AsNoTracking().Where(r => r.ResponseBody != null && r.ResponseBody.Contains(phone))
             .Select(r => new { r.CompanyId, r.CreatedAt, r.ResponseBody }).ToListAsync(ct);
-        return new { contacts, messages, suppressions, importErrors, apiRequests };
+        var conversations = await db.Conversations.AsNoTracking().Where(c => c.Phone == phone)
+            .OrderBy(c => c.CreatedAt)
+            .Select(c => new
+            {
+                c.CompanyId, c.PlatformNumber, c.Phone, c.UserCode, c.LastPreview, c.LastAt, c.DoneAt, c.CreatedAt,
+                Entries = db.ConversationMessages.Where(e => e.ConversationId == c.Id && e.CompanyId == c.CompanyId).OrderBy(e => e.Id).Take(10_000)
+                    .Select(e => new { e.Direction, e.Event, e.Body, e.CampaignId, e.Error, e.At }).ToList(),
+            })
+            .ToListAsync(ct);
+        var recipientContacts = await db.RecipientContacts.AsNoTracking().Where(r => r.Phone == phone)
+            .Select(r => new { r.CompanyId, r.PlatformNumber, r.Phone, r.LastAt, r.CampaignId }).ToListAsync(ct);
+        var blockedNumbers = await db.BlockedNumbers.AsNoTracking().Where(b => b.Phone == phone)
+            .Select(b => new { b.Phone, b.Reason, b.CreatedAt }).ToListAsync(ct);
+        return new { contacts, messages, suppressions, importErrors, apiRequests, conversations, recipientContacts, blockedNumbers };
     }
 
     public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)
@@ -62,15 +77,29 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
         var errors = await db.ImportErrors.Where(e => e.Value == phone).ExecuteUpdateAsync(u => u.SetProperty(e => e.Value, (string?)null), ct);
         // Idempotency replays only matter for a day; the ones that list this number go now.
         var replays = await db.ApiRequests.Where(r => r.ResponseBody != null && r.ResponseBody.Contains(phone)).ExecuteDeleteAsync(ct);
+        // The inbox: their conversations go with every entry (ON DELETE CASCADE), and so does who-messaged-whom. A company
+        // that messages them again starts a new thread; their STOP stays kept by the suppression's hash below.
+        var conversations = await db.Conversations.Where(c => c.Phone == phone).ExecuteDeleteAsync(ct);
+        var recipientContacts = await db.RecipientContacts.Where(r => r.Phone == phone).ExecuteDeleteAsync(ct);
         var kept = await db.Database.ExecuteSqlInterpolatedAsync($"""
             UPDATE campaigns.suppressions
             SET phone = {SuppressionHash.Prefix} || encode(sha256(convert_to({options.Value.SuppressionKey} || company_id::text || phone, 'UTF8')), 'hex')
             WHERE phone = {phone}
             """, ct);
+        var blocked = await db.BlockedNumbers.CountAsync(b => b.Phone == phone, ct);
         await transaction.CommitAsync(ct);
-        return new ErasureOutcome(Module, contacts + messages + errors + replays, kept == 0
-            ? []
-            : [$"A keyed hash of your number stays on the do-not-message list of the {kept} compan{(kept == 1 ? "y" : "ies")} you opted out of, and nothing else about you: it is what keeps their campaigns from texting you again."]);
+        var keptAndWhy = new List<string>();
+        if (kept > 0)
+        {
+            keptAndWhy.Add($"A keyed hash of your number stays on the do-not-message list of the {kept} compan{(kept == 1 ? "y" : "ies")} you opted out of, and nothing else about you: it is what keeps their campaigns from texting you again.");
+        }
+
+        if (blocked > 0)
+        {
+            keptAndWhy.Add("Your number stays on the platform's block list, with the reason it was blocked: it is what keeps every company from texting it.");
+        }
+
+        return new ErasureOutcome(Module, contacts + messages + errors + replays + conversations + recipientContacts, keptAndWhy);
     }
 }
 

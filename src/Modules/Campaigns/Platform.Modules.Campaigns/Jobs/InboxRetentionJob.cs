@@ -1,0 +1,44 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Campaigns.Features.TwoWay;
+using Quartz;
+
+namespace Platform.Modules.Campaigns.Jobs;
+
+/// <summary>
+/// Keeps the inbox's promise on retention (docs/campaigns.md, /privacy): conversations without a message for
+/// <see cref="CampaignsOptions.InboxRetention"/> are deleted with their entries, and who-messaged-whom rows past the STOP
+/// look-back go too (nothing is attributed by them any more). Set-based, in batches; safe to run twice or on two nodes
+/// at once (rows are locked with SKIP LOCKED and the age re-checked under the lock).
+/// </summary>
+[DisallowConcurrentExecution]
+internal sealed class InboxRetentionJob(InboxStore inbox, IOptions<CampaignsOptions> options, TimeProvider clock, ILogger<InboxRetentionJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("inbox-retention", "campaigns");
+
+    /// <summary>Threads deleted per statement: big enough to be set-based, small enough to keep each transaction short.</summary>
+    public const int Batch = 1000;
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var cutoff = now - options.Value.InboxRetention;
+        var threads = 0;
+        int deleted;
+        do
+        {
+            deleted = await inbox.DeleteThreadsBeforeAsync(cutoff, Batch, cancellationToken);
+            threads += deleted;
+        }
+        while (deleted == Batch && !cancellationToken.IsCancellationRequested);
+
+        var contacts = await inbox.DeleteContactsBeforeAsync(now - options.Value.StopLookback, cancellationToken);
+        if (threads + contacts > 0)
+        {
+            logger.LogInformation("Inbox retention: {Threads} conversations older than {Cutoff:u} deleted with their messages, {Contacts} who-messaged-whom rows past the look-back deleted",
+                threads, cutoff, contacts);
+        }
+
+        context.Result = $"{threads} conversations, {contacts} recipient contacts deleted";
+    }
+}
