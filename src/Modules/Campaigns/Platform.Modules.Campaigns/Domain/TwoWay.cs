@@ -11,7 +11,8 @@ internal sealed class RecipientContact
 {
     public required string PlatformNumber { get; set; }
 
-    [PersonalData(PersonalDataCategory.Contact, "Knowing which companies messaged a number, so its STOP stops all of them and its replies reach the right one", "Until the look-back (12 months) has passed since the last message")]
+    [PersonalData(PersonalDataCategory.Contact, "Knowing which companies messaged a number, so its STOP stops all of them and its replies reach the right one", "Until the look-back (12 months) has passed since the last message",
+        SeenBy = "No one: it is only looked up when the number texts the platform")]
     public required string Phone { get; set; }
 
     public Guid CompanyId { get; set; }
@@ -24,7 +25,8 @@ internal sealed class RecipientContact
 /// <summary>A number no company on the platform may message (the platform admin's block list).</summary>
 internal sealed class BlockedNumber
 {
-    [PersonalData(PersonalDataCategory.Contact, "Keeping every company from messaging a number the platform blocked", "Until an admin lifts the block")]
+    [PersonalData(PersonalDataCategory.Contact, "Keeping every company from messaging a number the platform blocked", "Until an admin lifts the block",
+        SeenBy = "Platform administrators")]
     public required string Phone { get; set; }
 
     public required string Reason { get; set; }
@@ -43,7 +45,8 @@ internal sealed class Conversation
 
     public required string PlatformNumber { get; set; }
 
-    [PersonalData(PersonalDataCategory.Contact, "Threading the replies a person sends to a company's messages", "With the conversation: deleted after the inbox retention (12 months) without new messages")]
+    [PersonalData(PersonalDataCategory.Contact, "Threading the replies a person sends to a company's messages", "With the conversation: deleted after the inbox retention (12 months) without new messages",
+        SeenBy = "The company you replied to, unless it knows you only by your user code (then it sees the code, never the number)")]
     public required string Phone { get; set; }
 
     /// <summary>Shown instead of the number when the company knows the person only as a keyword subscriber.</summary>
@@ -51,7 +54,8 @@ internal sealed class Conversation
 
     public DateTimeOffset LastAt { get; set; }
 
-    [PersonalData(PersonalDataCategory.Communication, "Showing the latest message in the company's inbox list", "With the conversation: inbox retention (12 months)")]
+    [PersonalData(PersonalDataCategory.Communication, "Showing the latest message in the company's inbox list", "With the conversation: inbox retention (12 months)",
+        SeenBy = "The company you replied to")]
     public required string LastPreview { get; set; }
 
     public int Unread { get; set; }
@@ -77,7 +81,8 @@ internal sealed class ConversationMessage
 
     public string? Event { get; set; }
 
-    [PersonalData(PersonalDataCategory.Communication, "Showing the company what a person wrote back and what it answered (two-way SMS)", "Inbox retention (12 months), then deleted")]
+    [PersonalData(PersonalDataCategory.Communication, "Showing the company what a person wrote back and what it answered (two-way SMS)", "Inbox retention (12 months), then deleted",
+        SeenBy = "The company you replied to")]
     public required string Body { get; set; }
 
     public Guid? CampaignId { get; set; }
