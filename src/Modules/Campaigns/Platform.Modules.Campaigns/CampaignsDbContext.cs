@@ -22,6 +22,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<BlockedNumber> BlockedNumbers => Set<BlockedNumber>();
 
+    public DbSet<Features.Suppressions.SuppressionAuditEntry> SuppressionAudit => Set<Features.Suppressions.SuppressionAuditEntry>();
+
     public DbSet<Conversation> Conversations => Set<Conversation>();
 
     public DbSet<ConversationMessage> ConversationMessages => Set<ConversationMessage>();
@@ -73,6 +75,11 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
         {
             e.ToTable("blocked_numbers");
             e.HasKey(x => x.Phone);
+        });
+        modelBuilder.Entity<Features.Suppressions.SuppressionAuditEntry>(e =>
+        {
+            e.ToTable("suppression_audit");
+            e.Property(x => x.Id).UseIdentityAlwaysColumn();
         });
         modelBuilder.Entity<Conversation>(e => e.ToTable("conversations"));
         modelBuilder.Entity<ConversationMessage>(e =>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Api;
 using Platform.Modules.Campaigns.Features.Contacts;
+using Platform.Modules.Campaigns.Features.Suppressions;
 using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.Privacy.Contracts;
@@ -40,6 +41,7 @@ public static class CampaignsModule
         services.AddSingleton<ReceiptIngestor>();
         services.AddHostedService(provider => provider.GetRequiredService<ReceiptIngestor>());
         services.AddContacts();
+        services.AddSuppressions();
         services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
         services.AddSendApi(configuration);
 
