@@ -46,6 +46,12 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
+    public DbSet<InboundSequence> InboundSequences => Set<InboundSequence>();
+
+    public DbSet<InboundFeedItem> InboundFeedItems => Set<InboundFeedItem>();
+
+    public DbSet<InboundWebhookCursor> InboundWebhookCursors => Set<InboundWebhookCursor>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -130,6 +136,21 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
         {
             e.ToTable("webhook_deliveries");
             e.Property(x => x.Id).UseIdentityAlwaysColumn();
+        });
+        modelBuilder.Entity<InboundSequence>(e =>
+        {
+            e.ToTable("inbound_sequences");
+            e.HasKey(x => x.CompanyId);
+        });
+        modelBuilder.Entity<InboundFeedItem>(e =>
+        {
+            e.ToTable("inbound_items");
+            e.HasKey(x => new { x.CompanyId, x.Seq });
+        });
+        modelBuilder.Entity<InboundWebhookCursor>(e =>
+        {
+            e.ToTable("inbound_webhook_cursors");
+            e.HasKey(x => x.CompanyId);
         });
     }
 }

@@ -7,11 +7,15 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Quartz;
 
 namespace Platform.Modules.Campaigns.Features.Api;
 
-/// <summary>The send API: <c>POST /api/v1/messages</c>, <c>GET /api/v1/messages/{id}</c>, its OpenAPI document, rate limit and webhooks.</summary>
+/// <summary>
+/// The send API: <c>POST /api/v1/messages</c>, <c>GET /api/v1/messages/{id}</c>, <c>GET /api/v1/inbound</c>, its OpenAPI
+/// document, rate limit and webhooks (receipts and the inbound feed).
+/// </summary>
 internal static class ApiRegistration
 {
     public const string RateLimitPolicy = "send-api";
@@ -23,6 +27,9 @@ internal static class ApiRegistration
     {
         services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.Section));
         services.AddScoped<SendApiService>();
+        services.AddSingleton<WebhookPoster>();
+        services.AddSingleton<InboundFeed>();
+        services.AddSingleton<InboundWebhookDispatcher>();
         // Redirects are not followed (a 3xx is a failed post, retried): the receiver is the URL the company saved.
         services.AddHttpClient(WebhookDispatchJob.HttpClientName)
             .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(30))
@@ -44,7 +51,7 @@ internal static class ApiRegistration
             {
                 document.Info.Title = "Platform send API";
                 document.Info.Version = "v1";
-                document.Info.Description = "Send SMS with an API key (Authorization: Bearer plat_…). Errors are RFC 7807 problem details. See docs/api.md.";
+                document.Info.Description = "Send SMS and read what handsets answer (inbound messages, opt-outs, opt-ins) with an API key (Authorization: Bearer plat_…). Errors are RFC 7807 problem details. See docs/api.md.";
                 return Task.CompletedTask;
             });
             // The API speaks snake_case (see ApiJson); the generator names properties the framework's way.
@@ -79,7 +86,7 @@ internal static class ApiRegistration
         {
             quartz.AddJob<WebhookDispatchJob>(job => job
                 .WithIdentity(WebhookDispatchJob.Key)
-                .WithDescription("Send API: final message states into the webhook outbox, then posted signed, in batches per company, with back-off.")
+                .WithDescription("Send API: final message states into the webhook outbox, then posted signed, in batches per company, with back-off; then each company's inbound messages and opt-out/opt-in events, in order.")
                 .StoreDurably());
             quartz.AddTrigger(trigger => trigger
                 .ForJob(WebhookDispatchJob.Key)
@@ -119,6 +126,37 @@ internal static class ApiRegistration
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/inbound", ListInboundAsync)
+            .RequireRateLimiting(RateLimitPolicy)
+            .WithTags("Inbound")
+            .WithName("ListInbound")
+            .WithSummary("Inbound messages and opt-out/opt-in events, oldest first, for those who poll")
+            .WithDescription("The items the inbound webhook posts (types message.inbound, contact.opted_out, contact.opted_in), in the order they arrived. " +
+                $"Pass the id of the last item you have as 'after' (0 or leave it out to start from the first) and up to {InboundFeed.MaxPage} as 'limit' " +
+                $"(default {InboundFeed.DefaultPage}); continue with 'next_after' while 'has_more' is true.")
+            .Produces<InboundPage>()
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The handler reads the query itself (so a bad value gets a clear 400, not the framework's bare one);
+                // the document says what the values are.
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "after", In = ParameterLocation.Query, Required = false,
+                    Description = "The id of the last item you have; items after it are listed. 0 or absent: from the first.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0" },
+                });
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = "limit", In = ParameterLocation.Query, Required = false,
+                    Description = $"Items per page, 1 to {InboundFeed.MaxPage} (default {InboundFeed.DefaultPage}).",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1", Maximum = InboundFeed.MaxPage.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                });
+                return Task.CompletedTask;
+            });
         endpoints.MapOpenApi(OpenApiPath).AllowAnonymous().ExcludeFromDescription();
         return endpoints;
     }
@@ -163,6 +201,12 @@ internal static class ApiRegistration
     {
         var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
         return caller is null ? error! : await service.GetAsync(caller, id, cancellationToken);
+    }
+
+    private static async Task<IResult> ListInboundAsync(HttpRequest request, SendApiService service, InboundFeed feed, CancellationToken cancellationToken)
+    {
+        var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
+        return caller is null ? error! : await feed.ListAsync(caller, request.Query, cancellationToken);
     }
 
     private static IResult TooLarge() =>

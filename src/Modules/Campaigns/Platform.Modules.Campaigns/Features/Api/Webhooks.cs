@@ -49,14 +49,46 @@ internal static class WebhookSignature
 }
 
 /// <summary>
+/// Posts one signed JSON body to a company's webhook URL: the one way receipts and inbound items leave, so both carry
+/// the same signature, user agent, timeout and client (public addresses only, no redirects), and are retried alike.
+/// </summary>
+internal sealed class WebhookPoster(IHttpClientFactory httpClients, IOptions<SendApiOptions> options, TimeProvider clock)
+{
+    /// <summary>Returns null when the receiver answered 2xx, else what went wrong (kept as the delivery's last error).</summary>
+    public async Task<string?> PostAsync(string url, string secret, string body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secret, clock.GetUtcNow().ToUnixTimeSeconds(), body));
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Platform-Webhooks", "1.0"));
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.WebhookTimeout);
+            using var response = await httpClients.CreateClient(WebhookDispatchJob.HttpClientName).SendAsync(request, timeout.Token);
+            return response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return exception is OperationCanceledException ? "The receiver did not answer in time." : $"The post failed: {exception.Message}";
+        }
+    }
+
+    /// <summary>When a post that failed for the <paramref name="attempts"/>th time is tried again: back-off doubling, capped at an hour.</summary>
+    public DateTimeOffset RetryAt(DateTimeOffset now, int attempts) =>
+        now + TimeSpan.FromTicks(Math.Min(TimeSpan.FromHours(1).Ticks, options.Value.WebhookBackoff.Ticks << Math.Min(20, Math.Max(0, attempts - 1))));
+}
+
+/// <summary>
 /// Every few seconds: send-API messages that reached a final state (delivered, failed, expired, suppressed, unknown)
 /// are put in the webhook outbox of their company (one statement, SKIP LOCKED), then due outbox rows are claimed
 /// (SKIP LOCKED, with a lease) and posted to each company's URL in signed batches of up to 500. A failed post is
-/// retried with doubling back-off; receivers should dedupe by message id (delivery is at least once).
+/// retried with doubling back-off; receivers should dedupe by message id (delivery is at least once). Then the
+/// companies' inbound feeds go to the same URLs (<see cref="InboundWebhookDispatcher"/>).
 /// </summary>
 [DisallowConcurrentExecution]
 internal sealed class WebhookDispatchJob(
-    CampaignsDataSource dataSource, IHttpClientFactory httpClients, IOptions<SendApiOptions> options, TimeProvider clock, ILogger<WebhookDispatchJob> logger) : IJob
+    CampaignsDataSource dataSource, WebhookPoster poster, InboundWebhookDispatcher inbound, IOptions<SendApiOptions> options, TimeProvider clock,
+    ILogger<WebhookDispatchJob> logger) : IJob
 {
     public static readonly JobKey Key = new("api-webhooks", "campaigns");
     public const string HttpClientName = "campaigns-webhooks";
@@ -83,18 +115,22 @@ internal sealed class WebhookDispatchJob(
         }
         while (due.Count > 0 && ++rounds < 10 && !cancellationToken.IsCancellationRequested);
 
+        var (inboundPosted, inboundFailed) = await inbound.DispatchAsync(cancellationToken);
+
         await using (var purge = dataSource.Source.CreateCommand("DELETE FROM campaigns.api_requests WHERE created_at < @cutoff"))
         {
             purge.Parameters.AddWithValue("cutoff", clock.GetUtcNow().AddHours(-24));
             await purge.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        if (queued + posted + failed > 0)
+        if (queued + posted + failed + inboundPosted + inboundFailed > 0)
         {
-            logger.LogInformation("Send-API webhooks: {Queued} receipts queued, {Posted} posted, {Failed} failed (will retry)", queued, posted, failed);
+            logger.LogInformation(
+                "Send-API webhooks: {Queued} receipts queued, {Posted} posted, {Failed} failed (will retry); {InboundPosted} inbound items posted, {InboundFailed} not yet",
+                queued, posted, failed, inboundPosted, inboundFailed);
         }
 
-        context.Result = $"{queued} queued, {posted} posted, {failed} failed";
+        context.Result = $"{queued} queued, {posted} posted, {failed} failed; inbound {inboundPosted} posted, {inboundFailed} not yet";
     }
 
     private sealed record Due(long Id, short Attempts, string Url, string Secret, Guid ApiId, Guid RequestId, string Phone, short State, short Segments,
@@ -153,8 +189,8 @@ internal sealed class WebhookDispatchJob(
         return result;
     }
 
-    /// <summary>Posts one signed batch; returns null when the receiver answered 2xx, else what went wrong.</summary>
-    private async Task<string?> PostAsync(string url, string secret, IReadOnlyList<Due> batch, CancellationToken cancellationToken)
+    /// <summary>Posts one signed batch of receipts; returns null when the receiver answered 2xx, else what went wrong.</summary>
+    private Task<string?> PostAsync(string url, string secret, IReadOnlyList<Due> batch, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.Serialize(new
         {
@@ -171,20 +207,7 @@ internal sealed class WebhookDispatchJob(
                 error = d.Error,
             }),
         });
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secret, clock.GetUtcNow().ToUnixTimeSeconds(), body));
-        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Platform-Webhooks", "1.0"));
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.Value.WebhookTimeout);
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
-            return response.IsSuccessStatusCode ? null : $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.";
-        }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            return exception is OperationCanceledException ? "The receiver did not answer in time." : $"The post failed: {exception.Message}";
-        }
+        return poster.PostAsync(url, secret, body, cancellationToken);
     }
 
     private async Task RecordAsync(IReadOnlyList<Due> batch, string? error, CancellationToken cancellationToken)
@@ -204,7 +227,7 @@ internal sealed class WebhookDispatchJob(
         command.Parameters.Add(new NpgsqlParameter("attempts", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = batch.Select(d => d.Attempts).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("retry_at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)
         {
-            Value = batch.Select(d => now + TimeSpan.FromTicks(Math.Min(TimeSpan.FromHours(1).Ticks, settings.WebhookBackoff.Ticks << Math.Min(20, d.Attempts - 1)))).ToArray(),
+            Value = batch.Select(d => poster.RetryAt(now, d.Attempts)).ToArray(),
         });
         command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)error ?? DBNull.Value });
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
