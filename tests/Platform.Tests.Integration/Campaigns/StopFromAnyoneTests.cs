@@ -100,6 +100,22 @@ public sealed class StopFromAnyoneTests(ApiFactory factory) : IClassFixture<ApiF
     }
 
     [Fact]
+    public async Task A_STOP_replaces_a_suppression_the_company_added_by_hand_so_lifting_that_cannot_undo_it()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Stop Over Manual");
+        var listId = await factory.ListAsync(companyId, "Manual", 2, first: 960_000);
+        await factory.WaitForAsync(await SendingFactory.CreateCampaignAsync(owner, SendingFactory.CampaignForm("Once", listId)), "Completed", TimeSpan.FromMinutes(1));
+        const string handset = "+44770960001";
+        await factory.Database.ExecuteAsync($"INSERT INTO campaigns.suppressions (company_id, phone, reason, note, created_at) VALUES ('{companyId}', '{handset}', 'manual', 'asked by phone', now())");
+
+        await TextAsync(handset, "STOP");
+
+        (await factory.Database.ScalarAsync<string>("SELECT reason FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", handset)))
+            .Should().Be("stop-sms", "the person's own STOP is what the list must say: the company may lift a manual entry, never a STOP");
+        (await ReceivedAsync(handset)).Should().Contain(m => m.Contains("You are unsubscribed from Stop Over Manual"));
+    }
+
+    [Fact]
     public async Task A_reply_reaches_the_inbox_of_the_company_that_messaged_last_and_never_another()
     {
         var (ownerA, companyA) = await factory.CompanyAsync("Reply Earlier");

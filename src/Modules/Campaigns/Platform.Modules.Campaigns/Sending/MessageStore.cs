@@ -373,6 +373,22 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>
+    /// Whether a sending run holds a claimed message from one of these companies to the number (claimed, its submit not
+    /// recorded yet). Read through the index of claimed messages, which holds only the batches in flight (thousands of
+    /// rows, never the queue), so a STOP can ask it without a phone index on the messages table.
+    /// </summary>
+    public async Task<bool> InFlightToAsync(string phone, Guid[] companies, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("""
+            SELECT EXISTS (SELECT 1 FROM campaigns.messages m
+                           WHERE m.state = 1 AND m.claimed_at IS NOT NULL AND m.phone = @phone AND m.company_id = ANY (@companies))
+            """);
+        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
+        command.Parameters.Add(new NpgsqlParameter("companies", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = companies });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     /// <summary>Whether the campaign still has messages to submit: queued, or claimed by a run. Two index probes.</summary>
     public async Task<(bool Queued, bool Claimed)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
     {
