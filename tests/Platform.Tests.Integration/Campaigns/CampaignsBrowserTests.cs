@@ -32,6 +32,9 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
     /// <summary>79 characters once {first_name|there} is rendered as the preview's "Alexandra": one GSM-7 segment, two once in UCS-2.</summary>
     private const string Message = "Hi {first_name|there}, two pizzas for one tonight only at Rossi's! Reply STOP to opt out";
 
+    /// <summary>What the platform appends to a text from an alphanumeric sender (PLATFORM cannot be answered): where to text STOP.</summary>
+    private const string OptOutRoute = " STOP to +15550100100";
+
     [Fact]
     public async Task The_owner_imports_a_CSV_writes_the_message_sees_an_emoji_double_the_segments_sends_and_watches_the_bar_reach_100_percent()
     {
@@ -76,7 +79,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await page.FillAsync("#Input_Name", "Two for one tonight");
             (await page.InputValueAsync("#Input_SenderId")).Should().Be("PLATFORM", "the platform's number is preselected");
             await page.FillAsync("#body", Message);
-            await Expect(page.Locator("#preview-text")).ToHaveTextAsync(Message.Replace("{first_name|there}", "Alexandra", StringComparison.Ordinal));
+            await Expect(page.Locator("#preview-text")).ToHaveTextAsync(Message.Replace("{first_name|there}", "Alexandra", StringComparison.Ordinal) + OptOutRoute);
             await Expect(page.Locator("#preview-encoding")).ToHaveTextAsync("GSM-7");
             await Expect(page.Locator("#preview-segments")).ToHaveTextAsync("1");
             await Expect(page.Locator("#preview-ucs2")).ToBeHiddenAsync();
@@ -166,7 +169,9 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
         var firstAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await page.RouteAsync(new Regex(@"/Campaigns/Create/Preview\?"), async route =>
         {
-            var first = Uri.UnescapeDataString(new Uri(route.Request.Url).Query) == $"?text={First}" && firstArrived.TrySetResult();
+            // The preview asks with the text and the chosen sender (?text=…&sender=…).
+            var query = Uri.UnescapeDataString(new Uri(route.Request.Url).Query);
+            var first = (query == $"?text={First}" || query.StartsWith($"?text={First}&", StringComparison.Ordinal)) && firstArrived.TrySetResult();
             if (first)
             {
                 await releaseFirst.Task;
@@ -190,15 +195,15 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await page.FillAsync("#body", First);
             await firstArrived.Task.WaitAsync(wait);
             await page.FillAsync("#body", Later);
-            await Expect(page.Locator("#preview-text")).ToHaveTextAsync(Later, new() { Timeout = 60_000 });
+            await Expect(page.Locator("#preview-text")).ToHaveTextAsync(Later + OptOutRoute, new() { Timeout = 60_000 });
 
             // Now the first text's preview answers, late; once the page is done with it, the later text must still be shown.
             releaseFirst.SetResult();
             await firstAnswered.Task.WaitAsync(wait);
             await page.WaitForFunctionAsync(AllSettled);
             (await page.EvaluateAsync<int>("() => window.previews.started")).Should().Be(3, "one preview on load, one per text");
-            (await page.TextContentAsync("#preview-text")).Should().Be(Later, "the answer to an earlier request must not replace the latest one");
-            (await page.TextContentAsync("#preview-characters")).Should().StartWith($"{Later.Length} ");
+            (await page.TextContentAsync("#preview-text")).Should().Be(Later + OptOutRoute, "the answer to an earlier request must not replace the latest one");
+            (await page.TextContentAsync("#preview-characters")).Should().StartWith($"{Later.Length + OptOutRoute.Length} ");
         }
         catch (Exception exception)
         {
