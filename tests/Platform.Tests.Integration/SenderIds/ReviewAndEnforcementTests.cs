@@ -146,6 +146,14 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
 
         (await factory.SendAsync(new CheckSenderId(companyId, sender, "GB"))).Should().Be(new SenderIdCheck(false, $"Sender ID {sender} was revoked: Used for phishing"));
         (await factory.SendAsync(new ListUsableSenderIds(companyId))).Should().NotContain(u => u.SenderId == sender);
+        // Published from SenderIds' outbox after the revocation commits: it arrives a moment later.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!factory.Revoked.All.Any(e => e.SenderId == sender))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the revocation is published from the outbox");
+            await Task.Delay(100);
+        }
+
         factory.Revoked.All.Should().ContainSingle(e => e.SenderId == sender).Which.Should().Match<SenderIdRevoked>(e => e.CompanyId == companyId && e.Reason == "Used for phishing");
         WebUtility.HtmlDecode((await owner.GetAsync("/SenderIds")).Body).Should().Contain($"Sender ID {sender} was revoked: Used for phishing.");
     }

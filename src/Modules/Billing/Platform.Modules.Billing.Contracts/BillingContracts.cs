@@ -37,3 +37,10 @@ public sealed record CreditBalance(long Available, long Reserved);
 public sealed record GetPlanLimits(Guid CompanyId) : IRequest<PlanLimits>;
 
 public sealed record PlanLimits(string Plan, int? MaxRecipientsPerCampaign);
+
+/// <summary>
+/// Grants a newly registered company its trial credits now, so its first page already shows them and a first
+/// campaign can be scheduled at once. Idempotent (once per company): CompanyRegistered from Accounts' outbox grants
+/// them too if this request never ran. Answers whether this call granted them.
+/// </summary>
+public sealed record GrantTrial(Guid CompanyId) : IRequest<bool>;

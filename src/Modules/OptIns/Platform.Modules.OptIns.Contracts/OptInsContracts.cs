@@ -10,13 +10,24 @@ public static class ConsentChannels
     public const string Web = "web";
 }
 
-/// <summary>A subscriber opted in to a company (first keyword, keyword after an opt-out, START, or on the web).</summary>
-public sealed record SubscriberOptedIn(Guid CompanyId, Guid SubscriberId, string Phone, string Via) : IntegrationEvent;
+/// <summary>
+/// A subscriber opted in to a company (first keyword, keyword after an opt-out, START, or on the web). Delivered from
+/// OptIns' outbox at least once, possibly late or out of order with a later opt-out: see <see cref="Sequence"/>.
+/// </summary>
+public sealed record SubscriberOptedIn(Guid CompanyId, Guid SubscriberId, string Phone, string Via) : IntegrationEvent
+{
+    /// <summary>Orders the consent events of one company and subscriber: a handler ignores one older than the newest it applied (0: unknown).</summary>
+    public long Sequence { get; init; }
+}
 
 /// <summary>
 /// A subscriber opted out of a company (STOP by SMS or on the web). Campaigns drop the number before their next batch.
 /// </summary>
-public sealed record SubscriberOptedOut(Guid CompanyId, Guid SubscriberId, string Phone, string Via) : IntegrationEvent;
+public sealed record SubscriberOptedOut(Guid CompanyId, Guid SubscriberId, string Phone, string Via) : IntegrationEvent
+{
+    /// <summary>Orders the consent events of one company and subscriber: a handler ignores one older than the newest it applied (0: unknown).</summary>
+    public long Sequence { get; init; }
+}
 
 /// <summary>One opted-in subscriber of a company, for a campaign's audience.</summary>
 public sealed record AudienceMember(Guid SubscriberId, string Phone, string? FirstName);

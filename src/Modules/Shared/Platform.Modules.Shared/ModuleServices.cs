@@ -3,7 +3,10 @@ using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.Shared;
 
@@ -47,9 +50,22 @@ public static class ModuleServices
         var connectionString = configuration.PlatformConnectionString();
         services.AddDbContext<TContext>(options => options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_unused", schema))
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            .ReplaceService<IModelCustomizer, ModuleEventsModelCustomizer>());
         services.AddModuleHandlers(assembly);
+        services.AddModuleEvents(configuration, new ModuleEventContext(name, schema, assembly, typeof(TContext)));
         return services;
+    }
+
+    /// <summary>
+    /// The durable module events: the module's outbox, inbox and positions are mapped in its DbContext (by
+    /// <see cref="ModuleEventsModelCustomizer"/>), and one <see cref="ModuleEventDispatcher"/> per host delivers them.
+    /// </summary>
+    private static void AddModuleEvents(this IServiceCollection services, IConfiguration configuration, ModuleEventContext module)
+    {
+        services.AddSingleton(module);
+        services.AddOptions<ModuleEventsOptions>().Bind(configuration.GetSection(ModuleEventsOptions.Section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModuleEventDispatcher>());
     }
 
     public static IServiceCollection AddModuleHandlers(this IServiceCollection services, Assembly assembly)

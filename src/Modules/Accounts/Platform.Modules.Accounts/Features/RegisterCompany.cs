@@ -1,10 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using MediatR;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.Accounts.Features;
 
@@ -90,6 +93,7 @@ internal sealed class RegisterCompanyHandler(
     UserManager<PlatformUser> users,
     IOptions<AccountsOptions> options,
     IMediator mediator,
+    ILogger<RegisterCompanyHandler> logger,
     TimeProvider clock) : IRequestHandler<RegisterCompany, Guid>
 {
     public async Task<Guid> Handle(RegisterCompany request, CancellationToken cancellationToken)
@@ -132,8 +136,21 @@ internal sealed class RegisterCompanyHandler(
             throw new RequestValidationException(created.Errors.Select(IdentityErrors.ToValidationError).ToList());
         }
 
+        // Announced from the outbox, in this transaction: Billing's trial credits follow even if this host dies now.
+        await Outbox.AddAsync(db, new CompanyRegistered(company.Id, company.Name, owner.Id), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await mediator.Publish(new CompanyRegistered(company.Id, company.Name, owner.Id), cancellationToken);
+
+        // The trial credits at once, so the new company's first page shows them and a first campaign is not refused for
+        // lack of credits; idempotent, and the event above grants them if this fails or the host dies before it.
+        try
+        {
+            await mediator.Send(new GrantTrial(company.Id), cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Trial credits for company {CompanyId} are left to CompanyRegistered from the outbox", company.Id);
+        }
+
         return owner.Id;
     }
 }

@@ -230,23 +230,40 @@ internal sealed class GetPlanLimitsHandler(BillingDbContext db) : IRequestHandle
             .SingleOrDefaultAsync(cancellationToken) ?? new PlanLimits(Plans.Free, null);
 }
 
-/// <summary>Trial credits, once per company, whatever number of times the event arrives.</summary>
+/// <summary>
+/// Trial credits, once per company, whatever number of times they are asked for: at once by Accounts' registration
+/// (GrantTrial) and again, durably, when CompanyRegistered arrives from Accounts' outbox.
+/// </summary>
 internal sealed class GrantTrialCredits(BillingDbContext db, IOptions<BillingOptions> options, TimeProvider clock)
-    : INotificationHandler<CompanyRegistered>
+    : INotificationHandler<CompanyRegistered>, IRequestHandler<GrantTrial, bool>
 {
-    public async Task Handle(CompanyRegistered notification, CancellationToken cancellationToken)
+    public Task Handle(CompanyRegistered notification, CancellationToken cancellationToken) =>
+        GrantAsync(notification.CompanyId, cancellationToken);
+
+    public Task<bool> Handle(GrantTrial request, CancellationToken cancellationToken) =>
+        GrantAsync(request.CompanyId, cancellationToken);
+
+    private async Task<bool> GrantAsync(Guid companyId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var account = await Ledger.LockAsync(db, notification.CompanyId, now, cancellationToken);
+        // Delivered from Accounts' outbox inside the dispatcher's transaction (with Billing's inbox row); its own otherwise.
+        await using var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        var account = await Ledger.LockAsync(db, companyId, now, cancellationToken);
+        var granted = false;
         if (!account.TrialGranted)
         {
             account.TrialGranted = true;
             var credits = Math.Max(options.Value.TrialCredits, 0);
             Ledger.Append(db, account, LedgerKinds.Grant, credits, 0, now, reference: "trial", reason: "Trial credits on registration");
             await db.SaveChangesAsync(cancellationToken);
+            granted = true;
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        if (own is not null)
+        {
+            await own.CommitAsync(cancellationToken);
+        }
+
+        return granted;
     }
 }

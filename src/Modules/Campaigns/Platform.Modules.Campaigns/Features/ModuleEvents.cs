@@ -5,6 +5,7 @@ using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.SenderIds.Contracts;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.Campaigns.Features;
 
@@ -27,11 +28,31 @@ internal static class SuppressionReasons
     public static readonly string[] LiftedByOptIn = [OptedOut, StopSms];
 }
 
-/// <summary>An opt-out (STOP, or on the web) suppresses the number for the company and drops it from queued messages at once.</summary>
+/// <summary>
+/// The order guard of consent events (they arrive at least once, and a retried one can arrive after a newer one): true
+/// when this event is newer than the last one applied for that company and subscriber, which it then becomes.
+/// </summary>
+internal static class ConsentOrder
+{
+    public static Task<bool> IsNewestAsync(CampaignsDbContext db, Guid companyId, Guid subscriberId, long sequence, CancellationToken cancellationToken) =>
+        sequence <= 0
+            ? Task.FromResult(true)
+            : EventPositions.TryAdvanceAsync(db, $"consent/{companyId}/{subscriberId}", sequence, cancellationToken);
+}
+
+/// <summary>
+/// An opt-out (STOP, or on the web) suppresses the number for the company and drops it from queued messages at once.
+/// Delivered from OptIns' outbox; an opt-out older than an opt-in already applied changes nothing.
+/// </summary>
 internal sealed class SuppressOnOptOut(CampaignsDbContext db, MessageStore store, TimeProvider clock) : INotificationHandler<SubscriberOptedOut>
 {
     public async Task Handle(SubscriberOptedOut notification, CancellationToken cancellationToken)
     {
+        if (!await ConsentOrder.IsNewestAsync(db, notification.CompanyId, notification.SubscriberId, notification.Sequence, cancellationToken))
+        {
+            return;
+        }
+
         await db.Database.ExecuteSqlInterpolatedAsync($"""
             INSERT INTO campaigns.suppressions (company_id, phone, reason, created_at)
             VALUES ({notification.CompanyId}, {notification.Phone}, {SuppressionReasons.OptedOut}, {clock.GetUtcNow()})
@@ -41,13 +62,23 @@ internal sealed class SuppressOnOptOut(CampaignsDbContext db, MessageStore store
     }
 }
 
-/// <summary>Opting back in (keyword, START, on the web) lifts the suppression the person's opt-out or STOP put there (not one the company added by hand).</summary>
+/// <summary>
+/// Opting back in (keyword, START, on the web) lifts the suppression the person's opt-out or STOP put there (not one the
+/// company added by hand). An opt-in older than an opt-out already applied lifts nothing.
+/// </summary>
 internal sealed class LiftSuppressionOnOptIn(CampaignsDbContext db) : INotificationHandler<SubscriberOptedIn>
 {
-    public Task Handle(SubscriberOptedIn notification, CancellationToken cancellationToken) =>
-        db.Suppressions
+    public async Task Handle(SubscriberOptedIn notification, CancellationToken cancellationToken)
+    {
+        if (!await ConsentOrder.IsNewestAsync(db, notification.CompanyId, notification.SubscriberId, notification.Sequence, cancellationToken))
+        {
+            return;
+        }
+
+        await db.Suppressions
             .Where(s => s.CompanyId == notification.CompanyId && s.Phone == notification.Phone && SuppressionReasons.LiftedByOptIn.Contains(s.Reason))
             .ExecuteDeleteAsync(cancellationToken);
+    }
 }
 
 /// <summary>A revoked Sender ID stops the campaigns that would use it: they need the company's attention.</summary>

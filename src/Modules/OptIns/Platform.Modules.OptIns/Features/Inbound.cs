@@ -128,7 +128,7 @@ internal sealed class InboundSmsHandler(
 
         if (outcome.OptedInNow)
         {
-            await mediator.Publish(new SubscriberOptedIn(outcome.CompanyId, outcome.SubscriberId, from, ConsentChannels.Sms), cancellationToken);
+            // SubscriberOptedIn went to the outbox with the consent record, in apply_keyword's transaction (0005_outbox.sql).
             // The company sees the opt-in as an event in its thread with the handset (by user code, never the number).
             await mediator.Send(new NoteConversationEvent(outcome.CompanyId, to, from, ConversationEventKinds.Keyword, text, at, outcome.UserCode), cancellationToken);
         }
@@ -167,11 +167,7 @@ internal sealed class InboundSmsHandler(
         var changed = subscriber is null || subscribed.Count == 0
             ? []
             : await store.ChangeConsentAsync(subscriber.Id, subscribed, optIn: false, ConsentChannels.Sms, text, at, cancellationToken);
-        foreach (var companyId in changed)
-        {
-            await mediator.Publish(new SubscriberOptedOut(companyId, subscriber!.Id, from, ConsentChannels.Sms), cancellationToken);
-        }
-
+        // SubscriberOptedOut for each changed company went to the outbox with its consent record (0005_outbox.sql).
         var stopped = changed.Union(suppressed).ToList();
         if (stopped.Count == 0)
         {
@@ -211,11 +207,7 @@ internal sealed class InboundSmsHandler(
 
         // The companies whose messages the latest STOP here stopped (list contacts and API recipients have no subscription).
         var resumed = await mediator.Send(new ResumeMessagesTo(to, from, text, at, only), cancellationToken);
-        foreach (var companyId in changed)
-        {
-            await mediator.Publish(new SubscriberOptedIn(companyId, subscriber!.Id, from, ConsentChannels.Sms), cancellationToken);
-        }
-
+        // SubscriberOptedIn for each changed company went to the outbox with its consent record (0005_outbox.sql).
         var started = changed.Union(resumed).ToList();
         if (started.Count == 0)
         {

@@ -88,6 +88,11 @@ internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes,
             },
             courtesyReplies = await db.CourtesyReplies.AsNoTracking().Where(c => c.Phone == subscriber.Phone)
                 .Select(c => new { c.Phone, c.Kind, c.LastRepliedAt }).ToListAsync(ct),
+            // The opt-in/out events announced to the companies' campaigns (kept 7 days after delivery).
+            consentEvents = await db.Set<OptInsOutboxMessage>()
+                .FromSqlInterpolated($"SELECT * FROM optins.outbox WHERE payload ->> 'subscriberId' = {id.ToString()}")
+                .AsNoTracking().OrderBy(e => e.Id)
+                .Select(e => new { e.EventType, e.Payload, e.OccurredAt, e.DispatchedAt }).ToListAsync(ct),
         };
     }
 
@@ -124,6 +129,9 @@ internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes,
         }
 
         erased += await RunAsync("DELETE FROM optins.courtesy_replies WHERE phone = @phone", ct, new NpgsqlParameter("phone", subscriber.Phone));
+        // Delivered consent events carry the number until their 7-day retention: they go now. One not yet delivered stays
+        // until it is (it may be the opt-out Campaigns must still apply), then goes with the retention.
+        erased += await RunAsync("DELETE FROM optins.outbox WHERE dispatched_at IS NOT NULL AND payload ->> 'subscriberId' = @id::text", ct, id);
         erased += await RunAsync("DELETE FROM optins.subscribers WHERE id = @id", ct, id);
         await transaction.CommitAsync(ct);
         return new ErasureOutcome(Module, erased, suppressed == 0

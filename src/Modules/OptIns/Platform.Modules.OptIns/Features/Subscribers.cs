@@ -375,7 +375,7 @@ internal sealed class GetSubscriberOverviewHandler(OptInsDbContext db, CompanyNa
 /// <summary>Opting out of (or back in to) one company on the web: the same effect as STOP / START, recorded as "web".</summary>
 internal sealed record ChangeConsentOnWeb(Guid SubscriberId, Guid CompanyId, bool OptIn) : IRequest<bool>;
 
-internal sealed class ChangeConsentOnWebHandler(OptInsStore store, OptInsDbContext db, IMediator mediator, TimeProvider clock) : IRequestHandler<ChangeConsentOnWeb, bool>
+internal sealed class ChangeConsentOnWebHandler(OptInsStore store, TimeProvider clock) : IRequestHandler<ChangeConsentOnWeb, bool>
 {
     public async Task<bool> Handle(ChangeConsentOnWeb request, CancellationToken cancellationToken)
     {
@@ -386,16 +386,7 @@ internal sealed class ChangeConsentOnWebHandler(OptInsStore store, OptInsDbConte
             return false;
         }
 
-        var phone = await db.Subscribers.AsNoTracking().Where(s => s.Id == request.SubscriberId).Select(s => s.Phone).SingleAsync(cancellationToken);
-        if (request.OptIn)
-        {
-            await mediator.Publish(new SubscriberOptedIn(request.CompanyId, request.SubscriberId, phone, ConsentChannels.Web), cancellationToken);
-        }
-        else
-        {
-            await mediator.Publish(new SubscriberOptedOut(request.CompanyId, request.SubscriberId, phone, ConsentChannels.Web), cancellationToken);
-        }
-
+        // SubscriberOptedIn / SubscriberOptedOut were written to the outbox with the consent record (0005_outbox.sql).
         return true;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Modules.SenderIds.Contracts;
 using Platform.Modules.SenderIds.Domain;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.SenderIds.Features;
 
@@ -65,7 +66,7 @@ internal sealed class DecideApplicationValidator : IRequestValidator<DecideAppli
     }
 }
 
-internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantContext tenant, Actor actor, IMediator mediator, TimeProvider clock)
+internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantContext tenant, Actor actor, TimeProvider clock)
     : IRequestHandler<DecideApplication, bool>
 {
     public async Task<bool> Handle(DecideApplication request, CancellationToken cancellationToken)
@@ -127,11 +128,15 @@ internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantCon
             });
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         if (request.Action == ReviewAction.Revoke)
         {
-            await mediator.Publish(new SenderIdRevoked(application.CompanyId, application.SenderId, reason!), cancellationToken);
+            // Campaigns stop the ones that would use it: announced from the outbox, in the revocation's transaction.
+            await Outbox.AddAsync(db, new SenderIdRevoked(application.CompanyId, application.SenderId, reason!), cancellationToken);
         }
+
+        await transaction.CommitAsync(cancellationToken);
 
         return true;
     }

@@ -1,0 +1,9 @@
+using Platform.Modules.Shared.Events;
+
+namespace Platform.Modules.Campaigns;
+
+/// <summary>What the module's event handlers handled (<c>Migrations/0011_module_events.sql</c>), mapped by the shared ModuleEventsModelCustomizer.</summary>
+internal sealed class CampaignsInboxEntry : InboxEntry;
+
+/// <summary>The newest consent event applied per company and subscriber (<c>Migrations/0011_module_events.sql</c>).</summary>
+internal sealed class CampaignsEventPosition : EventPosition;
