@@ -36,7 +36,14 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
 
         (await SenderIdsFactory.DecideAsync(admin, application, "Revoke", "Used for phishing")).StatusCode.Should().Be(HttpStatusCode.Redirect);
 
-        (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", toBritain))).Should().Be("NeedsAttention");
+        // SenderIdRevoked reaches Campaigns through the SenderIds outbox (delivered at once after the commit, not in the request).
+        var revokedDeadline = DateTime.UtcNow.AddSeconds(30);
+        while (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", toBritain)) != "NeedsAttention")
+        {
+            DateTime.UtcNow.Should().BeBefore(revokedDeadline, "the revocation's event should stop the scheduled campaign");
+            await Task.Delay(100);
+        }
+
         (await factory.Database.ScalarAsync<string>("SELECT attention_reason FROM campaigns.campaigns WHERE id = @id", ("id", toBritain)))
             .Should().Contain($"Sender ID {sender} was revoked: Used for phishing");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers WHERE trigger_group = @group", ("group", $"campaign-{toBritain:N}")))
