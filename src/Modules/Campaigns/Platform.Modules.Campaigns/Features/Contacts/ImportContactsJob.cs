@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Unicode;
 using CsvHelper;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -238,11 +237,6 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
 {
     private readonly ContactsOptions options = options;
 
-    private const int MaxValueLength = 200;
-
-    /// <summary>No real contact row is this long; a quote that is never closed would otherwise swallow the file.</summary>
-    private const int MaxRecordBytes = 64 * 1024;
-
     private readonly Dictionary<string, bool> timeZones = new(StringComparer.Ordinal);
 
     public int Rows { get; private set; }
@@ -250,25 +244,9 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
     public void Read(FileStream file, NpgsqlBinaryImporter copy, CancellationToken cancellationToken)
     {
         Span<byte> head = stackalloc byte[3];
-        var got = file.Read(head);
-        if (got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
-        {
-            throw new UnusableFileException("The file is saved as UTF-16 text. Save it as \"CSV UTF-8\" and upload it again.");
-        }
-
-        // A UTF-8 byte order mark (Excel writes one) is skipped; every record is then checked to be UTF-8 text.
-        file.Position = got == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF ? 3 : 0;
+        file.Position = CsvUpload.TextStart(head[..file.Read(head)]);
         long malformedLine = 0;
-        var options = new CsvReaderOptions
-        {
-            HasHeader = true,
-            TrackLineNumbers = true,
-            TrimWhitespace = true,
-            MaxRecordSize = MaxRecordBytes,
-            MalformedData = CsvMalformedDataHandling.Recover,
-            // A stray quote is kept as text (the row is taken as written); a quote never closed swallows what follows, so that row is refused.
-            OnMalformedRecord = record => malformedLine = record.Reason == CsvMalformedReason.UnterminatedQuote ? record.LineNumber : malformedLine,
-        };
+        var options = CsvUpload.ReaderOptions(line => malformedLine = line);
         try
         {
             using var csv = CsvReader.Create(file, options, true);
@@ -281,18 +259,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
                     throw new UnusableFileException($"The file has more than {this.options.MaxRows:N0} rows. Split it into smaller files and import each.");
                 }
 
-                var raw = csv.RawRecord;
-                if (!Utf8.IsValid(raw))
-                {
-                    throw new UnusableFileException(
-                        $"Line {csv.LineNumber:N0} is not UTF-8 text. Is the file a spreadsheet or another binary file? Save it as \"CSV UTF-8\" and upload it again.");
-                }
-
-                if (raw.Contains((byte)0))
-                {
-                    throw Binary();
-                }
-
+                CsvUpload.CheckText(csv);
                 WriteRow(copy, csv.LineNumber, csv, columns, malformedLine == csv.LineNumber);
                 if (Rows % this.options.ProgressEvery == 0)
                 {
@@ -302,7 +269,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         }
         catch (CsvFormatException exception)
         {
-            throw new UnusableFileException($"The file cannot be read as CSV after row {Rows:N0}: {exception.Message.Split('\n')[0]}");
+            throw CsvUpload.NotCsv(Rows, exception);
         }
     }
 
@@ -310,35 +277,14 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
 
     private Columns ReadHeader(CsvReader csv)
     {
-        csv.ReadHeader();
-        var header = csv.Headers.Select(h => h.Trim().ToLowerInvariant().Replace(' ', '_')).ToArray();
-        if (header.Length == 0 || header.All(h => h.Length == 0))
-        {
-            throw new UnusableFileException("The file is empty. Its first line must name the columns: phone (required), first_name, last_name, time_zone" +
-                                            (import.PerRowConsent ? ", consent." : "."));
-        }
-
-        if (header.Any(h => h.Contains('\0', StringComparison.Ordinal) || h.Contains('\uFFFD', StringComparison.Ordinal)))
-        {
-            throw Binary();
-        }
-
-        var phone = Array.IndexOf(header, "phone");
-        if (phone < 0)
-        {
-            var found = string.Join(", ", header.Take(8).Select(h => h.Length > 30 ? h[..30] + "…" : h));
-            throw new UnusableFileException(
-                $"The file has no \"phone\" column. Its first line must name the columns: phone (required), first_name, last_name, time_zone{(import.PerRowConsent ? ", consent" : string.Empty)}. " +
-                $"This file's first line has: {found}.");
-        }
-
-        var consent = Array.IndexOf(header, "consent");
+        var header = CsvUpload.ReadHeader(csv, "phone (required), first_name, last_name, time_zone" + (import.PerRowConsent ? ", consent" : string.Empty));
+        var consent = header.IndexOf("consent");
         if (import.PerRowConsent && consent < 0)
         {
             throw new UnusableFileException("You chose a consent column for each row, but the file has no \"consent\" column. Add it, or use one attestation for the whole file.");
         }
 
-        return new Columns(phone, Array.IndexOf(header, "first_name"), Array.IndexOf(header, "last_name"), Array.IndexOf(header, "time_zone"),
+        return new Columns(header.Phone, header.IndexOf("first_name"), header.IndexOf("last_name"), header.IndexOf("time_zone"),
             import.PerRowConsent ? consent : -1);
     }
 
@@ -350,7 +296,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         var timeZone = ContactRules.Clean(Field(csv, columns.TimeZone));
         var consent = ContactRules.Clean(Field(csv, columns.Consent));
         string? phone = null;
-        var reason = malformed ? "A quoted cell is never closed: a quote inside a cell must be doubled (\"\")"
+        var reason = malformed ? CsvUpload.UnclosedQuote
             : string.IsNullOrWhiteSpace(rawPhone) ? "No phone number"
             : !PhoneNumbers.TryNormalizeE164(rawPhone, import.CallingCode, out phone) ? "Not a valid mobile number"
             : firstName?.Length > ContactRules.MaxNameLength ? $"first_name is longer than {ContactRules.MaxNameLength} characters"
@@ -397,10 +343,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         return known;
     }
 
-    private static UnusableFileException Binary() =>
-        new("The file is not CSV text: it contains binary data or characters that are not UTF-8. Is it a spreadsheet or another binary file? Save it as \"CSV UTF-8\" and upload it again.");
-
-    private static string? Truncate(string? value) => value is { Length: > MaxValueLength } ? value[..MaxValueLength] + "…" : value;
+    private static string? Truncate(string? value) => CsvUpload.Truncate(value);
 
     private static void Text(NpgsqlBinaryImporter copy, string? value)
     {

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.Unicode;
 using CsvHelper;
 using MediatR;
 using Microsoft.AspNetCore.Http;
@@ -128,11 +127,6 @@ internal sealed class ImportSuppressionsHandler(CampaignsDataSource dataSource, 
 /// <summary>The rows of a suppression CSV file: the good ones as columns for unnest, the refused ones with their line and why.</summary>
 internal sealed class SuppressionFile
 {
-    private const int MaxValueLength = 200;
-
-    /// <summary>No real row is this long; a quote that is never closed would otherwise swallow the file.</summary>
-    private const int MaxRecordBytes = 64 * 1024;
-
     public List<string> Phones { get; } = [];
 
     public List<string> Notes { get; } = [];
@@ -145,31 +139,18 @@ internal sealed class SuppressionFile
 
     public int Rejected { get; private set; }
 
-    /// <summary>Reads the file; throws <see cref="UnusableFileException"/> for one it cannot use at all.</summary>
+    /// <summary>Reads the file; throws <see cref="UnusableFileException"/> for one it cannot use at all (the contact import's checks, <see cref="CsvUpload"/>).</summary>
     public static SuppressionFile Read(byte[] content, string callingCode, string defaultNote)
     {
-        if (content.Length >= 2 && ((content[0] == 0xFF && content[1] == 0xFE) || (content[0] == 0xFE && content[1] == 0xFF)))
-        {
-            throw new UnusableFileException("The file is saved as UTF-16 text. Save it as \"CSV UTF-8\" and upload it again.");
-        }
-
-        // A UTF-8 byte order mark (Excel writes one) is skipped; every record is then checked to be UTF-8 text.
-        var start = content.Length >= 3 && content[0] == 0xEF && content[1] == 0xBB && content[2] == 0xBF ? 3 : 0;
+        var start = CsvUpload.TextStart(content.AsSpan(0, Math.Min(3, content.Length)));
         long malformedLine = 0;
-        var options = new CsvReaderOptions
-        {
-            HasHeader = true,
-            TrackLineNumbers = true,
-            TrimWhitespace = true,
-            MaxRecordSize = MaxRecordBytes,
-            MalformedData = CsvMalformedDataHandling.Recover,
-            OnMalformedRecord = record => malformedLine = record.Reason == CsvMalformedReason.UnterminatedQuote ? record.LineNumber : malformedLine,
-        };
+        var options = CsvUpload.ReaderOptions(line => malformedLine = line);
         var file = new SuppressionFile();
         try
         {
             using var csv = CsvReader.Create(content.AsMemory(start), options);
-            var (phoneColumn, noteColumn) = ReadHeader(csv);
+            var header = CsvUpload.ReadHeader(csv, "phone (required) and note");
+            var noteColumn = header.IndexOf("note");
             while (csv.Read())
             {
                 if (++file.Rows > ImportSuppressions.MaxRows)
@@ -177,19 +158,13 @@ internal sealed class SuppressionFile
                     throw new UnusableFileException($"The file has more than {ImportSuppressions.MaxRows:N0} rows. Split it into smaller files and upload each.");
                 }
 
-                var raw = csv.RawRecord;
-                if (!Utf8.IsValid(raw) || raw.Contains((byte)0))
-                {
-                    throw new UnusableFileException(
-                        $"Line {csv.LineNumber:N0} is not UTF-8 text. Is the file a spreadsheet or another binary file? Save it as \"CSV UTF-8\" and upload it again.");
-                }
-
-                file.Take(csv, phoneColumn, noteColumn, callingCode, defaultNote, malformedLine == csv.LineNumber);
+                CsvUpload.CheckText(csv);
+                file.Take(csv, header.Phone, noteColumn, callingCode, defaultNote, malformedLine == csv.LineNumber);
             }
         }
         catch (CsvFormatException exception)
         {
-            throw new UnusableFileException($"The file cannot be read as CSV after row {file.Rows:N0}: {exception.Message.Split('\n')[0]}");
+            throw CsvUpload.NotCsv(file.Rows, exception);
         }
 
         return file.Rows == 0
@@ -197,36 +172,12 @@ internal sealed class SuppressionFile
             : file;
     }
 
-    private static (int Phone, int Note) ReadHeader(CsvReader csv)
-    {
-        csv.ReadHeader();
-        var header = csv.Headers.Select(h => h.Trim().ToLowerInvariant().Replace(' ', '_')).ToArray();
-        if (header.Length == 0 || header.All(h => h.Length == 0))
-        {
-            throw new UnusableFileException("The file is empty. Its first line must name the columns: phone (required) and note.");
-        }
-
-        if (header.Any(h => h.Contains('\0', StringComparison.Ordinal) || h.Contains('\uFFFD', StringComparison.Ordinal)))
-        {
-            throw new UnusableFileException("The file is not CSV text: it contains binary data or characters that are not UTF-8. Save it as \"CSV UTF-8\" and upload it again.");
-        }
-
-        var phone = Array.IndexOf(header, "phone");
-        if (phone < 0)
-        {
-            var found = string.Join(", ", header.Take(8).Select(h => h.Length > 30 ? h[..30] + "…" : h));
-            throw new UnusableFileException($"The file has no \"phone\" column. Its first line must name the columns: phone (required) and note. This file's first line has: {found}.");
-        }
-
-        return (phone, Array.IndexOf(header, "note"));
-    }
-
     private void Take(CsvReader csv, int phoneColumn, int noteColumn, string callingCode, string defaultNote, bool malformed)
     {
         var rawPhone = Field(csv, phoneColumn);
         var note = ContactRules.Clean(Field(csv, noteColumn));
         string? phone = null;
-        var reason = malformed ? "A quoted cell is never closed: a quote inside a cell must be doubled (\"\")"
+        var reason = malformed ? CsvUpload.UnclosedQuote
             : string.IsNullOrWhiteSpace(rawPhone) ? "No phone number"
             : !PhoneNumbers.TryNormalizeE164(rawPhone, callingCode, out phone) ? "Not a valid mobile number"
             : note?.Length > SuppressionRules.MaxNoteLength ? $"note is longer than {SuppressionRules.MaxNoteLength} characters"
@@ -242,7 +193,7 @@ internal sealed class SuppressionFile
         Rejected++;
         if (Errors.Count < SuppressionImportResult.ErrorsShown)
         {
-            Errors.Add(new ImportErrorRow(csv.LineNumber, reason, rawPhone is { Length: > MaxValueLength } ? rawPhone[..MaxValueLength] + "…" : rawPhone));
+            Errors.Add(new ImportErrorRow(csv.LineNumber, reason, CsvUpload.Truncate(rawPhone)));
         }
     }
 
