@@ -16,9 +16,6 @@ internal static class SuppressionRules
     public const string NotLiftable =
         "This number cannot be lifted by your team: the person opted out themselves. Only they can undo it, by texting START (or your keyword) to the number they stopped.";
 
-    public const string ErasedNotLiftable =
-        "The person behind this entry erased their data; the entry stays so that they are never messaged again, and cannot be lifted.";
-
     /// <summary>Rows of a page; one more is read to know whether there is a next page.</summary>
     public const int PageSize = 50;
 
