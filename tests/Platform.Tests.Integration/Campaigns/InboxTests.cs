@@ -314,20 +314,9 @@ public sealed partial class InboxTests(InboxFactory factory) : IClassFixture<Inb
         return (owner, companyId, handset, campaignId);
     }
 
-    private async Task TextAsync(string from, string text)
-    {
-        using var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync("/simulator/inbound", new { from, to = PlatformNumber, text });
-        response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-    }
+    private Task TextAsync(string from, string text) => factory.TextPlatformAsync(from, text);
 
-    private sealed record Received(string From, string To, string Text);
-
-    private async Task<List<Received>> ReceivedAsync(string handset)
-    {
-        using var client = factory.CreateClient();
-        return await client.GetFromJsonAsync<List<Received>>($"/simulator/outbox?to={Uri.EscapeDataString(handset)}", JsonSerializerOptions.Web) ?? [];
-    }
+    private Task<List<HandsetMessage>> ReceivedAsync(string handset) => factory.ReceivedByAsync(handset);
 
     /// <summary>The company's thread with the handset, once it has a message (the inbound is handled before the carrier is answered, but wait anyway).</summary>
     private async Task<Guid> ThreadIdAsync(Guid companyId, string handset)

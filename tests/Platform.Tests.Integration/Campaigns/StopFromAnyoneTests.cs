@@ -13,7 +13,7 @@ namespace Platform.Tests.Integration.Campaigns;
 /// </summary>
 public sealed class StopFromAnyoneTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private const string PlatformNumber = "+15550100100";
+    private const string PlatformNumber = PlatformFactory.PlatformNumber;
     private const string CampaignText = "20% off pizza tonight";
 
     [Fact]
@@ -146,19 +146,9 @@ public sealed class StopFromAnyoneTests(ApiFactory factory) : IClassFixture<ApiF
         (await ReceivedAsync(stranger)).Should().ContainSingle("the 'nothing to stop' courtesy reply is sent at most once per interval");
     }
 
-    private async Task TextAsync(string from, string text)
-    {
-        using var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync("/simulator/inbound", new { from, to = PlatformNumber, text });
-        response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-    }
+    private Task TextAsync(string from, string text) => factory.TextPlatformAsync(from, text);
 
-    private async Task<List<string>> ReceivedAsync(string handset)
-    {
-        using var client = factory.CreateClient();
-        var items = await client.GetFromJsonAsync<JsonElement>($"/simulator/outbox?to={Uri.EscapeDataString(handset)}");
-        return items.EnumerateArray().Select(i => i.GetProperty("text").GetString()!).ToList();
-    }
+    private async Task<List<string>> ReceivedAsync(string handset) => [.. (await factory.ReceivedByAsync(handset)).Select(m => m.Text)];
 
     private async Task<List<Guid>> SuppressedForAsync(string phone)
     {

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using MediatR;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -81,6 +83,24 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(request);
     }
 
+    /// <summary>The platform number the simulator's handsets text (Platform:Messaging:PlatformNumbers, first).</summary>
+    public const string PlatformNumber = "+15550100100";
+
+    /// <summary>A handset texts the platform through the simulator carrier (the real inbound entry); answered once the host has handled it.</summary>
+    public async Task TextPlatformAsync(string from, string text, string to = PlatformNumber)
+    {
+        using var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/simulator/inbound", new { from, to, text });
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>What a handset has received through the simulator carrier, oldest first.</summary>
+    public async Task<List<HandsetMessage>> ReceivedByAsync(string handset)
+    {
+        using var client = CreateClient();
+        return await client.GetFromJsonAsync<List<HandsetMessage>>($"/simulator/outbox?to={Uri.EscapeDataString(handset)}", JsonSerializerOptions.Web) ?? [];
+    }
+
     /// <summary>Publishes an integration event in a scope of its own, as the carrier runtime or a module would.</summary>
     public async Task PublishAsync(INotification notification)
     {
@@ -116,3 +136,6 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 }
+
+/// <summary>A message a simulated handset received.</summary>
+public sealed record HandsetMessage(string From, string To, string Text);

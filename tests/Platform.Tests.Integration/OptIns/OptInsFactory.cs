@@ -36,8 +36,6 @@ public sealed class RecordingSendSmsHandler(RecordingOutbox outbox) : IRequestHa
 /// </summary>
 public sealed class OptInsFactory : PlatformFactory
 {
-    public const string PlatformNumber = "+15550100100";
-
     public RecordingOutbox Outbox { get; } = new();
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)

@@ -12,7 +12,7 @@ namespace Platform.Modules.Campaigns.Jobs;
 /// at once (rows are locked with SKIP LOCKED and the age re-checked under the lock).
 /// </summary>
 [DisallowConcurrentExecution]
-internal sealed class InboxRetentionJob(InboxStore inbox, IOptions<CampaignsOptions> options, TimeProvider clock, ILogger<InboxRetentionJob> logger) : IJob
+internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts recipientContacts, IOptions<CampaignsOptions> options, TimeProvider clock, ILogger<InboxRetentionJob> logger) : IJob
 {
     public static readonly JobKey Key = new("inbox-retention", "campaigns");
 
@@ -32,7 +32,7 @@ internal sealed class InboxRetentionJob(InboxStore inbox, IOptions<CampaignsOpti
         }
         while (deleted == Batch && !cancellationToken.IsCancellationRequested);
 
-        var contacts = await inbox.DeleteContactsBeforeAsync(now - options.Value.StopLookback, cancellationToken);
+        var contacts = await recipientContacts.DeleteBeforeAsync(now - options.Value.StopLookback, cancellationToken);
         if (threads + contacts > 0)
         {
             logger.LogInformation("Inbox retention: {Threads} conversations older than {Cutoff:u} deleted with their messages, {Contacts} who-messaged-whom rows past the look-back deleted",

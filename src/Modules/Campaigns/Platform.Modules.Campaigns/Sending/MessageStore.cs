@@ -350,29 +350,6 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         return (reader.GetInt32(0), reader.GetInt32(1));
     }
 
-    /// <summary>Marks a company's still-queued messages to a number as Suppressed (an opt-out mid-campaign).</summary>
-    public async Task<int> SuppressQueuedAsync(Guid companyId, string phone, CancellationToken cancellationToken)
-    {
-        const string sql = """
-            WITH updated AS (
-                UPDATE campaigns.messages m SET state = 6, finished_at = now(), error = @error
-                WHERE m.state = 0 AND m.phone = @phone
-                  AND m.campaign_id IN (SELECT c.id FROM campaigns.campaigns c
-                                        WHERE c.company_id = @company AND c.status IN ('Scheduled', 'Sending', 'Paused', 'NeedsAttention'))
-                RETURNING m.campaign_id, m.state, 0::smallint AS was),
-            moved AS (SELECT * FROM updated),
-            counted AS (
-            """ + CounterUpdate + """
-            )
-            SELECT count(*)::int FROM updated
-            """;
-        await using var command = dataSource.Source.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
-        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
-        command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = OptedOutError });
-        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
     /// <summary>
     /// Whether a sending run holds a claimed message from one of these companies to the number (claimed, its submit not
     /// recorded yet). Read through the index of claimed messages, which holds only the batches in flight (thousands of

@@ -40,6 +40,7 @@ internal sealed record ReplyOutcome(bool Found, bool Sent, string Message);
 /// </summary>
 internal sealed class ReplyInConversationHandler(
     InboxStore inbox,
+    RecipientContacts contacts,
     ConversationStore conversations,
     MessageStore messages,
     CampaignsDataSource dataSource,
@@ -106,7 +107,7 @@ internal sealed class ReplyInConversationHandler(
             return new ReplyOutcome(true, false, $"The carrier did not accept the reply ({error}). No credits were spent; try again in a moment.");
         }
 
-        await inbox.RecordContactAsync(companyId, thread.PlatformNumber, thread.Phone, now, CancellationToken.None);
+        await contacts.RecordAsync(companyId, thread.PlatformNumber, thread.Phone, now, CancellationToken.None);
         // OptIns attributes a bare HELP or START to the company that messaged last; this reply is such a message.
         await mediator.Send(new RecordCompanyContact(companyId, thread.PlatformNumber, [thread.Phone], now), CancellationToken.None);
         return new ReplyOutcome(true, true, segments == 1 ? "Reply sent." : $"Reply sent ({segments} segments).");

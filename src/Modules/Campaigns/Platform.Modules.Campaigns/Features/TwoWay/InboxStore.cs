@@ -250,26 +250,6 @@ internal sealed class InboxStore(CampaignsDataSource dataSource)
     }
 
     /// <summary>
-    /// So the person's next answer comes back to the company that just replied (the attribution rule: the company that
-    /// messaged the handset last on that number), and a bare STOP stops it too. The campaign is cleared: an answer to an
-    /// inbox reply answers the conversation, not the campaign before it.
-    /// </summary>
-    public async Task RecordContactAsync(Guid companyId, string platformNumber, string phone, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.Source.CreateCommand("""
-            INSERT INTO campaigns.recipient_contacts AS rc (platform_number, phone, company_id, last_at, campaign_id)
-            VALUES (@number, @phone, @company, @at, NULL)
-            ON CONFLICT (platform_number, phone, company_id)
-            DO UPDATE SET last_at = EXCLUDED.last_at, campaign_id = NULL WHERE rc.last_at < EXCLUDED.last_at
-            """);
-        command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
-        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
-        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
-        command.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = at });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>
     /// Retention: threads whose last entry is older than <paramref name="cutoff"/> go with their entries (ON DELETE
     /// CASCADE), oldest first, a batch at a time (conversations_last_at). Rows are locked and the age re-checked, so a
     /// thread that got a message meanwhile stays. Answers how many threads were deleted.
@@ -288,17 +268,6 @@ internal sealed class InboxStore(CampaignsDataSource dataSource)
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// Who-messaged-whom rows past the STOP look-back: no STOP or reply is attributed by them any more, so they go (their
-    /// declared retention). One statement; the table has no index on last_at on purpose (every sending batch updates it),
-    /// so this is a scan of the table, run rarely.
-    /// </summary>
-    public async Task<int> DeleteContactsBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.Source.CreateCommand("DELETE FROM campaigns.recipient_contacts WHERE last_at < @cutoff");
-        command.Parameters.Add(new NpgsqlParameter("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 
     public static string? NormalizeSearch(string? search)
     {

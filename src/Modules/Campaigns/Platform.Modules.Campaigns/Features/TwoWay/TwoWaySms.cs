@@ -10,8 +10,9 @@ using Platform.Modules.Campaigns.Sending;
 namespace Platform.Modules.Campaigns.Features.TwoWay;
 
 /// <summary>
-/// Who messaged a handset from a platform number: the rows of <c>campaigns.recipient_contacts</c> that the sending
-/// batches keep (one upsert per batch, <see cref="MessageStore.PrepareSubmitAsync"/>).
+/// Who messaged a handset from a platform number: <c>campaigns.recipient_contacts</c>. Sending batches write it inside
+/// their submit statement (<see cref="MessageStore.PrepareSubmitAsync"/>, one upsert per batch); everything else that
+/// reads, writes or trims it is here.
 /// </summary>
 internal sealed class RecipientContacts(CampaignsDataSource dataSource, IOptions<CampaignsOptions> options, TimeProvider clock)
 {
@@ -31,6 +32,38 @@ internal sealed class RecipientContacts(CampaignsDataSource dataSource, IOptions
         }
 
         return companies;
+    }
+
+    /// <summary>
+    /// So the person's next answer comes back to the company that just replied (the attribution rule: the company that
+    /// messaged the handset last on that number), and a bare STOP stops it too. The campaign is cleared: an answer to an
+    /// inbox reply answers the conversation, not the campaign before it.
+    /// </summary>
+    public async Task RecordAsync(Guid companyId, string platformNumber, string phone, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("""
+            INSERT INTO campaigns.recipient_contacts AS rc (platform_number, phone, company_id, last_at, campaign_id)
+            VALUES (@number, @phone, @company, @at, NULL)
+            ON CONFLICT (platform_number, phone, company_id)
+            DO UPDATE SET last_at = EXCLUDED.last_at, campaign_id = NULL WHERE rc.last_at < EXCLUDED.last_at
+            """);
+        command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
+        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
+        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
+        command.Parameters.Add(new NpgsqlParameter("at", NpgsqlDbType.TimestampTz) { Value = at });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Who-messaged-whom rows past the STOP look-back: no STOP or reply is attributed by them any more, so they go (their
+    /// declared retention). One statement; the table has no index on last_at on purpose (every sending batch updates it),
+    /// so this is a scan of the table, run rarely.
+    /// </summary>
+    public async Task<int> DeleteBeforeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("DELETE FROM campaigns.recipient_contacts WHERE last_at < @cutoff");
+        command.Parameters.Add(new NpgsqlParameter("cutoff", NpgsqlDbType.TimestampTz) { Value = cutoff });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>The company that messaged the handset from that number last (within the look-back), with when and which campaign.</summary>
@@ -83,7 +116,8 @@ internal sealed class StopMessagesToHandler(
             ON CONFLICT (company_id, phone) DO UPDATE
                 SET reason = EXCLUDED.reason, platform_number = EXCLUDED.platform_number, created_at = EXCLUDED.created_at
                 -- The person's own STOP replaces a suppression the company may lift (by hand, a bounce), so lifting
-                -- that one later cannot undo the STOP; one the person already put there stays as it is.
+                -- that one later cannot undo the STOP; one the person already put there stays as it is (SuppressOnOptOut
+                -- applies the same rule to an opt-out).
                 WHERE suppressions.reason = ANY (@liftable)
             RETURNING company_id
             """))
