@@ -41,18 +41,20 @@ public sealed class ModuleEventsOptions
 }
 
 /// <summary>A module as the dispatcher sees it: its schema and its DbContext (for the inbox in the handler's transaction).</summary>
-public sealed record ModuleEventContext(string Name, string Schema, Assembly Assembly, Type ContextType);
+internal sealed record ModuleEventContext(string Name, string Schema, Assembly Assembly, Type ContextType);
 
 /// <summary>
 /// Delivers the modules' outbox events to every <see cref="INotificationHandler{TNotification}"/> of their type, at
 /// least once. One per host. Each outbox is served by one host at a time (a session advisory lock on a dedicated
 /// connection that also LISTENs), so events leave an outbox in order; a host that dies drops its locks with its
 /// connection and another host takes the outbox over at its next sweep. Rows are claimed with FOR UPDATE SKIP LOCKED.
+/// A host holds that one connection while idle; a sweep borrows one more from the pool and drains its outboxes one
+/// after the other on it (not one connection per outbox: hosts are many, PostgreSQL's connections few, events rare).
 /// Each handler runs in a scope and transaction of its own, with its module's inbox row written in that transaction:
 /// a redelivered event is skipped by a handler that already committed it. A failing handler is retried with back-off;
 /// every failure is logged with its exception, and the outbox row keeps attempts and the last error.
 /// </summary>
-public sealed class ModuleEventDispatcher(
+internal sealed class ModuleEventDispatcher(
     IServiceProvider services,
     IEnumerable<ModuleEventContext> modules,
     IConfiguration configuration,
@@ -61,8 +63,17 @@ public sealed class ModuleEventDispatcher(
     ILogger<ModuleEventDispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 200;
-    private readonly Dictionary<string, Type?> types = new(StringComparer.Ordinal);
+
+    /// <summary>The schemas with an outbox; the modules with an inbox, by assembly (found once: it takes reflection).</summary>
+    private readonly string[] outboxes = modules.Where(m => EventTableTypes.HasOutbox(m.Assembly)).Select(m => m.Schema).Distinct().ToArray();
+    private readonly Dictionary<Assembly, ModuleEventContext> inboxes = modules.Where(m => EventTableTypes.HasInbox(m.Assembly))
+        .DistinctBy(m => m.Assembly).ToDictionary(m => m.Assembly);
+
+    /// <summary>Per event type name: how to hand it to its handlers (null: no such type). Registrations do not change while the host runs.</summary>
+    private readonly Dictionary<string, EventRoute?> routes = new(StringComparer.Ordinal);
     private DateTimeOffset nextCleanup = DateTimeOffset.MinValue;
+
+    private sealed record EventRoute(Type Type, Type HandlerInterface, MethodInfo Handle, IReadOnlyList<Type> HandlerTypes);
 
     /// <summary>The advisory lock key of an outbox: fixed per schema (FNV-1a, not the randomised string hash).</summary>
     public static long LockKey(string schema)
@@ -85,8 +96,7 @@ public sealed class ModuleEventDispatcher(
             return;
         }
 
-        var outboxes = modules.Where(m => EventTableTypes.HasOutbox(m.Assembly)).Select(m => m.Schema).Distinct().ToList();
-        if (outboxes.Count == 0)
+        if (outboxes.Length == 0)
         {
             return;
         }
@@ -107,19 +117,18 @@ public sealed class ModuleEventDispatcher(
                 var held = new List<string>();
                 while (!stoppingToken.IsCancellationRequested)
                 {
-                    foreach (var schema in outboxes.Except(held).ToList())
+                    await TakeFreeOutboxesAsync(listener, held, stoppingToken);
+                    if (held.Count > 0)
                     {
-                        await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", listener);
-                        take.Parameters.AddWithValue("key", LockKey(schema));
-                        if ((bool)(await take.ExecuteScalarAsync(stoppingToken))!)
+                        await using var connection = new NpgsqlConnection(connectionString);
+                        await connection.OpenAsync(stoppingToken);
+                        foreach (var schema in held)
                         {
-                            held.Add(schema);
-                            logger.LogInformation("Module events: this host dispatches the {Schema} outbox", schema);
+                            await DrainAsync(connection, schema, stoppingToken);
                         }
-                    }
 
-                    await Task.WhenAll(held.Select(schema => DrainAsync(connectionString, schema, stoppingToken)));
-                    await CleanUpAsync(connectionString, held, stoppingToken);
+                        await CleanUpAsync(connection, held, stoppingToken);
+                    }
 
                     // Woken at once by a commit's NOTIFY; otherwise a sweep (retries that came due, outboxes a dead host held).
                     await listener.WaitAsync(settings.SweepInterval, stoppingToken);
@@ -137,13 +146,41 @@ public sealed class ModuleEventDispatcher(
         }
     }
 
+    /// <summary>
+    /// Takes the advisory locks of the outboxes no host serves, in one round trip, on the listening connection (the locks
+    /// live as long as it does).
+    /// </summary>
+    private async Task TakeFreeOutboxesAsync(NpgsqlConnection listener, List<string> held, CancellationToken cancellationToken)
+    {
+        var free = outboxes.Except(held).ToArray();
+        if (free.Length == 0)
+        {
+            return;
+        }
+
+        await using var take = new NpgsqlCommand("SELECT k FROM unnest(@keys) AS k WHERE pg_try_advisory_lock(k)", listener);
+        take.Parameters.AddWithValue("keys", free.Select(LockKey).ToArray());
+        var taken = new HashSet<long>();
+        await using (var reader = await take.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                taken.Add(reader.GetInt64(0));
+            }
+        }
+
+        foreach (var schema in free.Where(schema => taken.Contains(LockKey(schema))))
+        {
+            held.Add(schema);
+            logger.LogInformation("Module events: this host dispatches the {Schema} outbox", schema);
+        }
+    }
+
     /// <summary>Delivers the due events of one outbox, oldest first, a batch per transaction, until none is due.</summary>
-    private async Task DrainAsync(string connectionString, string schema, CancellationToken cancellationToken)
+    private async Task DrainAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            await using var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var batch = new List<(long Id, Guid EventId, string Type, string Payload, int Attempts)>();
             await using (var claim = new NpgsqlCommand(
@@ -208,29 +245,21 @@ public sealed class ModuleEventDispatcher(
     /// <summary>Hands one event to every handler of its type, each in its own scope and transaction with its inbox row.</summary>
     private async Task DeliverAsync(Guid eventId, string typeName, string payload, int attempts, CancellationToken cancellationToken)
     {
-        var type = ResolveType(typeName) ?? throw new InvalidOperationException($"Unknown event type {typeName}.");
-        var integrationEvent = (IntegrationEvent)(JsonSerializer.Deserialize(payload, type, Outbox.Json)
+        var route = await RouteAsync(typeName) ?? throw new InvalidOperationException($"Unknown event type {typeName}.");
+        var integrationEvent = (IntegrationEvent)(JsonSerializer.Deserialize(payload, route.Type, Outbox.Json)
             ?? throw new InvalidOperationException($"Empty payload for {typeName}."));
         integrationEvent = integrationEvent with { EventId = eventId };
-        var handlerInterface = typeof(INotificationHandler<>).MakeGenericType(type);
-        var handle = handlerInterface.GetMethod(nameof(INotificationHandler<IntegrationEvent>.Handle))!;
-
-        List<Type> handlerTypes;
-        await using (var probe = services.CreateAsyncScope())
-        {
-            handlerTypes = probe.ServiceProvider.GetServices(handlerInterface).Select(h => h!.GetType()).Distinct().ToList();
-        }
 
         var failures = new List<Exception>();
-        foreach (var handlerType in handlerTypes)
+        foreach (var handlerType in route.HandlerTypes)
         {
             try
             {
-                await HandleOnceAsync(handlerType, handlerInterface, handle, integrationEvent, attempts, cancellationToken);
+                await HandleOnceAsync(handlerType, route.HandlerInterface, route.Handle, integrationEvent, attempts, cancellationToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                failures.Add(new InvalidOperationException($"{handlerType.FullName} failed on {type.Name} {eventId}: {exception.Message}", exception));
+                failures.Add(new InvalidOperationException($"{handlerType.FullName} failed on {route.Type.Name} {eventId}: {exception.Message}", exception));
             }
         }
 
@@ -244,12 +273,11 @@ public sealed class ModuleEventDispatcher(
     {
         await using var scope = services.CreateAsyncScope();
         var handler = scope.ServiceProvider.GetServices(handlerInterface).First(h => h!.GetType() == handlerType)!;
-        var module = modules.FirstOrDefault(m => m.Assembly == handlerType.Assembly);
         var name = handlerType.FullName!;
         var failForTest = environment.IsEnvironment("Testing") && options.Value.TestFailHandler is { Length: > 0 } failing
             && (failing == handlerType.Name || failing == name) && attempts < options.Value.TestFailAttempts;
 
-        if (module is null || !EventTableTypes.HasInbox(module.Assembly))
+        if (!inboxes.TryGetValue(handlerType.Assembly, out var module))
         {
             // A handler outside any module with an inbox (none today): at least once, so it must be idempotent by itself.
             await InvokeAsync(handle, handler, integrationEvent, cancellationToken);
@@ -289,21 +317,28 @@ public sealed class ModuleEventDispatcher(
         }
     }
 
-    private Type? ResolveType(string name)
+    /// <summary>The event type and its handlers, found on its first event (only the dispatcher's one loop calls this).</summary>
+    private async Task<EventRoute?> RouteAsync(string typeName)
     {
-        lock (types)
+        if (routes.TryGetValue(typeName, out var route))
         {
-            if (!types.TryGetValue(name, out var type))
-            {
-                types[name] = type = Type.GetType(name, throwOnError: false);
-            }
-
-            return type;
+            return route;
         }
+
+        if (Type.GetType(typeName, throwOnError: false) is { } type)
+        {
+            var handlerInterface = typeof(INotificationHandler<>).MakeGenericType(type);
+            await using var probe = services.CreateAsyncScope();
+            var handlerTypes = probe.ServiceProvider.GetServices(handlerInterface).Select(h => h!.GetType()).Distinct().ToList();
+            route = new EventRoute(type, handlerInterface, handlerInterface.GetMethod(nameof(INotificationHandler<IntegrationEvent>.Handle))!, handlerTypes);
+        }
+
+        routes[typeName] = route;
+        return route;
     }
 
     /// <summary>Every few minutes: delivered events past their retention go (their payloads may hold phone numbers), and old inbox rows.</summary>
-    private async Task CleanUpAsync(string connectionString, IReadOnlyList<string> held, CancellationToken cancellationToken)
+    private async Task CleanUpAsync(NpgsqlConnection connection, IReadOnlyList<string> held, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         if (now < nextCleanup)
@@ -312,8 +347,6 @@ public sealed class ModuleEventDispatcher(
         }
 
         nextCleanup = now.AddMinutes(5);
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(cancellationToken);
         foreach (var schema in held)
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {schema}.outbox WHERE dispatched_at < now() - @keep", connection);
@@ -321,7 +354,7 @@ public sealed class ModuleEventDispatcher(
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        foreach (var module in modules.Where(m => EventTableTypes.HasInbox(m.Assembly)))
+        foreach (var module in inboxes.Values)
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {module.Schema}.inbox WHERE handled_at < now() - @keep", connection);
             delete.Parameters.AddWithValue("keep", options.Value.InboxRetention);
