@@ -190,6 +190,10 @@ public sealed class StopVariantsTests
     }
 
     [Fact]
-    public void Without_a_region_the_english_words_apply() =>
-        InboundCommand.Parse("Stop ✋").Should().Be(InboundCommand.Parse("Stop ✋", handsetRegion: null));
+    public void Without_a_region_the_english_words_apply()
+    {
+        // The one-argument Parse, which the theory above does not call: English words stop, a country's words do not.
+        InboundCommand.Parse("Stop ✋").Should().Be(new InboundCommand(InboundKind.Stop, null));
+        InboundCommand.Parse("Baja").Should().Be(new InboundCommand(InboundKind.Keyword, "BAJA"));
+    }
 }

@@ -74,7 +74,7 @@ internal static class ReservedWords
         var folded = Keywords.Fold(word);
         foreach (var reserved in All)
         {
-            var target = Keywords.Fold(reserved.Replace(" ", string.Empty, StringComparison.Ordinal));
+            var target = FoldWord(reserved);
             if (folded == target)
             {
                 return reserved;
