@@ -50,11 +50,7 @@ internal sealed class ListBlockedNumbersHandler(CampaignsDataSource dataSource, 
         var rows = new List<BlockedNumberRow>();
         await using (var command = new NpgsqlCommand(sql, connection))
         {
-            command.Parameters.Add(new NpgsqlParameter("take", NpgsqlDbType.Integer) { Value = SuppressionRules.PageSize + 1 });
-            command.Parameters.Add(new NpgsqlParameter("after_at", NpgsqlDbType.TimestampTz) { Value = after?.At ?? DateTimeOffset.UnixEpoch });
-            command.Parameters.Add(new NpgsqlParameter("after_phone", NpgsqlDbType.Text) { Value = after?.Phone ?? string.Empty });
-            command.Parameters.Add(new NpgsqlParameter("low", NpgsqlDbType.Text) { Value = prefix ?? string.Empty });
-            command.Parameters.Add(new NpgsqlParameter("high", NpgsqlDbType.Text) { Value = prefix is null ? string.Empty : SuppressionRules.SearchUpperBound(prefix) });
+            PageCursors.BindPage(command, after, prefix);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -62,16 +58,9 @@ internal sealed class ListBlockedNumbersHandler(CampaignsDataSource dataSource, 
             }
         }
 
-        string? next = null;
-        if (rows.Count > SuppressionRules.PageSize)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = cursors.Protect(new PageCursor(rows[^1].CreatedAt, rows[^1].Phone));
-        }
-
         await using var count = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM campaigns.blocked_numbers LIMIT @limit) b", connection);
         count.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = SuppressionRules.CountLimit + 1 });
-        return new ListPage<BlockedNumberRow>(rows, next, new BoundedCount((long)(await count.ExecuteScalarAsync(cancellationToken))!));
+        return cursors.Page(rows, r => new PageCursor(r.CreatedAt, r.Phone), new BoundedCount((long)(await count.ExecuteScalarAsync(cancellationToken))!));
     }
 }
 

@@ -72,6 +72,32 @@ internal sealed class PageCursors(IDataProtectionProvider protection)
             return null;
         }
     }
+
+    /// <summary>
+    /// Binds what a keyset page statement may use: <c>@take</c> (one row more than a page, to know whether there is a
+    /// next one), the cursor (<c>@after_at</c>, <c>@after_phone</c>) and a search's range (<c>@low</c>, <c>@high</c>).
+    /// </summary>
+    public static void BindPage(NpgsqlCommand command, PageCursor? after, string? prefix)
+    {
+        command.Parameters.Add(new NpgsqlParameter("take", NpgsqlDbType.Integer) { Value = SuppressionRules.PageSize + 1 });
+        command.Parameters.Add(new NpgsqlParameter("after_at", NpgsqlDbType.TimestampTz) { Value = after?.At ?? DateTimeOffset.UnixEpoch });
+        command.Parameters.Add(new NpgsqlParameter("after_phone", NpgsqlDbType.Text) { Value = after?.Phone ?? string.Empty });
+        command.Parameters.Add(new NpgsqlParameter("low", NpgsqlDbType.Text) { Value = prefix ?? string.Empty });
+        command.Parameters.Add(new NpgsqlParameter("high", NpgsqlDbType.Text) { Value = prefix is null ? string.Empty : SuppressionRules.SearchUpperBound(prefix) });
+    }
+
+    /// <summary>The page of <paramref name="rows"/> read with <see cref="BindPage"/>: the extra row dropped, and then the link to the next page after the last row shown.</summary>
+    public ListPage<T> Page<T>(List<T> rows, Func<T, PageCursor> cursorOf, BoundedCount total)
+    {
+        string? next = null;
+        if (rows.Count > SuppressionRules.PageSize)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = Protect(cursorOf(rows[^1]));
+        }
+
+        return new ListPage<T>(rows, next, total);
+    }
 }
 
 /// <summary>A page of the company's suppression list: newest first, or the numbers that start with <see cref="Search"/> in number order.</summary>
@@ -114,11 +140,7 @@ internal sealed class ListSuppressionsHandler(CampaignsDataSource dataSource, IT
         await using (var command = new NpgsqlCommand(sql, connection))
         {
             command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
-            command.Parameters.Add(new NpgsqlParameter("take", NpgsqlDbType.Integer) { Value = SuppressionRules.PageSize + 1 });
-            command.Parameters.Add(new NpgsqlParameter("after_at", NpgsqlDbType.TimestampTz) { Value = after?.At ?? DateTimeOffset.UnixEpoch });
-            command.Parameters.Add(new NpgsqlParameter("after_phone", NpgsqlDbType.Text) { Value = after?.Phone ?? string.Empty });
-            command.Parameters.Add(new NpgsqlParameter("low", NpgsqlDbType.Text) { Value = prefix ?? string.Empty });
-            command.Parameters.Add(new NpgsqlParameter("high", NpgsqlDbType.Text) { Value = prefix is null ? string.Empty : SuppressionRules.SearchUpperBound(prefix) });
+            PageCursors.BindPage(command, after, prefix);
             SuppressionRules.BindKnown(command);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -127,14 +149,7 @@ internal sealed class ListSuppressionsHandler(CampaignsDataSource dataSource, IT
             }
         }
 
-        string? next = null;
-        if (rows.Count > SuppressionRules.PageSize)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = cursors.Protect(new PageCursor(rows[^1].CreatedAt, rows[^1].Key));
-        }
-
-        return new ListPage<SuppressionRow>(rows, next, await CountAsync(connection, companyId, cancellationToken));
+        return cursors.Page(rows, r => new PageCursor(r.CreatedAt, r.Key), await CountAsync(connection, companyId, cancellationToken));
     }
 
     /// <summary>At most <see cref="SuppressionRules.CountLimit"/> + 1 index entries: never a count over millions.</summary>
