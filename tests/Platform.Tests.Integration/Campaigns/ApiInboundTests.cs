@@ -16,7 +16,7 @@ namespace Platform.Tests.Integration.Campaigns;
 public sealed class ApiInboundTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     /// <summary>Where a handset's answer to a message from PLATFORM arrives (the platform's first number).</summary>
-    private const string PlatformNumber = "+15550100100";
+    private const string PlatformNumber = Infrastructure.PlatformFactory.PlatformNumber;
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -263,13 +263,7 @@ public sealed class ApiInboundTests(ApiFactory factory) : IClassFixture<ApiFacto
         return (root.GetProperty("request_id").GetString()!, id);
     }
 
-    /// <summary>The handset texts the platform number, through the simulator carrier as a real handset would.</summary>
-    private async Task TextAsync(string from, string text)
-    {
-        using var http = factory.ApiClient(null);
-        var response = await http.PostAsJsonAsync("/simulator/inbound", new { from, to = PlatformNumber, text });
-        response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-    }
+    private Task TextAsync(string from, string text) => factory.TextPlatformAsync(from, text);
 
     /// <summary>Every item the key's company can list, page after page.</summary>
     private static async Task<List<JsonElement>> AllAsync(HttpClient api)

@@ -28,7 +28,7 @@ public sealed class InboxFactory : SendingFactory
 /// </summary>
 public sealed partial class InboxTests(InboxFactory factory) : IClassFixture<InboxFactory>
 {
-    private const string PlatformNumber = "+15550100100";
+    private const string PlatformNumber = PlatformFactory.PlatformNumber;
     private const string Question = "Is the offer valid on Sunday?";
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Platform.Tests.Integration.Campaigns;
 /// </summary>
 public sealed class SuppressionPagesTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private const string PlatformNumber = "+15550100100";
+    private const string PlatformNumber = PlatformFactory.PlatformNumber;
     private const string Page = "/Campaigns/Suppressions";
 
     [Fact]
@@ -324,12 +324,7 @@ public sealed class SuppressionPagesTests(ApiFactory factory) : IClassFixture<Ap
     private async Task<long> AuditCountAsync(Guid companyId) =>
         await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.suppression_audit WHERE company_id = @c", ("c", companyId));
 
-    private async Task TextAsync(string from, string text)
-    {
-        using var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync("/simulator/inbound", new { from, to = PlatformNumber, text });
-        response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-    }
+    private Task TextAsync(string from, string text) => factory.TextPlatformAsync(from, text);
 
     private static async Task<string> SendApiAsync(HttpClient api, string to)
     {
