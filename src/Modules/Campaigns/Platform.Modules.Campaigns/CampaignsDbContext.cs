@@ -50,6 +50,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<InboundFeedItem> InboundFeedItems => Set<InboundFeedItem>();
 
+    public DbSet<InboundQueuedItem> InboundQueuedItems => Set<InboundQueuedItem>();
+
     public DbSet<InboundWebhookCursor> InboundWebhookCursors => Set<InboundWebhookCursor>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -146,6 +148,12 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
         {
             e.ToTable("inbound_items");
             e.HasKey(x => new { x.CompanyId, x.Seq });
+        });
+        modelBuilder.Entity<InboundQueuedItem>(e =>
+        {
+            e.ToTable("inbound_queue");
+            e.HasKey(x => x.MessageId);
+            e.Property(x => x.MessageId).ValueGeneratedNever();
         });
         modelBuilder.Entity<InboundWebhookCursor>(e =>
         {

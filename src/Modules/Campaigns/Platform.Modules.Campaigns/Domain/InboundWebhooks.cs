@@ -1,8 +1,8 @@
 namespace Platform.Modules.Campaigns.Domain;
 
 /// <summary>
-/// The last number given in a company's inbound feed (Migrations/0009_inbound_webhooks.sql). Written only by the
-/// trigger on <c>campaigns.conversation_messages</c>; its row lock is what makes a company's numbers commit in order.
+/// The last number given in a company's inbound feed (Migrations/0009_inbound_webhooks.sql). Written only by
+/// <c>campaigns.number_inbound_items</c> (0013); its row lock is what makes a company's numbers commit in order.
 /// </summary>
 internal sealed class InboundSequence
 {
@@ -23,6 +23,19 @@ internal sealed class InboundFeedItem
     public long Seq { get; set; }
 
     public long MessageId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>
+/// An entry of a company's inbound feed written and not numbered yet (Migrations/0013_inbound_numbering_off_the_write.sql):
+/// the trigger on <c>campaigns.conversation_messages</c> queues it, the feed's readers number it. No personal data.
+/// </summary>
+internal sealed class InboundQueuedItem
+{
+    public long MessageId { get; set; }
+
+    public Guid CompanyId { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 }

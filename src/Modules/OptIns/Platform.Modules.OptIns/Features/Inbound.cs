@@ -233,7 +233,7 @@ internal sealed class InboundSmsHandler(
         }
         else
         {
-            var subscribed = await LatestSubscriptionAsync(from, to, cancellationToken);
+            var subscribed = (await store.ReplySenderAsync(from, to, cancellationToken))?.Latest;
             var messaged = await mediator.Send(new GetLastSender(to, from), cancellationToken);
             if (messaged is not null && (subscribed is null || messaged.At > subscribed.Value.At) && messaged.CompanyId != subscribed?.CompanyId)
             {
@@ -254,29 +254,16 @@ internal sealed class InboundSmsHandler(
         await CourtesyAsync(from, to, HelpKind, options.Value.HelpReplyInterval, answer, at, cancellationToken);
     }
 
-    /// <summary>The subscription on this number that was last in contact with the handset (keyword texted or campaign received), with its keyword.</summary>
-    private async Task<(Guid CompanyId, string Word, DateTimeOffset At)?> LatestSubscriptionAsync(string phone, string platformNumber, CancellationToken cancellationToken)
-    {
-        var latest = await (
-                from s in Db.Subscriptions.AsNoTracking()
-                join k in Db.Keywords.AsNoTracking() on s.KeywordId equals k.Id
-                where s.Phone == phone && s.PlatformNumber == platformNumber
-                orderby s.LastContactAt descending
-                select new { s.CompanyId, k.Word, s.LastContactAt })
-            .FirstOrDefaultAsync(cancellationToken);
-        return latest is null ? null : (latest.CompanyId, latest.Word, latest.LastContactAt);
-    }
-
     /// <summary>
     /// A text that is no command is a reply: it goes to the inbox of the company that last messaged the handset on this
     /// number (a campaign, an API message, or the keyword it texted). Only when no company did is it answered with help.
     /// </summary>
     private async Task UnknownAsync(Received message, CancellationToken cancellationToken)
     {
-        var subscriber = await SubscriberAsync(message.From, cancellationToken);
-        var subscribed = subscriber is null ? null : await LatestSubscriptionAsync(message.From, message.To, cancellationToken);
+        // One statement, no DbContext: this is the path of every reply (the inbox's throughput target).
+        var sender = await store.ReplySenderAsync(message.From, message.To, cancellationToken);
         var delivered = await mediator.Send(new DeliverReply(message.To, message.From, message.Text, message.At, message.CarrierInstance, message.CarrierMessageId,
-            subscribed is { } s ? new CompanyContact(s.CompanyId, s.At) : null, subscriber?.UserCode), cancellationToken);
+            sender?.Latest is { } s ? new CompanyContact(s.CompanyId, s.At) : null, sender?.UserCode), cancellationToken);
         if (delivered is null)
         {
             await CourtesyAsync(message.From, message.To, UnknownKind, options.Value.UnknownReplyInterval,

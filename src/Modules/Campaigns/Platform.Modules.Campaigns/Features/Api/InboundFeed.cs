@@ -40,11 +40,20 @@ internal static class InboundTypes
 /// <summary>
 /// Reads companies' inbound feeds (campaigns.inbound_items, numbered per company in commit order: see
 /// Migrations/0009_inbound_webhooks.sql), with the text, numbers and what each message answers, in one statement.
+/// Entries are numbered by their readers, not when written (0013): every read first numbers what was queued.
 /// </summary>
 internal sealed class InboundFeed(CampaignsDataSource dataSource)
 {
     public const int DefaultPage = 50;
     public const int MaxPage = 100;
+
+    /// <summary>Numbers the entries queued for those companies (null: every company), so the feed shows them.</summary>
+    public async Task NumberAsync(Guid[]? companies, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("SELECT campaigns.number_inbound_items(@companies)");
+        command.Parameters.Add(new NpgsqlParameter("companies", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = (object?)companies ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>Up to <paramref name="limit"/> items after each company's position, oldest first, keyed by company.</summary>
     public async Task<Dictionary<Guid, List<InboundItem>>> ReadAsync(IReadOnlyList<(Guid CompanyId, long After)> positions, int limit, CancellationToken cancellationToken)
@@ -54,6 +63,8 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
         {
             return result;
         }
+
+        await NumberAsync([.. positions.Select(p => p.CompanyId)], cancellationToken);
 
         // The send-API message answered is looked up only for 'api' campaigns (at most 1,000 messages each), never in a
         // large campaign's messages. The sender is the user code whenever the thread has one: the company knows that

@@ -41,6 +41,9 @@ internal sealed class InboundWebhookDispatcher(
     /// <summary>One pass: cursors follow the webhooks, then up to 10 rounds of claim, post, record. Answers items posted and not (yet) posted.</summary>
     public async Task<(int Posted, int Failed)> DispatchAsync(CancellationToken cancellationToken)
     {
+        // Entries are numbered by the feed's readers (0013): the claim below finds companies by their last number, and a
+        // new webhook starts after the items numbered before it was saved.
+        await feed.NumberAsync(null, cancellationToken);
         await FollowWebhooksAsync(cancellationToken);
         var (posted, failed) = (0, 0);
         for (var round = 0; round < 10 && !cancellationToken.IsCancellationRequested; round++)

@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns.Features.TwoWay;
@@ -23,48 +24,92 @@ internal sealed record ConversationEntry(
 /// <summary>
 /// The one write path of the inbox: opens the thread on first contact and adds an entry, in one statement. An inbound
 /// message counts as unread and reopens a thread marked done; a redelivered inbound message (same carrier id) is not
-/// added twice. Every write notifies <see cref="Channel"/> with the company id, so open inbox pages update at once.
+/// added twice. Every write that added something is announced to the open inbox pages once it has committed
+/// (<see cref="InboxNotifications.Announce"/>), never notified inside the statement (that would serialise all of them).
 /// </summary>
-internal sealed class ConversationStore(CampaignsDataSource dataSource)
+internal sealed class ConversationStore(CampaignsDataSource dataSource, InboxNotifications notifications)
 {
     public const string Channel = "campaigns_inbox";
 
     /// <summary>Longest preview kept on the thread for the inbox list.</summary>
     public const int PreviewLength = 160;
 
+    /// <summary>
+    /// The thread upsert and the entry, for the company and campaign of the one-row CTE <c>target</c> that comes before it
+    /// (nothing is written when it has no row). Answers the company and the thread (null: a redelivery already recorded).
+    /// </summary>
+    private const string WriteTarget = """
+        seen AS (
+            SELECT 1 FROM campaigns.conversation_messages
+            WHERE @direction = 'in' AND @carrier_id IS NOT NULL AND direction = 'in'
+              AND carrier_instance = @instance AND carrier_message_id = @carrier_id),
+        conversation AS (
+            INSERT INTO campaigns.conversations AS c (id, company_id, platform_number, phone, user_code, last_at, last_preview, unread, messages, done_at, created_at)
+            SELECT @new_id, t.company_id, @number, @phone, @user_code, @at, @preview, @unread, @messages, NULL, @at
+            FROM target t
+            WHERE NOT EXISTS (SELECT 1 FROM seen)
+            ON CONFLICT (company_id, platform_number, phone) DO UPDATE SET
+                user_code = COALESCE(c.user_code, EXCLUDED.user_code),
+                last_at = GREATEST(c.last_at, EXCLUDED.last_at),
+                last_preview = CASE WHEN EXCLUDED.last_at >= c.last_at THEN EXCLUDED.last_preview ELSE c.last_preview END,
+                unread = c.unread + EXCLUDED.unread,
+                messages = c.messages + EXCLUDED.messages,
+                done_at = CASE WHEN EXCLUDED.unread > 0 THEN NULL ELSE c.done_at END
+            RETURNING c.id),
+        entry AS (
+            INSERT INTO campaigns.conversation_messages
+                (conversation_id, company_id, direction, event, body, campaign_id, carrier_instance, carrier_message_id, sent_by, error, at)
+            SELECT c.id, t.company_id, @direction, @event, @body, t.campaign_id, @instance, @carrier_id, @sent_by, @error, @at
+            FROM conversation c, target t
+            ON CONFLICT DO NOTHING
+            RETURNING conversation_id)
+        SELECT t.company_id, (SELECT id FROM conversation) FROM target t
+        """;
+
+    private const string AppendSql = "WITH target AS (SELECT @company::uuid AS company_id, @campaign::uuid AS campaign_id),\n" + WriteTarget;
+
+    /// <summary>
+    /// The reply's company, chosen in the statement that writes it: the company that messaged the handset last on that
+    /// number (<see cref="RecipientContacts.LastSql"/>), unless the keyword it texted there is more recent.
+    /// </summary>
+    private const string ReplySql = "WITH sent AS (" + RecipientContacts.LastSql + """
+        ),
+        target AS (
+            SELECT company_id, campaign_id FROM sent WHERE @keyword_company::uuid IS NULL OR sent.last_at >= @keyword_at
+            UNION ALL
+            SELECT @keyword_company, NULL::uuid
+            WHERE @keyword_company IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sent WHERE sent.last_at >= @keyword_at)),
+
+        """ + WriteTarget;
+
     /// <summary>Adds the entry; answers the thread's id, or null when it was a redelivery already recorded.</summary>
     public async Task<Guid?> AppendAsync(ConversationEntry entry, CancellationToken cancellationToken)
     {
-        const string sql = """
-            WITH seen AS (
-                SELECT 1 FROM campaigns.conversation_messages
-                WHERE @direction = 'in' AND @carrier_id IS NOT NULL AND direction = 'in'
-                  AND carrier_instance = @instance AND carrier_message_id = @carrier_id),
-            conversation AS (
-                INSERT INTO campaigns.conversations AS c (id, company_id, platform_number, phone, user_code, last_at, last_preview, unread, messages, done_at, created_at)
-                SELECT @new_id, @company, @number, @phone, @user_code, @at, @preview, @unread, @messages, NULL, @at
-                WHERE NOT EXISTS (SELECT 1 FROM seen)
-                ON CONFLICT (company_id, platform_number, phone) DO UPDATE SET
-                    user_code = COALESCE(c.user_code, EXCLUDED.user_code),
-                    last_at = GREATEST(c.last_at, EXCLUDED.last_at),
-                    last_preview = CASE WHEN EXCLUDED.last_at >= c.last_at THEN EXCLUDED.last_preview ELSE c.last_preview END,
-                    unread = c.unread + EXCLUDED.unread,
-                    messages = c.messages + EXCLUDED.messages,
-                    done_at = CASE WHEN EXCLUDED.unread > 0 THEN NULL ELSE c.done_at END
-                RETURNING c.id),
-            entry AS (
-                INSERT INTO campaigns.conversation_messages
-                    (conversation_id, company_id, direction, event, body, campaign_id, carrier_instance, carrier_message_id, sent_by, error, at)
-                SELECT id, @company, @direction, @event, @body, @campaign, @instance, @carrier_id, @sent_by, @error, @at FROM conversation
-                ON CONFLICT DO NOTHING
-                RETURNING conversation_id),
-            notified AS (SELECT pg_notify('campaigns_inbox', @company::text) FROM conversation)
-            SELECT id FROM conversation, (SELECT count(*) FROM notified) n
-            """;
-        await using var command = dataSource.Source.CreateCommand(sql);
+        await using var command = dataSource.Source.CreateCommand(AppendSql);
+        command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = entry.CompanyId });
+        command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = (object?)entry.CampaignId ?? DBNull.Value });
+        return (await WriteAsync(command, entry, cancellationToken))?.Thread;
+    }
+
+    /// <summary>
+    /// A reply from a handset, to the inbox of the company that messaged it last on that number since
+    /// <paramref name="since"/> — or of <paramref name="keyword"/>'s company when that contact is more recent — in one
+    /// statement (lookup, thread, entry). <paramref name="reply"/>'s company and campaign are not read: the statement
+    /// picks them. Answers the company, or null when no company messaged the handset there.
+    /// </summary>
+    public async Task<Guid?> AppendReplyAsync(ConversationEntry reply, DateTimeOffset since, CompanyContact? keyword, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand(ReplySql);
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = since });
+        command.Parameters.Add(new NpgsqlParameter("keyword_company", NpgsqlDbType.Uuid) { Value = (object?)keyword?.CompanyId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("keyword_at", NpgsqlDbType.TimestampTz) { Value = (object?)keyword?.At ?? DBNull.Value });
+        return (await WriteAsync(command, reply, cancellationToken))?.Company;
+    }
+
+    private async Task<(Guid Company, Guid? Thread)?> WriteAsync(NpgsqlCommand command, ConversationEntry entry, CancellationToken cancellationToken)
+    {
         var parameters = command.Parameters;
         parameters.Add(new NpgsqlParameter("new_id", NpgsqlDbType.Uuid) { Value = Guid.CreateVersion7() });
-        parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = entry.CompanyId });
         parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = entry.PlatformNumber });
         parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = entry.Phone });
         parameters.Add(new NpgsqlParameter("user_code", NpgsqlDbType.Text) { Value = (object?)entry.UserCode ?? DBNull.Value });
@@ -75,13 +120,26 @@ internal sealed class ConversationStore(CampaignsDataSource dataSource)
         parameters.Add(new NpgsqlParameter("direction", NpgsqlDbType.Text) { Value = entry.Direction });
         parameters.Add(new NpgsqlParameter("event", NpgsqlDbType.Text) { Value = (object?)entry.Event ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("body", NpgsqlDbType.Text) { Value = entry.Body });
-        parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = (object?)entry.CampaignId ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("instance", NpgsqlDbType.Text) { Value = (object?)entry.CarrierInstance ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("carrier_id", NpgsqlDbType.Text) { Value = (object?)entry.CarrierMessageId ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("sent_by", NpgsqlDbType.Uuid) { Value = (object?)entry.SentBy ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)entry.Error ?? DBNull.Value });
-        var id = await command.ExecuteScalarAsync(cancellationToken);
-        return id is Guid thread ? thread : null;
+        (Guid Company, Guid? Thread)? written = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                written = (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
+            }
+        }
+
+        // Announced once the reader is done: the statement has committed by then, so a page that wakes reads the entry.
+        if (written is { Thread: not null } added)
+        {
+            notifications.Announce(added.Company);
+        }
+
+        return written;
     }
 
     private static string Preview(ConversationEntry entry)

@@ -7,9 +7,10 @@ namespace Platform.Modules.Campaigns.Features.TwoWay;
 
 /// <summary>
 /// One <c>LISTEN campaigns_inbox</c> connection per host, fanned out to the inbox pages open on this host. Every write
-/// to a thread notifies the channel with its company id (<see cref="ConversationStore"/>, <see cref="InboxStore"/>), on
-/// whichever node made it, so a page learns of a new message at once without asking the database in a loop: each page
-/// holds a <see cref="Subscription"/> that is signalled for its company only.
+/// to a thread announces its company id once it has committed (<see cref="Announce"/>, from <see cref="ConversationStore"/>
+/// and <see cref="InboxStore"/>); the host that wrote it notifies the channel, so every node's pages learn of a new
+/// message at once without asking the database in a loop: each page holds a <see cref="Subscription"/> that is
+/// signalled for its company only.
 /// </summary>
 internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger<InboxNotifications> logger) : BackgroundService
 {
@@ -17,6 +18,73 @@ internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<Subscription, byte>> subscribers = new();
+
+    /// <summary>Companies announced and not yet notified; at most one <see cref="NotifyAsync"/> drains it at a time.</summary>
+    private readonly ConcurrentDictionary<Guid, byte> announced = new();
+
+    private int notifying;
+
+    /// <summary>
+    /// Tells every node's open pages that the company's inbox changed; call it after the change committed. Not a NOTIFY in
+    /// the writing transaction: PostgreSQL serialises the commits of all notifying transactions (a database-wide lock
+    /// held through the WAL flush), which made every inbound reply of every company commit one at a time. Here the
+    /// companies announced meanwhile go out together in one short statement, one at a time per host, so a burst of
+    /// replies costs a few notifications, and a page still wakes once per burst. A host that dies between a commit and
+    /// its notification leaves open pages to show that message with the next change (live updates only; nothing is lost).
+    /// </summary>
+    public void Announce(Guid companyId)
+    {
+        announced[companyId] = 0;
+        if (Interlocked.CompareExchange(ref notifying, 1, 0) == 0)
+        {
+            _ = Task.Run(NotifyAsync);
+        }
+    }
+
+    private async Task NotifyAsync()
+    {
+        while (true)
+        {
+            var companies = new List<Guid>();
+            foreach (var company in announced.Keys)
+            {
+                if (announced.TryRemove(company, out _))
+                {
+                    companies.Add(company);
+                }
+            }
+
+            if (companies.Count > 0)
+            {
+                try
+                {
+                    await using var command = dataSource.Source.CreateCommand(
+                        $"SELECT count(pg_notify('{ConversationStore.Channel}', c::text)) FROM unnest(@companies) AS c");
+                    command.Parameters.Add(new NpgsqlParameter("companies", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid) { Value = companies.ToArray() });
+                    await command.ExecuteScalarAsync();
+                }
+                catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+                {
+                    // The database is away: the pages are told when it is back (with whatever changes by then).
+                    logger.LogWarning(exception, "Inbox notification for {Count} companies failed; tried again in a second", companies.Count);
+                    foreach (var company in companies)
+                    {
+                        announced.TryAdd(company, 0);
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                    continue;
+                }
+            }
+
+            // Done unless something was announced after the drain (its Announce saw notifying = 1 and left it to us).
+            Volatile.Write(ref notifying, 0);
+            if (announced.IsEmpty || Interlocked.CompareExchange(ref notifying, 1, 0) != 0)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>Signals the caller whenever something changed in the company's inbox; dispose it when the page goes.</summary>
     public Subscription Subscribe(Guid companyId)

@@ -54,7 +54,7 @@ internal sealed record InboxEntry(
 /// <see cref="ConversationStore"/>. Every statement is filtered by the company, so another company's thread id finds
 /// nothing, exactly like an unknown one.
 /// </summary>
-internal sealed class InboxStore(CampaignsDataSource dataSource)
+internal sealed class InboxStore(CampaignsDataSource dataSource, InboxNotifications notifications)
 {
     /// <summary>Longest search text accepted; longer input is cut, never an error.</summary>
     public const int MaxSearchLength = 100;
@@ -227,17 +227,19 @@ internal sealed class InboxStore(CampaignsDataSource dataSource)
     private async Task<bool> ChangeAsync(Guid companyId, Guid id, string set, string when, DateTimeOffset? now, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand($"""
-            WITH changed AS (
-                UPDATE campaigns.conversations SET {set}
-                WHERE id = @id AND company_id = @company AND {when}
-                RETURNING 1),
-            notified AS (SELECT pg_notify('{ConversationStore.Channel}', @company::text) FROM changed)
-            SELECT (SELECT count(*) FROM changed) + 0 * (SELECT count(*) FROM notified)
+            UPDATE campaigns.conversations SET {set}
+            WHERE id = @id AND company_id = @company AND {when}
             """);
         command.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id });
         command.Parameters.Add(new NpgsqlParameter("company", NpgsqlDbType.Uuid) { Value = companyId });
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = (object?)now ?? DBNull.Value });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+
+        notifications.Announce(companyId);
+        return true;
     }
 
     /// <summary>The nav badge: an index-only sum over conversations_company_unread (open threads with unread messages only).</summary>

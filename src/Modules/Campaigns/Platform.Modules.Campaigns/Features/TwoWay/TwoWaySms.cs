@@ -16,6 +16,19 @@ namespace Platform.Modules.Campaigns.Features.TwoWay;
 /// </summary>
 internal sealed class RecipientContacts(CampaignsDataSource dataSource, IOptions<CampaignsOptions> options, TimeProvider clock)
 {
+    /// <summary>
+    /// The attribution lookup: the company that messaged <c>@phone</c> from <c>@number</c> last since <c>@since</c>, with when
+    /// and which campaign (a primary-key probe). Also the head of the reply's write (<see cref="ConversationStore.AppendReplyAsync"/>).
+    /// </summary>
+    internal const string LastSql = """
+        SELECT company_id, last_at, campaign_id FROM campaigns.recipient_contacts
+        WHERE platform_number = @number AND phone = @phone AND last_at >= @since
+        ORDER BY last_at DESC LIMIT 1
+        """;
+
+    /// <summary>Contacts before this no longer count (the STOP look-back).</summary>
+    public DateTimeOffset Since => clock.GetUtcNow() - options.Value.StopLookback;
+
     /// <summary>The companies that messaged the handset from that number within the STOP look-back.</summary>
     public async Task<List<Guid>> CompaniesSinceLookbackAsync(string platformNumber, string phone, CancellationToken cancellationToken)
     {
@@ -23,7 +36,7 @@ internal sealed class RecipientContacts(CampaignsDataSource dataSource, IOptions
             "SELECT company_id FROM campaigns.recipient_contacts WHERE platform_number = @number AND phone = @phone AND last_at >= @since");
         command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
         command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
-        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = clock.GetUtcNow() - options.Value.StopLookback });
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = Since });
         var companies = new List<Guid>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -69,14 +82,10 @@ internal sealed class RecipientContacts(CampaignsDataSource dataSource, IOptions
     /// <summary>The company that messaged the handset from that number last (within the look-back), with when and which campaign.</summary>
     public async Task<(Guid CompanyId, DateTimeOffset At, Guid? CampaignId)?> LastAsync(string platformNumber, string phone, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.Source.CreateCommand("""
-            SELECT company_id, last_at, campaign_id FROM campaigns.recipient_contacts
-            WHERE platform_number = @number AND phone = @phone AND last_at >= @since
-            ORDER BY last_at DESC LIMIT 1
-            """);
+        await using var command = dataSource.Source.CreateCommand(LastSql);
         command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
         command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
-        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = clock.GetUtcNow() - options.Value.StopLookback });
+        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = Since });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
@@ -212,31 +221,17 @@ internal sealed class ResumeMessagesToHandler(CampaignsDataSource dataSource, Co
     }
 }
 
-/// <summary>A reply that is no command goes to the inbox of the company that messaged the handset last on that number.</summary>
+/// <summary>
+/// A reply that is no command goes to the inbox of the company that messaged the handset last on that number (or whose
+/// keyword it texted there more recently): one statement finds the company and writes the thread and the entry.
+/// </summary>
 internal sealed class DeliverReplyHandler(RecipientContacts contacts, ConversationStore conversations) : IRequestHandler<DeliverReply, Guid?>
 {
-    public async Task<Guid?> Handle(DeliverReply request, CancellationToken cancellationToken)
-    {
-        var sent = await contacts.LastAsync(request.PlatformNumber, request.Phone, cancellationToken);
-        Guid company;
-        Guid? campaign = null;
-        if (sent is { } last && (request.KeywordContact is null || last.At >= request.KeywordContact.At))
-        {
-            (company, campaign) = (last.CompanyId, last.CampaignId);
-        }
-        else if (request.KeywordContact is { } keyword)
-        {
-            company = keyword.CompanyId;
-        }
-        else
-        {
-            return null;
-        }
-
-        await conversations.AppendAsync(new ConversationEntry(company, request.PlatformNumber, request.Phone, ConversationDirections.Inbound, null,
-            request.Text, request.At, request.UserCode, campaign, request.CarrierInstance, request.CarrierMessageId), cancellationToken);
-        return company;
-    }
+    public Task<Guid?> Handle(DeliverReply request, CancellationToken cancellationToken) =>
+        conversations.AppendReplyAsync(
+            new ConversationEntry(Guid.Empty, request.PlatformNumber, request.Phone, ConversationDirections.Inbound, null,
+                request.Text, request.At, request.UserCode, null, request.CarrierInstance, request.CarrierMessageId),
+            contacts.Since, request.KeywordContact, cancellationToken);
 }
 
 internal sealed class NoteConversationEventHandler(ConversationStore conversations) : IRequestHandler<NoteConversationEvent>
