@@ -22,6 +22,12 @@ ensure_postgres() {
       fi
     done
   fi
+  wait_for_postgres
+  ensure_connections 300
+}
+
+# wait_for_postgres: up to 30 s for the server to answer (after a start or a restart).
+wait_for_postgres() {
   for _ in $(seq 1 30); do
     if su postgres -c "psql -qAtc 'select 1'" >/dev/null 2>&1; then
       break
@@ -29,6 +35,20 @@ ensure_postgres() {
     sleep 1
   done
   su postgres -c "psql -qAtc 'select 1'" >/dev/null
+}
+
+# ensure_connections N: the tests run several hosts (each a Hangfire server with its own pools, ~10 connections idle
+# and more while sending) and a database per fixture at once; Debian's default of 100 runs out. Restarts once if raised.
+ensure_connections() {
+  local wanted=$1 current
+  current=$(su postgres -c "psql -qAtc 'show max_connections'")
+  if [ "$current" -lt "$wanted" ]; then
+    su postgres -c "psql -qAtc 'ALTER SYSTEM SET max_connections = $wanted'" >/dev/null
+    pg_lsclusters -h | while read -r version cluster rest; do
+      pg_ctlcluster "$version" "$cluster" restart
+    done
+    wait_for_postgres
+  fi
 }
 
 # ensure_role NAME PASSWORD: a login role that may create databases (tests create one per run).

@@ -38,7 +38,7 @@ public sealed partial class AuthorizationTests(PlatformFactory factory) : IClass
     public async Task An_admin_reaches_the_jobs_dashboard()
     {
         var admin = await factory.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
-        var (status, body) = await admin.GetAsync("/Admin/Jobs");
+        var (status, body) = await admin.GetAsync("/Admin/Jobs/recurring");
         status.Should().Be(HttpStatusCode.OK);
         body.Should().Contain("accounts.purge-expired-invitations");
     }

@@ -37,7 +37,7 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
     public CarrierWiringTests(PlatformFactory factory)
     {
         // The same host with a recorder of the events the carrier layer publishes.
-        host = factory.WithWebHostBuilder(b => b.UseSetting("Platform:Scheduler:InstanceName", $"wiring-{Guid.NewGuid():N}").ConfigureTestServices(services =>
+        host = factory.WithWebHostBuilder(b => b.UseSetting("Platform:Jobs:ServerName", $"wiring-{Guid.NewGuid():N}").ConfigureTestServices(services =>
         {
             services.AddScoped<INotificationHandler<InboundSmsReceived>, InboundRecorder>();
             services.AddScoped<INotificationHandler<DeliveryReceiptReceived>, InboundRecorder>();

@@ -18,14 +18,14 @@ public sealed class ClusterTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Both_hosts_check_in_as_nodes_of_one_scheduler_cluster()
+    public async Task Both_hosts_check_in_as_servers_of_one_Hangfire_cluster()
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         long nodes = 0;
         while (DateTime.UtcNow < deadline)
         {
             nodes = await cluster.Database.ScalarAsync<long>(
-                "SELECT count(*) FROM qrtz_scheduler_state WHERE sched_name = 'platform' AND instance_name IN ('node-a', 'node-b')");
+                "SELECT count(DISTINCT split_part(id, ':', 1)) FROM hangfire.server WHERE split_part(id, ':', 1) IN ('node-a', 'node-b')");
             if (nodes == 2)
             {
                 break;

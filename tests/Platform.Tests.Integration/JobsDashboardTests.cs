@@ -1,76 +1,101 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration;
 
-public sealed class JobsDashboardTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+/// <summary>The Hangfire Dashboard at /Admin/Jobs on a real host and database: what an admin sees and may do, and who may not.</summary>
+public sealed partial class JobsDashboardTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
-    private static readonly Dictionary<string, string> MaintenanceJob = new() { ["group"] = "accounts", ["name"] = "purge-expired-invitations" };
+    private const string PurgeJob = "accounts.purge-expired-invitations";
 
-    private Task<string?> TriggerStateAsync() =>
-        factory.Database.ScalarAsync<string>("SELECT trigger_state FROM qrtz_triggers WHERE sched_name = 'platform' AND job_name = 'purge-expired-invitations'");
+    private Task<long> RunsAsync(string jobId, string state) => factory.Database.ScalarAsync<long>(
+        "SELECT count(*) FROM hangfire.job WHERE statename = @state AND invocationdata::text LIKE '%' || @job || '%'", ("state", state), ("job", jobId));
 
-    [Fact]
-    public async Task The_dashboard_lists_the_recurring_job_with_its_next_fire_time_and_this_node()
+    /// <summary>The dashboard's POSTs carry the antiforgery token its pages put in two meta tags, as its script does.</summary>
+    private static async Task<HttpResponseMessage> PostCommandAsync(FormClient client, string page, string command, Dictionary<string, string> form)
     {
-        var admin = await factory.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
-
-        var (status, body) = await admin.GetAsync("/Admin/Jobs");
-
-        status.Should().Be(HttpStatusCode.OK);
-        body.Should().Contain("accounts.purge-expired-invitations").And.Contain("cron 0 5 * * * ?");
-        body.Should().MatchRegex(@"\d{4}-\d\d-\d\d \d\d:05:00 UTC", "the next fire time of an hourly job at minute 5 is shown");
-        body.Should().Contain("(this node)");
+        var html = (await client.GetAsync(page)).Body;
+        var header = CsrfHeader().Match(html);
+        var token = CsrfToken().Match(html);
+        header.Success.Should().BeTrue("the dashboard page carries the antiforgery header name");
+        token.Success.Should().BeTrue("the dashboard page carries the antiforgery token");
+        using var request = new HttpRequestMessage(HttpMethod.Post, command) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add(header.Groups[1].Value, WebUtility.HtmlDecode(token.Groups[1].Value));
+        return await client.Http.SendAsync(request);
     }
 
     [Fact]
-    public async Task Pause_resume_trigger_and_an_unknown_job_are_handled()
+    public async Task An_admin_sees_every_modules_recurring_jobs_and_this_server_and_never_the_connection_string()
     {
         var admin = await factory.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
 
-        (await admin.PostFormAsync("/Admin/Jobs", MaintenanceJob, "Pause")).StatusCode.Should().Be(HttpStatusCode.Redirect);
-        (await TriggerStateAsync()).Should().Be("PAUSED");
-        (await admin.GetAsync("/Admin/Jobs")).Body.Should().Contain("(paused)").And.Contain("paused.");
-
-        (await admin.PostFormAsync("/Admin/Jobs", MaintenanceJob, "Resume")).StatusCode.Should().Be(HttpStatusCode.Redirect);
-        (await TriggerStateAsync()).Should().BeOneOf("WAITING", "ACQUIRED");
-
-        var unknown = await admin.PostFormAsync("/Admin/Jobs", new() { ["group"] = "nope", ["name"] = "missing" }, "Trigger");
-        unknown.StatusCode.Should().Be(HttpStatusCode.Redirect, "an unknown job is a message, not an error");
-        (await admin.GetAsync("/Admin/Jobs")).Body.Should().Contain("There is no job nope.missing any more.");
-
-        (await admin.PostFormAsync("/Admin/Jobs", MaintenanceJob, "Trigger")).StatusCode.Should().Be(HttpStatusCode.Redirect);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        long runs = 0;
-        while (DateTime.UtcNow < deadline && runs == 0)
+        var (status, recurring) = await admin.GetAsync("/Admin/Jobs/recurring");
+        status.Should().Be(HttpStatusCode.OK);
+        foreach (var job in new[] { PurgeJob, "billing.reconcile-checkout-sessions", "senderids.purge-documents", "campaigns.maintenance", "campaigns.api-webhooks", "campaigns.inbox-retention" })
         {
-            await Task.Delay(500);
-            runs = await factory.Database.ScalarAsync<long>("SELECT count(*) FROM qrtz_execution_history WHERE job_name = 'purge-expired-invitations'");
+            recurring.Should().Contain(job, "each module registers its recurring jobs");
         }
 
-        runs.Should().BeGreaterThan(0, "the triggered run is recorded in the cluster's history");
-        (await admin.GetAsync("/Admin/Jobs")).Body.Should().Contain("(manual)");
+        var (_, servers) = await admin.GetAsync("/Admin/Jobs/servers");
+        servers.Should().Contain($"test-{factory.Database.Name[^6..]}", "this host's Hangfire server is listed");
+
+        var (_, home) = await admin.GetAsync("/Admin/Jobs");
+        home.Should().Contain("Platform · Jobs").And.Contain("href=\"/Admin\"", "the dashboard names the product and links back to the admin pages");
+        home.Should().NotContain("Password=").And.NotContain("platform_test", "the storage's connection string is never shown");
     }
 
     [Fact]
-    public async Task Delete_removes_the_job()
+    public async Task An_admin_triggers_a_recurring_job_and_its_run_succeeds_with_its_result()
     {
-        await using var own = new PlatformFactory();
-        await own.InitializeAsync();
-        var admin = await own.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
+        var admin = await factory.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
+        var before = await RunsAsync(PurgeJob, "Succeeded");
 
-        (await admin.PostFormAsync("/Admin/Jobs", MaintenanceJob, "Delete")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var triggered = await PostCommandAsync(admin, "/Admin/Jobs/recurring", "/Admin/Jobs/recurring/trigger", new() { ["jobs[]"] = PurgeJob });
+        triggered.IsSuccessStatusCode.Should().BeTrue($"the admin may trigger a recurring job (got {(int)triggered.StatusCode})");
 
-        (await own.Database.ScalarAsync<long>("SELECT count(*) FROM qrtz_job_details WHERE job_name = 'purge-expired-invitations'")).Should().Be(0);
-        (await admin.GetAsync("/Admin/Jobs")).Body.Should().NotContain("data-job=\"accounts.purge-expired-invitations\"");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await RunsAsync(PurgeJob, "Succeeded") == before)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the triggered run should have succeeded");
+            await Task.Delay(200);
+        }
+
+        var result = await factory.Database.ScalarAsync<string>("""
+            SELECT s.data::text FROM hangfire.job j JOIN hangfire.state s ON s.id = j.stateid
+            WHERE j.statename = 'Succeeded' AND j.invocationdata::text LIKE '%accounts.purge-expired-invitations%' ORDER BY j.id DESC LIMIT 1
+            """);
+        result.Should().Contain("Purged", "the run's summary is its result on the dashboard");
     }
 
     [Fact]
-    public async Task A_member_or_anonymous_post_cannot_act_on_jobs()
+    public async Task A_post_without_the_antiforgery_token_or_from_a_company_user_or_a_visitor_triggers_nothing()
     {
-        var owner = await factory.RegisterCompanyAsync("Job Meddler", "meddler@example.com");
-        var forged = await owner.Http.PostAsync("/Admin/Jobs?handler=Pause", new FormUrlEncodedContent(MaintenanceJob));
-        forged.StatusCode.Should().NotBe(HttpStatusCode.OK);
-        (await TriggerStateAsync()).Should().NotBe("PAUSED");
+        var admin = await factory.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
+        var owner = await factory.RegisterCompanyAsync($"Job Meddler {Guid.NewGuid():N}", $"meddler-{Guid.NewGuid():N}@example.com");
+        var visitor = factory.CreateFormClient();
+        var enqueued = await factory.Database.ScalarAsync<long>("SELECT count(*) FROM hangfire.job WHERE invocationdata::text LIKE '%senderids.purge-documents%'");
+
+        var forged = await admin.Http.PostAsync("/Admin/Jobs/recurring/trigger", new FormUrlEncodedContent(new Dictionary<string, string> { ["jobs[]"] = "senderids.purge-documents" }));
+        forged.IsSuccessStatusCode.Should().BeFalse("a dashboard POST needs the antiforgery token");
+
+        var fromOwner = await owner.Http.PostAsync("/Admin/Jobs/recurring/trigger", new FormUrlEncodedContent(new Dictionary<string, string> { ["jobs[]"] = "senderids.purge-documents" }));
+        fromOwner.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        fromOwner.Headers.Location!.ToString().Should().Contain("/Accounts/AccessDenied");
+        var (ownerStatus, _) = await owner.GetAsync("/Admin/Jobs/recurring");
+        ownerStatus.Should().Be(HttpStatusCode.Redirect, "a company user is sent to Access denied");
+
+        var fromVisitor = await visitor.Http.PostAsync("/Admin/Jobs/recurring/trigger", new FormUrlEncodedContent(new Dictionary<string, string> { ["jobs[]"] = "senderids.purge-documents" }));
+        fromVisitor.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        fromVisitor.Headers.Location!.ToString().Should().Contain("/Accounts/Login");
+
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM hangfire.job WHERE invocationdata::text LIKE '%senderids.purge-documents%'"))
+            .Should().Be(enqueued, "none of them enqueued a run");
     }
+
+    [GeneratedRegex("<meta name=\"csrf-header\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfHeader();
+
+    [GeneratedRegex("<meta name=\"csrf-token\" content=\"([^\"]+)\"")]
+    private static partial Regex CsrfToken();
 }

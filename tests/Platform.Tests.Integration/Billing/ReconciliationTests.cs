@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Modules.Billing.Contracts;
-using Quartz;
+using Hangfire;
 
 namespace Platform.Tests.Integration.Billing;
 
@@ -21,9 +21,8 @@ public sealed class ReconciliationTests(BillingFactory factory) : IClassFixture<
     /// <summary>Triggers the job and waits until it has asked Stripe about <paramref name="marker"/> (a session that stays pending) once more.</summary>
     private async Task RunJobAsync(string marker)
     {
-        var scheduler = (await factory.Services.GetRequiredService<ISchedulerFactory>().GetAllSchedulers()).Single();
         var asked = factory.Stripe.Retrieved.Count(id => id == marker);
-        await scheduler.TriggerJob(new JobKey("reconcile-checkout-sessions", "billing"));
+        factory.Services.GetRequiredService<IRecurringJobManager>().Trigger("billing.reconcile-checkout-sessions");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (factory.Stripe.Retrieved.Count(id => id == marker) == asked)
         {

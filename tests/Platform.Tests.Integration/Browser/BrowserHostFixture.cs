@@ -9,7 +9,7 @@ public abstract class BrowserHostFixture : IAsyncLifetime
 
     public HostProcess Host { get; private set; } = null!;
 
-    /// <summary>The Quartz instance name, which also names the host in its logs.</summary>
+    /// <summary>The Hangfire server name, which also names the host in its logs.</summary>
     protected abstract string InstanceName { get; }
 
     /// <summary>Environment variables for the host (Platform__Section__Key).</summary>

@@ -39,15 +39,73 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_host_killed_mid_campaign_is_resumed_by_the_other_host_within_a_minute_and_nothing_is_sent_twice()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var api = await FakeSmsApi.StartAsync();
+        // Claims the killed host held turn Unknown after this lease, so the campaign can finish within the test.
+        var settings = new Dictionary<string, string>(api.HostSettings()) { ["Platform__Campaigns__ClaimLease"] = "00:00:20" };
+        var hosts = new[] { HostProcess.Start(database.ConnectionString, "resume-a", settings), HostProcess.Start(database.ConnectionString, "resume-b", settings) };
+        try
+        {
+            await Task.WhenAll(hosts.Select(h => h.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90))));
+            var campaignId = await SendingCampaignAsync(database, 100_000);
+
+            // Kill a host that owns a sending slot, once the campaign is well under way.
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (await database.ScalarAsync<long>("SELECT submitted FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)) < 15_000)
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline, "the campaign should be sending");
+                await Task.Delay(100);
+            }
+
+            var owner = await database.ScalarAsync<string>(
+                "SELECT node FROM campaigns.campaign_runs WHERE campaign_id = @id AND node IS NOT NULL ORDER BY slot LIMIT 1", ("id", campaignId));
+            var victim = hosts.Single(h => owner!.EndsWith($":{h.ProcessId}", StringComparison.Ordinal));
+            var survivor = hosts.Single(h => h != victim);
+            var slots = await database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaign_runs WHERE campaign_id = @id AND node = @node", ("id", campaignId), ("node", owner!));
+            await victim.KillAsync();
+            var killedAt = DateTime.UtcNow;
+            var atKill = await database.ScalarAsync<long>("SELECT submitted FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));
+            output.WriteLine($"killed {victim.InstanceName} (owner of {slots} slot(s)) with {atKill} submitted");
+            atKill.Should().BeLessThan(100_000, "the host must be killed in the middle of the campaign");
+
+            // Resumed: no slot is owned by the dead host any more, and the survivor's runs renew every slot.
+            var survivorNode = $":{survivor.ProcessId}";
+            while (await database.ScalarAsync<long>(
+                       "SELECT count(*) FROM campaigns.campaign_runs WHERE campaign_id = @id AND (node IS NULL OR node NOT LIKE '%' || @node) AND lease_until IS NOT NULL",
+                       ("id", campaignId), ("node", survivorNode)) > 0
+                   && await database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)) == "Sending")
+            {
+                (DateTime.UtcNow - killedAt).Should().BeLessThan(TimeSpan.FromSeconds(90), "the survivor should have taken the dead host's slots over");
+                await Task.Delay(200);
+            }
+
+            var resumedAfter = DateTime.UtcNow - killedAt;
+            output.WriteLine($"every slot owned by {survivor.InstanceName} {resumedAfter.TotalSeconds:F1} s after the kill");
+            resumedAfter.Should().BeLessThan(TimeSpan.FromSeconds(60), "another host resumes a killed host's campaign within a minute");
+
+            await WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), survivor);
+            await AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 100_000);
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Two_hosts_share_one_campaign_and_submit_no_message_twice()
     {
         await using var database = await TestDatabase.CreateAsync();
         await using var api = await FakeSmsApi.StartAsync();
-        // Each node runs at most two jobs at once and the campaign has four runs, so one node cannot take them all.
+        // Each node runs at most two jobs at once and the campaign has four sending slots, so one node cannot take them all.
         var settings = new Dictionary<string, string>(api.HostSettings())
         {
-            ["Platform__Scheduler__MaxConcurrency"] = "2",
-            ["Platform__Scheduler__IdleWaitSeconds"] = "1",
+            ["Platform__Jobs__WorkerCount"] = "2",
             ["Platform__Campaigns__Slots"] = "4",
             ["Platform__Campaigns__Workers"] = "1",
             ["Platform__Campaigns__BatchSize"] = "500",
@@ -57,7 +115,7 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
         await Task.WhenAll(nodeA.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90)), nodeB.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90)));
         // Both nodes must be in the cluster before the campaign starts, so that both can take its runs.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await database.ScalarAsync<long>("SELECT count(*) FROM qrtz_scheduler_state WHERE instance_name IN ('share-a', 'share-b')") < 2 && DateTime.UtcNow < deadline)
+        while (await database.ScalarAsync<long>("SELECT count(DISTINCT split_part(id, ':', 1)) FROM hangfire.server WHERE split_part(id, ':', 1) IN ('share-a', 'share-b')") < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200);
         }

@@ -4,7 +4,7 @@ using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Campaigns;
 
-/// <summary>CSV imports through the real upload form and the real Quartz job, on a real PostgreSQL.</summary>
+/// <summary>CSV imports through the real upload form and the real Hangfire job, on a real PostgreSQL.</summary>
 public sealed class ContactImportTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     private async Task<(FormClient Owner, Guid ListId)> ListAsync(string name = "Newsletter")

@@ -46,7 +46,7 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
 
         (await factory.Database.ScalarAsync<string>("SELECT attention_reason FROM campaigns.campaigns WHERE id = @id", ("id", toBritain)))
             .Should().Contain($"Sender ID {sender} was revoked: Used for phishing");
-        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM qrtz_triggers WHERE trigger_group = @group", ("group", $"campaign-{toBritain:N}")))
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaign_runs WHERE campaign_id = @id AND lease_until IS NOT NULL", ("id", toBritain)))
             .Should().Be(0, "nothing is sent with a revoked Sender ID");
         WebUtility.HtmlDecode((await owner.GetAsync("/Campaigns/Create")).Body).Should().NotContain($"value=\"{sender}\"");
 

@@ -2,7 +2,7 @@ namespace Platform.Tests.Integration.Infrastructure;
 
 /// <summary>
 /// Two hosts started at the same moment against one empty database: they must both come up, apply the
-/// migrations once between them, and form one Quartz cluster. Host A seeds the demo admin.
+/// migrations once between them, and form one Hangfire cluster. Host A seeds the demo admin.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {

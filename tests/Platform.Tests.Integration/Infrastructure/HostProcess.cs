@@ -7,7 +7,7 @@ namespace Platform.Tests.Integration.Infrastructure;
 
 /// <summary>
 /// The built host started as a real process on a free loopback port, exactly as it runs in production:
-/// Kestrel, its own Quartz node, its own migrations at start-up. Used for the cluster and browser tests.
+/// Kestrel, its own Hangfire server, its own migrations at start-up. Used for the cluster and browser tests.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
@@ -24,6 +24,9 @@ public sealed class HostProcess : IAsyncDisposable
     public string BaseUrl { get; }
 
     public string InstanceName { get; }
+
+    /// <summary>The host's process id, which names it in <c>campaigns.campaign_runs.node</c> (machine:pid).</summary>
+    public int ProcessId => process.Id;
 
     public string Output
     {
@@ -70,7 +73,7 @@ public sealed class HostProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = baseUrl;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__Platform"] = connectionString;
-        start.Environment["Platform__Scheduler__InstanceName"] = instanceName;
+        start.Environment["Platform__Jobs__ServerName"] = instanceName;
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Platform__Security__AllowHttp"] = "true";
         // "{BaseUrl}" in a setting is this host's own address (the port is only known here), e.g. for a fake on the host itself.

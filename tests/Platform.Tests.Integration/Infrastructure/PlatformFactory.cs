@@ -10,7 +10,7 @@ namespace Platform.Tests.Integration.Infrastructure;
 
 /// <summary>
 /// The real host in memory (TestServer) against its own fresh PostgreSQL database, with the real
-/// migrations and the real Quartz cluster. One per test class; settings can be overridden per factory.
+/// migrations and a real Hangfire server. One per test class; settings can be overridden per factory.
 /// </summary>
 public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
@@ -31,7 +31,7 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync();
-        _ = Server; // starts the host: migrations run and Quartz starts
+        _ = Server; // starts the host: migrations run and Hangfire starts
         await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new EnsurePlatformAdmin(AdminEmail, AdminPassword));
     }
@@ -40,7 +40,7 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Platform", Database.ConnectionString);
-        builder.UseSetting("Platform:Scheduler:InstanceName", $"test-{Database.Name[^6..]}");
+        builder.UseSetting("Platform:Jobs:ServerName", $"test-{Database.Name[^6..]}");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

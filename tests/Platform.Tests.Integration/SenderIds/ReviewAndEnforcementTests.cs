@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Modules.SenderIds.Contracts;
-using Quartz;
+using Hangfire;
 
 namespace Platform.Tests.Integration.SenderIds;
 
@@ -182,7 +182,7 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
         var queue = await admin.GetAsync("/Admin/SenderIds");
         queue.Status.Should().Be(HttpStatusCode.OK);
         queue.Body.Should().Contain("Sender ID review queue").And.Contain("href=\"/Admin/Jobs\"");
-        (await admin.GetAsync("/Admin/Jobs")).Body.Should().Contain("purge-senderid-documents");
+        (await admin.GetAsync("/Admin/Jobs/recurring")).Body.Should().Contain("senderids.purge-documents");
 
         var owner = await factory.NewCompanyAsync("Layout");
         var index = await owner.GetAsync("/SenderIds");
@@ -235,8 +235,7 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
         var oldFiles = await FilesOfAsync(old);
         oldFiles.Should().HaveCount(2).And.OnlyContain(f => File.Exists(f));
 
-        var scheduler = (await factory.Services.GetRequiredService<ISchedulerFactory>().GetAllSchedulers()).Single();
-        await scheduler.TriggerJob(new JobKey("purge-senderid-documents", "senderids"));
+        factory.Services.GetRequiredService<IRecurringJobManager>().Trigger("senderids.purge-documents");
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM senderids.documents WHERE application_id = @id AND purged_at IS NULL", ("id", old)) > 0)
         {

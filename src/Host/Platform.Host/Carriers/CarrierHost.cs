@@ -4,7 +4,6 @@ using Platform.Carriers.Abstractions;
 using Platform.Carriers.Runtime.Limits;
 using Platform.Carriers.Runtime.Routing;
 using Platform.Modules.Shared;
-using Quartz;
 
 namespace Platform.Host.Carriers;
 
@@ -19,7 +18,7 @@ internal sealed class CarrierHost(
     IOptions<CarrierOptions> seed,
     CarrierConfigurationStore store,
     IServiceScopeFactory scopes,
-    ISchedulerFactory schedulers,
+    IClusterNodes cluster,
     ILoggerFactory loggers,
     TimeProvider clock) : BackgroundService
 {
@@ -149,8 +148,7 @@ internal sealed class CarrierHost(
                     await ReloadAsync(stoppingToken);
                 }
 
-                var scheduler = await schedulers.LookupScheduler(HostComposition.SchedulerName, stoppingToken);
-                var nodes = scheduler is null ? 1 : (await scheduler.QueryClusterNodes(stoppingToken)).Count(n => n.State == ClusterNodeState.Alive);
+                var nodes = await cluster.LiveNodesAsync(stoppingToken);
                 foreach (var instance in running)
                 {
                     instance.Throughput.RatePerSecond = instance.Options.MaxPerSecond <= 0 ? 0 : (double)instance.Options.MaxPerSecond / Math.Max(1, nodes);

@@ -10,15 +10,16 @@ using Platform.Modules.Accounts;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
-using Quartz;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Platform.Carriers.Runtime.Limits;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Host;
 
 /// <summary>Composition of the host: services, the middleware pipeline, database preparation.</summary>
 internal static class HostComposition
 {
-    public const string SchedulerName = "platform";
-
     public static WebApplicationBuilder AddPlatformHost(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -82,39 +83,10 @@ internal static class HostComposition
         });
 
         var connectionString = configuration.PlatformConnectionString();
-        var instanceName = configuration["Platform:Scheduler:InstanceName"];
-        services.AddQuartz(quartz =>
-        {
-            // Every node shares the scheduler name (that is what makes them one cluster); each has its own id,
-            // generated unless Platform:Scheduler:InstanceName names it (handy to tell nodes apart on the dashboard).
-            quartz.ConfigureScheduler(scheduler =>
-            {
-                scheduler.InstanceName = SchedulerName;
-                // Nodes look for due triggers this often when idle; a trigger another node scheduled waits at most this long.
-                scheduler.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, configuration.GetValue("Platform:Scheduler:IdleWaitSeconds", 2)));
-                if (!string.IsNullOrWhiteSpace(instanceName))
-                {
-                    scheduler.InstanceId = instanceName;
-                }
-            });
-
-            // How many jobs one node runs at once; campaign runs beyond that wait for a free thread here or on another node.
-            quartz.UseDefaultThreadPool(Math.Max(2, configuration.GetValue("Platform:Scheduler:MaxConcurrency", 10)));
-
-            quartz.UsePersistentStore(store =>
-            {
-                store.UsePostgres(connectionString);
-                store.UseSystemTextJsonSerializer();
-                store.UseClustering(cluster => cluster.CheckinInterval = TimeSpan.FromSeconds(5));
-                store.ProvisionSchema();
-                store.UseExecutionHistory();
-            });
-        });
-        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        services.AddPlatformJobs(configuration, connectionString);
 
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database")
-            .AddQuartz();
+            .AddCheck<DatabaseHealthCheck>("database");
 
         return builder;
     }
@@ -127,7 +99,9 @@ internal static class HostComposition
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.Migrations");
         var migrator = new ModuleMigrator(app.Configuration.PlatformConnectionString(), logger);
-        await migrator.MigrateAsync(app.Services.GetServices<IModule>());
+        // Hangfire's tables are installed under the migrator's advisory lock too, so two hosts starting together cannot race.
+        await migrator.MigrateAsync(app.Services.GetServices<IModule>(), connection => PostgreSqlObjectsInstaller.Install(connection, PlatformJobs.Schema));
+        PlatformJobs.RegisterRecurringJobs(app.Services, logger);
         if (seedDemo || app.Configuration.GetValue("Platform:Demo:Seed", false))
         {
             await DemoSeeder.SeedAsync(app.Services, app.Configuration, logger);
@@ -162,6 +136,7 @@ internal static class HostComposition
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).AllowAnonymous();
         app.MapRazorPages();
+        app.MapJobsDashboard();
         app.MapModules();
         app.MapCarriers(app.Configuration, app.Environment);
         return app;

@@ -12,7 +12,7 @@ using Platform.Modules.Accounts.Features;
 using Platform.Modules.Accounts.Jobs;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Accounts;
 
@@ -77,17 +77,8 @@ public static class AccountsModule
             .AddPolicy(PlatformAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(PlatformClaims.PlatformAdminRole));
 
         // Jobs belong to their module: contributed to the scheduler the host configures.
-        services.ConfigureAllQuartzSchedulers(quartz =>
-        {
-            quartz.AddJob<PurgeExpiredInvitationsJob>(job => job
-                .WithIdentity(PurgeExpiredInvitationsJob.Key)
-                .WithDescription("Deletes invitations (and the email addresses they hold) past their retention.")
-                .StoreDurably());
-            quartz.AddTrigger(trigger => trigger
-                .ForJob(PurgeExpiredInvitationsJob.Key)
-                .WithIdentity("purge-expired-invitations.hourly", "accounts")
-                .WithCronSchedule("0 5 * * * ?"));
-        });
+        services.AddRecurringJob<PurgeExpiredInvitationsJob>(PurgeExpiredInvitationsJob.Id, "0 5 * * * *",
+            "Deletes invitations (and the email addresses they hold) past their retention.");
         return services;
     }
 

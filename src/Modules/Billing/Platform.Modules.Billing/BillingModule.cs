@@ -9,7 +9,7 @@ using Platform.Modules.Billing.Jobs;
 using Platform.Modules.Billing.Stripe;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Billing;
 
@@ -32,17 +32,8 @@ public static class BillingModule
         }
 
         services.AddScoped<IPersonalDataContributor, BillingPersonalData>();
-        services.ConfigureAllQuartzSchedulers(quartz =>
-        {
-            quartz.AddJob<ReconcileCheckoutSessionsJob>(job => job
-                .WithIdentity(ReconcileCheckoutSessionsJob.Key)
-                .WithDescription("Asks Stripe about Checkout Sessions still pending after a few minutes and credits the paid ones once (webhooks that never came).")
-                .StoreDurably());
-            quartz.AddTrigger(trigger => trigger
-                .ForJob(ReconcileCheckoutSessionsJob.Key)
-                .WithIdentity("reconcile-checkout-sessions.every-5-minutes", "billing")
-                .WithCronSchedule("0 0/5 * * * ?"));
-        });
+        services.AddRecurringJob<ReconcileCheckoutSessionsJob>(ReconcileCheckoutSessionsJob.Id, "0 */5 * * * *",
+            "Asks Stripe about Checkout Sessions still pending after a few minutes and credits the paid ones once (webhooks that never came).");
         return services;
     }
 

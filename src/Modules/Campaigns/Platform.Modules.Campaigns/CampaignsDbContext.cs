@@ -32,6 +32,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<CampaignPrice> CampaignPrices => Set<CampaignPrice>();
 
+    public DbSet<CampaignRun> CampaignRuns => Set<CampaignRun>();
+
     public DbSet<Message> Messages => Set<Message>();
 
     public DbSet<PendingReceipt> PendingReceipts => Set<PendingReceipt>();
@@ -105,6 +107,11 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
         {
             e.ToTable("campaign_prices");
             e.HasKey(x => new { x.CampaignId, x.Country });
+        });
+        modelBuilder.Entity<CampaignRun>(e =>
+        {
+            e.ToTable("campaign_runs");
+            e.HasKey(x => new { x.CampaignId, x.Slot });
         });
         modelBuilder.Entity<Message>(e =>
         {

@@ -11,7 +11,7 @@ using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns;
 
@@ -45,34 +45,12 @@ public static class CampaignsModule
         services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
         services.AddSendApi(configuration);
 
-        var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
+        var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 10));
         var retentionSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:InboxRetentionSweepSeconds", 3600));
-        services.ConfigureAllQuartzSchedulers(quartz =>
-        {
-            quartz.AddJob<SendCampaignJob>(job => job
-                .WithIdentity(SendCampaignJob.Key)
-                .WithDescription("Sends a campaign in batches (one trigger group per campaign, several runs share it across nodes).")
-                .StoreDurably()
-                .RequestRecovery());
-            quartz.AddJob<CampaignMaintenanceJob>(job => job
-                .WithIdentity(CampaignMaintenanceJob.Key)
-                .WithDescription("Lost claims → Unknown, receipt timeouts → Expired, late receipts applied, campaigns completed, settled and resumed.")
-                .StoreDurably());
-            quartz.AddTrigger(trigger => trigger
-                .ForJob(CampaignMaintenanceJob.Key)
-                .WithIdentity("campaign-maintenance.every", "campaigns")
-                .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(maintenanceSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
-            quartz.AddJob<InboxRetentionJob>(job => job
-                .WithIdentity(InboxRetentionJob.Key)
-                .WithDescription("Deletes inbox conversations past the inbox retention, and who-messaged-whom rows past the STOP look-back.")
-                .StoreDurably());
-            quartz.AddTrigger(trigger => trigger
-                .ForJob(InboxRetentionJob.Key)
-                .WithIdentity("inbox-retention.every", "campaigns")
-                .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(retentionSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
-        });
+        services.AddRecurringJob<CampaignMaintenanceJob>(CampaignMaintenanceJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(maintenanceSeconds)),
+            "Lost claims → Unknown, receipt timeouts → Expired, late receipts applied, campaigns completed and settled, stalled sending runs and imports resumed.");
+        services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),
+            "Deletes inbox conversations past the inbox retention, and who-messaged-whom rows past the STOP look-back.");
         return services;
     }
 

@@ -13,7 +13,7 @@ internal sealed class CampaignsOptions
     // benchmark machine 4 sent ~15% faster but kept the CPU saturated, so page loads queued (docs/benchmarks.md).
     public int Workers { get; set; } = 1;
 
-    /// <summary>Job runs (Quartz triggers) per campaign, so several hosts share one campaign.</summary>
+    /// <summary>Sending slots per campaign (each a chain of Hangfire runs), so several hosts share one campaign.</summary>
     public int Slots { get; set; } = 2;
 
     /// <summary>How long one job run sends before it hands over to its next trigger (lets nodes share and stop).</summary>
@@ -47,5 +47,5 @@ internal sealed class CampaignsOptions
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
-    public int MaintenanceSeconds { get; set; } = 30;
+    public int MaintenanceSeconds { get; set; } = 10;
 }

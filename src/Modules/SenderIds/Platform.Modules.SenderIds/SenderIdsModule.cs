@@ -7,7 +7,7 @@ using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.SenderIds.Features;
 using Platform.Modules.SenderIds.Jobs;
 using Platform.Modules.Shared;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.SenderIds;
 
@@ -25,17 +25,8 @@ public static class SenderIdsModule
         services.AddScoped<Actor>();
         services.AddScoped<IPersonalDataContributor, SenderIdsPersonalData>();
 
-        services.ConfigureAllQuartzSchedulers(quartz =>
-        {
-            quartz.AddJob<PurgeDocumentsJob>(job => job
-                .WithIdentity(PurgeDocumentsJob.Key)
-                .WithDescription("Deletes Sender ID supporting documents a configured number of days after the decision; the decision stays.")
-                .StoreDurably());
-            quartz.AddTrigger(trigger => trigger
-                .ForJob(PurgeDocumentsJob.Key)
-                .WithIdentity("purge-senderid-documents.hourly", "senderids")
-                .WithCronSchedule("0 15 * * * ?"));
-        });
+        services.AddRecurringJob<PurgeDocumentsJob>(PurgeDocumentsJob.Id, "0 15 * * * *",
+            "Deletes Sender ID supporting documents a configured number of days after the decision; the decision stays.");
         return services;
     }
 

@@ -20,7 +20,8 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
     /// <summary>Arbitrary but fixed: the advisory lock key every host takes while migrating.</summary>
     internal const long AdvisoryLockKey = 0x504C_4154_4D49_4752; // "PLATMIGR"
 
-    public async Task<IReadOnlyList<string>> MigrateAsync(IEnumerable<IModule> modules, CancellationToken cancellationToken = default)
+    /// <param name="thenUnderLock">Runs after the modules' migrations, still under the lock (the host installs Hangfire's tables there).</param>
+    public async Task<IReadOnlyList<string>> MigrateAsync(IEnumerable<IModule> modules, Action<NpgsqlConnection>? thenUnderLock = null, CancellationToken cancellationToken = default)
     {
         var applied = new List<string>();
         await using var connection = new NpgsqlConnection(connectionString);
@@ -77,6 +78,8 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
                     applied.Add($"{module.Name}/{name}");
                 }
             }
+
+            thenUnderLock?.Invoke(connection);
         }
         finally
         {

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Accounts.Jobs;
 
@@ -10,22 +10,21 @@ namespace Platform.Modules.Accounts.Jobs;
 /// kept only for <see cref="AccountsOptions.InvitationRetention"/> and then deleted, in one statement.
 /// Safe to run twice (it is a DELETE by date), as a clustered job must be.
 /// </summary>
-[DisallowConcurrentExecution]
 internal sealed class PurgeExpiredInvitationsJob(
     AccountsDbContext db,
     IOptions<AccountsOptions> options,
     TimeProvider clock,
-    ILogger<PurgeExpiredInvitationsJob> logger) : IJob
+    ILogger<PurgeExpiredInvitationsJob> logger) : IRecurringJob
 {
-    public static readonly JobKey Key = new("purge-expired-invitations", "accounts");
+    public const string Id = "accounts.purge-expired-invitations";
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var cutoff = clock.GetUtcNow() - options.Value.InvitationRetention;
         var deleted = await db.Invitations
             .Where(i => (i.AcceptedAt != null && i.AcceptedAt < cutoff) || i.ExpiresAt < cutoff)
             .ExecuteDeleteAsync(cancellationToken);
         logger.LogInformation("Purged {Count} invitations older than {Cutoff}", deleted, cutoff);
-        context.Result = $"Purged {deleted} invitation(s)";
+        return $"Purged {deleted} invitation(s)";
     }
 }

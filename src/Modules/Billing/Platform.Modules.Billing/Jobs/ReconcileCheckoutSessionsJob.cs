@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Domain;
 using Platform.Modules.Billing.Features;
 using Platform.Modules.Billing.Stripe;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Billing.Jobs;
 
@@ -15,24 +15,22 @@ namespace Platform.Modules.Billing.Jobs;
 /// through <see cref="ProcessStripeEvent"/> — the webhook's once-only path, so a webhook arriving later (or a second
 /// run) credits nothing more. A session Stripe cannot answer for is skipped and asked about again next run.
 /// </summary>
-[DisallowConcurrentExecution]
 internal sealed class ReconcileCheckoutSessionsJob(
     BillingDbContext db,
     StripeClient stripe,
     IMediator mediator,
     IOptions<BillingOptions> options,
     TimeProvider clock,
-    ILogger<ReconcileCheckoutSessionsJob> logger) : IJob
+    ILogger<ReconcileCheckoutSessionsJob> logger) : IRecurringJob
 {
-    public static readonly JobKey Key = new("reconcile-checkout-sessions", "billing");
+    public const string Id = "billing.reconcile-checkout-sessions";
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value.Reconciliation;
         if (string.IsNullOrEmpty(options.Value.Stripe.SecretKey))
         {
-            context.Result = "Card payments are not configured";
-            return;
+            return "Card payments are not configured";
         }
 
         var now = clock.GetUtcNow();
@@ -63,6 +61,6 @@ internal sealed class ReconcileCheckoutSessionsJob(
         }
 
         logger.LogInformation("Reconciled {Checked} pending Stripe sessions: {Credited} credited, {Failed} not answered", pending.Count, credited, failed);
-        context.Result = $"Checked {pending.Count} session(s), credited {credited}, {failed} not answered";
+        return $"Checked {pending.Count} session(s), credited {credited}, {failed} not answered";
     }
 }

@@ -85,6 +85,9 @@ internal sealed class ContactImport
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>When its Hangfire job was last enqueued (the maintenance job enqueues a lost one again).</summary>
+    public DateTimeOffset? JobEnqueuedAt { get; set; }
 }
 
 /// <summary>A row of an import that was not taken, with the reason, for the downloadable report.</summary>
@@ -214,6 +217,20 @@ internal sealed class Campaign
 }
 
 /// <summary>Credits per segment to one country for one campaign, as quoted when it was prepared.</summary>
+/// <summary>A sending slot of a campaign: the generation of the Hangfire run that owns it, and its lease (see Jobs/CampaignJobs). Written by raw SQL only.</summary>
+internal sealed class CampaignRun
+{
+    public Guid CampaignId { get; set; }
+
+    public short Slot { get; set; }
+
+    public int Generation { get; set; }
+
+    public DateTimeOffset? LeaseUntil { get; set; }
+
+    public string? Node { get; set; }
+}
+
 internal sealed class CampaignPrice
 {
     public Guid CampaignId { get; set; }

@@ -1,95 +1,220 @@
+using System.ComponentModel;
+using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Sending;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Jobs;
 
 /// <summary>
-/// Schedules the sending of campaigns on the Quartz cluster. One durable job, "send-campaign", and per campaign a
-/// trigger group "campaign-&lt;id&gt;" holding its runs: <see cref="CampaignsOptions.Slots"/> of them at once, so that
-/// several nodes share a big campaign (their batches never overlap: claims use SKIP LOCKED).
+/// Sends campaigns on the Hangfire cluster (ADR 14). A campaign has <see cref="CampaignsOptions.Slots"/> slots, so several
+/// nodes share a big campaign (their batches never overlap: claims use SKIP LOCKED). Each slot is one chain of Hangfire
+/// jobs — a run sends for <see cref="CampaignsOptions.RunSlice"/>, then enqueues its successor — and one row in
+/// <c>campaigns.campaign_runs</c>: the generation of the run that owns the slot and its lease. A run renews the lease
+/// while it sends; a run whose generation is not the slot's any more does nothing, so Hangfire re-running an old job
+/// (a killed node's job becoming visible again) never makes a second sender. Claims, message states and counters stay
+/// in <c>campaigns.*</c>: a Hangfire job per campaign run, never per batch or message.
 /// </summary>
-internal sealed class CampaignJobs(ISchedulerFactory schedulers, IOptions<CampaignsOptions> options)
+internal sealed class CampaignJobs(CampaignsDataSource dataSource, IBackgroundJobClient hangfire, IOptions<CampaignsOptions> options, TimeProvider clock)
 {
-    public const string CampaignIdKey = "campaignId";
+    /// <summary>How long a run's lease lasts without renewal: a killed node's slot is re-armed this long after its last renewal.</summary>
+    public static readonly TimeSpan RunLease = TimeSpan.FromSeconds(30);
 
-    public static string Group(Guid campaignId) => $"campaign-{campaignId:N}";
+    /// <summary>How long an enqueued or scheduled run may take to start before the slot counts as lost.</summary>
+    public static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(60);
 
-    /// <summary>Runs the campaign at <paramref name="at"/> in as many slots as configured (and one now to prepare it early).</summary>
-    public async Task ScheduleAsync(Guid campaignId, DateTimeOffset at, bool prepareNow, CancellationToken cancellationToken)
+    /// <summary>
+    /// Arms every slot of the campaign that no run owns (no row, released, or its lease ran out) to run at
+    /// <paramref name="at"/>, and prepares the audience at once when the campaign is scheduled for later. Slots a live
+    /// run owns are left alone, so this is also how the maintenance job resumes a campaign whose node died.
+    /// </summary>
+    public async Task<int> ScheduleAsync(Guid campaignId, DateTimeOffset at, bool prepareNow, CancellationToken cancellationToken)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        if (prepareNow && at > DateTimeOffset.UtcNow)
+        var now = clock.GetUtcNow();
+        if (prepareNow && at > now)
         {
-            await scheduler.ScheduleJob(Trigger(campaignId, DateTimeOffset.UtcNow, "prepare"), new ScheduleJobOptions(), cancellationToken);
+            hangfire.Enqueue<SendCampaignRun>(run => run.PrepareAsync(campaignId, CancellationToken.None));
         }
 
-        for (var slot = 0; slot < Math.Max(1, options.Value.Slots); slot++)
+        await using var command = dataSource.Source.CreateCommand("""
+            INSERT INTO campaigns.campaign_runs AS r (campaign_id, slot, generation, lease_until)
+            SELECT @campaign, s, 1, @lease FROM generate_series(0, @slots - 1) s
+            ON CONFLICT (campaign_id, slot) DO UPDATE SET generation = r.generation + 1, lease_until = EXCLUDED.lease_until, node = NULL
+            WHERE r.lease_until IS NULL OR r.lease_until < @now
+            RETURNING slot, generation
+            """);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("slots", Math.Max(1, options.Value.Slots));
+        command.Parameters.AddWithValue("lease", (at > now ? at : now) + StartGrace);
+        command.Parameters.AddWithValue("now", now);
+        var armed = new List<(short Slot, int Generation)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            await scheduler.ScheduleJob(Trigger(campaignId, at, $"slot{slot}"), new ScheduleJobOptions(), cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                armed.Add((reader.GetInt16(0), reader.GetInt32(1)));
+            }
         }
+
+        foreach (var (slot, generation) in armed)
+        {
+            Start(campaignId, slot, generation, at, now);
+        }
+
+        return armed.Count;
     }
 
-    /// <summary>The next run of one slot (called by a run that stops with work left).</summary>
-    public async Task ContinueAsync(Guid campaignId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>The next run of a slot, by the run that owns it (its slice ended with work left); false when the run lost the slot meanwhile.</summary>
+    public async Task<bool> ContinueAsync(Guid campaignId, short slot, int generation, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.ScheduleJob(Trigger(campaignId, at, "next"), new ScheduleJobOptions(), cancellationToken);
+        var now = clock.GetUtcNow();
+        await using var command = dataSource.Source.CreateCommand("""
+            UPDATE campaigns.campaign_runs SET generation = generation + 1, lease_until = @lease, node = NULL
+            WHERE campaign_id = @campaign AND slot = @slot AND generation = @generation
+            RETURNING generation
+            """);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("slot", slot);
+        command.Parameters.AddWithValue("generation", generation);
+        command.Parameters.AddWithValue("lease", (at > now ? at : now) + StartGrace);
+        if (await command.ExecuteScalarAsync(cancellationToken) is not int next)
+        {
+            return false;
+        }
+
+        Start(campaignId, slot, next, at, now);
+        return true;
     }
 
-    /// <summary>Removes the campaign's pending runs (pause, cancel, needs attention); a run already going stops at its next batch.</summary>
+    /// <summary>Takes or renews the slot's lease for the run of <paramref name="generation"/>; false when that run does not own the slot (any more).</summary>
+    public async Task<bool> RenewAsync(Guid campaignId, short slot, int generation, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand("""
+            UPDATE campaigns.campaign_runs SET lease_until = @lease, node = @node
+            WHERE campaign_id = @campaign AND slot = @slot AND generation = @generation AND lease_until IS NOT NULL
+            """);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("slot", slot);
+        command.Parameters.AddWithValue("generation", generation);
+        command.Parameters.AddWithValue("lease", clock.GetUtcNow() + RunLease);
+        command.Parameters.AddWithValue("node", Environment.MachineName + ":" + Environment.ProcessId);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>A run that leaves nothing to do for its slot gives the slot up (the maintenance job re-arms it if the campaign still sends).</summary>
+    public async Task ReleaseAsync(Guid campaignId, short slot, int generation, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.Source.CreateCommand(
+            "UPDATE campaigns.campaign_runs SET lease_until = NULL WHERE campaign_id = @campaign AND slot = @slot AND generation = @generation");
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("slot", slot);
+        command.Parameters.AddWithValue("generation", generation);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Pause, cancel, needs attention: every run of the campaign loses its slot; a run going stops before its next batch.</summary>
     public async Task UnscheduleAsync(Guid campaignId, CancellationToken cancellationToken)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        var keys = await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(Group(campaignId)), cancellationToken);
-        if (keys.Count > 0)
-        {
-            await scheduler.UnscheduleJobs(keys.ToList(), cancellationToken);
-        }
+        await using var command = dataSource.Source.CreateCommand(
+            "UPDATE campaigns.campaign_runs SET generation = generation + 1, lease_until = NULL, node = NULL WHERE campaign_id = @campaign");
+        command.Parameters.AddWithValue("campaign", campaignId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Whether any slot of the campaign is owned by a live (or still to start) run.</summary>
     public async Task<bool> HasRunsAsync(Guid campaignId, CancellationToken cancellationToken)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        return (await scheduler.GetTriggerKeys(GroupMatcher<TriggerKey>.GroupEquals(Group(campaignId)), cancellationToken)).Count > 0;
+        await using var command = dataSource.Source.CreateCommand(
+            "SELECT EXISTS (SELECT 1 FROM campaigns.campaign_runs WHERE campaign_id = @campaign AND lease_until >= @now)");
+        command.Parameters.AddWithValue("campaign", campaignId);
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private static ITrigger Trigger(Guid campaignId, DateTimeOffset at, string purpose) => TriggerBuilder.Create()
-        .WithIdentity($"{purpose}-{Guid.NewGuid():N}", Group(campaignId))
-        .ForJob(SendCampaignJob.Key)
-        .UsingJobData(CampaignIdKey, campaignId.ToString())
-        .StartAt(at)
-        .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-        .Build();
-}
-
-/// <summary>
-/// One sending run of one campaign (see <see cref="CampaignSender"/>). Requests recovery: when its node dies, another
-/// node (or this one restarted) runs it again; claims the dead run held become Unknown, never resent.
-/// </summary>
-internal sealed class SendCampaignJob(CampaignSender sender, CampaignJobs jobs, ILogger<SendCampaignJob> logger) : IJob
-{
-    public static readonly JobKey Key = new("send-campaign", "campaigns");
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    private void Start(Guid campaignId, short slot, int generation, DateTimeOffset at, DateTimeOffset now)
     {
-        if (!Guid.TryParse(context.MergedJobDataMap.GetString(CampaignJobs.CampaignIdKey), out var campaignId))
+        if (at <= now)
         {
-            logger.LogWarning("send-campaign fired without a campaign id; nothing to do");
-            return;
-        }
-
-        var next = await sender.RunAsync(campaignId, cancellationToken);
-        if (next is { } at)
-        {
-            await jobs.ContinueAsync(campaignId, at, CancellationToken.None);
-            context.Result = $"Campaign {campaignId}: continues at {at:u}";
+            hangfire.Enqueue<SendCampaignRun>(run => run.RunAsync(campaignId, slot, generation, CancellationToken.None));
         }
         else
         {
-            context.Result = $"Campaign {campaignId}: run finished";
+            hangfire.Schedule<SendCampaignRun>(run => run.RunAsync(campaignId, slot, generation, CancellationToken.None), at);
+        }
+    }
+}
+
+/// <summary>
+/// One sending run of one slot of a campaign (see <see cref="CampaignSender"/>). Not retried by Hangfire: a failed run
+/// stays on the dashboard with its exception, and the maintenance job re-arms its slot once the lease runs out — a
+/// Hangfire retry next to that would be a second sender. Stops between batches, never inside one: when the host
+/// shuts down, when the campaign is paused or cancelled, or when its lease was lost.
+/// </summary>
+internal sealed class SendCampaignRun(CampaignSender sender, CampaignJobs jobs, ILogger<SendCampaignRun> logger)
+{
+    [DisplayName("Send campaign {0} (slot {1})")]
+    [AutomaticRetry(Attempts = 0)]
+    public async Task<string> RunAsync(Guid campaignId, short slot, int generation, CancellationToken cancellationToken)
+    {
+        if (!await jobs.RenewAsync(campaignId, slot, generation, cancellationToken))
+        {
+            return $"Superseded: slot {slot} belongs to a newer run (the campaign was paused, cancelled or resumed, or this run was given up on)";
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var heartbeat = KeepLeaseAsync(campaignId, slot, generation, stop);
+        DateTimeOffset? next;
+        try
+        {
+            next = await sender.RunAsync(campaignId, stop.Token);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await heartbeat;
+        }
+
+        if (next is { } at && await jobs.ContinueAsync(campaignId, slot, generation, at, CancellationToken.None))
+        {
+            return $"Handed {campaignId} slot {slot} over to its next run at {at:u}";
+        }
+
+        await jobs.ReleaseAsync(campaignId, slot, generation, CancellationToken.None);
+        return next is null ? "Run finished: nothing more for this slot" : "Run stopped: the slot was taken over";
+    }
+
+    /// <summary>Prepares a campaign scheduled for later at once (audience, prices, credits), so problems show before its time.</summary>
+    [DisplayName("Prepare campaign {0}")]
+    [AutomaticRetry(Attempts = 3)]
+    public async Task<string> PrepareAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        await sender.PrepareEarlyAsync(campaignId, cancellationToken);
+
+    /// <summary>Renews the lease every third of its length; when renewal says the slot is gone, the run stops before its next batch.</summary>
+    private async Task KeepLeaseAsync(Guid campaignId, short slot, int generation, CancellationTokenSource stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(CampaignJobs.RunLease / 3, stop.Token);
+                if (!await jobs.RenewAsync(campaignId, slot, generation, stop.Token))
+                {
+                    logger.LogWarning("Campaign {Campaign} slot {Slot}: the lease was lost; this run stops before its next batch", campaignId, slot);
+                    await stop.CancelAsync();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (NpgsqlException exception)
+            {
+                // The database is away: keep sending what can be sent; if the lease runs out meanwhile, the next renewal says so.
+                logger.LogWarning(exception, "Campaign {Campaign} slot {Slot}: could not renew the lease", campaignId, slot);
+            }
         }
     }
 }
@@ -97,31 +222,31 @@ internal sealed class SendCampaignJob(CampaignSender sender, CampaignJobs jobs, 
 /// <summary>
 /// Every few seconds: claims held by dead nodes become Unknown, submitted messages without a receipt past the timeout
 /// become Expired, receipts that overtook their submit are applied, campaigns with nothing left are completed and
-/// settled, and a sending campaign that lost its runs (a node died between runs) gets them back.
+/// settled, slots of a sending campaign whose run died are re-armed, and imports whose job was lost are run again.
 /// </summary>
-[DisallowConcurrentExecution]
 internal sealed class CampaignMaintenanceJob(
     MessageStore store,
     CampaignsDataSource dataSource,
     CampaignJobs jobs,
     CampaignSettlement settlement,
+    Features.Contacts.ImportJobs imports,
     IOptions<CampaignsOptions> options,
     TimeProvider clock,
-    ILogger<CampaignMaintenanceJob> logger) : IJob
+    ILogger<CampaignMaintenanceJob> logger) : IRecurringJob
 {
-    public static readonly JobKey Key = new("campaign-maintenance", "campaigns");
+    public const string Id = "campaigns.maintenance";
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var (unknown, expired) = await store.SweepAsync(now - options.Value.ClaimLease, now - options.Value.ReceiptTimeout, now, cancellationToken);
         var applied = await store.ApplyPendingAsync(cancellationToken);
 
-        var restarted = 0;
+        var resumed = 0;
         var completed = 0;
         foreach (var (id, status, scheduledAt, settled) in await ActiveAsync(cancellationToken))
         {
-            if (status is "Completed" or "Cancelled")
+            if (status is CampaignStatus.Completed or CampaignStatus.Cancelled)
             {
                 if (!settled)
                 {
@@ -132,25 +257,25 @@ internal sealed class CampaignMaintenanceJob(
             }
 
             var remaining = await store.HasWorkAsync(id, cancellationToken);
-            if (status == "Sending" && !remaining.Queued && !remaining.Claimed)
+            if (status == CampaignStatus.Sending && !remaining.Queued && !remaining.Claimed)
             {
                 await settlement.CompleteAsync(id, cancellationToken);
                 completed++;
             }
-            else if ((status == "Sending" || (scheduledAt is { } at && at <= now)) && !await jobs.HasRunsAsync(id, cancellationToken))
+            else if (status == CampaignStatus.Sending || (scheduledAt is { } at && at <= now))
             {
-                await jobs.ScheduleAsync(id, now, prepareNow: false, cancellationToken);
-                restarted++;
+                resumed += await jobs.ScheduleAsync(id, now, prepareNow: false, cancellationToken);
             }
         }
 
-        if (unknown + expired + applied + restarted + completed > 0)
+        var importsResumed = await imports.ResumeLostAsync(cancellationToken);
+        if (unknown + expired + applied + resumed + completed + importsResumed > 0)
         {
-            logger.LogInformation("Campaign maintenance: {Unknown} unknown, {Expired} expired, {Applied} late receipts applied, {Restarted} campaigns resumed, {Completed} completed",
-                unknown, expired, applied, restarted, completed);
+            logger.LogInformation("Campaign maintenance: {Unknown} unknown, {Expired} expired, {Applied} late receipts applied, {Resumed} sending slots re-armed, {Completed} completed, {Imports} imports resumed",
+                unknown, expired, applied, resumed, completed, importsResumed);
         }
 
-        context.Result = $"{unknown} unknown, {expired} expired, {applied} receipts applied, {restarted} resumed, {completed} completed";
+        return $"{unknown} unknown, {expired} expired, {applied} receipts applied, {resumed} slots re-armed, {completed} completed, {importsResumed} imports resumed";
     }
 
     private async Task<List<(Guid Id, string Status, DateTimeOffset? ScheduledAt, bool Settled)>> ActiveAsync(CancellationToken cancellationToken)

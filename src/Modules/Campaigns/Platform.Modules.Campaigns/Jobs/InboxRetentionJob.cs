@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Campaigns.Features.TwoWay;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Jobs;
 
@@ -11,15 +11,14 @@ namespace Platform.Modules.Campaigns.Jobs;
 /// look-back go too (nothing is attributed by them any more). Set-based, in batches; safe to run twice or on two nodes
 /// at once (rows are locked with SKIP LOCKED and the age re-checked under the lock).
 /// </summary>
-[DisallowConcurrentExecution]
-internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts recipientContacts, IOptions<CampaignsOptions> options, TimeProvider clock, ILogger<InboxRetentionJob> logger) : IJob
+internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts recipientContacts, IOptions<CampaignsOptions> options, TimeProvider clock, ILogger<InboxRetentionJob> logger) : IRecurringJob
 {
-    public static readonly JobKey Key = new("inbox-retention", "campaigns");
+    public const string Id = "campaigns.inbox-retention";
 
     /// <summary>Threads deleted per statement: big enough to be set-based, small enough to keep each transaction short.</summary>
     public const int Batch = 1000;
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var cutoff = now - options.Value.InboxRetention;
@@ -39,6 +38,6 @@ internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts reci
                 threads, cutoff, contacts);
         }
 
-        context.Result = $"{threads} conversations, {contacts} recipient contacts deleted";
+        return $"{threads} conversations, {contacts} recipient contacts deleted";
     }
 }

@@ -17,10 +17,11 @@ internal sealed record SendingCampaign(
     bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones);
 
 /// <summary>
-/// One sending run of a campaign (one Quartz job execution): prepares it if needed, then keeps several batches in
-/// flight — claim (SKIP LOCKED, so other nodes' runs take other batches), render, submit through the carriers,
-/// record — until nothing is due, the campaign is paused or cancelled, or the run's time slice is up. Returns when
-/// the campaign should run again (null: never — completed, stopped or waiting for its schedule trigger).
+/// One sending run of a campaign (one Hangfire job, <see cref="Jobs.SendCampaignRun"/>): prepares it if needed, then keeps
+/// several batches in flight — claim (SKIP LOCKED, so other nodes' runs take other batches), render, submit through the
+/// carriers, record — until nothing is due, the campaign is paused or cancelled, the run is told to stop, or the run's
+/// time slice is up. Returns when the campaign should run again (null: never — completed, stopped or waiting for its
+/// scheduled time).
 /// </summary>
 internal sealed class CampaignSender(
     CampaignsDataSource dataSource,
@@ -33,9 +34,27 @@ internal sealed class CampaignSender(
     TimeProvider clock,
     ILogger<CampaignSender> logger)
 {
-    public async Task<DateTimeOffset?> RunAsync(Guid campaignId, CancellationToken cancellationToken)
+    /// <summary>Prepares a campaign scheduled for later (audience, prices, credits) ahead of its time; nothing when it is prepared or not scheduled.</summary>
+    public async Task<string> PrepareEarlyAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         var campaign = await LoadAsync(campaignId, cancellationToken);
+        if (campaign is not { Status: CampaignStatus.Scheduled, PreparedAt: null })
+        {
+            return "Nothing to prepare";
+        }
+
+        var result = await preparation.PrepareAsync(campaignId, cancellationToken);
+        return result.Ready ? "Prepared" : $"Not ready: {result.Problem}";
+    }
+
+    /// <summary>
+    /// <paramref name="stop"/> is checked between batches only: a batch handed to the carriers is always recorded, so
+    /// stopping (host shutdown, lost lease) never leaves a claimed batch behind to turn Unknown.
+    /// </summary>
+    public async Task<DateTimeOffset?> RunAsync(Guid campaignId, CancellationToken stop)
+    {
+        var cancellationToken = CancellationToken.None;
+        var campaign = await LoadAsync(campaignId, stop);
         if (campaign is null)
         {
             return null;
@@ -68,7 +87,7 @@ internal sealed class CampaignSender(
         var zones = campaign.TimeZones.Length > 0 || !campaign.RespectQuietHours ? campaign.TimeZones : await store.QueuedZonesAsync(campaignId, cancellationToken);
         var cursor = new ClaimCursor();
         var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
-            .Select(_ => WorkAsync(campaign, zones, cursor, deadline, cancellationToken))
+            .Select(_ => WorkAsync(campaign, zones, cursor, deadline, stop))
             .ToList();
         var handled = (await Task.WhenAll(workers)).Sum();
         logger.LogInformation("Campaign {Campaign}: this run handed {Count} messages to the carriers", campaignId, handled);
@@ -102,11 +121,12 @@ internal sealed class CampaignSender(
         return next;
     }
 
-    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, DateTimeOffset deadline, CancellationToken stop)
     {
         var settings = options.Value;
         var handled = 0;
-        while (!cancellationToken.IsCancellationRequested && clock.GetUtcNow() < deadline)
+        var cancellationToken = CancellationToken.None;
+        while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
         {
             // Pause, cancel and revocation take effect before the next batch.
             if (await StatusAsync(campaign.Id, cancellationToken) != CampaignStatus.Sending)

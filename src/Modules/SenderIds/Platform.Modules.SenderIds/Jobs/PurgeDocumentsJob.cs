@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Modules.SenderIds.Domain;
 using Platform.Modules.SenderIds.Features;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.SenderIds.Jobs;
 
@@ -12,17 +12,16 @@ namespace Platform.Modules.SenderIds.Jobs;
 /// after the decision the files are deleted and the rows marked purged; the application and its history stay.
 /// Reentrant: a file already gone is skipped, a row already marked is not selected again.
 /// </summary>
-[DisallowConcurrentExecution]
 internal sealed class PurgeDocumentsJob(
     SenderIdsDbContext db,
     DocumentStore store,
     IOptions<SenderIdsOptions> options,
     TimeProvider clock,
-    ILogger<PurgeDocumentsJob> logger) : IJob
+    ILogger<PurgeDocumentsJob> logger) : IRecurringJob
 {
-    public static readonly JobKey Key = new("purge-senderid-documents", "senderids");
+    public const string Id = "senderids.purge-documents";
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var cutoff = now.AddDays(-options.Value.DocumentRetentionDays);
@@ -42,6 +41,6 @@ internal sealed class PurgeDocumentsJob(
 
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Purged {Count} Sender ID documents decided before {Cutoff}", due.Count, cutoff);
-        context.Result = $"Purged {due.Count} document(s)";
+        return $"Purged {due.Count} document(s)";
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Api;
 
@@ -82,18 +82,8 @@ internal static class ApiRegistration
         });
 
         var webhookSeconds = Math.Max(1, configuration.GetValue($"{SendApiOptions.Section}:WebhookSeconds", 5));
-        services.ConfigureAllQuartzSchedulers(quartz =>
-        {
-            quartz.AddJob<WebhookDispatchJob>(job => job
-                .WithIdentity(WebhookDispatchJob.Key)
-                .WithDescription("Send API: final message states into the webhook outbox, then posted signed, in batches per company, with back-off; then each company's inbound messages and opt-out/opt-in events, in order.")
-                .StoreDurably());
-            quartz.AddTrigger(trigger => trigger
-                .ForJob(WebhookDispatchJob.Key)
-                .WithIdentity("api-webhooks.every", "campaigns")
-                .StartNow()
-                .WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromSeconds(webhookSeconds)).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
-        });
+        services.AddRecurringJob<WebhookDispatchJob>(WebhookDispatchJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(webhookSeconds)),
+            "Send API: final message states into the webhook outbox, then posted signed, in batches per company, with back-off; then each company's inbound messages and opt-out/opt-in events, in order.");
         return services;
     }
 

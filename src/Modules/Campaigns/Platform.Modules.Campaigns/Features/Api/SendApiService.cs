@@ -19,7 +19,7 @@ internal sealed record ApiCaller(Guid CompanyId, Guid KeyId);
 /// <summary>
 /// The send API's work. A request becomes one hidden campaign of kind 'api' whose messages carry their own text and a
 /// public id; it is prepared at once by the engine's <see cref="CampaignPreparation"/> (Sender ID per country, plan
-/// limit, credits reserved) so the caller learns of a refusal in the answer, then sent by the campaign's Quartz job.
+/// limit, credits reserved) so the caller learns of a refusal in the answer, then sent by the campaign's Hangfire runs.
 /// </summary>
 internal sealed class SendApiService(
     CampaignsDataSource dataSource, CampaignPreparation preparation, CampaignJobs jobs, MessageStore store, OptOutRoute route, IMediator mediator, TimeProvider clock)

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using Quartz;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Api;
 
@@ -85,16 +85,15 @@ internal sealed class WebhookPoster(IHttpClientFactory httpClients, IOptions<Sen
 /// retried with doubling back-off; receivers should dedupe by message id (delivery is at least once). Then the
 /// companies' inbound feeds go to the same URLs (<see cref="InboundWebhookDispatcher"/>).
 /// </summary>
-[DisallowConcurrentExecution]
 internal sealed class WebhookDispatchJob(
     CampaignsDataSource dataSource, WebhookPoster poster, InboundWebhookDispatcher inbound, IOptions<SendApiOptions> options, TimeProvider clock,
-    ILogger<WebhookDispatchJob> logger) : IJob
+    ILogger<WebhookDispatchJob> logger) : IRecurringJob
 {
-    public static readonly JobKey Key = new("api-webhooks", "campaigns");
+    public const string Id = "campaigns.api-webhooks";
     public const string HttpClientName = "campaigns-webhooks";
     private const int PostBatch = 500;
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var queued = await EnqueueAsync(cancellationToken);
         var (posted, failed) = (0, 0);
@@ -130,7 +129,7 @@ internal sealed class WebhookDispatchJob(
                 queued, posted, failed, inboundPosted, inboundFailed);
         }
 
-        context.Result = $"{queued} queued, {posted} posted, {failed} failed; inbound {inboundPosted} posted, {inboundFailed} not yet";
+        return $"{queued} queued, {posted} posted, {failed} failed; inbound {inboundPosted} posted, {inboundFailed} not yet";
     }
 
     private sealed record Due(long Id, short Attempts, string Url, string Secret, Guid ApiId, Guid RequestId, string Phone, short State, short Segments,

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Quartz;
 
 namespace Platform.Modules.Campaigns.Features.Contacts;
 
@@ -13,11 +12,8 @@ internal static class ContactsRegistration
     {
         services.AddOptions<ContactsOptions>().BindConfiguration(ContactsOptions.Section);
         services.AddSingleton<ImportFiles>();
-        services.ConfigureAllQuartzSchedulers(quartz => quartz.AddJob<ImportContactsJob>(job => job
-            .WithIdentity(ImportContactsJob.Key)
-            .WithDescription("Imports an uploaded CSV file into a contact list (one trigger per upload, the import id in its data).")
-            .StoreDurably()
-            .RequestRecovery()));
+        services.AddSingleton<ImportJobs>();
+        services.AddScoped<ImportContactsJob>();
         return services;
     }
 

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Shared;
-using Quartz;
+using System.ComponentModel;
+using Hangfire;
 
 namespace Platform.Modules.Campaigns.Features.Contacts;
 
@@ -25,23 +26,41 @@ internal sealed class ImportContactsJob(
     ImportFiles files,
     IOptions<ContactsOptions> options,
     TimeProvider clock,
-    ILogger<ImportContactsJob> logger) : IJob
+    ILogger<ImportContactsJob> logger)
 {
-    public static readonly JobKey Key = new("import-contacts", "campaigns");
-
-    public const string ImportIdKey = "importId";
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs under an advisory lock on the import's id, so a second job for the same import (the maintenance job enqueues
+    /// one when it thinks the first was lost) waits for nothing and changes nothing. A refused file is the user's
+    /// outcome, not the job's failure: the run succeeds and its result on the dashboard says why the file was refused.
+    /// </summary>
+    [DisplayName("Import contacts {0}")]
+    [AutomaticRetry(Attempts = 0)]
+    public async Task<string> RunAsync(Guid importId, CancellationToken cancellationToken)
     {
-        if (!Guid.TryParse(context.MergedJobDataMap.GetString(ImportIdKey), out var importId))
+        await using var guard = await data.Source.OpenConnectionAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", guard))
         {
-            return;
+            take.Parameters.AddWithValue("key", ImportJobs.LockKey(importId));
+            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
+            {
+                return "Another run is importing this file";
+            }
         }
 
-        context.Result = await RunAsync(importId, cancellationToken);
+        try
+        {
+            return await ImportOnceAsync(importId, cancellationToken);
+        }
+        finally
+        {
+            // Explicitly: a pooled connection keeps session locks until its next use resets it.
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", guard);
+            release.Parameters.AddWithValue("key", ImportJobs.LockKey(importId));
+            await release.ExecuteScalarAsync(CancellationToken.None);
+        }
     }
 
-    public async Task<string> RunAsync(Guid importId, CancellationToken cancellationToken)
+    private async Task<string> ImportOnceAsync(Guid importId, CancellationToken cancellationToken)
     {
         var import = await LoadAsync(importId, cancellationToken);
         if (import is null || ImportStatus.IsFinished(import.Status))
@@ -63,13 +82,13 @@ internal sealed class ImportContactsJob(
         catch (UnusableFileException exception)
         {
             await FailAsync(importId, exception.Message, reader.Rows);
-            return exception.Message;
+            return "Refused the file: " + exception.Message;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             logger.LogError(exception, "Import {Import} failed", importId);
             await FailAsync(importId, "The import stopped because of an error on our side; your list was not changed. Upload the file again.", reader.Rows);
-            return exception.Message;
+            throw; // our failure, not the file's: the run ends Failed on the dashboard with the exception
         }
         finally
         {

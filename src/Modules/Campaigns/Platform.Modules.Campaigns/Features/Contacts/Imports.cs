@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Shared;
-using Quartz;
 
 namespace Platform.Modules.Campaigns.Features.Contacts;
 
@@ -65,7 +64,7 @@ internal sealed class StartImportHandler(
     CampaignsDbContext db,
     ITenantContext tenant,
     ImportFiles files,
-    ISchedulerFactory schedulers,
+    ImportJobs importJobs,
     TimeProvider clock) : IRequestHandler<StartImport, Guid?>
 {
     public async Task<Guid?> Handle(StartImport request, CancellationToken cancellationToken)
@@ -105,8 +104,7 @@ internal sealed class StartImportHandler(
         });
         await db.SaveChangesAsync(cancellationToken);
 
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await scheduler.TriggerJob(ImportContactsJob.Key, new JobDataMap { [ImportContactsJob.ImportIdKey] = id.ToString() }, cancellationToken);
+        await importJobs.EnqueueAsync(id, cancellationToken);
         return id;
     }
 }

@@ -1,0 +1,77 @@
+using Hangfire;
+
+namespace Platform.Modules.Campaigns.Features.Contacts;
+
+/// <summary>
+/// Starts and recovers import jobs. The upload's row is the request: its job is enqueued after the row committed, and
+/// an import whose job was lost (a crash between the commit and the enqueue, or a node killed mid-import — its
+/// transaction rolled back) is enqueued again by the maintenance job. Runs are idempotent by import id
+/// (<see cref="ImportContactsJob"/> takes an advisory lock on it and skips finished imports).
+/// </summary>
+internal sealed class ImportJobs(CampaignsDataSource data, IBackgroundJobClient hangfire, TimeProvider clock)
+{
+    /// <summary>How long an import may sit unfinished after its job was enqueued before it counts as lost.</summary>
+    public static readonly TimeSpan LostAfter = TimeSpan.FromMinutes(2);
+
+    public async Task EnqueueAsync(Guid importId, CancellationToken cancellationToken)
+    {
+        await using (var command = data.Source.CreateCommand("UPDATE campaigns.imports SET job_enqueued_at = @now WHERE id = @id"))
+        {
+            command.Parameters.AddWithValue("id", importId);
+            command.Parameters.AddWithValue("now", clock.GetUtcNow());
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        hangfire.Enqueue<ImportContactsJob>(job => job.RunAsync(importId, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Enqueues again the unfinished imports whose job was enqueued long ago and that no run holds now (the advisory
+    /// lock is free: tried and released in the same transaction).
+    /// </summary>
+    public async Task<int> ResumeLostAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await data.Source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var lost = new List<Guid>();
+        await using (var command = new Npgsql.NpgsqlCommand("""
+            UPDATE campaigns.imports SET job_enqueued_at = @now
+            WHERE id IN (
+                SELECT id FROM campaigns.imports
+                WHERE status IN ('Queued', 'Reading', 'Merging') AND COALESCE(job_enqueued_at, created_at) < @before
+                FOR UPDATE SKIP LOCKED)
+              AND pg_try_advisory_xact_lock(('x' || substr(md5(id::text), 1, 15))::bit(60)::bigint | @range)
+            RETURNING id
+            """, connection, transaction))
+        {
+            var now = clock.GetUtcNow();
+            command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("before", now - LostAfter);
+            command.Parameters.AddWithValue("range", LockRange);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                lost.Add(reader.GetGuid(0));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var id in lost)
+        {
+            hangfire.Enqueue<ImportContactsJob>(job => job.RunAsync(id, CancellationToken.None));
+        }
+
+        return lost.Count;
+    }
+
+    /// <summary>Import locks live in a key range of their own ("IM" in the top bytes), clear of the migrator's and the recurring jobs'.</summary>
+    private const long LockRange = 0x494D_0000_0000_0000L;
+
+    /// <summary>The same key the SQL above computes: the first 60 bits of md5(id) in the import range.</summary>
+    public static long LockKey(Guid importId)
+    {
+        var hash = System.Security.Cryptography.MD5.HashData(System.Text.Encoding.ASCII.GetBytes(importId.ToString()));
+        var first = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(hash);
+        return (long)(first >> 4) | LockRange;
+    }
+}
