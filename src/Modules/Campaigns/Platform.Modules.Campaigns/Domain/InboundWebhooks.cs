@@ -29,7 +29,7 @@ internal sealed class InboundFeedItem
 
 /// <summary>
 /// An entry of a company's inbound feed written and not numbered yet (Migrations/0013_inbound_numbering_off_the_write.sql):
-/// the trigger on <c>campaigns.conversation_messages</c> queues it, the feed's readers number it. No personal data.
+/// ConversationStore queues it with the entry, the feed's readers number it. No personal data.
 /// </summary>
 internal sealed class InboundQueuedItem
 {

@@ -10,30 +10,24 @@
 -- without gaps, and a reader that has seen number n has seen everything before n. Entries keep the order they were
 -- written in (queued entries are numbered by entry id; an entry written after another one committed has the higher id).
 
--- Entries written and not numbered yet. Goes with its entry (retention, erasure) by the cascade.
+-- Entries written and not numbered yet: ConversationStore's write adds the row in the statement that adds the entry
+-- (messages from handsets, STOP, START and keyword events: what the feed carries). No foreign key and no trigger on
+-- that path: a reply costs no row check and no plpgsql call more; numbering skips an entry deleted meanwhile
+-- (retention, erasure), and the row holds nothing personal (ids and a time).
 CREATE TABLE campaigns.inbound_queue (
-    message_id bigint      PRIMARY KEY REFERENCES campaigns.conversation_messages (id) ON DELETE CASCADE,
+    message_id bigint      PRIMARY KEY,
     company_id uuid        NOT NULL,
     -- When the entry was written (database clock), kept as the item's created_at.
     created_at timestamptz NOT NULL
 );
 CREATE INDEX inbound_queue_company ON campaigns.inbound_queue (company_id, message_id);
 
--- Entries written while this migration runs wait for it, then are queued by the new trigger.
+-- Entries written while this migration runs wait for it. A node still on the code before this migration would write
+-- entries that nothing queues (its trigger goes here), so the nodes are restarted on the new code together.
 LOCK TABLE campaigns.conversation_messages IN SHARE ROW EXCLUSIVE MODE;
 
 DROP TRIGGER conversation_messages_inbound_feed ON campaigns.conversation_messages;
 DROP FUNCTION campaigns.number_inbound_item();
-
-CREATE FUNCTION campaigns.queue_inbound_item() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO campaigns.inbound_queue (message_id, company_id, created_at) VALUES (NEW.id, NEW.company_id, clock_timestamp());
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER conversation_messages_inbound_feed AFTER INSERT ON campaigns.conversation_messages
-    FOR EACH ROW WHEN (NEW.direction = 'in' OR (NEW.direction = 'event' AND NEW.event IN ('stop', 'start', 'keyword')))
-    EXECUTE FUNCTION campaigns.queue_inbound_item();
 
 -- Numbers the queued entries of the given companies (all companies when null), each company under its sequence row,
 -- companies in id order (two readers never wait for each other in a cycle). Each statement of a VOLATILE plpgsql
@@ -58,7 +52,8 @@ BEGIN
             RETURNING q.message_id, q.created_at),
         numbered AS (
             INSERT INTO campaigns.inbound_items (company_id, seq, message_id, created_at)
-            SELECT each_company, last_number + row_number() OVER (ORDER BY t.message_id), t.message_id, t.created_at FROM taken t
+            SELECT each_company, last_number + row_number() OVER (ORDER BY t.message_id), t.message_id, t.created_at
+            FROM taken t JOIN campaigns.conversation_messages m ON m.id = t.message_id
             RETURNING seq)
         UPDATE campaigns.inbound_sequences s SET last_seq = n.top
         FROM (SELECT max(seq) AS top FROM numbered) n

@@ -27,7 +27,7 @@ internal static class InboundTypes
     public const string OptedOut = "contact.opted_out";
     public const string OptedIn = "contact.opted_in";
 
-    /// <summary>A conversation entry's type; the feed's trigger only numbers entries that have one.</summary>
+    /// <summary>A conversation entry's type; ConversationStore queues for the feed only the entries that have one.</summary>
     public static string Of(string direction, string? eventKind) => (direction, eventKind) switch
     {
         (ConversationDirections.Inbound, _) => MessageInbound,

@@ -36,7 +36,9 @@ internal sealed class ConversationStore(CampaignsDataSource dataSource, InboxNot
 
     /// <summary>
     /// The thread upsert and the entry, for the company and campaign of the one-row CTE <c>target</c> that comes before it
-    /// (nothing is written when it has no row). Answers the company and the thread (null: a redelivery already recorded).
+    /// (nothing is written when it has no row), and the entry queued for the company's inbound feed when the feed carries
+    /// it (messages from handsets, STOP, START and keyword events; <see cref="Api.InboundTypes"/>), to be numbered by the
+    /// feed's readers (Migrations/0013). Answers the company and the thread (null: a redelivery already recorded).
     /// </summary>
     private const string WriteTarget = """
         seen AS (
@@ -62,7 +64,11 @@ internal sealed class ConversationStore(CampaignsDataSource dataSource, InboxNot
             SELECT c.id, t.company_id, @direction, @event, @body, t.campaign_id, @instance, @carrier_id, @sent_by, @error, @at
             FROM conversation c, target t
             ON CONFLICT DO NOTHING
-            RETURNING conversation_id)
+            RETURNING id, company_id),
+        queued AS (
+            INSERT INTO campaigns.inbound_queue (message_id, company_id, created_at)
+            SELECT e.id, e.company_id, clock_timestamp() FROM entry e
+            WHERE @direction = 'in' OR (@direction = 'event' AND @event IN ('stop', 'start', 'keyword')))
         SELECT t.company_id, (SELECT id FROM conversation) FROM target t
         """;
 
