@@ -113,13 +113,13 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         (await database.ScalarAsync<long>("SELECT count(*) FROM optins.outbox WHERE dispatched_at IS NULL")).Should().Be(0);
     }
 
-    private static string Handset() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+    internal static string Handset() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 
     /// <summary>
     /// A company with a keyword, a handset that texts it (opt-in) and registers on the web with its code, then opts out of
     /// the company on the web. Returns the company id.
     /// </summary>
-    private static async Task<Guid> OptOutOnTheWebAsync(Func<FormClient> newClient, HttpClient plain, TestDatabase database, string company, string word, string handset)
+    internal static async Task<Guid> OptOutOnTheWebAsync(Func<FormClient> newClient, HttpClient plain, TestDatabase database, string company, string word, string handset)
     {
         var owner = newClient();
         var registered = await owner.PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm(company, $"{Guid.NewGuid():N}@owner.example"));

@@ -86,7 +86,8 @@ internal static class HostComposition
         services.AddPlatformJobs(configuration, connectionString);
 
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database");
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<JobsHealthCheck>("jobs");
 
         return builder;
     }

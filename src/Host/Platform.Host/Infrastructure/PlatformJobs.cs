@@ -194,3 +194,24 @@ internal sealed class HostLogProvider(ILoggerFactory factory) : Hangfire.Logging
         }
     }
 }
+
+/// <summary>/healthz: Hangfire's storage answers and a server of the cluster has a recent heartbeat (this host's, once it has started).</summary>
+internal sealed class JobsHealthCheck(IClusterNodes cluster, JobStorage storage, TimeProvider clock) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var since = clock.GetUtcNow().UtcDateTime - PlatformJobs.ServerTimeout;
+            var live = storage.GetMonitoringApi().Servers().Count(s => s.Heartbeat is { } beat && beat >= since);
+            return live > 0
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{await cluster.LiveNodesAsync(cancellationToken)} live Hangfire server(s)")
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("No Hangfire server has a recent heartbeat yet");
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Hangfire's storage does not answer", exception);
+        }
+    }
+}

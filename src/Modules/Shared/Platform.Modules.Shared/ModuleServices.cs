@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Platform.Modules.Shared.Events;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Shared;
 
@@ -66,6 +67,11 @@ public static class ModuleServices
         services.AddSingleton(module);
         services.AddOptions<ModuleEventsOptions>().Bind(configuration.GetSection(ModuleEventsOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ModuleEventDispatcher>());
+        if (!services.Any(d => d.ImplementationInstance is RecurringJobDefinition { Id: ModuleEventsHealthJob.Id }))
+        {
+            services.AddRecurringJob<ModuleEventsHealthJob>(ModuleEventsHealthJob.Id, "0 * * * * *",
+                "Module events that keep failing (3 attempts or more) end this run Failed, with their handlers' last errors; the dispatcher retries them with back-off.");
+        }
     }
 
     public static IServiceCollection AddModuleHandlers(this IServiceCollection services, Assembly assembly)
