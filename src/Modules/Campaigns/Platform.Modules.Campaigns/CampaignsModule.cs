@@ -45,10 +45,12 @@ public static class CampaignsModule
         services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
         services.AddSendApi(configuration);
 
-        var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 10));
+        var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
         var retentionSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:InboxRetentionSweepSeconds", 3600));
         services.AddRecurringJob<CampaignMaintenanceJob>(CampaignMaintenanceJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(maintenanceSeconds)),
             "Lost claims → Unknown, receipt timeouts → Expired, late receipts applied, campaigns completed and settled, stalled sending runs and imports resumed.");
+        services.AddRecurringJob<ResumeSendingSlotsJob>(ResumeSendingSlotsJob.Id, "*/10 * * * * *",
+            "Hands the sending slots of a killed host to a live one (their 30 s lease ran out), so a campaign goes on within a minute.");
         services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),
             "Deletes inbox conversations past the inbox retention, and who-messaged-whom rows past the STOP look-back.");
         return services;

@@ -47,5 +47,5 @@ internal sealed class CampaignsOptions
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
-    public int MaintenanceSeconds { get; set; } = 10;
+    public int MaintenanceSeconds { get; set; } = 30;
 }

@@ -124,6 +124,36 @@ internal sealed class CampaignJobs(CampaignsDataSource dataSource, IBackgroundJo
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Re-arms the slots of sending campaigns whose run's lease ran out (its host died, or its job never started): a
+    /// read of the small <c>campaign_runs</c> table and, only for those, the same upsert as <see cref="ScheduleAsync"/>.
+    /// </summary>
+    public async Task<int> ResumeExpiredAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var expired = new List<Guid>();
+        await using (var command = dataSource.Source.CreateCommand("""
+            SELECT DISTINCT r.campaign_id FROM campaigns.campaign_runs r JOIN campaigns.campaigns c ON c.id = r.campaign_id
+            WHERE r.lease_until < @now AND c.status = 'Sending'
+            """))
+        {
+            command.Parameters.AddWithValue("now", now);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                expired.Add(reader.GetGuid(0));
+            }
+        }
+
+        var armed = 0;
+        foreach (var campaignId in expired)
+        {
+            armed += await ScheduleAsync(campaignId, now, prepareNow: false, cancellationToken);
+        }
+
+        return armed;
+    }
+
     /// <summary>Whether any slot of the campaign is owned by a live (or still to start) run.</summary>
     public async Task<bool> HasRunsAsync(Guid campaignId, CancellationToken cancellationToken)
     {
@@ -220,7 +250,21 @@ internal sealed class SendCampaignRun(CampaignSender sender, CampaignJobs jobs, 
 }
 
 /// <summary>
-/// Every few seconds: claims held by dead nodes become Unknown, submitted messages without a receipt past the timeout
+/// Every 10 s: a sending slot whose run's lease ran out (its host was killed) is handed to a live host, so a campaign
+/// goes on within a minute of a host's death. Apart from the maintenance job because it is cheap (the small runs table)
+/// and the maintenance job's sweeps are not: run every 10 s they cost a 1M campaign about a tenth of its speed
+/// (docs/benchmarks.md).
+/// </summary>
+internal sealed class ResumeSendingSlotsJob(CampaignJobs jobs) : IRecurringJob
+{
+    public const string Id = "campaigns.resume-sending-slots";
+
+    public async Task<string> RunAsync(CancellationToken cancellationToken) =>
+        $"{await jobs.ResumeExpiredAsync(cancellationToken)} sending slot(s) re-armed";
+}
+
+/// <summary>
+/// Every 30 s: claims held by dead nodes become Unknown, submitted messages without a receipt past the timeout
 /// become Expired, receipts that overtook their submit are applied, campaigns with nothing left are completed and
 /// settled, slots of a sending campaign whose run died are re-armed, and imports whose job was lost are run again.
 /// </summary>
