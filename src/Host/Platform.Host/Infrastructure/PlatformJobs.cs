@@ -84,7 +84,8 @@ internal static class PlatformJobs
             server.ShutdownTimeout = TimeSpan.FromSeconds(30);
         });
 
-        services.AddSingleton<IClusterNodes, HangfireClusterNodes>();
+        services.AddSingleton<HangfireClusterNodes>();
+        services.AddSingleton<IClusterNodes>(provider => provider.GetRequiredService<HangfireClusterNodes>());
         return services;
     }
 
@@ -137,11 +138,14 @@ internal static class PlatformJobs
 /// <summary>Live hosts are the Hangfire servers whose heartbeat is recent (each host runs one server).</summary>
 internal sealed class HangfireClusterNodes(JobStorage storage, TimeProvider clock) : IClusterNodes
 {
-    public Task<int> LiveNodesAsync(CancellationToken cancellationToken)
+    /// <summary>At least 1: this host counts itself even before its first heartbeat.</summary>
+    public Task<int> LiveNodesAsync(CancellationToken cancellationToken) => Task.FromResult(Math.Max(1, CountLive()));
+
+    /// <summary>Servers whose heartbeat is within the server timeout.</summary>
+    public int CountLive()
     {
         var since = clock.GetUtcNow().UtcDateTime - PlatformJobs.ServerTimeout;
-        var live = storage.GetMonitoringApi().Servers().Count(s => s.Heartbeat is { } beat && beat >= since);
-        return Task.FromResult(Math.Max(1, live));
+        return storage.GetMonitoringApi().Servers().Count(s => s.Heartbeat is { } beat && beat >= since);
     }
 }
 
@@ -196,22 +200,21 @@ internal sealed class HostLogProvider(ILoggerFactory factory) : Hangfire.Logging
 }
 
 /// <summary>/healthz: Hangfire's storage answers and a server of the cluster has a recent heartbeat (this host's, once it has started).</summary>
-internal sealed class JobsHealthCheck(IClusterNodes cluster, JobStorage storage, TimeProvider clock) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class JobsHealthCheck(HangfireClusterNodes cluster) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
-    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var since = clock.GetUtcNow().UtcDateTime - PlatformJobs.ServerTimeout;
-            var live = storage.GetMonitoringApi().Servers().Count(s => s.Heartbeat is { } beat && beat >= since);
-            return live > 0
-                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{await cluster.LiveNodesAsync(cancellationToken)} live Hangfire server(s)")
-                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("No Hangfire server has a recent heartbeat yet");
+            var live = cluster.CountLive();
+            return Task.FromResult(live > 0
+                ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{live} live Hangfire server(s)")
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("No Hangfire server has a recent heartbeat yet"));
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or InvalidOperationException)
         {
-            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Hangfire's storage does not answer", exception);
+            return Task.FromResult(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Hangfire's storage does not answer", exception));
         }
     }
 }

@@ -90,28 +90,13 @@ public sealed class RecurringJobRunner(IServiceScopeFactory scopes, IEnumerable<
 
         await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
         await connection.OpenAsync(cancellationToken);
-        var lockKey = LockKey(jobId);
-        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection))
-        {
-            take.Parameters.AddWithValue("key", lockKey);
-            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                return "Skipped: the previous run of this job is still going";
-            }
-        }
-
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var job = (IRecurringJob)scope.ServiceProvider.GetRequiredService(definition.JobType);
-            return await job.RunAsync(cancellationToken);
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
-            release.Parameters.AddWithValue("key", lockKey);
-            await release.ExecuteScalarAsync(CancellationToken.None);
-        }
+        return await AdvisoryLocks.TryRunAsync(connection, LockKey(jobId), async () =>
+               {
+                   await using var scope = scopes.CreateAsyncScope();
+                   var job = (IRecurringJob)scope.ServiceProvider.GetRequiredService(definition.JobType);
+                   return await job.RunAsync(cancellationToken);
+               }, cancellationToken)
+               ?? "Skipped: the previous run of this job is still going";
     }
 
     /// <summary>A stable 64-bit key per job id (FNV-1a), in a range of its own so it cannot meet the migrator's lock.</summary>

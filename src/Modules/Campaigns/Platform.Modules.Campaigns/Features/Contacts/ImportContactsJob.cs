@@ -1,13 +1,14 @@
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using CsvHelper;
+using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Shared;
-using System.ComponentModel;
-using Hangfire;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Contacts;
 
@@ -38,26 +39,8 @@ internal sealed class ImportContactsJob(
     public async Task<string> RunAsync(Guid importId, CancellationToken cancellationToken)
     {
         await using var guard = await data.Source.OpenConnectionAsync(cancellationToken);
-        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", guard))
-        {
-            take.Parameters.AddWithValue("key", ImportJobs.LockKey(importId));
-            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                return "Another run is importing this file";
-            }
-        }
-
-        try
-        {
-            return await ImportOnceAsync(importId, cancellationToken);
-        }
-        finally
-        {
-            // Explicitly: a pooled connection keeps session locks until its next use resets it.
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", guard);
-            release.Parameters.AddWithValue("key", ImportJobs.LockKey(importId));
-            await release.ExecuteScalarAsync(CancellationToken.None);
-        }
+        return await AdvisoryLocks.TryRunAsync(guard, ImportJobs.LockKey(importId), () => ImportOnceAsync(importId, cancellationToken), cancellationToken)
+               ?? "Another run is importing this file";
     }
 
     private async Task<string> ImportOnceAsync(Guid importId, CancellationToken cancellationToken)

@@ -27,27 +27,44 @@ internal sealed class ImportJobs(CampaignsDataSource data, IBackgroundJobClient 
 
     /// <summary>
     /// Enqueues again the unfinished imports whose job was enqueued long ago and that no run holds now (the advisory
-    /// lock is free: tried and released in the same transaction).
+    /// lock is free: tried in the marking transaction, released at its commit; the job_enqueued_at re-check keeps two
+    /// sweeps from both enqueueing).
     /// </summary>
     public async Task<int> ResumeLostAsync(CancellationToken cancellationToken)
     {
+        var now = clock.GetUtcNow();
         await using var connection = await data.Source.OpenConnectionAsync(cancellationToken);
+        var candidates = new List<Guid>();
+        await using (var find = new Npgsql.NpgsqlCommand(
+            "SELECT id FROM campaigns.imports WHERE status IN ('Queued', 'Reading', 'Merging') AND COALESCE(job_enqueued_at, created_at) < @before",
+            connection))
+        {
+            find.Parameters.AddWithValue("before", now - LostAfter);
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                candidates.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (candidates.Count == 0)
+        {
+            return 0;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var lost = new List<Guid>();
         await using (var command = new Npgsql.NpgsqlCommand("""
-            UPDATE campaigns.imports SET job_enqueued_at = @now
-            WHERE id IN (
-                SELECT id FROM campaigns.imports
-                WHERE status IN ('Queued', 'Reading', 'Merging') AND COALESCE(job_enqueued_at, created_at) < @before
-                FOR UPDATE SKIP LOCKED)
-              AND pg_try_advisory_xact_lock(('x' || substr(md5(id::text), 1, 15))::bit(60)::bigint | @range)
-            RETURNING id
+            UPDATE campaigns.imports i SET job_enqueued_at = @now
+            FROM unnest(@ids, @keys) AS k(id, key)
+            WHERE i.id = k.id AND COALESCE(i.job_enqueued_at, i.created_at) < @before AND pg_try_advisory_xact_lock(k.key)
+            RETURNING i.id
             """, connection, transaction))
         {
-            var now = clock.GetUtcNow();
             command.Parameters.AddWithValue("now", now);
             command.Parameters.AddWithValue("before", now - LostAfter);
-            command.Parameters.AddWithValue("range", LockRange);
+            command.Parameters.AddWithValue("ids", candidates.ToArray());
+            command.Parameters.AddWithValue("keys", candidates.Select(LockKey).ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -67,7 +84,7 @@ internal sealed class ImportJobs(CampaignsDataSource data, IBackgroundJobClient 
     /// <summary>Import locks live in a key range of their own ("IM" in the top bytes), clear of the migrator's and the recurring jobs'.</summary>
     private const long LockRange = 0x494D_0000_0000_0000L;
 
-    /// <summary>The same key the SQL above computes: the first 60 bits of md5(id) in the import range.</summary>
+    /// <summary>The import's lock key (taken by the job for its run, tried by the sweep): the first 60 bits of md5(id) in the import range.</summary>
     public static long LockKey(Guid importId)
     {
         var hash = System.Security.Cryptography.MD5.HashData(System.Text.Encoding.ASCII.GetBytes(importId.ToString()));
