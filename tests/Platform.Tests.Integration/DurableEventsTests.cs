@@ -32,11 +32,11 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         var handset = Handset();
         var companyId = await OptOutOnTheWebAsync(factory.CreateFormClient, factory.CreateClient(), factory.Database, "Durable Pizza", "DURPIZZA", handset);
 
-        await WaitForAsync(factory.Database, "the suppression after three failed attempts", TimeSpan.FromSeconds(60),
+        await factory.Database.WaitForAsync("the suppression after three failed attempts", TimeSpan.FromSeconds(60),
             "SELECT count(*) = 1 FROM campaigns.suppressions WHERE company_id = @c AND phone = @p AND reason = 'opted-out'", ("c", companyId), ("p", handset));
         var eventId = await factory.Database.ScalarAsync<Guid>(
             "SELECT event_id FROM optins.outbox WHERE event_type = @t AND payload ->> 'phone' = @p", ("t", OptedOut), ("p", handset));
-        await WaitForAsync(factory.Database, "the event marked dispatched", TimeSpan.FromSeconds(30),
+        await factory.Database.WaitForAsync("the event marked dispatched", TimeSpan.FromSeconds(30),
             "SELECT dispatched_at IS NOT NULL FROM optins.outbox WHERE event_id = @e", ("e", eventId));
         (await factory.Database.ScalarAsync<int>("SELECT attempts FROM optins.outbox WHERE event_id = @e", ("e", eventId))).Should().Be(4, "three failures, then the success");
         (await factory.Database.ScalarAsync<string>("SELECT last_error FROM optins.outbox WHERE event_id = @e", ("e", eventId))).Should().BeNull();
@@ -47,7 +47,7 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         // the suppression the company since removed by hand does not come back.
         await factory.Database.ExecuteAsync($"DELETE FROM campaigns.suppressions WHERE company_id = '{companyId}' AND phone = '{handset}'");
         await factory.Database.ExecuteAsync($"UPDATE optins.outbox SET dispatched_at = NULL WHERE event_id = '{eventId}'");
-        await WaitForAsync(factory.Database, "the redelivered event dispatched again", TimeSpan.FromSeconds(30),
+        await factory.Database.WaitForAsync("the redelivered event dispatched again", TimeSpan.FromSeconds(30),
             "SELECT dispatched_at IS NOT NULL AND attempts = 5 FROM optins.outbox WHERE event_id = @e", ("e", eventId));
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", handset)))
             .Should().Be(0, "the redelivered event acted once");
@@ -59,7 +59,7 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
     {
         var handset = Handset();
         var companyId = await OptOutOnTheWebAsync(factory.CreateFormClient, factory.CreateClient(), factory.Database, "Ordered Pizza", "ORDPIZZA", handset);
-        await WaitForAsync(factory.Database, "the suppression", TimeSpan.FromSeconds(60),
+        await factory.Database.WaitForAsync("the suppression", TimeSpan.FromSeconds(60),
             "SELECT count(*) = 1 FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", handset));
         var optIn = await factory.Database.ScalarAsync<Guid>(
             "SELECT event_id FROM optins.outbox WHERE event_type = @t AND payload ->> 'phone' = @p", ("t", OptedIn), ("p", handset));
@@ -71,7 +71,7 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         // The opt-in delivered again as if for the first time (its inbox row gone too): it is older than the applied opt-out.
         await factory.Database.ExecuteAsync($"DELETE FROM campaigns.inbox WHERE event_id = '{optIn}'");
         await factory.Database.ExecuteAsync($"UPDATE optins.outbox SET dispatched_at = NULL WHERE event_id = '{optIn}'");
-        await WaitForAsync(factory.Database, "the late opt-in handled", TimeSpan.FromSeconds(30),
+        await factory.Database.WaitForAsync("the late opt-in handled", TimeSpan.FromSeconds(30),
             "SELECT count(*) = 1 FROM campaigns.inbox WHERE event_id = @e", ("e", optIn));
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", handset)))
             .Should().Be(1, "an opt-in older than the opt-out lifts nothing");
@@ -105,9 +105,9 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
 
         await using var second = HostProcess.Start(database.ConnectionString, "events-b", common);
         await second.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
-        await WaitForAsync(database, "the suppression delivered by the other host", TimeSpan.FromSeconds(60),
+        await database.WaitForAsync("the suppression delivered by the other host", TimeSpan.FromSeconds(60),
             "SELECT count(*) = 1 FROM campaigns.suppressions WHERE company_id = @c AND phone = @p AND reason = 'opted-out'", ("c", companyId), ("p", handset));
-        await WaitForAsync(database, "CompanyRegistered delivered by the other host", TimeSpan.FromSeconds(30),
+        await database.WaitForAsync("CompanyRegistered delivered by the other host", TimeSpan.FromSeconds(30),
             "SELECT count(*) = 0 FROM accounts.outbox WHERE dispatched_at IS NULL");
         (await database.ScalarAsync<long>("SELECT count(*) FROM billing.ledger_entries WHERE reference = 'trial'")).Should().Be(1, "the trial credits are granted once");
         (await database.ScalarAsync<long>("SELECT count(*) FROM optins.outbox WHERE dispatched_at IS NULL")).Should().Be(0);
@@ -186,25 +186,6 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
             }
 
             return response;
-        }
-    }
-
-    private static async Task WaitForAsync(TestDatabase database, string what, TimeSpan timeout, string sql, params (string Name, object Value)[] parameters)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (await database.ScalarAsync<bool?>(sql, parameters) == true)
-            {
-                return;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited {timeout} for {what}.");
-            }
-
-            await Task.Delay(100);
         }
     }
 }

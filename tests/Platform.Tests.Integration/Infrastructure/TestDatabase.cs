@@ -53,6 +53,21 @@ public sealed class TestDatabase : IAsyncDisposable
         return result is null or DBNull ? default : (T)Convert.ChangeType(result, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T));
     }
 
+    /// <summary>Waits until <paramref name="sql"/> answers true: a state, not a guess of time; the timeout only bounds a failing test.</summary>
+    public async Task WaitForAsync(string what, TimeSpan timeout, string sql, params (string Name, object Value)[] parameters)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (await ScalarAsync<bool?>(sql, parameters) != true)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited {timeout} for {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     public async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Platform.Host.Carriers;
 using Platform.Host.Infrastructure;
+using Platform.Host.Mail;
 using Platform.Modules.Accounts;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.OptIns.Contracts;
@@ -27,6 +28,7 @@ internal static class HostComposition
 
         services.AddModules(configuration);
         services.AddCarriers(configuration, builder.Environment.ContentRootPath);
+        services.AddPlatformMail(configuration);
 
         services.AddRazorPages(options =>
         {

@@ -1,0 +1,88 @@
+using Hangfire;
+using MediatR;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Npgsql;
+using Platform.Modules.Shared;
+
+namespace Platform.Host.Mail;
+
+/// <summary>
+/// Queues a module's <see cref="SendEmail"/> in <c>platform.emails</c> (rendered now, so what is sent is what was
+/// asked, whatever the templates become) and wakes the sending job. The dedup key makes asking twice harmless.
+/// </summary>
+internal sealed class SendEmailHandler(IConfiguration configuration, IOptions<MailOptions> options, EmailSendingWakeUp wakeUp, TimeProvider clock)
+    : IRequestHandler<SendEmail, EmailQueued>
+{
+    public async Task<EmailQueued> Handle(SendEmail request, CancellationToken cancellationToken)
+    {
+        // A module passing an address it did not validate is a bug in that module, not a user's mistake: say which.
+        if (!MailboxAddress.TryParse(request.To, out var to) || request.To.Length > 254 || !request.To.Contains('@', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{request.To}' is not an email address ({request.Kind}).", nameof(request));
+        }
+
+        var mail = options.Value;
+        var (text, html) = EmailTemplates.Render(request.Body, mail.FromName, request.Unsubscribe?.OneClickUrl);
+        var id = Guid.CreateVersion7(clock.GetUtcNow());
+        await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await using var insert = new NpgsqlCommand(
+            """
+            INSERT INTO platform.emails (id, dedup_key, kind, message_id, to_address, to_name, subject, text_body, html_body, unsubscribe_url)
+            VALUES (@id, @dedup, @kind, @messageId, @to, @toName, @subject, @text, @html, @unsubscribe)
+            ON CONFLICT (dedup_key) DO NOTHING
+            """, connection);
+        insert.Parameters.AddWithValue("id", id);
+        insert.Parameters.AddWithValue("dedup", Bounded(request.DedupKey, 200)!);
+        insert.Parameters.AddWithValue("kind", Bounded(request.Kind, 60)!);
+        insert.Parameters.AddWithValue("messageId", $"{id:N}@{mail.MessageIdDomain}");
+        insert.Parameters.AddWithValue("to", to.Address);
+        insert.Parameters.AddWithValue("toName", (object?)Bounded(request.ToName, 200) ?? DBNull.Value);
+        insert.Parameters.AddWithValue("subject", Bounded(request.Subject, 300)!);
+        insert.Parameters.AddWithValue("text", text);
+        insert.Parameters.AddWithValue("html", html);
+        insert.Parameters.AddWithValue("unsubscribe", (object?)request.Unsubscribe?.OneClickUrl.AbsoluteUri ?? DBNull.Value);
+        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            await using var existing = new NpgsqlCommand("SELECT id FROM platform.emails WHERE dedup_key = @dedup", connection);
+            existing.Parameters.AddWithValue("dedup", Bounded(request.DedupKey, 200)!);
+            // The row can have left since (30 days after it was final): then the key is spent and nothing is queued either.
+            return new EmailQueued(await existing.ExecuteScalarAsync(cancellationToken) as Guid? ?? Guid.Empty, AlreadyQueued: true);
+        }
+
+        wakeUp.Wake();
+        return new EmailQueued(id, AlreadyQueued: false);
+    }
+
+    private static string? Bounded(string? value, int length) => value is null || value.Length <= length ? value : value[..length];
+}
+
+/// <summary>
+/// Starts a run of the sending job when an email is queued, so it goes out in seconds instead of at the next tick.
+/// At most one wake-up a second per host: a burst (a newsletter's batch) is drained by the run the first one started.
+/// </summary>
+internal sealed class EmailSendingWakeUp(IRecurringJobManager recurringJobs, TimeProvider clock, ILogger<EmailSendingWakeUp> logger)
+{
+    private long lastWakeTicks;
+
+    public void Wake()
+    {
+        var now = clock.GetUtcNow().UtcTicks;
+        var last = Interlocked.Read(ref lastWakeTicks);
+        if (now - last < TimeSpan.TicksPerSecond || Interlocked.CompareExchange(ref lastWakeTicks, now, last) != last)
+        {
+            return;
+        }
+
+        try
+        {
+            recurringJobs.Trigger(SendQueuedEmailsJob.Id);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // The email is queued; the job's next tick sends it. Waking early is only a courtesy.
+            logger.LogWarning(exception, "Could not wake the email job; the queued email goes out at its next tick");
+        }
+    }
+}
