@@ -104,6 +104,33 @@ public sealed class EmailDeliveryTests(EmailDeliveryTests.MailFactory factory) :
     }
 
     [Fact]
+    public async Task Admin_Emails_shows_the_days_mail_by_kind_and_a_refusal_with_the_domain_only()
+    {
+        var domain = $"{Guid.NewGuid():N}.example";
+        var to = $"private.person@{domain}";
+        factory.Smtp.Answer = message => Task.FromResult(message.To.Mailboxes.Any(b => b.Address == to)
+            ? new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "No such user here") : SmtpResponse.Ok);
+        try
+        {
+            var refused = await factory.SendAsync(new SendEmail(to, null, "Refused", Body, "tests.admin-view", $"tests:{to}"));
+            await WaitForStateAsync(refused.EmailId, failed: 3);
+        }
+        finally
+        {
+            factory.Smtp.Answer = _ => Task.FromResult(SmtpResponse.Ok);
+        }
+
+        var admin = await factory.LoginAsync(PlatformFactory.AdminEmail, PlatformFactory.AdminPassword);
+        var (status, page) = await admin.GetAsync("/Admin/Emails");
+
+        status.Should().Be(System.Net.HttpStatusCode.OK);
+        page.Should().Contain("tests.admin-view").And.Contain(domain).And.Contain("550: No such user here")
+            .And.NotContain("private.person", "admins see the domain, not who was written to");
+        var (owner, _) = await factory.CompanyAsync($"Mail Viewer {Guid.NewGuid():N}");
+        (await owner.GetAsync("/Admin/Emails")).Status.Should().NotBe(System.Net.HttpStatusCode.OK, "only platform admins see it");
+    }
+
+    [Fact]
     public async Task An_address_that_is_not_one_is_refused_before_anything_is_queued()
     {
         var queuedBefore = await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.emails");
