@@ -22,7 +22,8 @@ internal sealed class CarrierFactoryCatalog
         }
     }
 
-    public IReadOnlyCollection<string> Kinds => _byKind.Keys;
+    /// <summary>The installed kinds, in order (for messages and the admin page).</summary>
+    public IReadOnlyList<string> Kinds => _byKind.Keys.Order(StringComparer.Ordinal).ToList();
 
     public bool TryGet(string kind, out ICarrierFactory factory) => _byKind.TryGetValue(kind, out factory!);
 
@@ -32,7 +33,7 @@ internal sealed class CarrierFactoryCatalog
         if (!TryGet(kind, out var factory))
         {
             throw new CarrierConfigurationException(context.InstanceName,
-                [$"Kind '{kind}' is not a known carrier kind; known kinds: {string.Join(", ", _byKind.Keys.Order(StringComparer.Ordinal))}."]);
+                [$"Kind '{kind}' is not a known carrier kind; known kinds: {string.Join(", ", Kinds)}."]);
         }
         return factory.Create(context);
     }

@@ -34,4 +34,17 @@ internal static class CarrierServiceCollectionExtensions
         services.TryAddSingleton<CarrierFactoryCatalog>();
         return services;
     }
+
+    /// <summary>
+    /// The factories (<see cref="AddCarrierFactories"/>) and the <see cref="RunningCarriers"/> over them. The host
+    /// provides what the runtime cannot know: <see cref="Limits.IClusterNodes"/> (how many nodes share a rate) and
+    /// <see cref="CarrierCallbacksFor"/> (where receipts and inbound messages go).
+    /// </summary>
+    public static IServiceCollection AddCarrierRuntime(this IServiceCollection services, IEnumerable<Assembly>? pluginAssemblies = null)
+    {
+        services.AddCarrierFactories(pluginAssemblies);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RunningCarriers>();
+        return services;
+    }
 }

@@ -3,59 +3,49 @@ using Platform.Carriers.Abstractions;
 
 namespace Platform.Carriers.Runtime.Limits;
 
-/// <summary>An instance's limits: messages a second (a token bucket allowing bursts) and messages in flight at once.</summary>
-/// <param name="MessagesPerSecond">Sustained rate; null for no rate limit.</param>
-/// <param name="Burst">How many messages may go at once after a quiet spell (the bucket's size); defaults to one second's worth.</param>
-/// <param name="MaxInFlight">Messages handed to the carrier and not yet answered, across all concurrent sends; null for no limit.</param>
-internal sealed record CarrierLimits(int? MessagesPerSecond, int? Burst, int? MaxInFlight);
+/// <summary>An instance's limits as configured (0 or less = no limit).</summary>
+/// <param name="MessagesPerSecond">Messages a second for the whole cluster; each node takes its share (<see cref="LimitedCarrier.ShareAmong"/>).</param>
+/// <param name="MaxInFlight">Messages handed to the carrier and not yet answered on this node, across all concurrent sends.</param>
+internal sealed record CarrierLimits(int MessagesPerSecond, int MaxInFlight);
 
 /// <summary>
 /// Wraps a carrier to enforce <see cref="CarrierLimits"/> per instance, on top of whatever the carrier's protocol
-/// limits (an SMPP window): contracts often cap the rate below what the connection could do. Batches are cut into
-/// chunks no larger than the bucket and the in-flight limit, each chunk waiting for its permits first.
+/// limits (an SMPP window): contracts often cap the rate below what the connection could do. The rate is a
+/// <see cref="TokenBucket"/> whose rate is this node's share of the cluster-wide limit, so it changes when nodes come
+/// and go; a batch waits for its tokens before anything of it is submitted. Under an in-flight limit the batch is then
+/// cut into chunks no larger than the limit, each waiting for its permits.
 /// </summary>
 internal sealed class LimitedCarrier : ICarrier
 {
     private readonly ICarrier _inner;
-    private readonly TokenBucketRateLimiter? _rate;
+    private readonly TokenBucket _rate;
     private readonly ConcurrencyLimiter? _inFlight;
-    private readonly int _chunk;
+    private readonly int _chunk = int.MaxValue;
 
-    public LimitedCarrier(ICarrier inner, CarrierLimits limits)
+    public LimitedCarrier(ICarrier inner, CarrierLimits limits, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(limits);
         _inner = inner;
-        _chunk = int.MaxValue;
-        if (limits.MessagesPerSecond is { } rate)
+        Limits = limits;
+        // Until the first count of the cluster's nodes this node takes the whole limit, as a single node would.
+        _rate = new TokenBucket(clock) { RatePerSecond = Math.Max(0, limits.MessagesPerSecond) };
+        if (limits.MaxInFlight > 0)
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(rate, 1);
-            var burst = Math.Max(1, limits.Burst ?? rate);
-            // Replenishing every 1/20 s keeps the flow smooth instead of a burst at the top of each second.
-            const int slicesPerSecond = 20;
-            _rate = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = burst,
-                TokensPerPeriod = Math.Max(1, rate / slicesPerSecond),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, rate / slicesPerSecond) / (double)rate),
-                QueueLimit = int.MaxValue,
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            });
-            _chunk = Math.Min(_chunk, burst);
-        }
-        if (limits.MaxInFlight is { } maxInFlight)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
             _inFlight = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
             {
-                PermitLimit = maxInFlight,
+                PermitLimit = limits.MaxInFlight,
                 QueueLimit = int.MaxValue,
                 QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             });
-            _chunk = Math.Min(_chunk, maxInFlight);
+            _chunk = limits.MaxInFlight;
         }
     }
+
+    public CarrierLimits Limits { get; }
+
+    /// <summary>This node's rate now, in messages a second (0 = no limit).</summary>
+    public double RatePerSecond => _rate.RatePerSecond;
 
     public string Kind => _inner.Kind;
 
@@ -63,32 +53,39 @@ internal sealed class LimitedCarrier : ICarrier
 
     public CarrierState State => _inner.State;
 
+    /// <summary>Takes this node's share of the cluster-wide rate: the limit divided by the live nodes.</summary>
+    public void ShareAmong(int liveNodes) =>
+        _rate.RatePerSecond = Limits.MessagesPerSecond <= 0 ? 0 : (double)Limits.MessagesPerSecond / Math.Max(1, liveNodes);
+
     public Task StartAsync(CancellationToken cancellationToken) => _inner.StartAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => _inner.StopAsync(cancellationToken);
 
+    /// <summary>
+    /// Cancelled while waiting for the rate, nothing was submitted and the cancellation propagates. Cancelled while
+    /// waiting for in-flight permits, the chunks already submitted keep their results and the rest fail transiently,
+    /// so no submitted message is reported as unsent.
+    /// </summary>
     public async Task<IReadOnlyList<SubmitResult>> SendAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        await _rate.AcquireAsync(batch.Count, cancellationToken).ConfigureAwait(false);
+        if (_inFlight is null)
+        {
+            return await _inner.SendAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+
         var results = new SubmitResult[batch.Count];
         for (var start = 0; start < batch.Count;)
         {
             var count = Math.Min(_chunk, batch.Count - start);
-            RateLimitLease? rateLease = null;
             RateLimitLease? inFlightLease = null;
             try
             {
-                if (_rate is not null)
-                {
-                    rateLease = await _rate.AcquireAsync(count, cancellationToken).ConfigureAwait(false);
-                }
-                if (_inFlight is not null)
-                {
-                    inFlightLease = await _inFlight.AcquireAsync(count, cancellationToken).ConfigureAwait(false);
-                }
-                var chunkResults = rateLease is { IsAcquired: false } || inFlightLease is { IsAcquired: false }
-                    ? Enumerable.Repeat(SubmitResult.Failed("the instance's rate limit queue is full"), count).ToList()
-                    : await _inner.SendAsync(Slice(batch, start, count), cancellationToken).ConfigureAwait(false);
+                inFlightLease = await _inFlight.AcquireAsync(count, cancellationToken).ConfigureAwait(false);
+                var chunkResults = inFlightLease.IsAcquired
+                    ? await _inner.SendAsync(Slice(batch, start, count), cancellationToken).ConfigureAwait(false)
+                    : Enumerable.Repeat(SubmitResult.Failed("the instance's in-flight queue is full"), count).ToList();
                 for (var i = 0; i < count; i++)
                 {
                     results[start + i] = chunkResults[i];
@@ -98,27 +95,25 @@ internal sealed class LimitedCarrier : ICarrier
             {
                 for (var i = start; i < batch.Count; i++)
                 {
-                    results[i] = SubmitResult.Failed("cancelled before submit (waiting for the instance's rate limit)");
+                    results[i] = SubmitResult.Failed("cancelled before submit (waiting for the instance's in-flight limit)");
                 }
+
                 return results;
             }
             finally
             {
                 inFlightLease?.Dispose();
-                rateLease?.Dispose();
             }
+
             start += count;
         }
+
         return results;
     }
 
     public async ValueTask DisposeAsync()
     {
         await _inner.DisposeAsync().ConfigureAwait(false);
-        if (_rate is not null)
-        {
-            await _rate.DisposeAsync().ConfigureAwait(false);
-        }
         if (_inFlight is not null)
         {
             await _inFlight.DisposeAsync().ConfigureAwait(false);

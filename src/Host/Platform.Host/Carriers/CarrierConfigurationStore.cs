@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Platform.Carriers.Runtime;
 using Platform.Modules.Shared;
 
 namespace Platform.Host.Carriers;

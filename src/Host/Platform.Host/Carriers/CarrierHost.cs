@@ -1,60 +1,35 @@
 using MediatR;
 using Microsoft.Extensions.Options;
 using Platform.Carriers.Abstractions;
-using Platform.Carriers.Runtime.Limits;
+using Platform.Carriers.Runtime;
 using Platform.Carriers.Runtime.Routing;
 using Platform.Modules.Shared;
 
 namespace Platform.Host.Carriers;
 
 /// <summary>
-/// Starts the configured carrier instances with the factories discovered (built-in carriers and plugins),
-/// keeps them for the router and the admin page, shares each cluster-wide throughput limit among the live
-/// nodes, and stops them (unbinding) when the host stops. A misconfigured instance is logged and shown
-/// on the admin page; it never stops the host from starting.
+/// Runs the carrier runtime (<see cref="RunningCarriers"/>) from the configuration in the database: seeds it once from
+/// <c>Platform:Carriers</c>, starts the instances with the host, restarts them when an admin changes the configuration
+/// here or on another node, shares each cluster-wide rate among the live nodes, and stops them when the host stops.
 /// </summary>
 internal sealed class CarrierHost(
-    IEnumerable<ICarrierFactory> factories,
+    RunningCarriers carriers,
     IOptions<CarrierOptions> seed,
     CarrierConfigurationStore store,
-    IServiceScopeFactory scopes,
-    IClusterNodes cluster,
-    ILoggerFactory loggers,
+    ILogger<CarrierHost> logger,
     TimeProvider clock) : BackgroundService
 {
-    private readonly ILogger logger = loggers.CreateLogger<CarrierHost>();
     private readonly SemaphoreSlim reloading = new(1, 1);
-    private volatile IReadOnlyList<RunningCarrier> running = [];
     private long version = -1;
 
     /// <summary>The configuration the running instances were started from.</summary>
     public CarrierOptions Configuration { get; private set; } = new();
 
-    public IReadOnlyList<RunningCarrier> Instances => running;
+    public IReadOnlyList<RunningCarrier> Instances => carriers.Instances;
 
-    /// <summary>The routes over the configured instances (an empty router until the host has started).</summary>
-    public PrefixRouter Router { get; private set; } = new([], new Dictionary<string, ICarrier>());
+    public PrefixRouter Router => carriers.Router;
 
-    private PrefixRouter BuildRouter(IReadOnlyList<RunningCarrier> instances, CarrierOptions configuration)
-    {
-        var byName = instances.ToDictionary(i => i.Name, i => (ICarrier)i, StringComparer.OrdinalIgnoreCase);
-        var routes = new List<CarrierRoute>();
-        foreach (var route in configuration.Routes)
-        {
-            if (byName.ContainsKey(route.Instance))
-            {
-                routes.Add(new CarrierRoute(route.Prefix, route.Instance, route.Priority));
-            }
-            else
-            {
-                logger.LogError("Route {Prefix} names carrier instance {Instance}, which is not configured; the route is ignored", route.Prefix, route.Instance);
-            }
-        }
-
-        return new PrefixRouter(routes, byName);
-    }
-
-    public IReadOnlyCollection<string> Kinds => factories.Select(f => f.Kind).Distinct(StringComparer.OrdinalIgnoreCase).Order().ToList();
+    public IReadOnlyList<string> Kinds => carriers.Kinds;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -73,64 +48,13 @@ internal sealed class CarrierHost(
         try
         {
             var (configuration, loadedVersion) = await store.LoadAsync(cancellationToken);
-            var previous = running;
-            await StopInstancesAsync(previous, cancellationToken);
-            var started = new List<RunningCarrier>();
-            foreach (var instance in configuration.Instances.Where(i => i.Enabled))
-            {
-                started.Add(await StartInstanceAsync(instance, cancellationToken));
-            }
-
-            Router = BuildRouter(started, configuration);
+            await carriers.ReplaceAsync(configuration.Instances, configuration.Routes, cancellationToken);
             Configuration = configuration;
-            running = started;
             version = loadedVersion;
         }
         finally
         {
             reloading.Release();
-        }
-    }
-
-    private async Task<RunningCarrier> StartInstanceAsync(CarrierInstanceOptions instance, CancellationToken cancellationToken)
-    {
-        var factory = factories.FirstOrDefault(f => string.Equals(f.Kind, instance.Kind, StringComparison.OrdinalIgnoreCase));
-        if (factory is null)
-        {
-            var error = $"No carrier of kind '{instance.Kind}' is installed (installed: {string.Join(", ", Kinds)}).";
-            logger.LogError("Carrier {Instance}: {Error}", instance.Name, error);
-            return new RunningCarrier(instance, null, error, clock);
-        }
-
-        var problems = factory.ValidateSettings(instance.Settings);
-        if (problems.Count > 0)
-        {
-            var error = "Configuration: " + string.Join(" ", problems);
-            logger.LogError("Carrier {Instance}: {Error}", instance.Name, error);
-            return new RunningCarrier(instance, null, error, clock);
-        }
-
-        try
-        {
-            var context = new CarrierContext(instance.Name, instance.Settings, new MediatorCarrierCallbacks(instance.Name, scopes), loggers.CreateLogger($"Carrier.{instance.Name}"));
-            // The runtime's LimitedCarrier keeps this node's in-flight limit; the rate limit is the node's share
-            // of a cluster-wide number, which changes with the nodes, so RunningCarrier keeps that one.
-            ICarrier carrier = factory.Create(context);
-            if (instance.MaxInFlight > 0)
-            {
-                carrier = new LimitedCarrier(carrier, new CarrierLimits(MessagesPerSecond: null, Burst: null, MaxInFlight: instance.MaxInFlight));
-            }
-
-            await carrier.StartAsync(cancellationToken);
-            logger.LogInformation("Carrier {Instance} ({Kind}) started", instance.Name, instance.Kind);
-            var result = new RunningCarrier(instance, carrier, null, clock);
-            result.Throughput.RatePerSecond = instance.MaxPerSecond;
-            return result;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            logger.LogError(exception, "Carrier {Instance} could not start", instance.Name);
-            return new RunningCarrier(instance, null, exception.Message, clock);
         }
     }
 
@@ -148,11 +72,7 @@ internal sealed class CarrierHost(
                     await ReloadAsync(stoppingToken);
                 }
 
-                var nodes = await cluster.LiveNodesAsync(stoppingToken);
-                foreach (var instance in running)
-                {
-                    instance.Throughput.RatePerSecond = instance.Options.MaxPerSecond <= 0 ? 0 : (double)instance.Options.MaxPerSecond / Math.Max(1, nodes);
-                }
+                await carriers.ShareRateLimitsAsync(stoppingToken);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -165,23 +85,7 @@ internal sealed class CarrierHost(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await StopInstancesAsync(running, cancellationToken);
-    }
-
-    private async Task StopInstancesAsync(IReadOnlyList<RunningCarrier> instances, CancellationToken cancellationToken)
-    {
-        foreach (var instance in instances.Where(i => i.Carrier is not null))
-        {
-            try
-            {
-                await instance.Carrier!.StopAsync(cancellationToken);
-                await instance.Carrier.DisposeAsync();
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                logger.LogWarning(exception, "Carrier {Instance} did not stop cleanly", instance.Name);
-            }
-        }
+        await carriers.StopAsync(cancellationToken);
     }
 }
 

@@ -1,6 +1,7 @@
 using Platform.Carriers.Http;
 using Platform.Carriers.Runtime;
 using Platform.Carriers.Runtime.Plugins;
+using Platform.Host.Infrastructure;
 using Platform.Modules.Shared;
 
 namespace Platform.Host.Carriers;
@@ -14,8 +15,10 @@ internal static class CarrierServices
     public static readonly IModule HostModule = new ModuleDescriptor("Platform", "platform", typeof(CarrierServices).Assembly);
 
     /// <summary>
-    /// Carrier factories are found by Scrutor in the built-in carrier assemblies; the simulator's network
-    /// (its handsets' outboxes) is one singleton that the dev endpoints read.
+    /// The carrier runtime (factories found by Scrutor in the built-in carrier assemblies and the plugins, the running
+    /// instances, their limits and routes) with what the host gives it: the configuration, where callbacks go, and the
+    /// cluster's live nodes (<see cref="PlatformJobs"/> registers those). The simulator's network (its handsets'
+    /// outboxes) is one singleton that the dev endpoints read.
     /// </summary>
     public static IServiceCollection AddCarriers(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
@@ -26,7 +29,12 @@ internal static class CarrierServices
         using var loggers = LoggerFactory.Create(logging => logging.AddConsole());
         var (loaded, skipped) = new CarrierPluginLoader(loggers.CreateLogger("Platform.Carriers.Plugins"))
             .LoadAll(Path.IsPathRooted(pluginsPath) ? pluginsPath : Path.Combine(contentRoot, pluginsPath));
-        services.AddCarrierFactories(loaded.Select(plugin => plugin.Assembly));
+        services.AddCarrierRuntime(loaded.Select(plugin => plugin.Assembly));
+        services.AddSingleton<CarrierCallbacksFor>(provider =>
+        {
+            var scopes = provider.GetRequiredService<IServiceScopeFactory>();
+            return instanceName => new MediatorCarrierCallbacks(instanceName, scopes);
+        });
         services.AddSingleton(new LoadedPlugins(loaded.Select(p => $"{p.Manifest.Name} {p.Manifest.Version}").ToList(), skipped.Select(s => $"{s.Directory}: {s.Reason}").ToList()));
         services.AddSingleton<CarrierConfigurationStore>();
         services.AddSingleton(HostModule);

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Platform.Carriers.Abstractions;
+using Platform.Carriers.Runtime;
 using Platform.Host.Carriers;
 
 namespace Platform.Host.Areas.Admin.Pages;
@@ -15,7 +15,7 @@ namespace Platform.Host.Areas.Admin.Pages;
 internal sealed partial class CarriersModel(
     CarrierHost carriers,
     CarrierConfigurationStore store,
-    IEnumerable<ICarrierFactory> factories,
+    CarrierFactoryCatalog factories,
     LoadedPlugins plugins) : PageModel
 {
     /// <summary>Shown instead of a secret setting's value; posting it back keeps the stored value.</summary>
@@ -25,7 +25,7 @@ internal sealed partial class CarriersModel(
 
     public CarrierOptions Configuration => carriers.Configuration;
 
-    public IReadOnlyCollection<string> Kinds => carriers.Kinds;
+    public IReadOnlyList<string> Kinds => carriers.Kinds;
 
     public LoadedPlugins Plugins => plugins;
 
@@ -63,14 +63,13 @@ internal sealed partial class CarriersModel(
             return Page();
         }
 
-        var factory = factories.FirstOrDefault(f => string.Equals(f.Kind, Instance.Kind, StringComparison.OrdinalIgnoreCase));
-        if (factory is null)
+        if (!factories.TryGet(Instance.Kind, out var factory))
         {
             ModelState.AddModelError("Instance.Kind", $"Choose an installed kind: {string.Join(", ", Kinds)}.");
         }
 
         var settings = ParseSettings(Instance.Settings);
-        if (factory is not null && ModelState.IsValid)
+        if (ModelState.IsValid)
         {
             foreach (var problem in factory.ValidateSettings(settings))
             {
@@ -87,7 +86,7 @@ internal sealed partial class CarriersModel(
             new CarrierInstanceOptions
             {
                 Name = Instance.Name.Trim(),
-                Kind = factory!.Kind,
+                Kind = factory.Kind,
                 Enabled = Instance.Enabled,
                 MaxPerSecond = Instance.MaxPerSecond,
                 MaxInFlight = Instance.MaxInFlight,

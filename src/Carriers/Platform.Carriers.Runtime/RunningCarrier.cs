@@ -1,13 +1,14 @@
 using Platform.Carriers.Abstractions;
+using Platform.Carriers.Runtime.Limits;
 
-namespace Platform.Host.Carriers;
+namespace Platform.Carriers.Runtime;
 
 /// <summary>
-/// One configured carrier instance as the router and the admin page see it: the carrier (already wrapped in
-/// the runtime's in-flight limit), this node's share of the cluster-wide throughput limit, and counters.
-/// An instance that could not start stays here with its error, so the admin page can say why.
+/// One configured carrier instance as the router and the admin page see it: the carrier wrapped in its limits
+/// (this node's share of the cluster-wide rate, the in-flight limit) and counters. An instance that could not start
+/// stays here with its error, so the admin page can say why.
 /// </summary>
-internal sealed class RunningCarrier(CarrierInstanceOptions options, ICarrier? carrier, string? configurationError, TimeProvider clock) : ICarrier
+internal sealed class RunningCarrier(CarrierInstanceOptions options, LimitedCarrier? carrier, string? configurationError, TimeProvider clock) : ICarrier
 {
     private readonly RateWindow rate = new(clock);
     private long sent;
@@ -22,7 +23,8 @@ internal sealed class RunningCarrier(CarrierInstanceOptions options, ICarrier? c
 
     public ICarrier? Carrier => carrier;
 
-    public TokenBucket Throughput { get; } = new(clock);
+    /// <summary>This node's share of the instance's cluster-wide rate, in messages a second (0 = no limit).</summary>
+    public double RatePerSecond => carrier?.RatePerSecond ?? 0;
 
     public long Sent => Interlocked.Read(ref sent);
 
@@ -38,6 +40,9 @@ internal sealed class RunningCarrier(CarrierInstanceOptions options, ICarrier? c
 
     public string? LastError => carrier?.State.LastError ?? lastError;
 
+    /// <summary>Takes this node's share of the cluster-wide rate (see <see cref="LimitedCarrier.ShareAmong"/>).</summary>
+    public void ShareRateAmong(int liveNodes) => carrier?.ShareAmong(liveNodes);
+
     /// <summary>Submits a batch within this instance's throughput and in-flight limits, and counts the outcome.</summary>
     public async Task<IReadOnlyList<SubmitResult>> SendAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken)
     {
@@ -46,7 +51,6 @@ internal sealed class RunningCarrier(CarrierInstanceOptions options, ICarrier? c
             return batch.Select(_ => SubmitResult.Failed($"carrier {Name} is not running: {lastError}")).ToList();
         }
 
-        await Throughput.AcquireAsync(batch.Count, cancellationToken);
         try
         {
             var results = await carrier.SendAsync(batch, cancellationToken);

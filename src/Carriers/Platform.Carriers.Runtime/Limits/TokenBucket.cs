@@ -1,4 +1,4 @@
-namespace Platform.Host.Carriers;
+namespace Platform.Carriers.Runtime.Limits;
 
 /// <summary>
 /// A token bucket: <c>rate</c> tokens a second, bursts up to one second's worth. Waiting callers are
