@@ -24,6 +24,30 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_completed_campaign_announces_CampaignFinished_through_the_campaigns_outbox_once()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Finished Pizza");
+        var listId = await factory.ListAsync(companyId, "Finishers", 7);
+        var campaignId = await SendingFactory.CreateCampaignAsync(owner, SendingFactory.CampaignForm("Finishing", listId));
+        await factory.WaitForAsync(campaignId, "Completed", TimeSpan.FromMinutes(2));
+
+        const string events = "SELECT count(*) FROM campaigns.outbox WHERE event_type LIKE 'Platform.Modules.Campaigns.Contracts.CampaignFinished,%' AND payload ->> 'campaignId' = @id";
+        (await factory.Database.ScalarAsync<long>(events, ("id", campaignId.ToString()))).Should().Be(1, "written in the transaction that completed it, and only then");
+        (await factory.Database.ScalarAsync<string>(
+                "SELECT concat_ws('|', payload ->> 'companyId', payload ->> 'name', payload ->> 'targeted') FROM campaigns.outbox WHERE payload ->> 'campaignId' = @id",
+                ("id", campaignId.ToString())))
+            .Should().Be($"{companyId}|Finishing|7");
+
+        // The shared dispatcher serves the new outbox like the others (no handler yet: delivered to none, marked dispatched).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.outbox WHERE payload ->> 'campaignId' = @id AND dispatched_at IS NOT NULL", ("id", campaignId.ToString())) == 0)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the dispatcher should take the campaigns outbox");
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
     public async Task The_campaign_page_shows_an_edit_or_a_state_change_at_once_though_it_shares_a_one_second_snapshot()
     {
         var (owner, companyId) = await factory.CompanyAsync("Snapshot Pizza");

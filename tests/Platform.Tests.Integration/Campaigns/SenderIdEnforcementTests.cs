@@ -33,6 +33,8 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
         status.Should().Be("NeedsAttention");
         reason.Should().Contain($"Sender ID {sender} is not approved for FR");
         WebUtility.HtmlDecode((await owner.GetAsync($"/Campaigns/Details/{toFrance}")).Body).Should().Contain("is not approved for FR");
+        (await NeedsAttentionEventsAsync(toFrance)).Should().Be(1, "the refused preparation announces it in its transaction");
+        (await NeedsAttentionEventsAsync(toBritain)).Should().Be(0);
 
         (await SenderIdsFactory.DecideAsync(admin, application, "Revoke", "Used for phishing")).StatusCode.Should().Be(HttpStatusCode.Redirect);
 
@@ -46,6 +48,7 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
 
         (await factory.Database.ScalarAsync<string>("SELECT attention_reason FROM campaigns.campaigns WHERE id = @id", ("id", toBritain)))
             .Should().Contain($"Sender ID {sender} was revoked: Used for phishing");
+        (await NeedsAttentionEventsAsync(toBritain)).Should().Be(1, "the revocation's handler announces it in its transaction");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaign_runs WHERE campaign_id = @id AND lease_until IS NOT NULL", ("id", toBritain)))
             .Should().Be(0, "nothing is sent with a revoked Sender ID");
         WebUtility.HtmlDecode((await owner.GetAsync("/Campaigns/Create")).Body).Should().NotContain($"value=\"{sender}\"");
@@ -62,6 +65,10 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
         (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", toBritain))).Should().BeOneOf("Sending", "Completed");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.messages WHERE campaign_id = @id", ("id", toBritain))).Should().Be(5, "the audience is not built again");
     }
+
+    private async Task<long> NeedsAttentionEventsAsync(Guid campaignId) => await factory.Database.ScalarAsync<long>(
+        "SELECT count(*) FROM campaigns.outbox WHERE event_type LIKE 'Platform.Modules.Campaigns.Contracts.CampaignNeedsAttention,%' AND payload ->> 'campaignId' = @id",
+        ("id", campaignId.ToString()));
 
     [Fact]
     public async Task Cancelling_a_scheduled_campaign_releases_its_credits()

@@ -122,19 +122,6 @@ internal sealed class Suppression
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-internal static class CampaignStatus
-{
-    public const string Draft = "Draft";
-    public const string Scheduled = "Scheduled";
-    public const string Sending = "Sending";
-    public const string Paused = "Paused";
-    public const string Completed = "Completed";
-    public const string Cancelled = "Cancelled";
-    public const string NeedsAttention = "NeedsAttention";
-
-    public static readonly string[] Active = [Scheduled, Sending];
-}
-
 internal static class CampaignKinds
 {
     public const string Campaign = "campaign";
@@ -238,19 +225,6 @@ internal sealed class CampaignPrice
     public required string Country { get; set; }
 
     public long CreditsPerSegment { get; set; }
-}
-
-/// <summary>States of a message; the numbers are stored, and they only move forward (see the migration).</summary>
-internal enum MessageState : short
-{
-    Queued = 0,
-    Submitting = 1,
-    Submitted = 2,
-    Delivered = 3,
-    Failed = 4,
-    Expired = 5,
-    Suppressed = 6,
-    Unknown = 7,
 }
 
 /// <summary>One recipient of a campaign, or one send-API message.</summary>

@@ -116,7 +116,7 @@ internal sealed class SaveCampaignHandler(
         {
             campaign = await db.Campaigns.SingleOrDefaultAsync(c => c.Id == id && c.CompanyId == companyId && c.Kind == CampaignKinds.Campaign, cancellationToken)
                        ?? throw new RequestValidationException(string.Empty, "That campaign does not exist.");
-            if (campaign.Status is not (CampaignStatus.Draft or CampaignStatus.NeedsAttention))
+            if (!CampaignLifecycle.IsEditable(campaign.Status))
             {
                 throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be changed.");
             }
@@ -158,21 +158,18 @@ internal sealed class SaveCampaignHandler(
 
         if (request.Schedule)
         {
-            await CampaignLifecycle.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
+            await CampaignScheduling.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
         }
 
         return campaign.Id;
     }
 }
 
-/// <summary>Pause, resume or cancel a campaign; the running batches stop before their next claim.</summary>
-internal sealed record ChangeCampaignState(Guid Id, string Action) : IRequest<string>
-{
-    public const string Pause = "pause";
-    public const string Resume = "resume";
-    public const string Cancel = "cancel";
-    public const string Schedule = "schedule";
-}
+/// <summary>
+/// Schedule, pause, resume or cancel a campaign (<paramref name="Action"/> is what the page's button posts, see
+/// <see cref="CampaignLifecycle.FormValue"/>); the running batches stop before their next claim.
+/// </summary>
+internal sealed record ChangeCampaignState(Guid Id, string Action) : IRequest<string>;
 
 internal sealed class ChangeCampaignStateHandler(
     CampaignsDbContext db, ITenantContext tenant, IMediator mediator, CampaignJobs jobs, CampaignSettlement settlement, TimeProvider clock)
@@ -184,32 +181,38 @@ internal sealed class ChangeCampaignStateHandler(
         var campaign = await db.Campaigns.SingleOrDefaultAsync(c => c.Id == request.Id && c.CompanyId == companyId && c.Kind == CampaignKinds.Campaign, cancellationToken)
                        ?? throw new RequestValidationException(string.Empty, "That campaign does not exist.");
         var now = clock.GetUtcNow();
-        switch (request.Action, campaign.Status)
+        var step = CampaignLifecycle.StepFor(request.Action);
+        if (step is not { } allowed || !CampaignLifecycle.Allows(allowed, campaign.Status))
         {
-            case (ChangeCampaignState.Pause, CampaignStatus.Sending or CampaignStatus.Scheduled):
-                await SetStatusAsync(campaign, CampaignStatus.Paused, now, cancellationToken);
+            var done = step switch { CampaignStep.Pause => "paused", CampaignStep.Resume => "resumed", CampaignStep.Cancel => "cancelled", _ => "scheduled" };
+            throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be {done}.");
+        }
+
+        switch (allowed)
+        {
+            case CampaignStep.Pause:
+                await SetStatusAsync(campaign, CampaignStep.Pause, CampaignStatus.Paused, now, cancellationToken);
                 await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
                 return "Paused. Batches already handed to the carrier finish; nothing more is sent until you resume.";
-            case (ChangeCampaignState.Resume, CampaignStatus.Paused):
-                await SetStatusAsync(campaign, campaign.PreparedAt is null || campaign.StartedAt is null ? CampaignStatus.Scheduled : CampaignStatus.Sending, now, cancellationToken);
+            case CampaignStep.Resume:
+                await SetStatusAsync(campaign, CampaignStep.Resume, CampaignLifecycle.ScheduleTarget(campaign.PreparedAt is not null, campaign.StartedAt is not null), now, cancellationToken);
                 await jobs.ScheduleAsync(campaign.Id, campaign.ScheduledAt is { } at && at > now ? at : now, prepareNow: true, cancellationToken);
                 return "Resumed.";
-            case (ChangeCampaignState.Cancel, CampaignStatus.Draft or CampaignStatus.Scheduled or CampaignStatus.Sending or CampaignStatus.Paused or CampaignStatus.NeedsAttention):
-                await SetStatusAsync(campaign, CampaignStatus.Cancelled, now, cancellationToken);
+            case CampaignStep.Cancel:
+                await SetStatusAsync(campaign, CampaignStep.Cancel, CampaignStatus.Cancelled, now, cancellationToken);
                 await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
                 // Settled like a completed campaign: what was already submitted is spent, the rest released, once.
                 await settlement.SettleAsync(campaign.Id, cancellationToken);
                 return "Cancelled. Credits for messages not sent are released.";
-            case (ChangeCampaignState.Schedule, CampaignStatus.Draft or CampaignStatus.NeedsAttention):
-                await CampaignLifecycle.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
-                return "Scheduled.";
             default:
-                throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be {request.Action switch { "pause" => "paused", "resume" => "resumed", "cancel" => "cancelled", _ => "scheduled" }}.");
+                await CampaignScheduling.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
+                return "Scheduled.";
         }
     }
 
-    private async Task SetStatusAsync(Campaign campaign, string status, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task SetStatusAsync(Campaign campaign, CampaignStep step, string to, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var status = CampaignLifecycle.Require(step, campaign.Status, to);
         // Guarded by the status read, so a run that completed the campaign meanwhile is not overwritten.
         var changed = await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == campaign.Status)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, status).SetProperty(c => c.UpdatedAt, now), cancellationToken);
@@ -220,7 +223,8 @@ internal sealed class ChangeCampaignStateHandler(
     }
 }
 
-internal static class CampaignLifecycle
+/// <summary>The company's Schedule step (<see cref="CampaignStep.Schedule"/>): from the page's button, or saving the form with Schedule.</summary>
+internal static class CampaignScheduling
 {
     /// <summary>
     /// Draft (or needing attention) → Scheduled: the audience is built and the credits reserved by the first job run
@@ -245,9 +249,10 @@ internal static class CampaignLifecycle
         }
 
         var previous = campaign.Status;
+        var scheduled = CampaignLifecycle.Require(CampaignStep.Schedule, previous, CampaignStatus.Scheduled);
         var changed = await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == previous)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, CampaignStatus.Scheduled)
+                .SetProperty(c => c.Status, scheduled)
                 .SetProperty(c => c.PreparedAt, (DateTimeOffset?)null)
                 .SetProperty(c => c.AttentionReason, (string?)null)
                 .SetProperty(c => c.ReservedCredits, 0)
@@ -279,9 +284,10 @@ internal static class CampaignLifecycle
         }
 
         var previous = campaign.Status;
+        var sending = CampaignLifecycle.Require(CampaignStep.Schedule, previous, CampaignStatus.Sending);
         var changed = await db.Campaigns.Where(c => c.Id == campaign.Id && c.Status == previous)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Status, CampaignStatus.Sending)
+                .SetProperty(c => c.Status, sending)
                 .SetProperty(c => c.AttentionReason, (string?)null)
                 .SetProperty(c => c.UpdatedAt, now), cancellationToken);
         if (changed == 0)

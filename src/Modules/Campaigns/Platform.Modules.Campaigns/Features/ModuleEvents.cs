@@ -1,4 +1,5 @@
 using MediatR;
+using Platform.Modules.Campaigns.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Jobs;
@@ -83,20 +84,27 @@ internal sealed class LiftSuppressionOnOptIn(CampaignsDbContext db) : INotificat
     }
 }
 
-/// <summary>A revoked Sender ID stops the campaigns that would use it: they need the company's attention.</summary>
+/// <summary>
+/// A revoked Sender ID stops the campaigns that would use it: they need the company's attention, and each company's
+/// campaign says so (<see cref="CampaignNeedsAttention"/>, in the handler's transaction).
+/// </summary>
 internal sealed class StopCampaignsOnRevokedSenderId(CampaignsDbContext db, CampaignJobs jobs, TimeProvider clock) : INotificationHandler<SenderIdRevoked>
 {
     public async Task Handle(SenderIdRevoked notification, CancellationToken cancellationToken)
     {
+        var revocable = CampaignLifecycle.From(CampaignStep.Revoke);
         var affected = await db.Campaigns
-            .Where(c => c.CompanyId == notification.CompanyId && c.SenderId == notification.SenderId
-                        && (c.Status == CampaignStatus.Scheduled || c.Status == CampaignStatus.Sending || c.Status == CampaignStatus.Paused))
+            .Where(c => c.CompanyId == notification.CompanyId && c.SenderId == notification.SenderId && revocable.Contains(c.Status))
             .ToListAsync(cancellationToken);
         foreach (var campaign in affected)
         {
-            campaign.Status = CampaignStatus.NeedsAttention;
+            campaign.Status = CampaignLifecycle.Require(CampaignStep.Revoke, campaign.Status, CampaignStatus.NeedsAttention);
             campaign.AttentionReason = $"Sender ID {notification.SenderId} was revoked: {notification.Reason} Choose another Sender ID and schedule it again.";
             campaign.UpdatedAt = clock.GetUtcNow();
+            if (campaign.Kind == CampaignKinds.Campaign)
+            {
+                await Outbox.AddAsync(db, new CampaignNeedsAttention(campaign.CompanyId, campaign.Id, campaign.Name, campaign.AttentionReason), cancellationToken);
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);

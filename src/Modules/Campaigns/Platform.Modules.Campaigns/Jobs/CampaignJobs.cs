@@ -134,10 +134,11 @@ internal sealed class CampaignJobs(CampaignsDataSource dataSource, IBackgroundJo
         var expired = new List<Guid>();
         await using (var command = dataSource.Source.CreateCommand("""
             SELECT DISTINCT r.campaign_id FROM campaigns.campaign_runs r JOIN campaigns.campaigns c ON c.id = r.campaign_id
-            WHERE r.lease_until < @now AND c.status = 'Sending'
+            WHERE r.lease_until < @now AND c.status = @sending
             """))
         {
             command.Parameters.AddWithValue("now", now);
+            command.Parameters.AddWithValue("sending", CampaignStatus.Sending);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -290,7 +291,7 @@ internal sealed class CampaignMaintenanceJob(
         var completed = 0;
         foreach (var (id, status, scheduledAt, settled) in await ActiveAsync(cancellationToken))
         {
-            if (status is CampaignStatus.Completed or CampaignStatus.Cancelled)
+            if (CampaignLifecycle.Ended.Contains(status))
             {
                 if (!settled)
                 {
@@ -324,9 +325,10 @@ internal sealed class CampaignMaintenanceJob(
 
     private async Task<List<(Guid Id, string Status, DateTimeOffset? ScheduledAt, bool Settled)>> ActiveAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.Source.CreateCommand("""
+        // The statuses as literals, not parameters: so the planner can use the partial index made for them (campaigns_active).
+        await using var command = dataSource.Source.CreateCommand($"""
             SELECT id, status, scheduled_at, settled_at IS NOT NULL FROM campaigns.campaigns
-            WHERE status IN ('Scheduled', 'Sending') OR (status IN ('Completed', 'Cancelled') AND settled_at IS NULL AND reserved_credits > 0)
+            WHERE status IN ({Sql.Literals(CampaignLifecycle.Running)}) OR (status IN ({Sql.Literals(CampaignLifecycle.Ended)}) AND settled_at IS NULL AND reserved_credits > 0)
             """);
         var result = new List<(Guid, string, DateTimeOffset?, bool)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

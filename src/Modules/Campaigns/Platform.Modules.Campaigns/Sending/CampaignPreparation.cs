@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Billing.Contracts;
+using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.SenderIds.Contracts;
@@ -46,13 +47,13 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         if (problem is null && sendable > 0)
         {
             var segments = campaign.Kind == CampaignKinds.Api
-                ? await ScalarAsync<int>(connection, "SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
+                ? await connection.ScalarAsync<int>("SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
                 : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(campaign.Body, longestName)));
             foreach (var (country, count) in byCountry)
             {
                 var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
                 reserved += quote.TotalCredits;
-                await Execute(connection, "INSERT INTO campaigns.campaign_prices (campaign_id, country, credits_per_segment) VALUES (@campaign, @country, @price) ON CONFLICT DO NOTHING",
+                await connection.ExecuteAsync("INSERT INTO campaigns.campaign_prices (campaign_id, country, credits_per_segment) VALUES (@campaign, @country, @price) ON CONFLICT DO NOTHING",
                     cancellationToken, ("campaign", campaignId), ("country", country), ("price", quote.CreditsPerSegment));
             }
 
@@ -68,14 +69,21 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             }
         }
 
-        await Execute(connection, """
+        // The row is locked since LockAsync, so the status read there is the one refused (a cancelled campaign stays cancelled).
+        var refused = problem is not null && CampaignLifecycle.Allows(CampaignStep.Refuse, campaign.Status);
+        await connection.ExecuteAsync("""
             UPDATE campaigns.campaigns SET prepared_at = @now, targeted = @targeted, suppressed = @suppressed, reserved_credits = @reserved, time_zones = @zones,
-                   status = CASE WHEN @problem::text IS NULL THEN status ELSE 'NeedsAttention' END,
-                   attention_reason = @problem, updated_at = @now
+                   status = @status, attention_reason = @problem, updated_at = @now
             WHERE id = @campaign
             """, cancellationToken,
             ("campaign", campaignId), ("now", clock.GetUtcNow()), ("targeted", targeted), ("suppressed", (int)suppressed),
-            ("reserved", reserved), ("problem", (object?)problem ?? DBNull.Value), ("zones", zones));
+            ("reserved", reserved), ("problem", problem), ("zones", zones),
+            ("status", refused ? CampaignLifecycle.Require(CampaignStep.Refuse, campaign.Status, CampaignStatus.NeedsAttention) : campaign.Status));
+        if (refused && campaign.Kind == CampaignKinds.Campaign)
+        {
+            await CampaignsOutbox.AddAsync(connection, new CampaignNeedsAttention(campaign.CompanyId, campaignId, campaign.Name, problem!), cancellationToken);
+        }
+
         var checkedAndReserved = clock.GetUtcNow();
         await transaction.CommitAsync(cancellationToken);
         logger.LogDebug("Campaign {Campaign} preparation: rows written and counted {Materialise} ms, checked and reserved {Reserve} ms, committed {Commit} ms",
@@ -89,7 +97,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
 
     private async Task<(int Targeted, Audience Audience)> MaterialiseAsync(NpgsqlConnection connection, Campaign campaign, DateTimeOffset started, CancellationToken cancellationToken)
     {
-        await Execute(connection, "DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
+        await connection.ExecuteAsync("DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
         // One list alone is already one row per number (unique (list_id, phone)): read it straight, no staging, no dedup.
         // Otherwise stage everything and keep one row per number (a hash aggregate, no sort of the whole audience).
         string source;
@@ -99,7 +107,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         }
         else
         {
-            await Execute(connection, "CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text) ON COMMIT DROP", cancellationToken);
+            await connection.ExecuteAsync("CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text) ON COMMIT DROP", cancellationToken);
             if (campaign.IncludeSubscribers)
             {
                 await StageSubscribersAsync(connection, campaign.CompanyId, cancellationToken);
@@ -107,7 +115,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
 
             if (campaign.ListIds.Length > 0)
             {
-                await Execute(connection, """
+                await connection.ExecuteAsync("""
                     INSERT INTO audience_stage (phone, first_name, time_zone)
                     SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = ANY (@lists)
                     """, cancellationToken, ("company", campaign.CompanyId), ("lists", campaign.ListIds));
@@ -126,7 +134,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
                    COALESCE(c3.country, c2.country, c1.country, 'ZZ'),
                    COALESCE(s.time_zone, c3.time_zone, c2.time_zone, c1.time_zone, @zone),
                    s.first_name,
-                   CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN 0 ELSE 6 END,
+                   CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN {MessageStateSql.Queued} ELSE {MessageStateSql.Suppressed} END,
                    @start,
                    CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN NULL ELSE @now END
             FROM {source} s
@@ -148,13 +156,13 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     }
 
     /// <summary>
-    /// Counts by country, state and time zone of the rows in <paramref name="source"/> (Queued 0 or Suppressed 6), with
+    /// Counts by country, state and time zone of the rows in <paramref name="source"/> (Queued or Suppressed), with
     /// the longest first name among the queued (its length zero-padded in front, so the plain maximum is the longest):
     /// the segment estimate renders the template with it.
     /// </summary>
     private static string AudienceCounts(string source) => $"""
         SELECT country, state, time_zone, count(*),
-               max((lpad(length(first_name)::text, 6, '0') || first_name) COLLATE "C") FILTER (WHERE state = 0 AND first_name IS NOT NULL)
+               max((lpad(length(first_name)::text, 6, '0') || first_name) COLLATE "C") FILTER (WHERE state = {MessageStateSql.Queued} AND first_name IS NOT NULL)
         FROM {source} GROUP BY country, state, time_zone
         """;
 
@@ -172,7 +180,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         {
             var count = reader.GetInt64(3);
             rows += count;
-            if (reader.GetInt16(1) == 0)
+            if (reader.GetInt16(1) == (short)MessageState.Queued)
             {
                 queued[reader.GetString(0)] = queued.GetValueOrDefault(reader.GetString(0)) + count;
                 zones.Add(reader.GetString(2));
@@ -243,9 +251,9 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     /// <summary>How many messages a send-API request brought, and their audience (the queued and suppressed ones).</summary>
     private static async Task<(int Targeted, Audience Audience)> ApiAudienceAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
-        var targeted = (int)await ScalarAsync<long>(connection, "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId));
+        var targeted = (int)await connection.ScalarAsync<long>("SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId));
         await using var command = new NpgsqlCommand(
-            AudienceCounts("(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND state IN (0, 6)) m"), connection);
+            AudienceCounts($"(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Suppressed})) m"), connection);
         command.Parameters.AddWithValue("campaign", campaignId);
         return (targeted, (await ReadAudienceAsync(command, cancellationToken)).Audience);
     }
@@ -253,7 +261,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at
+            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status
             FROM campaigns.campaigns WHERE id = @campaign FOR UPDATE
             """, connection);
         command.Parameters.AddWithValue("campaign", campaignId);
@@ -271,35 +279,12 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             Name = reader.GetString(2),
             SenderId = reader.GetString(3),
             Body = reader.GetString(4),
-            Status = string.Empty,
+            Status = reader.GetString(10),
             IncludeSubscribers = reader.GetBoolean(5),
             ListIds = reader.GetFieldValue<Guid[]>(6),
             TimeZone = reader.GetString(7),
             ScheduledAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
             PreparedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
         };
-    }
-
-    private static async Task<int> Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        var result = await command.ExecuteScalarAsync(cancellationToken);
-        return result is null or DBNull ? default! : (T)result;
     }
 }

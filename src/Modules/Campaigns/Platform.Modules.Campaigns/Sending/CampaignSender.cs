@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Modules.Billing.Contracts;
+using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
@@ -242,20 +243,13 @@ internal sealed class CampaignSender(
 
     private static string? Truncate(string? value) => value is { Length: > 500 } ? value[..500] : value;
 
-    private async Task StartSendingAsync(Guid campaignId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.Source.CreateCommand(
-            "UPDATE campaigns.campaigns SET status = 'Sending', started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = @id AND status = 'Scheduled'");
-        command.Parameters.AddWithValue("id", campaignId);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private Task StartSendingAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        dataSource.Source.ExecuteAsync(
+            "UPDATE campaigns.campaigns SET status = @to, started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = @id AND status = ANY (@from)",
+            cancellationToken, ("id", campaignId), ("to", CampaignLifecycle.To(CampaignStep.Start)), ("from", CampaignLifecycle.From(CampaignStep.Start)));
 
-    private async Task<string?> StatusAsync(Guid campaignId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.Source.CreateCommand("SELECT status FROM campaigns.campaigns WHERE id = @id");
-        command.Parameters.AddWithValue("id", campaignId);
-        return (string?)await command.ExecuteScalarAsync(cancellationToken);
-    }
+    private Task<string?> StatusAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        dataSource.Source.ScalarAsync<string?>("SELECT status FROM campaigns.campaigns WHERE id = @id", cancellationToken, ("id", campaignId));
 
     private async Task<SendingCampaign?> LoadAsync(Guid campaignId, CancellationToken cancellationToken)
     {
@@ -310,14 +304,41 @@ internal sealed class ClaimCursor
 /// </summary>
 internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServiceScopeFactory scopes, ILogger<CampaignSettlement> logger)
 {
-    /// <summary>Marks a sending campaign with nothing left to submit Completed (once, whichever run gets there first) and settles it.</summary>
+    /// <summary>
+    /// Marks a sending campaign with nothing left to submit Completed (once, whichever run gets there first) and settles
+    /// it. A company's campaign announces it (<see cref="CampaignFinished"/>) in the same transaction.
+    /// </summary>
     public async Task CompleteAsync(Guid campaignId, CancellationToken cancellationToken)
     {
-        await using (var command = dataSource.Source.CreateCommand(
-            "UPDATE campaigns.campaigns SET status = 'Completed', completed_at = now(), updated_at = now() WHERE id = @id AND status = 'Sending'"))
+        await using (var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            command.Parameters.AddWithValue("id", campaignId);
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            CampaignFinished? finished = null;
+            string? kind = null;
+            await using (var command = new NpgsqlCommand("""
+                UPDATE campaigns.campaigns SET status = @to, completed_at = now(), updated_at = now() WHERE id = @id AND status = ANY (@from)
+                RETURNING kind, company_id, name, targeted, suppressed, submitted, delivered, failed, expired, unknown
+                """, connection))
+            {
+                command.Parameters.AddWithValue("id", campaignId);
+                command.Parameters.AddWithValue("to", CampaignLifecycle.To(CampaignStep.Complete));
+                command.Parameters.AddWithValue("from", CampaignLifecycle.From(CampaignStep.Complete));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    kind = reader.GetString(0);
+                    finished = new CampaignFinished(reader.GetGuid(1), campaignId, reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4),
+                        reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetInt32(8), reader.GetInt32(9));
+                }
+            }
+
+            if (finished is not null && kind == CampaignKinds.Campaign)
+            {
+                await CampaignsOutbox.AddAsync(connection, finished, cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            if (finished is not null)
             {
                 logger.LogInformation("Campaign {Campaign} completed", campaignId);
             }
@@ -335,9 +356,10 @@ internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServic
         Guid companyId;
         long reserved;
         await using (var command = new NpgsqlCommand(
-            "SELECT company_id, reserved_credits FROM campaigns.campaigns WHERE id = @id AND settled_at IS NULL AND status IN ('Completed', 'Cancelled') FOR UPDATE", connection, transaction))
+            "SELECT company_id, reserved_credits FROM campaigns.campaigns WHERE id = @id AND settled_at IS NULL AND status = ANY (@ended) FOR UPDATE", connection, transaction))
         {
             command.Parameters.AddWithValue("id", campaignId);
+            command.Parameters.AddWithValue("ended", CampaignLifecycle.Ended.ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
@@ -349,10 +371,11 @@ internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServic
         }
 
         long spent;
-        await using (var command = new NpgsqlCommand("""
+        // Submitted, or Unknown (the carrier may have it): both are paid for.
+        await using (var command = new NpgsqlCommand($"""
             SELECT COALESCE(sum(GREATEST(m.segments, 1) * p.credits_per_segment), 0)::bigint
             FROM campaigns.messages m JOIN campaigns.campaign_prices p ON p.campaign_id = m.campaign_id AND p.country = m.country
-            WHERE m.campaign_id = @id AND (m.submitted_at IS NOT NULL OR m.state = 7)
+            WHERE m.campaign_id = @id AND (m.submitted_at IS NOT NULL OR m.state = {MessageStateSql.Unknown})
             """, connection, transaction))
         {
             command.Parameters.AddWithValue("id", campaignId);

@@ -36,19 +36,19 @@ internal static class SuppressionRule
 /// </summary>
 internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Extensions.Options.IOptions<CampaignsOptions> options)
 {
-    private const string CounterUpdate = """
+    private const string CounterUpdate = $"""
         UPDATE campaigns.campaigns c SET
             suppressed = c.suppressed + x.suppressed, submitted = c.submitted + x.submitted, delivered = c.delivered + x.delivered,
             failed = c.failed + x.failed, send_failed = c.send_failed + x.send_failed, expired = c.expired + x.expired,
             unknown = c.unknown + x.unknown, updated_at = now()
         FROM (SELECT campaign_id,
-                     count(*) FILTER (WHERE state = 6) AS suppressed,
-                     count(*) FILTER (WHERE state = 2 AND was = 1) AS submitted,
-                     count(*) FILTER (WHERE state = 3) AS delivered,
-                     count(*) FILTER (WHERE state = 4) AS failed,
-                     count(*) FILTER (WHERE state = 4 AND was = 1) AS send_failed,
-                     count(*) FILTER (WHERE state = 5) AS expired,
-                     count(*) FILTER (WHERE state = 7) AS unknown
+                     count(*) FILTER (WHERE state = {MessageStateSql.Suppressed}) AS suppressed,
+                     count(*) FILTER (WHERE state = {MessageStateSql.Submitted} AND was = {MessageStateSql.Submitting}) AS submitted,
+                     count(*) FILTER (WHERE state = {MessageStateSql.Delivered}) AS delivered,
+                     count(*) FILTER (WHERE state = {MessageStateSql.Failed}) AS failed,
+                     count(*) FILTER (WHERE state = {MessageStateSql.Failed} AND was = {MessageStateSql.Submitting}) AS send_failed,
+                     count(*) FILTER (WHERE state = {MessageStateSql.Expired}) AS expired,
+                     count(*) FILTER (WHERE state = {MessageStateSql.Unknown}) AS unknown
               FROM moved GROUP BY campaign_id) x
         WHERE c.id = x.campaign_id
         """;
@@ -64,7 +64,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// before the audience was loaded (the table "small"), the planner read the whole table once per receipt (5,000
     /// receipts took 11 s, and receipts fell a minute behind the sending).
     /// </summary>
-    private const string ApplyToSubmitted = """
+    private const string ApplyToSubmitted = $"""
         found AS (
             SELECT r.*, ARRAY(SELECT m.id FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id) AS message_ids FROM r),
         targets AS (
@@ -73,8 +73,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             UPDATE campaigns.messages m
             SET state = t.state, error = COALESCE(t.code, m.error), finished_at = t.at
             FROM targets t
-            WHERE m.id = ANY (ARRAY(SELECT id FROM targets)) AND m.id = t.id AND m.state::int = 2
-            RETURNING m.campaign_id, m.state, 2::smallint AS was)
+            WHERE m.id = ANY (ARRAY(SELECT id FROM targets)) AND m.id = t.id AND m.state::int = {MessageStateSql.Submitted}
+            RETURNING m.campaign_id, m.state, {MessageStateSql.Submitted}::smallint AS was)
         """;
 
     /// <summary>
@@ -87,27 +87,27 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         const string sql = """
             WITH picked AS (
                 SELECT m.id,
-            """ + SuppressionRule.Blocked + """
+            """ + SuppressionRule.Blocked + $"""
                        AS blocked
                 FROM campaigns.messages m
-                WHERE m.campaign_id = @campaign AND m.state = 0 AND m.id > @after AND m.not_before <= @now
+                WHERE m.campaign_id = @campaign AND m.state = {MessageStateSql.Queued} AND m.id > @after AND m.not_before <= @now
                   AND (@zones::text[] IS NULL OR m.time_zone = ANY (@zones))
                 ORDER BY m.id
                 LIMIT @limit
                 FOR UPDATE OF m SKIP LOCKED),
             claimed AS (
                 UPDATE campaigns.messages m
-                SET state = CASE WHEN p.blocked THEN 6 ELSE 1 END,
+                SET state = CASE WHEN p.blocked THEN {MessageStateSql.Suppressed} ELSE {MessageStateSql.Submitting} END,
                     claimed_at = CASE WHEN p.blocked THEN NULL ELSE @now END,
                     finished_at = CASE WHEN p.blocked THEN @now ELSE NULL END,
                     attempts = CASE WHEN p.blocked THEN m.attempts ELSE m.attempts + 1 END
                 FROM picked p WHERE m.id = p.id
-                RETURNING m.id, m.campaign_id, m.state, 0::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts),
-            moved AS (SELECT campaign_id, state, was FROM claimed WHERE state = 6),
+                RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Queued}::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts),
+            moved AS (SELECT campaign_id, state, was FROM claimed WHERE state = {MessageStateSql.Suppressed}),
             counted AS (
-            """ + CounterUpdate + """
+            """ + CounterUpdate + $"""
             )
-            SELECT id, phone, first_name, body, country, attempts FROM claimed WHERE state = 1
+            SELECT id, phone, first_name, body, country, attempts FROM claimed WHERE state = {MessageStateSql.Submitting}
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -137,7 +137,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public async Task<HashSet<long>> PrepareSubmitAsync(Guid campaignId, Guid companyId, string? platformNumber, IReadOnlyList<ClaimedMessage> claimed, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        const string sql = """
+        const string sql = $"""
             WITH contact AS (
                 INSERT INTO campaigns.recipient_contacts AS rc (platform_number, phone, company_id, last_at, campaign_id)
                 SELECT @number, p.phone, @company, @now, @campaign
@@ -148,12 +148,12 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                 DO UPDATE SET last_at = EXCLUDED.last_at, campaign_id = EXCLUDED.campaign_id WHERE rc.last_at < EXCLUDED.last_at
                 RETURNING 1),
             stopped AS (
-                UPDATE campaigns.messages m SET state = 6, claimed_at = NULL, finished_at = @now, error = @error
-                WHERE m.id = ANY (@ids) AND m.state::int = 1
+                UPDATE campaigns.messages m SET state = {MessageStateSql.Suppressed}, claimed_at = NULL, finished_at = @now, error = @error
+                WHERE m.id = ANY (@ids) AND m.state::int = {MessageStateSql.Submitting}
                   AND
-            """ + SuppressionRule.Blocked + """
+            """ + SuppressionRule.Blocked + $"""
 
-                RETURNING m.id, m.campaign_id, m.state, 1::smallint AS was),
+                RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Submitting}::smallint AS was),
             moved AS (SELECT campaign_id, state, was FROM stopped),
             counted AS (
             """ + CounterUpdate + """
@@ -207,7 +207,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             return;
         }
 
-        const string sql = """
+        const string sql = $"""
             WITH r AS (
                 SELECT * FROM unnest(@ids, @states, @instances, @carrier_ids, @errors, @segments, @retry_at)
                     AS r(id, state, instance, carrier_id, error, segments, retry_at)),
@@ -220,10 +220,10 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     segments = r.segments,
                     claimed_at = NULL,
                     not_before = COALESCE(r.retry_at, m.not_before),
-                    submitted_at = CASE WHEN r.state = 2 THEN @now ELSE m.submitted_at END,
-                    finished_at = CASE WHEN r.state = 4 THEN @now ELSE NULL END
-                FROM r WHERE m.id = r.id AND m.state::int = 1 -- not state = 1: see ApplyToSubmitted
-                RETURNING m.campaign_id, m.state, 1::smallint AS was),
+                    submitted_at = CASE WHEN r.state = {MessageStateSql.Submitted} THEN @now ELSE m.submitted_at END,
+                    finished_at = CASE WHEN r.state = {MessageStateSql.Failed} THEN @now ELSE NULL END
+                FROM r WHERE m.id = r.id AND m.state::int = {MessageStateSql.Submitting} -- not state = {MessageStateSql.Submitting}: see ApplyToSubmitted
+                RETURNING m.campaign_id, m.state, {MessageStateSql.Submitting}::smallint AS was),
             moved AS (SELECT * FROM updated)
             """ + CounterUpdate;
         await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
@@ -298,7 +298,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             WITH matched AS (
                 DELETE FROM campaigns.pending_receipts p
                 WHERE {{which}}
-                  AND (SELECT bool_or(m.state::int <> 1) FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id)
+                  AND (SELECT bool_or(m.state::int <> {{MessageStateSql.Submitting}}) FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id)
                 RETURNING p.id, p.carrier_message_id AS carrier_id, p.state, p.error_code AS code, p.reported_at AS at),
             r AS (SELECT DISTINCT ON (carrier_id) * FROM matched ORDER BY carrier_id, id),
             """ + ApplyToSubmitted + """
@@ -324,16 +324,16 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public async Task<(int Unknown, int Expired)> SweepAsync(DateTimeOffset claimCutoff, DateTimeOffset receiptCutoff, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        const string sql = """
+        const string sql = $"""
             WITH lost AS (
-                UPDATE campaigns.messages m SET state = 7, claimed_at = NULL, finished_at = @now,
+                UPDATE campaigns.messages m SET state = {MessageStateSql.Unknown}, claimed_at = NULL, finished_at = @now,
                     error = 'The outcome of the submit was lost (the sending node stopped); not resent.'
-                WHERE m.state = 1 AND m.claimed_at < @claim_cutoff
-                RETURNING m.campaign_id, m.state, 1::smallint AS was),
+                WHERE m.state = {MessageStateSql.Submitting} AND m.claimed_at < @claim_cutoff
+                RETURNING m.campaign_id, m.state, {MessageStateSql.Submitting}::smallint AS was),
             timed_out AS (
-                UPDATE campaigns.messages m SET state = 5, finished_at = @now, error = COALESCE(m.error, 'No delivery receipt in time.')
-                WHERE m.state = 2 AND m.submitted_at < @receipt_cutoff
-                RETURNING m.campaign_id, m.state, 2::smallint AS was),
+                UPDATE campaigns.messages m SET state = {MessageStateSql.Expired}, finished_at = @now, error = COALESCE(m.error, 'No delivery receipt in time.')
+                WHERE m.state = {MessageStateSql.Submitted} AND m.submitted_at < @receipt_cutoff
+                RETURNING m.campaign_id, m.state, {MessageStateSql.Submitted}::smallint AS was),
             moved AS (SELECT * FROM lost UNION ALL SELECT * FROM timed_out),
             counted AS (
             """ + CounterUpdate + """
@@ -357,9 +357,9 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public async Task<bool> InFlightToAsync(string phone, Guid[] companies, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.Source.CreateCommand("""
+        await using var command = dataSource.Source.CreateCommand($"""
             SELECT EXISTS (SELECT 1 FROM campaigns.messages m
-                           WHERE m.state = 1 AND m.claimed_at IS NOT NULL AND m.phone = @phone AND m.company_id = ANY (@companies))
+                           WHERE m.state = {MessageStateSql.Submitting} AND m.claimed_at IS NOT NULL AND m.phone = @phone AND m.company_id = ANY (@companies))
             """);
         command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
         command.Parameters.Add(new NpgsqlParameter("companies", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = companies });
@@ -369,9 +369,9 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// <summary>Whether the campaign still has messages to submit: queued, or claimed by a run. Two index probes.</summary>
     public async Task<(bool Queued, bool Claimed)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
     {
-        const string sql = """
-            SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0),
-                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 1)
+        const string sql = $"""
+            SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued}),
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Submitting})
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -393,10 +393,10 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             return (false, claimed, null);
         }
 
-        const string sql = """
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0 AND not_before <= @now)
+        const string sql = $"""
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND not_before <= @now)
                         THEN @now
-                        ELSE (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0) END
+                        ELSE (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued}) END
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -409,7 +409,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     public async Task<string[]> QueuedZonesAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand(
-            "SELECT ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = 0)");
+            "SELECT ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued})");
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         return (string[])(await command.ExecuteScalarAsync(cancellationToken))!;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns.Features.Api;
 
@@ -54,15 +55,15 @@ internal static class ApiJson
     };
 
     /// <summary>The state numbers of <c>campaigns.messages</c> as the API names them.</summary>
-    public static string StatusName(short state) => state switch
+    public static string StatusName(short state) => (MessageState)state switch
     {
-        0 => "queued",
-        1 => "sending",
-        2 => "submitted",
-        3 => "delivered",
-        4 => "failed",
-        5 => "expired",
-        6 => "suppressed",
+        MessageState.Queued => "queued",
+        MessageState.Submitting => "sending",
+        MessageState.Submitted => "submitted",
+        MessageState.Delivered => "delivered",
+        MessageState.Failed => "failed",
+        MessageState.Expired => "expired",
+        MessageState.Suppressed => "suppressed",
         _ => "unknown",
     };
 }

@@ -69,7 +69,7 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
         // The send-API message answered is looked up only for 'api' campaigns (at most 1,000 messages each), never in a
         // large campaign's messages. The sender is the user code whenever the thread has one: the company knows that
         // person only by it.
-        await using var command = dataSource.Source.CreateCommand("""
+        await using var command = dataSource.Source.CreateCommand($"""
             SELECT p.company_id, x.seq, x.direction, x.event, x.body, x.at, x.platform_number, x.sender, x.campaign_id, x.kind, x.api_id
             FROM unnest(@companies, @after) AS p(company_id, after)
             CROSS JOIN LATERAL (
@@ -81,7 +81,7 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
                 LEFT JOIN campaigns.campaigns k ON k.id = m.campaign_id AND k.company_id = p.company_id
                 LEFT JOIN LATERAL (
                     SELECT am.api_id FROM campaigns.messages am
-                    WHERE k.kind = 'api' AND am.campaign_id = k.id AND am.company_id = p.company_id AND am.phone = c.phone
+                    WHERE k.kind = '{CampaignKinds.Api}' AND am.campaign_id = k.id AND am.company_id = p.company_id AND am.phone = c.phone
                     LIMIT 1) a ON true
                 WHERE i.company_id = p.company_id AND i.seq > p.after
                 ORDER BY i.seq
@@ -95,7 +95,7 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             var campaign = reader.IsDBNull(8) ? (Guid?)null : reader.GetGuid(8);
-            var isApi = !reader.IsDBNull(9) && reader.GetString(9) == "api";
+            var isApi = !reader.IsDBNull(9) && reader.GetString(9) == CampaignKinds.Api;
             result[reader.GetGuid(0)].Add(new InboundItem(
                 reader.GetInt64(1),
                 InboundTypes.Of(reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),

@@ -158,8 +158,8 @@ internal sealed class SendApiService(
                 $"{prepared.Problem} Nothing was sent. Buy credits under Billing, then send again.");
         }
 
-        await ExecuteAsync("UPDATE campaigns.campaigns SET status = 'Scheduled', scheduled_at = @now, updated_at = @now WHERE id = @id AND status = 'Draft'",
-            cancellationToken, ("id", campaignId), ("now", clock.GetUtcNow()));
+        await dataSource.Source.ExecuteAsync("UPDATE campaigns.campaigns SET status = @to, scheduled_at = @now, updated_at = @now WHERE id = @id AND status = ANY (@from)",
+            cancellationToken, ("id", campaignId), ("now", clock.GetUtcNow()), ("to", CampaignLifecycle.To(CampaignStep.Accept)), ("from", CampaignLifecycle.From(CampaignStep.Accept)));
         await jobs.ScheduleAsync(campaignId, clock.GetUtcNow(), prepareNow: false, cancellationToken);
 
         var response = new SendMessagesResponse(campaignId, messages.Select(m => new AcceptedMessage(
@@ -168,7 +168,7 @@ internal sealed class SendApiService(
         var json = JsonSerializer.Serialize(response, ApiJson.Options);
         if (idempotencyKey is not null)
         {
-            await ExecuteAsync("UPDATE campaigns.api_requests SET response_status = 202, response_body = @body WHERE company_id = @company AND idempotency_key = @key",
+            await dataSource.Source.ExecuteAsync("UPDATE campaigns.api_requests SET response_status = 202, response_body = @body WHERE company_id = @company AND idempotency_key = @key",
                 cancellationToken, ("body", json), ("company", caller.CompanyId), ("key", idempotencyKey));
         }
 
@@ -185,8 +185,9 @@ internal sealed class SendApiService(
         await using var command = dataSource.Source.CreateCommand("""
             SELECT m.api_id, m.campaign_id, c.sender_id, m.phone, m.state, m.segments, c.created_at, m.submitted_at, m.finished_at, m.error
             FROM campaigns.messages m JOIN campaigns.campaigns c ON c.id = m.campaign_id
-            WHERE m.api_id = @id AND m.company_id = @company AND c.company_id = @company AND c.kind = 'api'
+            WHERE m.api_id = @id AND m.company_id = @company AND c.company_id = @company AND c.kind = @kind
             """);
+        command.Parameters.AddWithValue("kind", CampaignKinds.Api);
         command.Parameters.AddWithValue("id", apiId);
         command.Parameters.AddWithValue("company", caller.CompanyId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -400,9 +401,11 @@ internal sealed class SendApiService(
     {
         await using (var campaign = new NpgsqlCommand("""
             INSERT INTO campaigns.campaigns (id, company_id, kind, name, sender_id, body, status, time_zone, respect_quiet_hours, created_at, updated_at)
-            VALUES (@id, @company, 'api', @name, @sender, @body, 'Draft', 'UTC', @marketing, @now, @now)
+            VALUES (@id, @company, @kind, @name, @sender, @body, @status, 'UTC', @marketing, @now, @now)
             """, connection))
         {
+            campaign.Parameters.AddWithValue("kind", CampaignKinds.Api);
+            campaign.Parameters.AddWithValue("status", CampaignStatus.Draft);
             campaign.Parameters.AddWithValue("id", campaignId);
             campaign.Parameters.AddWithValue("company", companyId);
             campaign.Parameters.AddWithValue("name", $"API request {campaignId}");
@@ -413,10 +416,10 @@ internal sealed class SendApiService(
             await campaign.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using var insert = new NpgsqlCommand("""
+        await using var insert = new NpgsqlCommand($"""
             INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, body, api_id, state, segments, not_before, finished_at, error)
             SELECT @campaign, @company, m.phone, m.country, m.zone, m.body, m.api_id,
-                   CASE WHEN m.suppressed THEN 6 ELSE 0 END, m.segments, @now,
+                   CASE WHEN m.suppressed THEN {MessageStateSql.Suppressed} ELSE {MessageStateSql.Queued} END, m.segments, @now,
                    CASE WHEN m.suppressed THEN @now END, CASE WHEN m.suppressed THEN @error END
             FROM unnest(@phones, @countries, @zones, @bodies, @api_ids, @segments, @suppressed) AS m(phone, country, zone, body, api_id, segments, suppressed)
             """, connection);
@@ -437,11 +440,11 @@ internal sealed class SendApiService(
     /// <summary>Removes a request that was refused after it was stored (nothing was reserved or sent), and its key.</summary>
     private async Task ForgetAsync(ApiCaller caller, Guid campaignId, string? idempotencyKey)
     {
-        await ExecuteAsync("DELETE FROM campaigns.campaigns WHERE id = @id AND company_id = @company AND status IN ('Draft', 'NeedsAttention')",
-            CancellationToken.None, ("id", campaignId), ("company", caller.CompanyId));
+        await dataSource.Source.ExecuteAsync("DELETE FROM campaigns.campaigns WHERE id = @id AND company_id = @company AND status = ANY (@discardable)",
+            CancellationToken.None, ("id", campaignId), ("company", caller.CompanyId), ("discardable", CampaignLifecycle.AwaitingCompany.ToArray()));
         if (idempotencyKey is not null)
         {
-            await ExecuteAsync("DELETE FROM campaigns.api_requests WHERE company_id = @company AND idempotency_key = @key AND campaign_id = @id",
+            await dataSource.Source.ExecuteAsync("DELETE FROM campaigns.api_requests WHERE company_id = @company AND idempotency_key = @key AND campaign_id = @id",
                 CancellationToken.None, ("company", caller.CompanyId), ("key", idempotencyKey), ("id", campaignId));
         }
     }
@@ -471,16 +474,5 @@ internal sealed class SendApiService(
         }
 
         return ("ZZ", "UTC");
-    }
-
-    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = dataSource.Source.CreateCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Api;
@@ -137,10 +138,10 @@ internal sealed class WebhookDispatchJob(
 
     private async Task<int> EnqueueAsync(CancellationToken cancellationToken)
     {
-        await using var command = dataSource.Source.CreateCommand("""
+        await using var command = dataSource.Source.CreateCommand($"""
             WITH picked AS (
                 SELECT m.id FROM campaigns.messages m
-                WHERE m.api_id IS NOT NULL AND m.state >= 3 AND NOT m.webhook_queued
+                WHERE m.api_id IS NOT NULL AND m.state >= {MessageStateSql.FirstFinal} AND NOT m.webhook_queued
                 LIMIT 20000 FOR UPDATE SKIP LOCKED),
             marked AS (
                 UPDATE campaigns.messages m SET webhook_queued = true FROM picked p WHERE m.id = p.id

@@ -91,7 +91,7 @@ internal sealed class ImportContactsJob(
 
         await using var connection = await data.Source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await ExecuteAsync(connection, """
+        await connection.ExecuteAsync("""
             CREATE TEMP TABLE import_stage (
                 line bigint NOT NULL, phone text, first_name text, last_name text, time_zone text, consent text, reason text, value text
             ) ON COMMIT DROP
@@ -113,11 +113,11 @@ internal sealed class ImportContactsJob(
 
         await SetProgressAsync(import.Id, ImportStatus.Merging, reader.Rows, cancellationToken);
         var now = clock.GetUtcNow();
-        var rejected = await ExecuteAsync(connection, """
+        var rejected = await connection.ExecuteAsync("""
             INSERT INTO campaigns.import_errors (import_id, line, reason, value)
             SELECT @import, line, reason, value FROM import_stage WHERE reason IS NOT NULL
             """, cancellationToken, ("import", import.Id));
-        var duplicates = await ExecuteAsync(connection, """
+        var duplicates = await connection.ExecuteAsync("""
             INSERT INTO campaigns.import_errors (import_id, line, reason, value)
             SELECT @import, line, 'Duplicate of line ' || first_line || ' (same number): merged into it', phone
             FROM (SELECT line, phone, min(line) OVER (PARTITION BY phone) AS first_line FROM import_stage WHERE reason IS NULL) s
@@ -153,10 +153,10 @@ internal sealed class ImportContactsJob(
             (inserted, updated) = (result.GetInt32(0), result.GetInt32(1));
         }
 
-        await ExecuteAsync(connection, "UPDATE campaigns.contact_lists SET contact_count = contact_count + @n WHERE id = @list", cancellationToken,
+        await connection.ExecuteAsync("UPDATE campaigns.contact_lists SET contact_count = contact_count + @n WHERE id = @list", cancellationToken,
             ("n", inserted), ("list", import.ListId));
         var counts = new Counts(reader.Rows, inserted, updated + duplicates, rejected);
-        await ExecuteAsync(connection, """
+        await connection.ExecuteAsync("""
             UPDATE campaigns.imports SET status = @status, rows_read = @rows, imported = @imported, merged = @merged, rejected = @rejected,
                 error = NULL, finished_at = @now
             WHERE id = @import
@@ -197,7 +197,7 @@ internal sealed class ImportContactsJob(
 
     private NpgsqlCommand ProgressCommand(Guid importId, string status, int rows)
     {
-        var command = data.Source.CreateCommand("UPDATE campaigns.imports SET status = @status, rows_read = @rows WHERE id = @id AND status NOT IN ('Completed', 'Failed')");
+        var command = data.Source.CreateCommand($"UPDATE campaigns.imports SET status = @status, rows_read = @rows WHERE id = @id AND status NOT IN ({Sql.Literal(ImportStatus.Completed)}, {Sql.Literal(ImportStatus.Failed)})");
         command.Parameters.AddWithValue("status", status);
         command.Parameters.AddWithValue("rows", rows);
         command.Parameters.AddWithValue("id", importId);
@@ -206,8 +206,8 @@ internal sealed class ImportContactsJob(
 
     private async Task FailAsync(Guid importId, string error, int rows)
     {
-        await using var command = data.Source.CreateCommand("""
-            UPDATE campaigns.imports SET status = 'Failed', error = @error, rows_read = @rows, imported = 0, merged = 0, rejected = 0, finished_at = @now
+        await using var command = data.Source.CreateCommand($"""
+            UPDATE campaigns.imports SET status = {Sql.Literal(ImportStatus.Failed)}, error = @error, rows_read = @rows, imported = 0, merged = 0, rejected = 0, finished_at = @now
             WHERE id = @id
             """);
         command.Parameters.AddWithValue("error", error);
@@ -215,17 +215,6 @@ internal sealed class ImportContactsJob(
         command.Parameters.AddWithValue("now", clock.GetUtcNow());
         command.Parameters.AddWithValue("id", importId);
         await command.ExecuteNonQueryAsync(CancellationToken.None);
-    }
-
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
 

@@ -36,7 +36,7 @@ internal sealed class ImportJobs(CampaignsDataSource data, IBackgroundJobClient 
         await using var connection = await data.Source.OpenConnectionAsync(cancellationToken);
         var candidates = new List<Guid>();
         await using (var find = new Npgsql.NpgsqlCommand(
-            "SELECT id FROM campaigns.imports WHERE status IN ('Queued', 'Reading', 'Merging') AND COALESCE(job_enqueued_at, created_at) < @before",
+            $"SELECT id FROM campaigns.imports WHERE status IN ({Sql.Literals([ImportStatus.Queued, ImportStatus.Reading, ImportStatus.Merging])}) AND COALESCE(job_enqueued_at, created_at) < @before",
             connection))
         {
             find.Parameters.AddWithValue("before", now - LostAfter);

@@ -17,6 +17,16 @@ internal static class CampaignView
 
     public static string StatusText(string status) => status == CampaignStatus.NeedsAttention ? "Needs attention" : status;
 
+    /// <summary>The Bootstrap class of a lifecycle button (which buttons show is <see cref="CampaignLifecycle.ActionsFor"/>).</summary>
+    public static string ButtonClass(CampaignAction action) => action switch
+    {
+        CampaignAction.Pause => "btn-warning",
+        CampaignAction.Cancel => "btn-outline-danger",
+        _ => "btn-primary",
+    };
+
+    public static string ButtonText(CampaignAction action) => action == CampaignAction.Cancel ? "Cancel campaign" : action.ToString();
+
     /// <summary>The IANA time zones offered on the form (the system's list), the company's likely ones first.</summary>
     public static IReadOnlyList<string> TimeZones { get; } = TimeZoneInfo.GetSystemTimeZones()
         .Select(z => z.Id)

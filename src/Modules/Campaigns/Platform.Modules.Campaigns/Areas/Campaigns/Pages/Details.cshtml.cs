@@ -99,7 +99,7 @@ internal sealed record Progress(
     public static Progress Of(Campaign c, DateTimeOffset now)
     {
         var percent = c.Targeted == 0 ? (c.PreparedAt is null ? 0 : 100) : (int)Math.Min(100, 100L * c.Processed / c.Targeted);
-        var final = c.Status is CampaignStatus.Completed or CampaignStatus.Cancelled or CampaignStatus.NeedsAttention or CampaignStatus.Draft;
+        var final = CampaignLifecycle.IsAtRest(c.Status);
         return new Progress(c.Status, c.Targeted, c.Suppressed, c.Submitted, c.Delivered, c.Failed, c.Expired, c.Unknown, c.Pending,
             percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason, CreditsText(c));
     }
