@@ -62,10 +62,20 @@ public sealed class ValidationBehaviorTests
         {
             Password = "Secret12345",
             ConfirmPassword = "Secret12346",
-            MobileNumber = "07700 900123",
+            MobileNumber = "12345",
             MarketSector = "Piracy",
+            Country = "Atlantis",
         }).Select(e => e.Field).ToList();
 
-        errors.Should().BeEquivalentTo(["ConfirmPassword", "MobileNumber", "MarketSector"]);
+        errors.Should().BeEquivalentTo(["ConfirmPassword", "MobileNumber", "MarketSector", "Country"]);
+    }
+
+    [Theory]
+    [InlineData("US", "(555) 777-0099")]
+    [InlineData("GB", "07700 900123")]
+    [InlineData("GB", "+1 555 777 0099")]
+    public void Registration_reads_the_mobile_number_in_the_company_country(string country, string mobile)
+    {
+        new RegisterCompanyValidator().Validate(new RegisterCompany { Country = country, MobileNumber = mobile }).Should().BeEmpty();
     }
 }

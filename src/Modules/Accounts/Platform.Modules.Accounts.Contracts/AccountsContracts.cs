@@ -4,7 +4,11 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Accounts.Contracts;
 
 /// <summary>What other modules may know about a company.</summary>
-public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt);
+/// <param name="Country">
+/// Where the company is, ISO 3166-1 alpha-2 ("GB", "US"): the default country for reading the numbers its people type
+/// (<c>PhoneNumbers.Parse</c>) and showing them (<c>PhoneNumbers.Display</c>), and for tax and time-zone defaults.
+/// </param>
+public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt, string Country);
 
 /// <summary>Looks a company up by id; null when there is none.</summary>
 public sealed record GetCompany(Guid CompanyId) : IRequest<CompanyDto?>;
@@ -18,7 +22,11 @@ public sealed record CompanyRegistered(Guid CompanyId, string CompanyName, Guid 
 /// </summary>
 public sealed record EnsurePlatformAdmin(string Email, string Password) : IRequest<Guid>;
 
-/// <summary>Creates a company with an owner if no user has the owner's email yet. Returns the company id.</summary>
+/// <summary>
+/// Creates a company with an owner if no user has the owner's email yet. Returns the company id. Without a
+/// <paramref name="Country"/> the company is in the main country of the owner's mobile number's calling code
+/// ("+1…": US), else GB.
+/// </summary>
 public sealed record EnsureCompanyWithOwner(
     string CompanyName,
     string MarketSector,
@@ -27,4 +35,5 @@ public sealed record EnsureCompanyWithOwner(
     string OwnerFirstName,
     string OwnerSurname,
     string OwnerMobile,
-    string OwnerPostalCode) : IRequest<Guid>;
+    string OwnerPostalCode,
+    string? Country = null) : IRequest<Guid>;

@@ -42,6 +42,7 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
             company.ToTable("companies");
             company.Property(c => c.Name).HasMaxLength(200);
             company.Property(c => c.MarketSector).HasMaxLength(100);
+            company.Property(c => c.Country).HasMaxLength(2);
             company.Property(c => c.TermsVersion).HasMaxLength(40);
         });
 

@@ -43,11 +43,7 @@ public static class AccountsModule
             .AddIdentity<PlatformUser, IdentityRole<Guid>>(options =>
             {
                 options.User.RequireUniqueEmail = true;
-                options.Password.RequiredLength = 10;
-                options.Password.RequireDigit = true;
-                options.Password.RequireLowercase = true;
-                options.Password.RequireUppercase = true;
-                options.Password.RequireNonAlphanumeric = false;
+                AccountPasswords.Apply(options.Password);
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = accounts.MaxFailedAccessAttempts;
                 options.Lockout.DefaultLockoutTimeSpan = accounts.LockoutDuration;

@@ -26,6 +26,12 @@ public static class PhoneCountries
     public static PhoneCountry? Find(string? code) =>
         code is not null && ByCode.TryGetValue(code.Trim().ToUpperInvariant(), out var country) ? country : null;
 
+    /// <summary>The main country of an international number's calling code ("+1 555…" → US, "+44…" → GB), or null.</summary>
+    public static PhoneCountry? OfNumber(string? internationalNumber) =>
+        PhoneNumbers.TryNormalizeE164(internationalNumber, out var e164)
+            ? Find(NumberUtil.GetInstance().GetRegionCodeForCountryCode(NumberUtil.GetInstance().Parse(e164, "ZZ").CountryCode))
+            : null;
+
     /// <summary>
     /// A default for a person's country: the region of the browser's most preferred language that names one
     /// ("en-US" → US), else <see cref="Fallback"/>. Only a default: the form shows it and the person changes it.

@@ -1,3 +1,5 @@
+using Platform.Modules.Shared;
+
 namespace Platform.Modules.Accounts.Domain;
 
 /// <summary>A business customer: the tenant every other module's rows belong to.</summary>
@@ -8,6 +10,12 @@ internal sealed class Company
     public required string Name { get; set; }
 
     public required string MarketSector { get; set; }
+
+    /// <summary>
+    /// Where the company is, ISO 3166-1 alpha-2 ("GB"): its people's numbers are typed and shown the way they are dialled
+    /// there, and other modules ask for it through <c>GetCompany</c> (tax, time-zone defaults).
+    /// </summary>
+    public required string Country { get; set; }
 
     /// <summary>The version of the terms and privacy policy the registering owner accepted.</summary>
     public required string TermsVersion { get; set; }
@@ -33,6 +41,23 @@ internal static class MarketSectors
         "Technology",
         "Other",
     ];
+}
+
+/// <summary>The company fields' rules beyond data annotations, shared by registration and the profile (empty: not given).</summary>
+internal static class CompanyRules
+{
+    public static IEnumerable<ValidationError> Problems(string? country, string? marketSector)
+    {
+        if (!string.IsNullOrWhiteSpace(country) && PhoneCountries.Find(country) is null)
+        {
+            yield return new ValidationError("Country", "Choose your company's country from the list.");
+        }
+
+        if (!string.IsNullOrEmpty(marketSector) && !MarketSectors.All.Contains(marketSector))
+        {
+            yield return new ValidationError("MarketSector", "Choose a market sector from the list.");
+        }
+    }
 }
 
 /// <summary>A user's role inside their company.</summary>

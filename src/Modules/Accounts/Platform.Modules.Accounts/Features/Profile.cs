@@ -7,50 +7,30 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Accounts.Features;
 
 /// <summary>The signed-in user's own profile, and their company's details (only Owners may change those).</summary>
-internal sealed class UpdateProfile : IRequest<Unit>
+internal sealed class UpdateProfile : PersonInput, IRequest<Unit>
 {
-    [Required(ErrorMessage = "Enter your first name.")]
-    [StringLength(100, ErrorMessage = "The first name can have at most 100 characters.")]
-    [Display(Name = "First name")]
-    public string FirstName { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your surname.")]
-    [StringLength(100, ErrorMessage = "The surname can have at most 100 characters.")]
-    public string Surname { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your mobile number.")]
-    [Display(Name = "Mobile number")]
-    public string MobileNumber { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your postal code.")]
-    [StringLength(20, ErrorMessage = "The postal code can have at most 20 characters.")]
-    [Display(Name = "Postal code")]
-    public string PostalCode { get; set; } = string.Empty;
-
     [StringLength(200, ErrorMessage = "The company name can have at most 200 characters.")]
     [Display(Name = "Company name")]
     public string? CompanyName { get; set; }
 
     [Display(Name = "Market sector")]
     public string? MarketSector { get; set; }
+
+    /// <summary>The company's country, as the Owner chooses it on the form (a Member's form does not show it).</summary>
+    [Display(Name = "Country")]
+    public string? Country { get; set; }
+
+    // The mobile number is read in the company's country as stored (CompanyCountry), the one the form showed it in: an
+    // Owner who moves the company to another country must not have their national-format number re-read as that one's.
 }
 
 internal sealed class UpdateProfileValidator : IRequestValidator<UpdateProfile>
 {
-    public IEnumerable<ValidationError> Validate(UpdateProfile request)
-    {
-        if (!string.IsNullOrEmpty(request.MobileNumber) && !PhoneNumbers.TryNormalizeE164(request.MobileNumber, out _))
-        {
-            yield return new ValidationError(nameof(request.MobileNumber), PhoneNumbers.FormatHint);
-        }
-
-        if (request.MarketSector is { Length: > 0 } sector && !MarketSectors.All.Contains(sector))
-        {
-            yield return new ValidationError(nameof(request.MarketSector), "Choose a market sector from the list.");
-        }
-    }
+    public IEnumerable<ValidationError> Validate(UpdateProfile request) =>
+        request.PersonProblems().Concat(CompanyRules.Problems(request.Country, request.MarketSector));
 }
 
+/// <summary>The signed-in user's profile as the form shows it: the mobile number in national format when it is of the company's country.</summary>
 internal sealed record GetProfile : IRequest<UpdateProfile>;
 
 internal sealed class GetProfileHandler(AccountsDbContext db, ITenantContext tenant) : IRequestHandler<GetProfile, UpdateProfile>
@@ -66,10 +46,12 @@ internal sealed class GetProfileHandler(AccountsDbContext db, ITenantContext ten
         {
             FirstName = user.FirstName,
             Surname = user.Surname,
-            MobileNumber = user.PhoneNumber ?? string.Empty,
+            MobileNumber = PhoneNumbers.Display(user.PhoneNumber, company?.Country),
             PostalCode = user.PostalCode,
             CompanyName = company?.Name,
             MarketSector = company?.MarketSector,
+            Country = company?.Country,
+            CompanyCountry = company?.Country,
         };
     }
 }
@@ -80,11 +62,7 @@ internal sealed class UpdateProfileHandler(AccountsDbContext db, ITenantContext 
     {
         var userId = tenant.UserId ?? throw new UnauthorizedAccessException("Sign in first.");
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
-        PhoneNumbers.TryNormalizeE164(request.MobileNumber, out var mobile);
-        user.FirstName = request.FirstName.Trim();
-        user.Surname = request.Surname.Trim();
-        user.PhoneNumber = mobile;
-        user.PostalCode = request.PostalCode.Trim();
+        request.CopyTo(user);
 
         // Company details belong to the Owners; a Member's form does not show them, and a forged post is ignored.
         if (tenant.IsOwner && user.CompanyId is { } companyId)
@@ -98,6 +76,11 @@ internal sealed class UpdateProfileHandler(AccountsDbContext db, ITenantContext 
             if (!string.IsNullOrWhiteSpace(request.MarketSector))
             {
                 company.MarketSector = request.MarketSector;
+            }
+
+            if (PhoneCountries.Find(request.Country) is { } country)
+            {
+                company.Country = country.Code;
             }
         }
 

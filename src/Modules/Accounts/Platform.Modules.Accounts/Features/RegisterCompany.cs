@@ -15,44 +15,25 @@ namespace Platform.Modules.Accounts.Features;
 /// A business registering: the company and its first user, the Owner. The page binds this class
 /// directly so the form and the command share one set of rules.
 /// </summary>
-internal sealed class RegisterCompany : IRequest<Guid>
+internal sealed class RegisterCompany : NewUserInput, IRequest<Guid>
 {
     [Required(ErrorMessage = "Enter your company's name.")]
     [StringLength(200, ErrorMessage = "The company name can have at most 200 characters.")]
     [Display(Name = "Company name")]
     public string CompanyName { get; set; } = string.Empty;
 
-    [Required(ErrorMessage = "Enter your first name.")]
-    [StringLength(100, ErrorMessage = "The first name can have at most 100 characters.")]
-    [Display(Name = "First name")]
-    public string FirstName { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your surname.")]
-    [StringLength(100, ErrorMessage = "The surname can have at most 100 characters.")]
-    public string Surname { get; set; } = string.Empty;
+    /// <summary>
+    /// Where the company is (ISO 3166-1 alpha-2): its people's numbers are read as national numbers of this country,
+    /// and other modules use it (tax, time zones). The page proposes the browser's country; a post without it means GB.
+    /// </summary>
+    [Required(ErrorMessage = "Choose your company's country.")]
+    [Display(Name = "Country")]
+    public string Country { get; set; } = PhoneCountries.Fallback;
 
     [Required(ErrorMessage = "Enter your email address.")]
     [EmailAddress(ErrorMessage = "Enter a valid email address, like name@example.com.")]
     [StringLength(256, ErrorMessage = "The email address can have at most 256 characters.")]
     public string Email { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Choose a password.")]
-    [DataType(DataType.Password)]
-    public string Password { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Type the password again to confirm it.")]
-    [DataType(DataType.Password)]
-    [Display(Name = "Confirm password")]
-    public string ConfirmPassword { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your mobile number.")]
-    [Display(Name = "Mobile number")]
-    public string MobileNumber { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your postal code.")]
-    [StringLength(20, ErrorMessage = "The postal code can have at most 20 characters.")]
-    [Display(Name = "Postal code")]
-    public string PostalCode { get; set; } = string.Empty;
 
     [Required(ErrorMessage = "Choose your market sector.")]
     [Display(Name = "Market sector")]
@@ -65,27 +46,14 @@ internal sealed class RegisterCompany : IRequest<Guid>
     [Range(typeof(bool), "true", "true", ErrorMessage = "Accept the terms and the privacy policy to register.")]
     [Display(Name = "I accept the terms and the privacy policy")]
     public bool AcceptTerms { get; set; }
+
+    protected override string? MobileNumberCountry => Country;
 }
 
 internal sealed class RegisterCompanyValidator : IRequestValidator<RegisterCompany>
 {
-    public IEnumerable<ValidationError> Validate(RegisterCompany request)
-    {
-        if (!string.IsNullOrEmpty(request.Password) && request.Password != request.ConfirmPassword)
-        {
-            yield return new ValidationError(nameof(request.ConfirmPassword), "The password and its confirmation do not match.");
-        }
-
-        if (!string.IsNullOrEmpty(request.MobileNumber) && !PhoneNumbers.TryNormalizeE164(request.MobileNumber, out _))
-        {
-            yield return new ValidationError(nameof(request.MobileNumber), PhoneNumbers.FormatHint);
-        }
-
-        if (!string.IsNullOrEmpty(request.MarketSector) && !MarketSectors.All.Contains(request.MarketSector))
-        {
-            yield return new ValidationError(nameof(request.MarketSector), "Choose a market sector from the list.");
-        }
-    }
+    public IEnumerable<ValidationError> Validate(RegisterCompany request) =>
+        request.NewUserProblems().Concat(CompanyRules.Problems(request.Country, request.MarketSector));
 }
 
 internal sealed class RegisterCompanyHandler(
@@ -98,12 +66,12 @@ internal sealed class RegisterCompanyHandler(
 {
     public async Task<Guid> Handle(RegisterCompany request, CancellationToken cancellationToken)
     {
-        PhoneNumbers.TryNormalizeE164(request.MobileNumber, out var mobile);
         var now = clock.GetUtcNow();
         var company = new Company
         {
             Id = Guid.NewGuid(),
             Name = request.CompanyName.Trim(),
+            Country = PhoneCountries.Find(request.Country)!.Code,
             MarketSector = request.MarketSector,
             TermsVersion = options.Value.TermsVersion,
             TermsAcceptedAt = now,
@@ -114,16 +82,13 @@ internal sealed class RegisterCompanyHandler(
             Id = Guid.NewGuid(),
             UserName = request.Email.Trim(),
             Email = request.Email.Trim(),
-            FirstName = request.FirstName.Trim(),
-            Surname = request.Surname.Trim(),
-            PhoneNumber = mobile,
-            PostalCode = request.PostalCode.Trim(),
             CompanyId = company.Id,
             CompanyRole = CompanyRoles.Owner,
             CreatedAt = now,
             TermsVersion = options.Value.TermsVersion,
             TermsAcceptedAt = now,
         };
+        request.CopyTo(owner);
 
         // One transaction: a company without its owner (or the reverse) must never be left behind.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

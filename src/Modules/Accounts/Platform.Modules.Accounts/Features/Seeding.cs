@@ -71,6 +71,7 @@ internal sealed class EnsureCompanyWithOwnerHandler(
             new RegisterCompany
             {
                 CompanyName = request.CompanyName,
+                Country = request.Country ?? PhoneCountries.OfNumber(request.OwnerMobile)?.Code ?? PhoneCountries.Fallback,
                 MarketSector = request.MarketSector,
                 Email = request.OwnerEmail,
                 Password = request.OwnerPassword,
@@ -92,6 +93,6 @@ internal sealed class GetCompanyHandler(AccountsDbContext db) : IRequestHandler<
     public Task<CompanyDto?> Handle(GetCompany request, CancellationToken cancellationToken) =>
         db.Companies.AsNoTracking()
             .Where(c => c.Id == request.CompanyId)
-            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country))
             .SingleOrDefaultAsync(cancellationToken);
 }

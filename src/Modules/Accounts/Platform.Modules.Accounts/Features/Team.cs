@@ -107,7 +107,7 @@ internal static class InvitationTokens
 }
 
 /// <summary>What the invitation page shows before the person accepts.</summary>
-internal sealed record InvitationView(string CompanyName, string Email, string Role);
+internal sealed record InvitationView(string CompanyName, string Email, string Role, string CompanyCountry);
 
 internal sealed record GetInvitation(string Token) : IRequest<InvitationView?>;
 
@@ -120,41 +120,14 @@ internal sealed class GetInvitationHandler(AccountsDbContext db, TimeProvider cl
         return await (from i in db.Invitations.AsNoTracking()
                       join c in db.Companies.AsNoTracking() on i.CompanyId equals c.Id
                       where i.TokenHash == hash && i.AcceptedAt == null && i.ExpiresAt > now
-                      select new InvitationView(c.Name, i.Email, i.Role)).SingleOrDefaultAsync(cancellationToken);
+                      select new InvitationView(c.Name, i.Email, i.Role, c.Country)).SingleOrDefaultAsync(cancellationToken);
     }
 }
 
 /// <summary>The invited person sets up their account; the email is the invitation's.</summary>
-internal sealed class AcceptInvitation : IRequest<Guid>
+internal sealed class AcceptInvitation : NewUserInput, IRequest<Guid>
 {
     public string Token { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your first name.")]
-    [StringLength(100, ErrorMessage = "The first name can have at most 100 characters.")]
-    [Display(Name = "First name")]
-    public string FirstName { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your surname.")]
-    [StringLength(100, ErrorMessage = "The surname can have at most 100 characters.")]
-    public string Surname { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your mobile number.")]
-    [Display(Name = "Mobile number")]
-    public string MobileNumber { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Enter your postal code.")]
-    [StringLength(20, ErrorMessage = "The postal code can have at most 20 characters.")]
-    [Display(Name = "Postal code")]
-    public string PostalCode { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Choose a password.")]
-    [DataType(DataType.Password)]
-    public string Password { get; set; } = string.Empty;
-
-    [Required(ErrorMessage = "Type the password again to confirm it.")]
-    [DataType(DataType.Password)]
-    [Display(Name = "Confirm password")]
-    public string ConfirmPassword { get; set; } = string.Empty;
 
     [Range(typeof(bool), "true", "true", ErrorMessage = "Accept the terms and the privacy policy to join.")]
     [Display(Name = "I accept the terms and the privacy policy")]
@@ -163,18 +136,7 @@ internal sealed class AcceptInvitation : IRequest<Guid>
 
 internal sealed class AcceptInvitationValidator : IRequestValidator<AcceptInvitation>
 {
-    public IEnumerable<ValidationError> Validate(AcceptInvitation request)
-    {
-        if (!string.IsNullOrEmpty(request.Password) && request.Password != request.ConfirmPassword)
-        {
-            yield return new ValidationError(nameof(request.ConfirmPassword), "The password and its confirmation do not match.");
-        }
-
-        if (!string.IsNullOrEmpty(request.MobileNumber) && !PhoneNumbers.TryNormalizeE164(request.MobileNumber, out _))
-        {
-            yield return new ValidationError(nameof(request.MobileNumber), PhoneNumbers.FormatHint);
-        }
-    }
+    public IEnumerable<ValidationError> Validate(AcceptInvitation request) => request.NewUserProblems();
 }
 
 internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock, IOptions<AccountsOptions> options)
@@ -195,23 +157,19 @@ internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<
             throw new RequestValidationException(string.Empty, "This invitation link is not valid any more. Ask the company's Owner for a new one.");
         }
 
-        PhoneNumbers.TryNormalizeE164(request.MobileNumber, out var mobile);
         var user = new PlatformUser
         {
             Id = Guid.NewGuid(),
             UserName = invitation.Email,
             Email = invitation.Email,
             EmailConfirmed = true,
-            FirstName = request.FirstName.Trim(),
-            Surname = request.Surname.Trim(),
-            PhoneNumber = mobile,
-            PostalCode = request.PostalCode.Trim(),
             CompanyId = invitation.CompanyId,
             CompanyRole = invitation.Role,
             CreatedAt = now,
             TermsVersion = options.Value.TermsVersion,
             TermsAcceptedAt = now,
         };
+        request.CopyTo(user);
         var created = await users.CreateAsync(user, request.Password);
         if (!created.Succeeded)
         {

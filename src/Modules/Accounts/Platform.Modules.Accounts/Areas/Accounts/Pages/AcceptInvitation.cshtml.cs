@@ -35,6 +35,8 @@ internal sealed class AcceptInvitationModel(IMediator mediator, SignInManager<Pl
             return Page();
         }
 
+        Input.CompanyCountry = Invitation.CompanyCountry;
+
         var (ok, userId) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
         if (!ok)
         {

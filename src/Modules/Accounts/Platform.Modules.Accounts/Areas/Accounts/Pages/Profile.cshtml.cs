@@ -2,8 +2,6 @@ using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.Mvc.Rendering;
-using Platform.Modules.Accounts.Domain;
 using Platform.Modules.Accounts.Features;
 using Platform.Modules.Shared;
 
@@ -19,12 +17,17 @@ internal sealed class ProfileModel(IMediator mediator, ITenantContext tenant) : 
 
     public bool IsOwner => tenant.IsOwner;
 
-    public IEnumerable<SelectListItem> Sectors => MarketSectors.All.Select(s => new SelectListItem(s, s));
+    /// <summary>Shown when the saved mobile number is possible but outside the ranges its country allocates (a warning, never a refusal).</summary>
+    public string? MobileWarning { get; private set; }
 
     public async Task OnGetAsync(bool saved, CancellationToken cancellationToken)
     {
         Input = await mediator.Send(new GetProfile(), cancellationToken);
         Saved = saved;
+        if (Input.ParsedMobileNumber() is { IsTaken: true, IsAllocated: false })
+        {
+            MobileWarning = "This mobile number is not in a range its country has given out. Check it: texts to it may not arrive.";
+        }
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
@@ -34,6 +37,8 @@ internal sealed class ProfileModel(IMediator mediator, ITenantContext tenant) : 
             return Page();
         }
 
+        // The company's country as stored, never as posted: it is the country the form showed the number in.
+        Input.CompanyCountry = (await mediator.Send(new GetProfile(), cancellationToken)).CompanyCountry;
         var (ok, _) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
         return ok ? RedirectToPage(new { saved = true }) : Page();
     }

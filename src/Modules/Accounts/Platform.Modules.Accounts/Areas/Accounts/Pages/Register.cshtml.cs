@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.AspNetCore.Mvc.Rendering;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Domain;
 using Platform.Modules.Accounts.Features;
@@ -18,13 +17,10 @@ internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUs
     [BindProperty]
     public RegisterCompany Input { get; set; } = new();
 
-    public IEnumerable<SelectListItem> Sectors => MarketSectors.All.Select(s => new SelectListItem(s, s));
-
     public string TermsVersion => options.Value.TermsVersion;
 
-    public void OnGet()
-    {
-    }
+    /// <summary>The country is proposed from the browser's language (en-US: US), else GB; the person changes it.</summary>
+    public void OnGet() => Input.Country = PhoneCountries.Preferred(Request);
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
