@@ -33,10 +33,13 @@ public static class PhoneCountries
             : null;
 
     /// <summary>
-    /// A default for a person's country: the region of the browser's most preferred language that names one
-    /// ("en-US" → US), else <see cref="Fallback"/>. Only a default: the form shows it and the person changes it.
+    /// A default for a person's country: <see cref="FromBrowser"/>, else <see cref="Fallback"/>. Only a default: the form
+    /// shows it and the person changes it.
     /// </summary>
-    public static string Preferred(HttpRequest request)
+    public static string Preferred(HttpRequest request) => FromBrowser(request) ?? Fallback;
+
+    /// <summary>The region of the browser's most preferred language that names one ("en-US" → US), or null.</summary>
+    public static string? FromBrowser(HttpRequest request)
     {
         var languages = request.GetTypedHeaders().AcceptLanguage
             .Where(l => l.Quality is null or > 0)
@@ -51,7 +54,7 @@ public static class PhoneCountries
             }
         }
 
-        return Fallback;
+        return null;
     }
 
     private static Dictionary<string, PhoneCountry> Load()

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using MediatR;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -99,6 +100,15 @@ internal sealed class RegisterSubscriber : SubscriberProfileFields, IRequest<Gui
     [Display(Name = "Mobile number")]
     public string MobileNumber { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The country of the browser's language, set by the page (never bound from the form): a number typed without its
+    /// country code is read as one of it. A subscriber has no company country; a wrong guess only fails to match.
+    /// </summary>
+    [BindNever]
+    public string? BrowserCountry { get; set; }
+
+    public ParsedPhoneNumber ParsedMobileNumber() => PhoneNumbers.Parse(MobileNumber, BrowserCountry);
+
     [Required(ErrorMessage = "Enter your date of birth.")]
     [DataType(DataType.Date)]
     [Display(Name = "Date of birth")]
@@ -140,9 +150,9 @@ internal sealed class RegisterSubscriberValidator(IOptions<OptInsOptions> option
             yield return new ValidationError(nameof(request.UserCode), "A user code has 6 letters and digits, as in the text we sent you.");
         }
 
-        if (!string.IsNullOrWhiteSpace(request.MobileNumber) && !PhoneNumbers.TryNormalizeE164(request.MobileNumber, out _))
+        if (!string.IsNullOrWhiteSpace(request.MobileNumber) && request.ParsedMobileNumber().Error is { } mobileError)
         {
-            yield return new ValidationError(nameof(request.MobileNumber), PhoneNumbers.FormatHint);
+            yield return new ValidationError(nameof(request.MobileNumber), mobileError);
         }
 
         foreach (var error in SubscriberPasswords.Problems(request.Password, request.ConfirmPassword))
@@ -157,8 +167,16 @@ internal sealed class RegisterSubscriberValidator(IOptions<OptInsOptions> option
     }
 }
 
+/// <summary>The subscribers' password rules, in one place: checked here, described on the form by <see cref="Hint"/>.</summary>
 internal static class SubscriberPasswords
 {
+    public const int MinimumLength = 10;
+
+    private static readonly string Rule = $"at least {MinimumLength} characters, with an upper-case letter, a lower-case letter and a digit";
+
+    /// <summary>What the form says under the password field.</summary>
+    public static readonly string Hint = string.Concat(Rule[..1].ToUpperInvariant(), Rule.AsSpan(1), ".");
+
     public static readonly PasswordHasher<SubscriberAccount> Hasher = new();
 
     public static IEnumerable<ValidationError> Problems(string password, string confirmation)
@@ -168,9 +186,9 @@ internal static class SubscriberPasswords
             yield break;
         }
 
-        if (password.Length < 10 || !password.Any(char.IsUpper) || !password.Any(char.IsLower) || !password.Any(char.IsDigit))
+        if (password.Length < MinimumLength || !password.Any(char.IsUpper) || !password.Any(char.IsLower) || !password.Any(char.IsDigit))
         {
-            yield return new ValidationError("Password", "Use at least 10 characters, with an upper-case letter, a lower-case letter and a digit.");
+            yield return new ValidationError("Password", $"Use {Rule}.");
         }
 
         if (password != confirmation)
@@ -184,7 +202,7 @@ internal sealed class RegisterSubscriberHandler(OptInsDbContext db, TimeProvider
 {
     public async Task<Guid> Handle(RegisterSubscriber request, CancellationToken cancellationToken)
     {
-        PhoneNumbers.TryNormalizeE164(request.MobileNumber, out var phone);
+        var phone = request.ParsedMobileNumber().E164;
         var code = UserCodes.Normalize(request.UserCode);
         var subscriber = await db.Subscribers.AsNoTracking().SingleOrDefaultAsync(s => s.Phone == phone && s.UserCode == code, cancellationToken);
         if (subscriber is null)

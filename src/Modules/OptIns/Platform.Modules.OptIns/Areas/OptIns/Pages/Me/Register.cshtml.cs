@@ -29,6 +29,7 @@ internal sealed class SubscriberRegisterModel(IMediator mediator, IOptions<OptIn
             return Page();
         }
 
+        Input.BrowserCountry = PhoneCountries.FromBrowser(Request);
         var (ok, subscriberId) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
         if (!ok)
         {
