@@ -1,26 +1,13 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore;
-using Platform.Modules.Accounts;
-using Platform.Modules.Billing;
-using Platform.Modules.Campaigns;
-using Platform.Modules.OptIns;
-using Platform.Modules.Privacy;
-using Platform.Modules.SenderIds;
+using Platform.Host.Infrastructure;
 
 namespace Platform.Tests.Architecture;
 
-/// <summary>Every module's implementation assembly, found through its public entry point.</summary>
+/// <summary>Every module's implementation assembly, read from the host's one module list.</summary>
 internal static class ModuleCatalog
 {
-    public static readonly IReadOnlyList<Assembly> Implementations =
-    [
-        typeof(AccountsModule).Assembly,
-        typeof(OptInsModule).Assembly,
-        typeof(CampaignsModule).Assembly,
-        typeof(SenderIdsModule).Assembly,
-        typeof(BillingModule).Assembly,
-        typeof(PrivacyModule).Assembly,
-    ];
+    public static readonly IReadOnlyList<Assembly> Implementations = ModuleRegistry.Modules.Select(m => m.Assembly).ToList();
 
     public static string ModuleName(Assembly assembly) => assembly.GetName().Name!["Platform.Modules.".Length..];
 

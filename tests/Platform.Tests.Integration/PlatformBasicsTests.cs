@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Host.Infrastructure;
 using Platform.Modules.Shared;
 using Platform.Tests.Integration.Infrastructure;
 
@@ -57,7 +58,7 @@ public sealed class PlatformBasicsTests(PlatformFactory factory) : IClassFixture
         var files = modules.Sum(m => ModuleMigrator.ReadMigrations(m).Count);
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.schema_migrations")).Should().Be(files);
         (await factory.Database.ScalarAsync<long>("SELECT count(DISTINCT module) FROM platform.schema_migrations")).Should().Be(modules.Count);
-        foreach (var schema in new[] { "accounts", "optins", "campaigns", "senderids", "billing", "privacy" })
+        foreach (var schema in ModuleRegistry.Modules.Select(m => m.Schema))
         {
             (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM information_schema.schemata WHERE schema_name = @s", ("s", schema)))
                 .Should().Be(1, $"module schema {schema} exists");

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Platform.Host.Infrastructure;
 using Platform.Modules.Shared;
 using Platform.Tests.Integration.Infrastructure;
 
@@ -14,7 +15,7 @@ namespace Platform.Tests.Integration;
 /// </summary>
 public sealed class SchemaTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
-    public static TheoryData<string> Modules() => new() { "Accounts", "OptIns", "Campaigns", "SenderIds", "Billing", "Privacy" };
+    public static TheoryData<string> Modules() => new(ModuleRegistry.Modules.Select(m => m.Name));
 
     [Theory]
     [MemberData(nameof(Modules))]
@@ -105,11 +106,8 @@ public sealed class MigratorTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await database.DisposeAsync();
 
-    private static IModule[] Modules() =>
-    [
-        new ModuleDescriptor("Accounts", "accounts", typeof(Platform.Modules.Accounts.AccountsModule).Assembly),
-        new ModuleDescriptor("Billing", "billing", typeof(Platform.Modules.Billing.BillingModule).Assembly),
-    ];
+    /// <summary>Every module the host migrates, its own tables included.</summary>
+    private static IReadOnlyList<IModule> Modules() => ModuleCatalogForTests.All;
 
     [Fact]
     public async Task Hosts_migrating_at_once_apply_each_migration_once()

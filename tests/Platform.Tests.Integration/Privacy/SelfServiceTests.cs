@@ -32,14 +32,10 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
     [Fact]
     public async Task The_published_inventory_is_generated_from_every_PersonalData_declaration()
     {
-        var declared = new[]
-            {
-                typeof(Platform.Modules.Accounts.AccountsModule), typeof(Platform.Modules.OptIns.OptInsModule), typeof(Platform.Modules.SenderIds.SenderIdsModule),
-                typeof(Platform.Modules.Billing.BillingModule), typeof(Platform.Modules.Privacy.PrivacyModule), typeof(Platform.Modules.Campaigns.CampaignsModule),
-            }
+        var declared = Platform.Host.Infrastructure.ModuleRegistry.Modules
             .SelectMany(m => m.Assembly.GetTypes().SelectMany(t => t.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
                 .Where(p => p.GetCustomAttributes(typeof(Platform.Modules.Shared.PersonalDataAttribute), true).Length > 0)
-                .Select(p => $"{m.Name[..^"Module".Length]}.{t.Name}.{p.Name}")))
+                .Select(p => $"{m.Name}.{t.Name}.{p.Name}")))
             .ToList();
         var client = factory.CreateFormClient();
         var published = new List<string>();

@@ -1,15 +1,11 @@
 using System.Text.Json;
 using System.Threading.RateLimiting;
-using MediatR;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Platform.Host.Carriers;
 using Platform.Host.Infrastructure;
 using Platform.Host.Mail;
-using Platform.Modules.Accounts;
-using Platform.Modules.Accounts.Contracts;
-using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -32,13 +28,9 @@ internal static class HostComposition
 
         services.AddRazorPages(options =>
         {
-            options.Conventions.AuthorizeAreaFolder("Admin", "/", AccountsModule.PlatformAdminPolicy);
-            foreach (var area in new[] { "OptIns", "Campaigns", "SenderIds", "Billing", "Privacy" })
-            {
-                options.Conventions.AuthorizeAreaFolder(area, "/", AccountsModule.CompanyUserPolicy);
-            }
-
-            options.Conventions.AuthorizePage("/Dashboard", AccountsModule.CompanyUserPolicy);
+            options.Conventions.AuthorizeAreaFolder("Admin", "/", AuthorizationPolicies.PlatformAdmin);
+            options.Conventions.AuthorizeModuleAreas();
+            options.Conventions.AuthorizePage("/Dashboard", AuthorizationPolicies.CompanyUser);
         });
         // Antiforgery refuses to issue a Secure cookie over plain HTTP, so a local http://localhost run
         // (Development, ./run, the process tests) allows HTTP explicitly; everywhere else it is HTTPS only.
@@ -153,58 +145,5 @@ internal static class HostComposition
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
         }));
-    }
-}
-
-/// <summary>
-/// Seeds the demo that <c>./run</c> shows: a platform admin, the company "Demo Pizza" with its Owner, its
-/// keyword PIZZA and three subscribers who texted it.
-/// Idempotent: a second run finds them and changes nothing. Passwords come from configuration (./run
-/// generates them once into .run/demo.env), never from the repository.
-/// </summary>
-internal static class DemoSeeder
-{
-    public static async Task SeedAsync(IServiceProvider services, IConfiguration configuration, ILogger logger)
-    {
-        var demo = configuration.GetSection("Platform:Demo");
-        var adminEmail = demo["AdminEmail"] ?? "admin@platform.local";
-        var ownerEmail = demo["OwnerEmail"] ?? "owner@demopizza.local";
-        var adminPassword = demo["AdminPassword"];
-        var ownerPassword = demo["OwnerPassword"];
-        if (string.IsNullOrEmpty(adminPassword) || string.IsNullOrEmpty(ownerPassword))
-        {
-            throw new InvalidOperationException("Seeding the demo needs Platform:Demo:AdminPassword and Platform:Demo:OwnerPassword (./run sets them).");
-        }
-
-        await using var scope = services.CreateAsyncScope();
-        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        await mediator.Send(new EnsurePlatformAdmin(adminEmail, adminPassword));
-        var companyId = await mediator.Send(new EnsureCompanyWithOwner(
-            "Demo Pizza", "Food and drink", ownerEmail, ownerPassword, "Dana", "Demo", "+15555550100", "90210"));
-
-        // Demo Pizza's keyword, and three people who texted it — through the real inbound flow, so they get
-        // their user codes in the simulator's outbox like anyone would. Only on the run that creates the keyword.
-        var platformNumber = configuration.GetSection("Platform:Messaging:PlatformNumbers").Get<string[]>()?.FirstOrDefault() ?? "+15550100100";
-        var created = await mediator.Send(new EnsureKeyword(companyId, platformNumber, "PIZZA", "Weekly pizza deals from Demo Pizza",
-            "Thanks for joining Demo Pizza deals! Up to 4 msgs/month. Reply STOP to opt out, HELP for help."));
-        if (created)
-        {
-            // The carriers start with the host, so the texts go in once it has started.
-            var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
-            var network = services.GetRequiredService<Platform.Carriers.Simulator.SimulatorNetwork>();
-            lifetime.ApplicationStarted.Register(() => _ = Task.Run(async () =>
-            {
-                foreach (var handset in new[] { "+15551230001", "+15551230002", "+15551230003" })
-                {
-                    if (!await network.InjectInboundAsync(handset, platformNumber, "PIZZA"))
-                    {
-                        logger.LogWarning("No simulator carrier is running; the demo subscribers were not created");
-                        return;
-                    }
-                }
-            }));
-        }
-
-        logger.LogInformation("Demo seeded: admin {AdminEmail}, company {CompanyId} owned by {OwnerEmail}, keyword PIZZA on {Number}", adminEmail, companyId, ownerEmail, platformNumber);
     }
 }

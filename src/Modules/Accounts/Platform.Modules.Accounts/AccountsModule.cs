@@ -22,17 +22,21 @@ public static class AccountsModule
     public const string Name = "Accounts";
 
     /// <summary>Authorization policy: a user who belongs to a company.</summary>
-    public const string CompanyUserPolicy = "CompanyUser";
+    public const string CompanyUserPolicy = AuthorizationPolicies.CompanyUser;
 
     /// <summary>Authorization policy: a company's Owner.</summary>
-    public const string CompanyOwnerPolicy = "CompanyOwner";
+    public const string CompanyOwnerPolicy = AuthorizationPolicies.CompanyOwner;
 
     /// <summary>Authorization policy: a platform administrator.</summary>
-    public const string PlatformAdminPolicy = "PlatformAdmin";
+    public const string PlatformAdminPolicy = AuthorizationPolicies.PlatformAdmin;
+
+    /// <summary>The module as the host runs it: its one line in the host's module list.</summary>
+    public static IModule Definition { get; } = new ModuleDescriptor(Name, AccountsDbContext.Schema, typeof(AccountsModule).Assembly)
+        { Services = AddAccounts, Endpoints = MapAccounts };
 
     public static IServiceCollection AddAccounts(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddModule<AccountsDbContext>(configuration, Name, AccountsDbContext.Schema);
+        services.AddModule<AccountsDbContext>(configuration, Definition);
         services.AddOptions<AccountsOptions>().Bind(configuration.GetSection(AccountsOptions.Section));
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<IDataSubjectDirectory, BusinessUserDirectory>();

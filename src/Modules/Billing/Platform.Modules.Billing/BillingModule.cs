@@ -18,9 +18,13 @@ public static class BillingModule
 {
     public const string Name = "Billing";
 
+    /// <summary>The module as the host runs it: its one line in the host's module list.</summary>
+    public static IModule Definition { get; } = new ModuleDescriptor(Name, BillingDbContext.Schema, typeof(BillingModule).Assembly)
+        { AreaPolicy = AuthorizationPolicies.CompanyUser, Services = AddBilling, Endpoints = MapBilling };
+
     public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddModule<BillingDbContext>(configuration, Name, BillingDbContext.Schema);
+        services.AddModule<BillingDbContext>(configuration, Definition);
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<StripeClient>();

@@ -20,9 +20,13 @@ public static class CampaignsModule
 {
     public const string Name = "Campaigns";
 
+    /// <summary>The module as the host runs it: its one line in the host's module list.</summary>
+    public static IModule Definition { get; } = new ModuleDescriptor(Name, CampaignsDbContext.Schema, typeof(CampaignsModule).Assembly)
+        { AreaPolicy = AuthorizationPolicies.CompanyUser, Services = AddCampaigns, Endpoints = MapCampaigns };
+
     public static IServiceCollection AddCampaigns(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddModule<CampaignsDbContext>(configuration, Name, CampaignsDbContext.Schema);
+        services.AddModule<CampaignsDbContext>(configuration, Definition);
         services.AddOptions<CampaignsOptions>().Bind(configuration.GetSection(CampaignsOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CampaignsDataSource>();

@@ -19,9 +19,13 @@ public static class OptInsModule
     /// <summary>The cookie scheme of subscribers (people who opted in), separate from the business users' Identity cookie.</summary>
     public const string SubscriberScheme = Contracts.SubscriberSession.Scheme;
 
+    /// <summary>The module as the host runs it: its one line in the host's module list.</summary>
+    public static IModule Definition { get; } = new ModuleDescriptor(Name, OptInsDbContext.Schema, typeof(OptInsModule).Assembly)
+        { AreaPolicy = AuthorizationPolicies.CompanyUser, Services = AddOptIns, Endpoints = MapOptIns };
+
     public static IServiceCollection AddOptIns(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddModule<OptInsDbContext>(configuration, Name, OptInsDbContext.Schema);
+        services.AddModule<OptInsDbContext>(configuration, Definition);
         services.AddOptions<OptInsOptions>().Bind(configuration.GetSection(OptInsOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();

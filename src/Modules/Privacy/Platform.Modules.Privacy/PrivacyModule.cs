@@ -14,9 +14,13 @@ public static class PrivacyModule
 {
     public const string Name = "Privacy";
 
+    /// <summary>The module as the host runs it: its one line in the host's module list.</summary>
+    public static IModule Definition { get; } = new ModuleDescriptor(Name, PrivacyDbContext.Schema, typeof(PrivacyModule).Assembly)
+        { AreaPolicy = AuthorizationPolicies.CompanyUser, Services = AddPrivacy, Endpoints = MapPrivacy };
+
     public static IServiceCollection AddPrivacy(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddModule<PrivacyDbContext>(configuration, Name, PrivacyDbContext.Schema);
+        services.AddModule<PrivacyDbContext>(configuration, Definition);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PersonalDataInventory>();
         services.AddSingleton<UnsubscribeTokens>();

@@ -16,9 +16,13 @@ public static class SenderIdsModule
 {
     public const string Name = "SenderIds";
 
+    /// <summary>The module as the host runs it: its one line in the host's module list.</summary>
+    public static IModule Definition { get; } = new ModuleDescriptor(Name, SenderIdsDbContext.Schema, typeof(SenderIdsModule).Assembly)
+        { AreaPolicy = AuthorizationPolicies.CompanyUser, Services = AddSenderIds, Endpoints = MapSenderIds };
+
     public static IServiceCollection AddSenderIds(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddModule<SenderIdsDbContext>(configuration, Name, SenderIdsDbContext.Schema);
+        services.AddModule<SenderIdsDbContext>(configuration, Definition);
         services.AddOptions<SenderIdsOptions>().Bind(configuration.GetSection(SenderIdsOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DocumentStore>();

@@ -35,19 +35,18 @@ public static class ModuleServices
     }
 
     /// <summary>
-    /// Registers a module: its descriptor (for the migrator), its DbContext bound to its own schema, and
-    /// its MediatR handlers and validators found by Scrutor in its own assembly, internal types included.
+    /// Registers a module: its <see cref="IModule"/> (for the migrator and the inventory), its DbContext bound to its
+    /// own schema, and its MediatR handlers and validators found by Scrutor in its own assembly, internal types included.
     /// </summary>
     public static IServiceCollection AddModule<TContext>(
         this IServiceCollection services,
         IConfiguration configuration,
-        string name,
-        string schema)
+        IModule module)
         where TContext : DbContext
     {
-        var assembly = typeof(TContext).Assembly;
+        var (name, schema, assembly) = (module.Name, module.Schema, typeof(TContext).Assembly);
         services.AddPlatformCore();
-        services.AddSingleton<IModule>(new ModuleDescriptor(name, schema, assembly));
+        services.AddSingleton(module);
         var connectionString = configuration.PlatformConnectionString();
         services.AddDbContext<TContext>(options => options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_unused", schema))
