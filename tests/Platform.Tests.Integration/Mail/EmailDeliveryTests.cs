@@ -12,21 +12,8 @@ namespace Platform.Tests.Integration.Mail;
 /// platform.send-emails job over real SMTP to a server in the test process — once, with a stable Message-ID, both
 /// parts, RFC 8058 headers on bulk mail; refusals, deferrals and an unreachable server change what they should.
 /// </summary>
-public sealed class EmailDeliveryTests(EmailDeliveryTests.MailFactory factory) : IClassFixture<EmailDeliveryTests.MailFactory>
+public sealed class EmailDeliveryTests(MailPlatformFactory factory) : IClassFixture<MailPlatformFactory>
 {
-    public sealed class MailFactory : PlatformFactory
-    {
-        public SmtpTestServer Smtp { get; } = SmtpTestServer.Start();
-
-        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings.Concat(Smtp.HostSettings));
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            await Smtp.DisposeAsync();
-        }
-    }
-
     private static readonly EmailBody Body = new(
         "Reset your password <now>",
         ["Someone asked to reset the password of your account.", "If it was not you, ignore this email: <script>alert(1)</script>"],

@@ -56,6 +56,7 @@ public static class AccountsModule
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddClaimsPrincipalFactory<CompanyClaimsPrincipalFactory>()
             .AddDefaultTokenProviders();
+        services.Configure<DataProtectionTokenProviderOptions>(options => options.TokenLifespan = PasswordResetLinks.Lifetime);
 
         services.ConfigureApplicationCookie(cookie =>
         {

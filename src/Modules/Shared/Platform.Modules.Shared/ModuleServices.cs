@@ -31,6 +31,7 @@ public static class ModuleServices
         services.TryAddScoped<IMediator, Mediator>();
         services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>)));
         services.TryAddScoped<ITenantContext, HttpTenantContext>();
+        services.TryAddSingleton<PublicLinks>();
         return services;
     }
 

@@ -62,30 +62,62 @@ internal abstract class PersonInput
     }
 }
 
-/// <summary>A person who becomes a user (registration, invitation): the person and a new password, confirmed.</summary>
-internal abstract class NewUserInput : PersonInput
+/// <summary>
+/// A new password and its confirmation, as every form that sets one asks for it (registration, invitation, reset):
+/// the partial <c>_NewPasswordFields</c> renders it, <see cref="NewPasswords.Problems"/> checks the pair, Identity the rules.
+/// </summary>
+internal interface INewPasswordInput
 {
-    [Required(ErrorMessage = "Choose a password.")]
+    [DataType(DataType.Password)]
+    string Password { get; set; }
+
+    [DataType(DataType.Password)]
+    [Display(Name = "Confirm password")]
+    string ConfirmPassword { get; set; }
+}
+
+internal static class NewPasswords
+{
+    public const string PasswordMissing = "Choose a password.";
+
+    public const string ConfirmationMissing = "Type the password again to confirm it.";
+
+    /// <summary>
+    /// The pair's rules. Forms whose class carries [Required] with these messages (<see cref="NewUserInput"/>) have the
+    /// missing ones reported with the other fields; a form that only sets a password asks for <paramref name="missing"/>.
+    /// </summary>
+    public static IEnumerable<ValidationError> Problems(INewPasswordInput input, bool missing = false)
+    {
+        if (missing && string.IsNullOrEmpty(input.Password))
+        {
+            yield return new ValidationError(nameof(input.Password), PasswordMissing);
+        }
+
+        if (missing && string.IsNullOrEmpty(input.ConfirmPassword))
+        {
+            yield return new ValidationError(nameof(input.ConfirmPassword), ConfirmationMissing);
+        }
+
+        if (!string.IsNullOrEmpty(input.Password) && input.Password != input.ConfirmPassword)
+        {
+            yield return new ValidationError(nameof(input.ConfirmPassword), "The password and its confirmation do not match.");
+        }
+    }
+}
+
+/// <summary>A person who becomes a user (registration, invitation): the person and a new password, confirmed.</summary>
+internal abstract class NewUserInput : PersonInput, INewPasswordInput
+{
+    [Required(ErrorMessage = NewPasswords.PasswordMissing)]
     [DataType(DataType.Password)]
     public string Password { get; set; } = string.Empty;
 
-    [Required(ErrorMessage = "Type the password again to confirm it.")]
+    [Required(ErrorMessage = NewPasswords.ConfirmationMissing)]
     [DataType(DataType.Password)]
     [Display(Name = "Confirm password")]
     public string ConfirmPassword { get; set; } = string.Empty;
 
-    public IEnumerable<ValidationError> NewUserProblems()
-    {
-        foreach (var problem in PersonProblems())
-        {
-            yield return problem;
-        }
-
-        if (!string.IsNullOrEmpty(Password) && Password != ConfirmPassword)
-        {
-            yield return new ValidationError(nameof(ConfirmPassword), "The password and its confirmation do not match.");
-        }
-    }
+    public IEnumerable<ValidationError> NewUserProblems() => PersonProblems().Concat(NewPasswords.Problems(this));
 }
 
 /// <summary>

@@ -19,6 +19,10 @@ internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>Set by the page that sent the person here (a password reset).</summary>
+    [TempData]
+    public string? LoginMessage { get; set; }
+
     public void OnGet()
     {
     }
