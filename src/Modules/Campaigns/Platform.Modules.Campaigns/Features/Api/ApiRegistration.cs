@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.OpenApi;
 using Platform.Modules.Shared.Jobs;
 
@@ -27,6 +28,8 @@ internal static class ApiRegistration
     {
         services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.Section));
         services.AddScoped<SendApiService>();
+        services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<WebhookPoster>();
         services.AddSingleton<InboundFeed>();
         services.AddSingleton<InboundWebhookDispatcher>();
@@ -151,12 +154,13 @@ internal static class ApiRegistration
         return endpoints;
     }
 
-    private static async Task<IResult> SendAsync(HttpRequest request, SendApiService service, CancellationToken cancellationToken)
+    // The edge: HTTP in (headers, body size, content type), plain results of the module's services out as HTTP answers.
+    private static async Task<IResult> SendAsync(HttpRequest request, ApiKeyAuthenticator authenticator, SendApiService service, CancellationToken cancellationToken)
     {
-        var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
-        if (caller is null)
+        var authentication = await authenticator.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
+        if (authentication.Caller is not { } caller)
         {
-            return error!;
+            return ApiProblems.Unauthorized(authentication.Refusal!);
         }
 
         if (!request.HasJsonContentType())
@@ -184,19 +188,64 @@ internal static class ApiRegistration
         }
 
         var key = request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
-        return await service.SendAsync(caller, buffer.ToArray(), key, cancellationToken);
+        return await service.SendAsync(caller, buffer.ToArray(), key, cancellationToken) switch
+        {
+            SendAccepted accepted => Results.Content(accepted.Json, "application/json", statusCode: StatusCodes.Status202Accepted),
+            SendReplayed replayed => new Replayed(replayed.Status, replayed.Json),
+            SendRefused refused => Problem(refused.Refusal),
+            var other => throw new InvalidOperationException($"No HTTP answer for {other}."),
+        };
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpRequest request, SendApiService service, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, HttpRequest request, ApiKeyAuthenticator authenticator, SendApiService service, CancellationToken cancellationToken)
     {
-        var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
-        return caller is null ? error! : await service.GetAsync(caller, id, cancellationToken);
+        var authentication = await authenticator.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
+        if (authentication.Caller is not { } caller)
+        {
+            return ApiProblems.Unauthorized(authentication.Refusal!);
+        }
+
+        return await service.GetAsync(caller, id, cancellationToken) is { } message
+            ? Results.Json(message, ApiJson.Options)
+            : ApiProblems.Problem(StatusCodes.Status404NotFound, "not-found", "No such message.", $"Your company has no message with id '{id}'.");
     }
 
-    private static async Task<IResult> ListInboundAsync(HttpRequest request, SendApiService service, InboundFeed feed, CancellationToken cancellationToken)
+    private static async Task<IResult> ListInboundAsync(HttpRequest request, ApiKeyAuthenticator authenticator, InboundFeed feed, CancellationToken cancellationToken)
     {
-        var (caller, error) = await service.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
-        return caller is null ? error! : await feed.ListAsync(caller, request.Query, cancellationToken);
+        var authentication = await authenticator.AuthenticateAsync(request.Headers.Authorization, cancellationToken);
+        if (authentication.Caller is not { } caller)
+        {
+            return ApiProblems.Unauthorized(authentication.Refusal!);
+        }
+
+        // Case-insensitive, as the query collection is.
+        var query = new Dictionary<string, StringValues>(request.Query, StringComparer.OrdinalIgnoreCase);
+        var listing = await feed.ListAsync(caller, query, cancellationToken);
+        return listing.Page is { } page
+            ? Results.Json(page, ApiJson.Options)
+            : ApiProblems.Fields(StatusCodes.Status400BadRequest, "The query is not valid for this endpoint.", new Dictionary<string, string[]>(listing.Errors!));
+    }
+
+    /// <summary>A refusal of the send as problem+json: its kind says the status and the problem type.</summary>
+    private static IResult Problem(SendRefusal refusal) => refusal.Kind switch
+    {
+        SendRefusalKind.MalformedBody => ApiProblems.Fields(StatusCodes.Status400BadRequest, refusal.Title, new Dictionary<string, string[]>(refusal.Errors!)),
+        SendRefusalKind.Unsendable => ApiProblems.Fields(StatusCodes.Status422UnprocessableEntity, refusal.Title, new Dictionary<string, string[]>(refusal.Errors!)),
+        SendRefusalKind.InvalidIdempotencyKey => ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid-idempotency-key", refusal.Title, refusal.Detail!),
+        SendRefusalKind.NotPaidFor => ApiProblems.Problem(StatusCodes.Status402PaymentRequired, "insufficient-credits", refusal.Title, refusal.Detail!),
+        SendRefusalKind.IdempotencyKeyReused => ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", refusal.Title, refusal.Detail!),
+        SendRefusalKind.IdempotencyInProgress => ApiProblems.Problem(StatusCodes.Status409Conflict, "idempotency-in-progress", refusal.Title, refusal.Detail!),
+        _ => throw new InvalidOperationException($"No HTTP answer for {refusal.Kind}."),
+    };
+
+    /// <summary>The stored answer of the first request with the key, marked as a replay.</summary>
+    private sealed class Replayed(int status, string body) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers["Idempotent-Replayed"] = "true";
+            return Results.Content(body, "application/json", statusCode: status).ExecuteAsync(httpContext);
+        }
     }
 
     private static IResult TooLarge() =>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Campaigns.Contracts;
@@ -19,6 +19,9 @@ internal sealed record InboundItem(
 
 /// <summary>A page of <c>GET /api/v1/inbound</c>: oldest first; <paramref name="NextAfter"/> is what to pass as <c>after</c> next.</summary>
 internal sealed record InboundPage(IReadOnlyList<InboundItem> Data, bool HasMore, long NextAfter);
+
+/// <summary>A page of the inbound feed, or (<see cref="Page"/> null) the errors of the query that asked for it.</summary>
+internal sealed record InboundListing(InboundPage? Page, IReadOnlyDictionary<string, string[]>? Errors);
 
 /// <summary>The <c>type</c> of inbound items (and of the webhook posts that carry them).</summary>
 internal static class InboundTypes
@@ -115,7 +118,7 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
     /// <c>GET /api/v1/inbound?after=&amp;limit=</c> for the caller's company: the query checked (a clear 400, never a 500),
     /// then one page, oldest first.
     /// </summary>
-    public async Task<IResult> ListAsync(ApiCaller caller, IQueryCollection query, CancellationToken cancellationToken)
+    public async Task<InboundListing> ListAsync(ApiCaller caller, IReadOnlyDictionary<string, StringValues> query, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         foreach (var unknown in query.Keys.Where(k => k is not ("after" or "limit")))
@@ -128,15 +131,15 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
         var limit = Parse(query, "limit", 1, MaxPage, DefaultPage, errors, $"'limit' must be a whole number from 1 to {MaxPage}.");
         if (errors.Count > 0)
         {
-            return ApiProblems.Fields(StatusCodes.Status400BadRequest, "The query is not valid for this endpoint.", errors);
+            return new InboundListing(null, errors);
         }
 
         var items = (await ReadAsync([(caller.CompanyId, after)], (int)limit + 1, cancellationToken))[caller.CompanyId];
         var page = items.Take((int)limit).ToList();
-        return Results.Json(new InboundPage(page, items.Count > limit, page.Count > 0 ? page[^1].Id : after), ApiJson.Options);
+        return new InboundListing(new InboundPage(page, items.Count > limit, page.Count > 0 ? page[^1].Id : after), null);
     }
 
-    private static long Parse(IQueryCollection query, string name, long min, long max, long fallback, Dictionary<string, string[]> errors, string problem)
+    private static long Parse(IReadOnlyDictionary<string, StringValues> query, string name, long min, long max, long fallback, Dictionary<string, string[]> errors, string problem)
     {
         if (!query.TryGetValue(name, out var values))
         {
