@@ -91,7 +91,7 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         await using (var first = HostProcess.Start(database.ConnectionString, "events-a", new Dictionary<string, string>(common) { ["Platform__ModuleEvents__Dispatch"] = "false" }))
         {
             await first.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
-            companyId = await OptOutOnTheWebAsync(() => CookieFormClient(first.BaseUrl), new HttpClient { BaseAddress = new Uri(first.BaseUrl) },
+            companyId = await OptOutOnTheWebAsync(first.CreateFormClient, new HttpClient { BaseAddress = new Uri(first.BaseUrl) },
                 database, "Killed Pizza", "KILLPIZZA", handset);
 
             // Committed and announced, never delivered: this host does not dispatch, and now it dies.
@@ -146,46 +146,5 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         (await database.ScalarAsync<bool>("SELECT opted_in FROM optins.subscriptions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", handset)))
             .Should().BeFalse();
         return companyId;
-    }
-
-    /// <summary>A form client for a host process over plain HTTP: keeps its cookies itself (HttpClient drops Secure ones on http).</summary>
-    private static FormClient CookieFormClient(string baseUrl) =>
-        new(new HttpClient(new CookieJar { InnerHandler = new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false } })
-        {
-            BaseAddress = new Uri(baseUrl),
-        });
-
-    private sealed class CookieJar : DelegatingHandler
-    {
-        private readonly Dictionary<string, string> cookies = new(StringComparer.Ordinal);
-
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            if (cookies.Count > 0)
-            {
-                request.Headers.Add("Cookie", string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}")));
-            }
-
-            var response = await base.SendAsync(request, cancellationToken);
-            if (response.Headers.TryGetValues("Set-Cookie", out var values))
-            {
-                foreach (var value in values)
-                {
-                    var pair = value.Split(';')[0];
-                    var at = pair.IndexOf('=', StringComparison.Ordinal);
-                    var (name, content) = (pair[..at], pair[(at + 1)..]);
-                    if (content.Length == 0 || value.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase))
-                    {
-                        cookies.Remove(name);
-                    }
-                    else
-                    {
-                        cookies[name] = content;
-                    }
-                }
-            }
-
-            return response;
-        }
     }
 }

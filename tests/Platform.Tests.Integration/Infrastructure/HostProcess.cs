@@ -91,6 +91,13 @@ public sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
+    /// <summary>A browser-like form client for this host over plain HTTP: cookies kept (Secure ones too), redirects not followed.</summary>
+    public FormClient CreateFormClient() =>
+        new(new HttpClient(new CookieJar { InnerHandler = new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false } })
+        {
+            BaseAddress = new Uri(BaseUrl),
+        });
+
     /// <summary>Waits until /healthz answers 200, or fails with the host's own output.</summary>
     public async Task WaitUntilHealthyAsync(TimeSpan timeout)
     {
