@@ -56,16 +56,7 @@ public sealed partial class AuthorizationTests(PlatformFactory factory) : IClass
             .Should().NotBe(token, "only a hash of the token is stored");
 
         var member = factory.CreateFormClient();
-        var acceptance = new Dictionary<string, string>
-        {
-            ["Input.Token"] = Uri.UnescapeDataString(token),
-            ["Input.FirstName"] = "Mo",
-            ["Input.Surname"] = "Member",
-            ["Input.MobileNumber"] = "+15551230002",
-            ["Input.PostalCode"] = "10001",
-            ["Input.Password"] = "MemberPassw0rd",
-            ["Input.ConfirmPassword"] = "MemberPassw0rd",
-        };
+        var acceptance = PlatformFactory.InvitationAcceptanceForm(Uri.UnescapeDataString(token));
         var unticked = await member.PostFormAsync($"/Accounts/AcceptInvitation?token={token}", acceptance);
         unticked.StatusCode.Should().Be(HttpStatusCode.OK);
         WebUtility.HtmlDecode(await unticked.Content.ReadAsStringAsync()).Should().Contain("Accept the terms and the privacy policy to join.");

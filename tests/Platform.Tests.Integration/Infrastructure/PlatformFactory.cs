@@ -123,6 +123,18 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Input.AcceptTerms"] = "true",
     };
 
+    /// <summary>The invitation page's form for a new member (terms not yet ticked: add <c>Input.AcceptTerms</c>).</summary>
+    public static Dictionary<string, string> InvitationAcceptanceForm(string token) => new()
+    {
+        ["Input.Token"] = token,
+        ["Input.FirstName"] = "Mo",
+        ["Input.Surname"] = "Member",
+        ["Input.MobileNumber"] = "+15551230002",
+        ["Input.PostalCode"] = "10001",
+        ["Input.Password"] = "MemberPassw0rd",
+        ["Input.ConfirmPassword"] = "MemberPassw0rd",
+    };
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

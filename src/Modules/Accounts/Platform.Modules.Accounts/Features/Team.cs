@@ -39,7 +39,10 @@ internal sealed class GetTeamHandler(AccountsDbContext db, ITenantContext tenant
     }
 }
 
-/// <summary>An Owner invites someone by email; the answer is the token for the link (shown once, stored hashed).</summary>
+/// <summary>
+/// An Owner invites someone: the invitation is emailed to them, and the answer is its link (shown once to the Owner as
+/// well, to pass on another way; the token in it is stored hashed).
+/// </summary>
 internal sealed class InviteMember : IRequest<string>
 {
     [Required(ErrorMessage = "Enter the email address to invite.")]
@@ -66,7 +69,9 @@ internal sealed class InviteMemberHandler(
     AccountsDbContext db,
     ITenantContext tenant,
     IOptions<AccountsOptions> options,
-    TimeProvider clock) : IRequestHandler<InviteMember, string>
+    TimeProvider clock,
+    IMediator mediator,
+    PublicLinks links) : IRequestHandler<InviteMember, string>
 {
     public async Task<string> Handle(InviteMember request, CancellationToken cancellationToken)
     {
@@ -85,7 +90,7 @@ internal sealed class InviteMemberHandler(
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         var now = clock.GetUtcNow();
-        db.Invitations.Add(new Invitation
+        var invitation = new Invitation
         {
             Id = Guid.NewGuid(),
             CompanyId = companyId,
@@ -95,9 +100,27 @@ internal sealed class InviteMemberHandler(
             InvitedByUserId = tenant.UserId ?? Guid.Empty,
             CreatedAt = now,
             ExpiresAt = now + options.Value.InvitationLifetime,
-        });
+        };
+        db.Invitations.Add(invitation);
         await db.SaveChangesAsync(cancellationToken);
-        return token;
+
+        var company = await db.Companies.AsNoTracking().Where(c => c.Id == companyId).Select(c => c.Name).SingleAsync(cancellationToken);
+        var inviter = await db.Users.AsNoTracking().Where(u => u.Id == invitation.InvitedByUserId).Select(u => u.FirstName + " " + u.Surname).SingleOrDefaultAsync(cancellationToken);
+        var link = links.To($"/Accounts/AcceptInvitation?token={Uri.EscapeDataString(token)}");
+        await mediator.Send(new SendEmail(
+            email,
+            null,
+            $"{inviter ?? company} invited you to {company} on Platform",
+            new EmailBody(
+                $"Join {company} on Platform",
+                [
+                    $"{inviter ?? "The owner of " + company} invited you to join {company} on Platform as {(request.Role == CompanyRoles.Owner ? "an Owner" : "a Member")}.",
+                    $"The invitation works until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC. If you did not expect it, ignore this email.",
+                ],
+                new EmailAction("Accept the invitation", link)),
+            "accounts.invitation",
+            $"accounts.invitation:{invitation.Id}"), cancellationToken);
+        return link.AbsoluteUri;
     }
 }
 

@@ -18,6 +18,8 @@ internal sealed class TeamModel(IMediator mediator) : PageModel
 
     public string? InvitationLink { get; private set; }
 
+    public string? InvitedEmail { get; private set; }
+
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
         View = await mediator.Send(new GetTeam(), cancellationToken);
 
@@ -25,10 +27,11 @@ internal sealed class TeamModel(IMediator mediator) : PageModel
     {
         if (ModelState.IsValid)
         {
-            var (ok, token) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
+            var (ok, link) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
             if (ok)
             {
-                InvitationLink = $"{Request.Scheme}://{Request.Host}/Accounts/AcceptInvitation?token={Uri.EscapeDataString(token!)}";
+                InvitationLink = link;
+                InvitedEmail = Input.Email.Trim();
                 ModelState.Clear();
                 Input = new InviteMember();
             }
