@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Dapper;
 using Npgsql;
-using NpgsqlTypes;
 using Platform.Carriers.Runtime;
 using Platform.Modules.Shared;
 
@@ -19,12 +19,10 @@ internal sealed class CarrierConfigurationStore(IConfiguration configuration)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var claim = new NpgsqlCommand("UPDATE platform.carrier_configuration SET seeded = true, version = version + 1 WHERE NOT seeded", connection, transaction))
+        if (await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE platform.carrier_configuration SET seeded = true, version = version + 1 WHERE NOT seeded", transaction: transaction, cancellationToken: cancellationToken)) == 0)
         {
-            if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
-            {
-                return; // seeded before, by this node or another
-            }
+            return; // seeded before, by this node or another
         }
 
         foreach (var instance in seed.Instances)
@@ -44,33 +42,19 @@ internal sealed class CarrierConfigurationStore(IConfiguration configuration)
     {
         await using var connection = await OpenAsync(cancellationToken);
         var result = new CarrierOptions();
-        await using (var command = new NpgsqlCommand("SELECT name, kind, enabled, max_per_second, max_in_flight, settings::text FROM platform.carrier_instances ORDER BY name", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var instances = await connection.QueryAsync<(string Name, string Kind, bool Enabled, int MaxPerSecond, int MaxInFlight, string Settings)>(new CommandDefinition(
+            "SELECT name, kind, enabled, max_per_second, max_in_flight, settings::text FROM platform.carrier_instances ORDER BY name", cancellationToken: cancellationToken));
+        result.Instances.AddRange(instances.Select(row => new CarrierInstanceOptions
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                result.Instances.Add(new CarrierInstanceOptions
-                {
-                    Name = reader.GetString(0),
-                    Kind = reader.GetString(1),
-                    Enabled = reader.GetBoolean(2),
-                    MaxPerSecond = reader.GetInt32(3),
-                    MaxInFlight = reader.GetInt32(4),
-                    Settings = new Dictionary<string, string>(
-                        JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(5)) ?? [], StringComparer.OrdinalIgnoreCase),
-                });
-            }
-        }
-
-        await using (var command = new NpgsqlCommand("SELECT id, prefix, instance, priority FROM platform.carrier_routes ORDER BY length(prefix) DESC, priority", connection))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                result.Routes.Add(new CarrierRouteOptions { Id = reader.GetInt64(0), Prefix = reader.GetString(1), Instance = reader.GetString(2), Priority = reader.GetInt32(3) });
-            }
-        }
-
+            Name = row.Name,
+            Kind = row.Kind,
+            Enabled = row.Enabled,
+            MaxPerSecond = row.MaxPerSecond,
+            MaxInFlight = row.MaxInFlight,
+            Settings = new Dictionary<string, string>(JsonSerializer.Deserialize<Dictionary<string, string>>(row.Settings) ?? [], StringComparer.OrdinalIgnoreCase),
+        }));
+        result.Routes.AddRange(await connection.QueryAsync<CarrierRouteOptions>(new CommandDefinition(
+            "SELECT id, prefix, instance, priority FROM platform.carrier_routes ORDER BY length(prefix) DESC, priority", cancellationToken: cancellationToken)));
         return (result, await VersionAsync(connection, cancellationToken));
     }
 
@@ -84,71 +68,44 @@ internal sealed class CarrierConfigurationStore(IConfiguration configuration)
         ChangeAsync((connection, transaction) => UpsertInstanceAsync(connection, transaction, instance, cancellationToken), cancellationToken);
 
     public Task DeleteInstanceAsync(string name, CancellationToken cancellationToken) =>
-        ChangeAsync(async (connection, transaction) =>
-        {
-            await using var command = new NpgsqlCommand("DELETE FROM platform.carrier_instances WHERE name = @name", connection, transaction);
-            command.Parameters.AddWithValue("name", name);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        ChangeAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM platform.carrier_instances WHERE name = @name", new { name }, transaction, cancellationToken: cancellationToken)), cancellationToken);
 
     public Task AddRouteAsync(CarrierRouteOptions route, CancellationToken cancellationToken) =>
         ChangeAsync((connection, transaction) => InsertRouteAsync(connection, transaction, route, cancellationToken), cancellationToken);
 
     public Task DeleteRouteAsync(long id, CancellationToken cancellationToken) =>
-        ChangeAsync(async (connection, transaction) =>
-        {
-            await using var command = new NpgsqlCommand("DELETE FROM platform.carrier_routes WHERE id = @id", connection, transaction);
-            command.Parameters.AddWithValue("id", id);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }, cancellationToken);
+        ChangeAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM platform.carrier_routes WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken)), cancellationToken);
 
-    private async Task ChangeAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task> change, CancellationToken cancellationToken)
+    private async Task ChangeAsync(Func<NpgsqlConnection, NpgsqlTransaction, Task<int>> change, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await change(connection, transaction);
-        await using (var bump = new NpgsqlCommand("UPDATE platform.carrier_configuration SET version = version + 1", connection, transaction))
-        {
-            await bump.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE platform.carrier_configuration SET version = version + 1", transaction: transaction, cancellationToken: cancellationToken));
 
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private static async Task UpsertInstanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CarrierInstanceOptions instance, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
+    private static Task<int> UpsertInstanceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CarrierInstanceOptions instance, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO platform.carrier_instances (name, kind, enabled, max_per_second, max_in_flight, settings, updated_at)
-            VALUES (@name, @kind, @enabled, @rate, @inflight, @settings, now())
+            VALUES (@Name, @Kind, @Enabled, @MaxPerSecond, @MaxInFlight, @Settings::jsonb, now())
             ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, enabled = excluded.enabled, max_per_second = excluded.max_per_second,
                 max_in_flight = excluded.max_in_flight, settings = excluded.settings, updated_at = now()
-            """, connection, transaction);
-        command.Parameters.AddWithValue("name", instance.Name);
-        command.Parameters.AddWithValue("kind", instance.Kind);
-        command.Parameters.AddWithValue("enabled", instance.Enabled);
-        command.Parameters.AddWithValue("rate", instance.MaxPerSecond);
-        command.Parameters.AddWithValue("inflight", instance.MaxInFlight);
-        command.Parameters.AddWithValue("settings", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(instance.Settings));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """,
+            new { instance.Name, instance.Kind, instance.Enabled, instance.MaxPerSecond, instance.MaxInFlight, Settings = JsonSerializer.Serialize(instance.Settings) },
+            transaction, cancellationToken: cancellationToken));
 
-    private static async Task InsertRouteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CarrierRouteOptions route, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            "INSERT INTO platform.carrier_routes (prefix, instance, priority) VALUES (@prefix, @instance, @priority) ON CONFLICT (prefix, instance) DO UPDATE SET priority = excluded.priority",
-            connection, transaction);
-        command.Parameters.AddWithValue("prefix", route.Prefix);
-        command.Parameters.AddWithValue("instance", route.Instance);
-        command.Parameters.AddWithValue("priority", route.Priority);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private static Task<int> InsertRouteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CarrierRouteOptions route, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO platform.carrier_routes (prefix, instance, priority) VALUES (@Prefix, @Instance, @Priority) ON CONFLICT (prefix, instance) DO UPDATE SET priority = excluded.priority",
+            new { route.Prefix, route.Instance, route.Priority }, transaction, cancellationToken: cancellationToken));
 
-    private static async Task<long> VersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand("SELECT version FROM platform.carrier_configuration", connection);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    private static Task<long> VersionAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT version FROM platform.carrier_configuration", cancellationToken: cancellationToken));
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Platform.Modules.Shared;
@@ -13,8 +14,7 @@ internal sealed class DatabaseHealthCheck(IConfiguration configuration) : IHealt
         {
             await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
             await connection.OpenAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT 1", connection);
-            await command.ExecuteScalarAsync(cancellationToken);
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
             return HealthCheckResult.Healthy();
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -26,10 +27,10 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
         var applied = new List<string>();
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, $"SELECT pg_advisory_lock({AdvisoryLockKey})", cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
         try
         {
-            await ExecuteAsync(connection, """
+            await connection.ExecuteAsync(new CommandDefinition("""
                 CREATE SCHEMA IF NOT EXISTS platform;
                 CREATE TABLE IF NOT EXISTS platform.schema_migrations (
                     module      text        NOT NULL,
@@ -37,7 +38,7 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
                     checksum    text        NOT NULL,
                     applied_at  timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (module, name));
-                """, cancellationToken);
+                """, cancellationToken: cancellationToken));
 
             foreach (var module in modules.OrderBy(m => m.Name, StringComparer.Ordinal))
             {
@@ -59,19 +60,10 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
                     }
 
                     await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    await using (var command = new NpgsqlCommand(sql, connection, transaction))
-                    {
-                        await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
-
-                    await using (var record = new NpgsqlCommand(
-                        "INSERT INTO platform.schema_migrations (module, name, checksum) VALUES (@m, @n, @c)", connection, transaction))
-                    {
-                        record.Parameters.AddWithValue("m", module.Name);
-                        record.Parameters.AddWithValue("n", name);
-                        record.Parameters.AddWithValue("c", checksum);
-                        await record.ExecuteNonQueryAsync(cancellationToken);
-                    }
+                    await connection.ExecuteAsync(new CommandDefinition(sql, transaction: transaction, cancellationToken: cancellationToken));
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO platform.schema_migrations (module, name, checksum) VALUES (@module, @name, @checksum)",
+                        new { module = module.Name, name, checksum }, transaction, cancellationToken: cancellationToken));
 
                     await transaction.CommitAsync(cancellationToken);
                     logger.LogInformation("Applied migration {Module}/{Migration}", module.Name, name);
@@ -83,7 +75,7 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
         }
         finally
         {
-            await ExecuteAsync(connection, $"SELECT pg_advisory_unlock({AdvisoryLockKey})", CancellationToken.None);
+            await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey });
         }
 
         return applied;
@@ -111,21 +103,8 @@ public sealed class ModuleMigrator(string connectionString, ILogger logger)
 
     private static async Task<Dictionary<string, string>> LoadAppliedAsync(NpgsqlConnection connection, string module, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand("SELECT name, checksum FROM platform.schema_migrations WHERE module = @m", connection);
-        command.Parameters.AddWithValue("m", module);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result[reader.GetString(0)] = reader.GetString(1);
-        }
-
-        return result;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var applied = await connection.QueryAsync<(string Name, string Checksum)>(new CommandDefinition(
+            "SELECT name, checksum FROM platform.schema_migrations WHERE module = @module", new { module }, cancellationToken: cancellationToken));
+        return applied.ToDictionary(m => m.Name, m => m.Checksum, StringComparer.Ordinal);
     }
 }

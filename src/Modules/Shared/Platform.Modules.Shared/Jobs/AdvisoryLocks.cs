@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 
 namespace Platform.Modules.Shared.Jobs;
@@ -13,13 +14,9 @@ public static class AdvisoryLocks
     public static async Task<T?> TryRunAsync<T>(NpgsqlConnection connection, long key, Func<Task<T>> work, CancellationToken cancellationToken)
         where T : class
     {
-        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection))
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT pg_try_advisory_lock(@key)", new { key }, cancellationToken: cancellationToken)))
         {
-            take.Parameters.AddWithValue("key", key);
-            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                return null;
-            }
+            return null;
         }
 
         try
@@ -28,9 +25,7 @@ public static class AdvisoryLocks
         }
         finally
         {
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
-            release.Parameters.AddWithValue("key", key);
-            await release.ExecuteScalarAsync(CancellationToken.None);
+            await connection.ExecuteScalarAsync<bool>("SELECT pg_advisory_unlock(@key)", new { key });
         }
     }
 }
