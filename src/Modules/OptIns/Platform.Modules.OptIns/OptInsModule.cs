@@ -33,6 +33,7 @@ public static class OptInsModule
         services.AddScoped<OptInsStore>();
         services.AddScoped<CompanyNames>();
         services.AddScoped<SiteLinks>();
+        services.AddSingleton<SubscriberResetLinks>();
         services.AddSingleton<PlatformNumberList>();
         services.AddSingleton<PhoneHashes>();
         services.AddScoped<IDataSubjectDirectory, SubscriberDirectory>();
