@@ -15,12 +15,13 @@ using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Billing;
 
-/// <summary>A checkout session creation the fake Stripe received: its form fields and headers.</summary>
-public sealed record FakeSessionRequest(string SessionId, IReadOnlyDictionary<string, string> Form, string? Authorization, string? IdempotencyKey);
+/// <summary>A checkout session creation the fake Stripe received: its form fields and headers (Stripe.net sends its pinned API version).</summary>
+public sealed record FakeSessionRequest(
+    string SessionId, IReadOnlyDictionary<string, string> Form, string? Authorization, string? IdempotencyKey, string? StripeVersion = null);
 
 /// <summary>
-/// A local fake of the Stripe REST calls Billing makes (POST /v1/checkout/sessions), on 127.0.0.1 and a free
-/// port; it records each request and answers a session id and a checkout url.
+/// A local fake of the Stripe REST calls Billing makes through Stripe.net (create and retrieve a Checkout Session), on
+/// 127.0.0.1 and a free port; it records each request and answers objects shaped as Stripe's (with their <c>object</c>).
 /// </summary>
 public sealed class FakeStripe : IAsyncDisposable
 {
@@ -50,7 +51,8 @@ public sealed class FakeStripe : IAsyncDisposable
                 id,
                 form.ToDictionary(f => f.Key, f => f.Value.ToString()),
                 request.Headers.Authorization.ToString(),
-                request.Headers["Idempotency-Key"].ToString()));
+                request.Headers["Idempotency-Key"].ToString(),
+                request.Headers["Stripe-Version"].ToString()));
             return Results.Json(new { id, @object = "checkout.session", url = $"https://checkout.fake/pay/{id}", payment_status = "unpaid" });
         });
         app.MapGet("/v1/checkout/sessions/{id}", (string id, HttpRequest request) =>
@@ -58,7 +60,7 @@ public sealed class FakeStripe : IAsyncDisposable
             Retrieved.Enqueue(id);
             var session = Sessions.FirstOrDefault(s => s.SessionId == id);
             return session is null
-                ? Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing" } }, statusCode: 404)
+                ? Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such checkout.session: '{id}'" } }, statusCode: 404)
                 : Results.Json(BillingFactory.SessionObject(session, Paid.ContainsKey(id) ? "paid" : "unpaid"));
         });
         await app.StartAsync();
@@ -107,6 +109,7 @@ public sealed class BillingFactory : PlatformFactory
         await Stripe.DisposeAsync();
     }
 
+    /// <summary>The <c>Stripe-Signature</c> header computed here, per Stripe's documented scheme (HMAC-SHA256 of <c>{t}.{payload}</c>), independently of Stripe.net.</summary>
     public string Sign(string payload, long? timestamp = null, string? secret = null)
     {
         var t = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -124,14 +127,24 @@ public sealed class BillingFactory : PlatformFactory
         return await client.SendAsync(request);
     }
 
-    public static string CheckoutCompleted(string eventId, FakeSessionRequest session, string paymentStatus = "paid", bool withDetails = false) =>
+    /// <summary>The <c>Stripe-Signature</c> header as Stripe.net's own test helper computes it.</summary>
+    public string SignWithStripeNet(string payload) => global::Stripe.EventUtility.GenerateSignatureHeader(payload, WebhookSecret);
+
+    /// <summary>An event as Stripe sends it: with the <c>api_version</c> Stripe.net pins unless told otherwise (the webhook refuses others).</summary>
+    public static string Event(string eventId, string type, object dataObject, string? apiVersion = null) =>
         System.Text.Json.JsonSerializer.Serialize(new
         {
             id = eventId,
             @object = "event",
-            type = "checkout.session.completed",
-            data = new { @object = SessionObject(session, paymentStatus, withDetails) },
+            api_version = apiVersion ?? global::Stripe.StripeConfiguration.ApiVersion,
+            created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            livemode = false,
+            type,
+            data = new { @object = dataObject },
         });
+
+    public static string CheckoutCompleted(string eventId, FakeSessionRequest session, string paymentStatus = "paid", bool withDetails = false, string? apiVersion = null) =>
+        Event(eventId, "checkout.session.completed", SessionObject(session, paymentStatus, withDetails), apiVersion);
 
     /// <summary>A Checkout Session as Stripe writes it, for a webhook or a retrieval; with details, the billing contact and the expanded card.</summary>
     public static object SessionObject(FakeSessionRequest session, string paymentStatus, bool withDetails = false) => new

@@ -138,7 +138,7 @@ public sealed class CheckoutTests(BillingFactory factory) : IClassFixture<Billin
     public async Task Unknown_event_types_and_unpaid_sessions_are_acknowledged_and_ignored()
     {
         var (_, companyId, session) = await CheckoutAsync();
-        var unknown = System.Text.Json.JsonSerializer.Serialize(new { id = $"evt_{Guid.NewGuid():N}", type = "customer.created", data = new { @object = new { id = "cus_1" } } });
+        var unknown = BillingFactory.Event($"evt_{Guid.NewGuid():N}", "customer.created", new { id = "cus_1", @object = "customer" });
         var unpaid = BillingFactory.CheckoutCompleted($"evt_{Guid.NewGuid():N}", session, "unpaid");
 
         (await factory.DeliverWebhookAsync(unknown, factory.Sign(unknown))).StatusCode.Should().Be(HttpStatusCode.OK);

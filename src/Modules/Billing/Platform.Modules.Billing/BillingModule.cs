@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Features;
 using Platform.Modules.Billing.Jobs;
-using Platform.Modules.Billing.Stripe;
+using Platform.Modules.Billing.Payments;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
 using Platform.Modules.Shared.Jobs;
@@ -27,7 +27,7 @@ public static class BillingModule
         services.AddModule<BillingDbContext>(configuration, Definition);
         services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<StripeClient>();
+        services.AddHttpClient<StripeGateway>();
         services.AddOptions<DemoStripeOptions>().Bind(configuration.GetSection(DemoStripeOptions.Section));
         if (configuration.GetValue<bool>($"{DemoStripeOptions.Section}:Enabled"))
         {

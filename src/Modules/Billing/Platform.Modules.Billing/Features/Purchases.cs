@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Modules.Billing.Domain;
-using Platform.Modules.Billing.Stripe;
+using Platform.Modules.Billing.Payments;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Billing.Features;
@@ -34,7 +34,7 @@ internal sealed class StartCheckoutValidator(IOptions<BillingOptions> options) :
 internal sealed class StartCheckoutHandler(
     BillingDbContext db,
     ITenantContext tenant,
-    StripeClient stripe,
+    StripeGateway stripe,
     IOptions<BillingOptions> options,
     TimeProvider clock) : IRequestHandler<StartCheckout, string>
 {
@@ -64,10 +64,10 @@ internal sealed class StartCheckoutHandler(
             session = await stripe.CreateCheckoutSessionAsync(
                 purchase.Id, companyId, pack, $"{back}/Billing?checkout=success", $"{back}/Billing?checkout=cancelled", cancellationToken);
         }
-        catch (Exception exception) when (exception is StripeException or HttpRequestException or TaskCanceledException)
+        catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
         {
             throw new RequestValidationException(string.Empty,
-                exception is StripeException ? exception.Message : "The payment provider could not be reached. Try again in a minute.");
+                exception is PaymentProviderException ? exception.Message : "The payment provider could not be reached. Try again in a minute.");
         }
 
         purchase.StripeSessionId = session.Id;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Domain;
 using Platform.Modules.Billing.Features;
-using Platform.Modules.Billing.Stripe;
+using Platform.Modules.Billing.Payments;
 using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Billing.Jobs;
@@ -17,7 +17,7 @@ namespace Platform.Modules.Billing.Jobs;
 /// </summary>
 internal sealed class ReconcileCheckoutSessionsJob(
     BillingDbContext db,
-    StripeClient stripe,
+    StripeGateway stripe,
     IMediator mediator,
     IOptions<BillingOptions> options,
     TimeProvider clock,
@@ -53,7 +53,7 @@ internal sealed class ReconcileCheckoutSessionsJob(
                     credited++;
                 }
             }
-            catch (Exception exception) when (exception is StripeException or HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
             {
                 failed++;
                 logger.LogWarning(exception, "Could not reconcile Stripe session {SessionId}", sessionId);

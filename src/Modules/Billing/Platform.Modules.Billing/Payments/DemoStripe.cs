@@ -10,8 +10,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Stripe;
 
-namespace Platform.Modules.Billing.Stripe;
+namespace Platform.Modules.Billing.Payments;
 
 /// <summary>Settings under <c>Platform:Billing:FakeStripe</c>: the demo's stand-in for Stripe (Development only).</summary>
 internal sealed class DemoStripeOptions
@@ -59,8 +60,8 @@ internal sealed class DemoStripeSessions
 }
 
 /// <summary>
-/// A local fake of Stripe for the <c>./run</c> demo (ADR 5), mapped only when <c>Platform:Billing:FakeStripe:Enabled</c>:
-/// the REST calls <see cref="StripeClient"/> makes (create and retrieve a Checkout Session), a hosted pay page that accepts
+/// A local fake of Stripe for the <c>./run</c> demo (ADR 19), mapped only when <c>Platform:Billing:FakeStripe:Enabled</c>:
+/// the REST calls <see cref="StripeGateway"/> makes through Stripe.net (create and retrieve a Checkout Session), a hosted pay page that accepts
 /// the test card 4242 4242 4242 4242, and a signed <c>checkout.session.completed</c> webhook to the platform. The card
 /// number is checked and dropped: only the brand, last four digits and expiry go into the event, as Stripe sends them.
 /// </summary>
@@ -220,18 +221,19 @@ internal static class DemoStripe
         {
             ["id"] = $"evt_test_{Guid.NewGuid():N}",
             ["object"] = "event",
-            ["api_version"] = "2024-06-20",
+            // The version Stripe.net pins: the webhook refuses events of another API version, as it would Stripe's own.
+            ["api_version"] = StripeConfiguration.ApiVersion,
             ["created"] = now,
             ["type"] = "checkout.session.completed",
             ["livemode"] = false,
             ["data"] = new Dictionary<string, object?> { ["object"] = SessionObject(session) },
         });
-        var signature = Convert.ToHexStringLower(StripeSignature.Compute(billing.Stripe.WebhookSecret, now, payload));
+
         var url = demo.WebhookUrl is { Length: > 0 } configured ? configured : $"{request.Scheme}://{request.Host}{StripeWebhook.Path}";
         using var content = new StringContent(payload, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
-        message.Headers.Add("Stripe-Signature", $"t={now.ToString(CultureInfo.InvariantCulture)},v1={signature}");
+        message.Headers.Add("Stripe-Signature", EventUtility.GenerateSignatureHeader(payload, billing.Stripe.WebhookSecret, now));
         try
         {
             using var response = await clients.CreateClient(nameof(DemoStripe)).SendAsync(message, cancellationToken);
