@@ -99,11 +99,24 @@ internal static class PlatformJobs
         var definitions = services.GetServices<RecurringJobDefinition>().ToList();
         foreach (var definition in definitions)
         {
-            manager.AddOrUpdate<RecurringJobRunner>(
-                definition.Id,
-                runner => runner.RunAsync(definition.Id, CancellationToken.None),
-                definition.Cron,
-                new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    manager.AddOrUpdate<RecurringJobRunner>(
+                        definition.Id,
+                        runner => runner.RunAsync(definition.Id, CancellationToken.None),
+                        definition.Cron,
+                        new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+                    break;
+                }
+                catch (PostgreSqlDistributedLockException exception) when (attempt < 3)
+                {
+                    // A host SIGKILLed while it held this job's Hangfire lock leaves the lock row behind until
+                    // DistributedLockTimeout (30 s) expires it: wait that out instead of failing this host's start.
+                    logger.LogWarning(exception, "Recurring job {Job} is locked by a host that stopped; trying again (attempt {Attempt})", definition.Id, attempt);
+                }
+            }
         }
 
         using var connection = services.GetRequiredService<JobStorage>().GetConnection();
