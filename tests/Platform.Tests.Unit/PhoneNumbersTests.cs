@@ -69,6 +69,7 @@ public sealed class PhoneNumbersTests
     [InlineData("GB", "12345", "too few digits for +44 (United Kingdom)")]
     [InlineData("GB", "07700 900123 456", "too many digits for +44 (United Kingdom)")]
     [InlineData("US", "555 0199", "too few digits for +1 (United States)")]
+    [InlineData("GB", "07700 9001", "does not have a length that +44 (United Kingdom) uses")]
     [InlineData("FR", "06 12 34 56", "too few digits for +33 (France)")]
     [InlineData("GB", "+999 1234 5678", "does not start with a country code in use")]
     [InlineData("GB", "not a number", "only digits, spaces, dashes and brackets")]

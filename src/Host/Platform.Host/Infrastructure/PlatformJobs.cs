@@ -38,8 +38,11 @@ internal static class PlatformJobs
             UseSlidingInvisibilityTimeout = true,
             InvisibilityTimeout = TimeSpan.FromMinutes(5),
             // Hangfire's lock rows outlive a killed host by this long (default 10 min): the recurring and delayed
-            // schedulers would stall that long. Our own jobs use PostgreSQL advisory locks, which end with the connection.
-            DistributedLockTimeout = TimeSpan.FromSeconds(30),
+            // schedulers would stall that long. It must stay under the 15 s RecurringJobManager.AddOrUpdate waits for a
+            // job's lock, or a host starting right after another was SIGKILLed holding one dies at start (measured: the
+            // kill-then-start test in DurableEventsTests, with 30 s). Hangfire holds these locks for milliseconds; our own
+            // jobs use PostgreSQL advisory locks, which end with the connection.
+            DistributedLockTimeout = TimeSpan.FromSeconds(10),
             JobExpirationCheckInterval = TimeSpan.FromMinutes(15),
             CountersAggregateInterval = TimeSpan.FromMinutes(1),
         };
@@ -99,24 +102,11 @@ internal static class PlatformJobs
         var definitions = services.GetServices<RecurringJobDefinition>().ToList();
         foreach (var definition in definitions)
         {
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    manager.AddOrUpdate<RecurringJobRunner>(
-                        definition.Id,
-                        runner => runner.RunAsync(definition.Id, CancellationToken.None),
-                        definition.Cron,
-                        new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
-                    break;
-                }
-                catch (PostgreSqlDistributedLockException exception) when (attempt < 3)
-                {
-                    // A host SIGKILLed while it held this job's Hangfire lock leaves the lock row behind until
-                    // DistributedLockTimeout (30 s) expires it: wait that out instead of failing this host's start.
-                    logger.LogWarning(exception, "Recurring job {Job} is locked by a host that stopped; trying again (attempt {Attempt})", definition.Id, attempt);
-                }
-            }
+            manager.AddOrUpdate<RecurringJobRunner>(
+                definition.Id,
+                runner => runner.RunAsync(definition.Id, CancellationToken.None),
+                definition.Cron,
+                new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
         }
 
         using var connection = services.GetRequiredService<JobStorage>().GetConnection();

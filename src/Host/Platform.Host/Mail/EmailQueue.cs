@@ -1,3 +1,4 @@
+using Dapper;
 using Hangfire;
 using MediatR;
 using Microsoft.Extensions.Options;
@@ -25,30 +26,33 @@ internal sealed class SendEmailHandler(IConfiguration configuration, IOptions<Ma
         var mail = options.Value;
         var (text, html) = EmailTemplates.Render(request.Body, mail.FromName, request.Unsubscribe?.OneClickUrl);
         var id = Guid.CreateVersion7(clock.GetUtcNow());
+        var dedupKey = Bounded(request.DedupKey, 200)!;
         await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
-        await connection.OpenAsync(cancellationToken);
-        await using var insert = new NpgsqlCommand(
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO platform.emails (id, dedup_key, kind, message_id, to_address, to_name, subject, text_body, html_body, unsubscribe_url)
-            VALUES (@id, @dedup, @kind, @messageId, @to, @toName, @subject, @text, @html, @unsubscribe)
+            VALUES (@Id, @DedupKey, @Kind, @MessageId, @To, @ToName, @Subject, @Text, @Html, @Unsubscribe)
             ON CONFLICT (dedup_key) DO NOTHING
-            """, connection);
-        insert.Parameters.AddWithValue("id", id);
-        insert.Parameters.AddWithValue("dedup", Bounded(request.DedupKey, 200)!);
-        insert.Parameters.AddWithValue("kind", Bounded(request.Kind, 60)!);
-        insert.Parameters.AddWithValue("messageId", $"{id:N}@{mail.MessageIdDomain}");
-        insert.Parameters.AddWithValue("to", to.Address);
-        insert.Parameters.AddWithValue("toName", (object?)Bounded(request.ToName, 200) ?? DBNull.Value);
-        insert.Parameters.AddWithValue("subject", Bounded(request.Subject, 300)!);
-        insert.Parameters.AddWithValue("text", text);
-        insert.Parameters.AddWithValue("html", html);
-        insert.Parameters.AddWithValue("unsubscribe", (object?)request.Unsubscribe?.OneClickUrl.AbsoluteUri ?? DBNull.Value);
-        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            """,
+            new
+            {
+                Id = id,
+                DedupKey = dedupKey,
+                Kind = Bounded(request.Kind, 60),
+                MessageId = $"{id:N}@{mail.MessageIdDomain}",
+                To = to.Address,
+                ToName = Bounded(request.ToName, 200),
+                Subject = Bounded(request.Subject, 300),
+                Text = text,
+                Html = html,
+                Unsubscribe = request.Unsubscribe?.OneClickUrl.AbsoluteUri,
+            }, cancellationToken: cancellationToken));
+        if (inserted == 0)
         {
-            await using var existing = new NpgsqlCommand("SELECT id FROM platform.emails WHERE dedup_key = @dedup", connection);
-            existing.Parameters.AddWithValue("dedup", Bounded(request.DedupKey, 200)!);
             // The row can have left since (30 days after it was final): then the key is spent and nothing is queued either.
-            return new EmailQueued(await existing.ExecuteScalarAsync(cancellationToken) as Guid? ?? Guid.Empty, AlreadyQueued: true);
+            var existing = await connection.ExecuteScalarAsync<Guid?>(new CommandDefinition(
+                "SELECT id FROM platform.emails WHERE dedup_key = @DedupKey", new { DedupKey = dedupKey }, cancellationToken: cancellationToken));
+            return new EmailQueued(existing ?? Guid.Empty, AlreadyQueued: true);
         }
 
         wakeUp.Wake();

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Npgsql;
@@ -29,12 +30,12 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
     {
         await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
         await connection.OpenAsync(cancellationToken);
-        var abandoned = await ExecuteAsync(connection,
-            "UPDATE platform.emails SET state = @unknown, finished_at = now(), last_error = 'The sender stopped while the mail server was answering: it may have been delivered, so it is not sent again.' WHERE state = @sending",
-            cancellationToken, ("unknown", (short)EmailState.Unknown), ("sending", (short)EmailState.Sending));
-        var purged = await ExecuteAsync(connection,
-            "DELETE FROM platform.emails WHERE state IN (@sent, @failed, @unknown) AND finished_at < @before",
-            cancellationToken, ("sent", (short)EmailState.Sent), ("failed", (short)EmailState.Failed), ("unknown", (short)EmailState.Unknown), ("before", clock.GetUtcNow() - Retention));
+        var abandoned = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE platform.emails SET state = @Unknown, finished_at = now(), last_error = 'The sender stopped while the mail server was answering: it may have been delivered, so it is not sent again.' WHERE state = @Sending",
+            States, cancellationToken: cancellationToken));
+        var purged = await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM platform.emails WHERE state IN (@Sent, @Failed, @Unknown) AND finished_at < @Before",
+            new { States.Sent, States.Failed, States.Unknown, Before = clock.GetUtcNow() - Retention }, cancellationToken: cancellationToken));
 
         var mail = options.Value;
         if (!mail.Configured)
@@ -84,7 +85,7 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
                     }
 
                     var result = await session.SendAsync(email.ToMimeMessage(mail), CancellationToken.None);
-                    await RecordAsync(connection, email, result, mail.MaxAttempts, cancellationToken);
+                    await RecordAsync(connection, email, result, mail.MaxAttempts);
                     tally[result.Outcome] = tally.GetValueOrDefault(result.Outcome) + 1;
                 }
             }
@@ -104,36 +105,23 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
         $"{tally.GetValueOrDefault(MailDelivery.Sent)} sent, {tally.GetValueOrDefault(MailDelivery.RetryLater)} deferred, " +
         $"{tally.GetValueOrDefault(MailDelivery.Refused)} refused, {tally.GetValueOrDefault(MailDelivery.Unknown) + abandoned} unknown, {purged} purged";
 
-    private static async Task<List<QueuedEmail>> DueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
+    private static async Task<IReadOnlyList<QueuedEmail>> DueAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        [.. await connection.QueryAsync<QueuedEmail>(new CommandDefinition(
             """
-            SELECT id, message_id, to_address, to_name, subject, text_body, html_body, unsubscribe_url, attempts
-            FROM platform.emails WHERE state = @queued AND next_attempt_at <= now()
-            ORDER BY next_attempt_at LIMIT @limit
-            """, connection);
-        command.Parameters.AddWithValue("queued", (short)EmailState.Queued);
-        command.Parameters.AddWithValue("limit", BatchSize);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var due = new List<QueuedEmail>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            due.Add(new QueuedEmail(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt32(8)));
-        }
-
-        return due;
-    }
+            SELECT id, message_id AS MessageId, to_address AS "To", to_name AS ToName, subject, text_body AS Text, html_body AS Html,
+                   unsubscribe_url AS Unsubscribe, attempts
+            FROM platform.emails WHERE state = @Queued AND next_attempt_at <= now()
+            ORDER BY next_attempt_at LIMIT @Limit
+            """, new { States.Queued, Limit = BatchSize }, cancellationToken: cancellationToken))];
 
     /// <summary>Committed before the data goes out: if this process dies now, the next run finds the row Sending and knows.</summary>
     private static async Task<bool> MarkSendingAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
-        await ExecuteAsync(connection, "UPDATE platform.emails SET state = @sending, attempts = attempts + 1 WHERE id = @id AND state = @queued",
-            cancellationToken, ("sending", (short)EmailState.Sending), ("id", id), ("queued", (short)EmailState.Queued)) == 1;
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE platform.emails SET state = @Sending, attempts = attempts + 1 WHERE id = @Id AND state = @Queued",
+            new { States.Sending, States.Queued, Id = id }, cancellationToken: cancellationToken)) == 1;
 
-    private static Task<int> RecordAsync(NpgsqlConnection connection, QueuedEmail email, MailDeliveryResult result, int maxAttempts, CancellationToken cancellationToken)
+    private static Task<int> RecordAsync(NpgsqlConnection connection, QueuedEmail email, MailDeliveryResult result, int maxAttempts)
     {
-        var attempts = email.Attempts + 1;
+        var attempts = email.Attempts + 1; // counted by MarkSendingAsync
         var state = result.Outcome switch
         {
             MailDelivery.Sent => EmailState.Sent,
@@ -142,46 +130,46 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
             _ => attempts >= maxAttempts ? EmailState.Failed : EmailState.Queued,
         };
         // Recorded even when the run is being cancelled: the outcome happened, and losing it would resend a sent email.
-        return ExecuteAsync(connection,
-            """
-            UPDATE platform.emails SET state = @state, last_error = @error, next_attempt_at = now() + @backoff,
-                   finished_at = CASE WHEN @state = @queued THEN NULL ELSE now() END
-            WHERE id = @id
+        return connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            UPDATE platform.emails SET state = @State, last_error = @Error, next_attempt_at = {NextAttemptAfter("attempts")},
+                   finished_at = CASE WHEN @State = @Queued THEN NULL ELSE now() END
+            WHERE id = @Id
             """,
-            CancellationToken.None, ("state", (short)state), ("error", (object?)result.Detail ?? DBNull.Value), ("backoff", Backoff(attempts)),
-            ("queued", (short)EmailState.Queued), ("id", email.Id));
+            new { State = state, Error = result.Detail, States.Queued, Id = email.Id }));
     }
 
-    private static async Task<int> DeferAllDueAsync(NpgsqlConnection connection, string error, int maxAttempts, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            """
+    private static Task<int> DeferAllDueAsync(NpgsqlConnection connection, string error, int maxAttempts, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            $"""
             UPDATE platform.emails
-            SET attempts = attempts + 1, last_error = left(@error, 500),
-                next_attempt_at = now() + make_interval(secs => least(3600, 15 * power(2, attempts + 1))),
-                state = CASE WHEN attempts + 1 >= @max THEN @failed ELSE @queued END,
-                finished_at = CASE WHEN attempts + 1 >= @max THEN now() END
-            WHERE state = @queued AND next_attempt_at <= now()
-            """, connection);
-        command.Parameters.AddWithValue("error", error);
-        command.Parameters.AddWithValue("max", maxAttempts);
-        command.Parameters.AddWithValue("failed", (short)EmailState.Failed);
-        command.Parameters.AddWithValue("queued", (short)EmailState.Queued);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            SET attempts = attempts + 1, last_error = left(@Error, 500),
+                next_attempt_at = {NextAttemptAfter("attempts + 1")},
+                state = CASE WHEN attempts + 1 >= @Max THEN @Failed ELSE @Queued END,
+                finished_at = CASE WHEN attempts + 1 >= @Max THEN now() END
+            WHERE state = @Queued AND next_attempt_at <= now()
+            """, new { Error = error, Max = maxAttempts, States.Failed, States.Queued }, cancellationToken: cancellationToken));
 
-    /// <summary>30 s, 1 min, 2 min … at most an hour: the same curve as <see cref="DeferAllDueAsync"/>'s SQL.</summary>
-    public static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(3600, 15 * Math.Pow(2, attempts)));
+    /// <summary>
+    /// When to try again after the <paramref name="attempts"/>-th attempt (an SQL expression over the row): 30 s, 1 min,
+    /// 2 min … at most an hour. One curve for both ways an attempt ends (one email deferred, the server unreachable for all).
+    /// </summary>
+    private static string NextAttemptAfter(string attempts) => $"now() + make_interval(secs => least(3600, 15 * power(2, {attempts})))";
 
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    private static readonly EmailStates States = new();
+
+    /// <summary>The state values as Dapper parameters by name (sent as smallint, the column's type).</summary>
+    private sealed class EmailStates
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
+        public EmailState Queued => EmailState.Queued;
 
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        public EmailState Sending => EmailState.Sending;
+
+        public EmailState Sent => EmailState.Sent;
+
+        public EmailState Failed => EmailState.Failed;
+
+        public EmailState Unknown => EmailState.Unknown;
     }
 
     private sealed record QueuedEmail(Guid Id, string MessageId, string To, string? ToName, string Subject, string Text, string Html, string? Unsubscribe, int Attempts)

@@ -78,6 +78,14 @@ public static partial class PhoneNumbers
 
         var possibility = Util.IsPossibleNumberWithReason(number);
 
+        // A trunk 0 libphonenumber could not strip (the rest matches none of the country's patterns) stays in the number
+        // as a "leading zero": "07700 9001" in GB would become +44077009001. Only countries whose numbers really start
+        // with 0 after the code (Italy's landlines) have valid ones; anywhere else it is a mistyped national number.
+        if (possibility == Possibility.IS_POSSIBLE && Util.GetNationalSignificantNumber(number).StartsWith('0') && !Util.IsValidNumber(number))
+        {
+            possibility = Possibility.INVALID_LENGTH;
+        }
+
         // IS_POSSIBLE_LOCAL_ONLY (IsPossibleNumber's "yes, within its area"): without the area code no text can reach it.
         return possibility == Possibility.IS_POSSIBLE
             ? ParsedPhoneNumber.Taken(Util.Format(number, NumberFormat.E164), Util.IsValidNumber(number))

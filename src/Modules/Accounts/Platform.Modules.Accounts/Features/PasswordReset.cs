@@ -51,12 +51,15 @@ internal sealed class RequestPasswordResetHandler(UserManager<PlatformUser> user
     }
 }
 
-/// <summary>How long a reset link works (Identity's data-protection token lifespan, set in <see cref="AccountsModule"/>).</summary>
+/// <summary>
+/// How long a reset link works (Identity's data-protection token lifespan, set in <see cref="AccountsModule"/>), and what a
+/// broken one is told. A link that no longer works is reported on the request's <c>Token</c>: the page shows this text then.
+/// </summary>
 internal static class PasswordResetLinks
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(2);
 
-    public const string LifetimeText = "2 hours";
+    public static string LifetimeText => $"{Lifetime.TotalHours:0} hours";
 
     public const string Expired = "This link has expired or was already used. Ask for a new one below.";
 }
@@ -93,12 +96,12 @@ internal sealed class ResetPasswordHandler(UserManager<PlatformUser> users, IMed
     public async Task<Unit> Handle(ResetPassword request, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(request.UserId.ToString())
-            ?? throw new RequestValidationException(string.Empty, PasswordResetLinks.Expired);
+            ?? throw new RequestValidationException(nameof(request.Token), PasswordResetLinks.Expired);
         var result = await users.ResetPasswordAsync(user, request.Token, request.Password);
         if (!result.Succeeded)
         {
             throw new RequestValidationException(result.Errors
-                .Select(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken) ? new ValidationError(string.Empty, PasswordResetLinks.Expired) : IdentityErrors.ToValidationError(e))
+                .Select(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken) ? new ValidationError(nameof(request.Token), PasswordResetLinks.Expired) : IdentityErrors.ToValidationError(e))
                 .ToList());
         }
 

@@ -40,9 +40,10 @@ internal sealed class CompanyNames(IMediator mediator, IMemoryCache cache)
 }
 
 /// <summary>Where the site is, for links in texts.</summary>
-internal sealed class SiteLinks(IOptions<OptInsOptions> options, Microsoft.Extensions.Configuration.IConfiguration configuration)
+internal sealed class SiteLinks(IOptions<OptInsOptions> options, PublicLinks links)
 {
-    public string BaseUrl => (options.Value.PublicBaseUrl is { Length: > 0 } own ? own : configuration["Platform:PublicBaseUrl"] is { Length: > 0 } shared ? shared : "http://localhost:5080").TrimEnd('/');
+    /// <summary>OptIns' own address when it has one (texts may point at a short domain), else the platform's (<see cref="PublicLinks"/>).</summary>
+    public string BaseUrl => (options.Value.PublicBaseUrl is { Length: > 0 } own ? own : links.BaseUrl.AbsoluteUri).TrimEnd('/');
 
     public string Register(string userCode) => $"{BaseUrl}/OptIns/Me/Register?code={userCode}";
 

@@ -17,7 +17,7 @@ internal sealed class SubscriberResetLinks(IDataProtectionProvider protection, P
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(2);
 
-    public const string LifetimeText = "2 hours";
+    public static string LifetimeText => $"{Lifetime.TotalHours:0} hours";
 
     public const string Expired = "This link has expired or was already used. Ask for a new one below.";
 
@@ -127,7 +127,7 @@ internal sealed class ResetSubscriberPasswordHandler(OptInsDbContext db, Subscri
     public async Task<Unit> Handle(ResetSubscriberPassword request, CancellationToken cancellationToken)
     {
         var account = await resetLinks.FindAsync(db, request.Token, cancellationToken)
-            ?? throw new RequestValidationException(string.Empty, SubscriberResetLinks.Expired);
+            ?? throw new RequestValidationException(nameof(request.Token), SubscriberResetLinks.Expired);
         account.PasswordHash = SubscriberPasswords.Hasher.HashPassword(account, request.Password);
         account.FailedLogins = 0;
         account.LockedUntil = null;

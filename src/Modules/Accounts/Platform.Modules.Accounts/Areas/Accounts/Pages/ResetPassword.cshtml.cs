@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Platform.Modules.Accounts.Features;
@@ -40,7 +41,7 @@ internal sealed class ResetPasswordModel(IMediator mediator) : PageModel
         var (ok, _) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
         if (!ok)
         {
-            LinkWorks = !ModelState[string.Empty]?.Errors.Any(e => e.ErrorMessage == PasswordResetLinks.Expired) ?? true;
+            LinkWorks = ModelState.GetFieldValidationState($"{nameof(Input)}.{nameof(Input.Token)}") != ModelValidationState.Invalid;
             return Page();
         }
 

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Platform.Modules.OptIns.Features;
@@ -32,7 +33,7 @@ internal sealed class SubscriberResetPasswordModel(IMediator mediator) : PageMod
         if (ModelState.IsValid)
         {
             (Done, _) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
-            LinkWorks = Done || ModelState[string.Empty]?.Errors.All(e => e.ErrorMessage != SubscriberResetLinks.Expired) != false;
+            LinkWorks = ModelState.GetFieldValidationState($"{nameof(Input)}.{nameof(Input.Token)}") != ModelValidationState.Invalid;
         }
 
         return Page();
