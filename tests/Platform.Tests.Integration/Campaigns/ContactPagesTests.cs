@@ -50,9 +50,9 @@ public sealed class ContactPagesTests(PlatformFactory factory) : IClassFixture<P
 
         var again = await owner.PostFormAsync($"/Campaigns/Lists/Contact/{listId}", new() { ["Input.Phone"] = "00447700900123", ["Input.ConsentSource"] = "x" });
         WebUtility.HtmlDecode(await again.Content.ReadAsStringAsync()).Should().Contain("+447700900123 is already on this list.");
-        var bad = await owner.PostFormAsync($"/Campaigns/Lists/Contact/{listId}", new() { ["Input.Phone"] = "07700 900124", ["Input.TimeZone"] = "Mars/Olympus", ["Input.ConsentSource"] = "" });
+        var bad = await owner.PostFormAsync($"/Campaigns/Lists/Contact/{listId}", new() { ["Input.Phone"] = "12345", ["Input.TimeZone"] = "Mars/Olympus", ["Input.ConsentSource"] = "" });
         var badHtml = WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync());
-        badHtml.Should().Contain("international format").And.Contain("\"Mars/Olympus\" is not a time zone").And.Contain("Say how this person gave consent");
+        badHtml.Should().Contain("too few digits for +44 (United Kingdom)").And.Contain("international format").And.Contain("\"Mars/Olympus\" is not a time zone").And.Contain("Say how this person gave consent");
 
         var edited = await owner.PostFormAsync($"/Campaigns/Lists/Contact/{listId}/{contactId}", new()
         {

@@ -30,6 +30,7 @@ public static class CampaignsModule
         services.AddOptions<CampaignsOptions>().Bind(configuration.GetSection(CampaignsOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CampaignsDataSource>();
+        services.AddScoped<CompanyCountry>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<OptOutRoute>();
         services.AddSingleton<Features.TwoWay.ConversationStore>();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MediatR;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Platform.Modules.Campaigns.Domain;
@@ -72,15 +73,22 @@ internal sealed class SaveContact : IRequest<bool>
     [StringLength(500, ErrorMessage = "The consent source can have at most 500 characters.")]
     [Display(Name = "How consent was obtained")]
     public string ConsentSource { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The company's country, set by the page (never from the form): a number typed without its country code is read as
+    /// dialled there. Null: international format only.
+    /// </summary>
+    [BindNever]
+    public string? DefaultCountry { get; set; }
 }
 
 internal sealed class SaveContactValidator : IRequestValidator<SaveContact>
 {
     public IEnumerable<ValidationError> Validate(SaveContact request)
     {
-        if (!string.IsNullOrWhiteSpace(request.Phone) && !PhoneNumbers.TryNormalizeE164(request.Phone, out _))
+        if (!string.IsNullOrWhiteSpace(request.Phone) && PhoneNumbers.Parse(request.Phone, request.DefaultCountry).Error is { } error)
         {
-            yield return new ValidationError(nameof(request.Phone), PhoneNumbers.FormatHint);
+            yield return new ValidationError(nameof(request.Phone), error);
         }
 
         if (ContactRules.TimeZoneProblem(request.TimeZone) is { } problem)
@@ -95,7 +103,7 @@ internal sealed class SaveContactHandler(CampaignsDbContext db, ITenantContext t
     public async Task<bool> Handle(SaveContact request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
-        PhoneNumbers.TryNormalizeE164(request.Phone, out var phone);
+        var phone = PhoneNumbers.Parse(request.Phone, request.DefaultCountry).E164!; // the validator refused what it cannot read
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await db.ContactLists.AnyAsync(l => l.Id == request.ListId && l.CompanyId == companyId, cancellationToken))
         {

@@ -170,8 +170,7 @@ internal sealed class ImportContactsJob(
     private async Task<ImportJobData?> LoadAsync(Guid importId, CancellationToken cancellationToken)
     {
         await using var command = data.Source.CreateCommand("""
-            SELECT i.company_id, i.list_id, i.status, i.consent_attestation, i.per_row_consent,
-                   (SELECT min(code) FROM campaigns.calling_codes WHERE country = i.default_country)
+            SELECT i.company_id, i.list_id, i.status, i.consent_attestation, i.per_row_consent, i.default_country
             FROM campaigns.imports i WHERE i.id = @id
             """);
         command.Parameters.AddWithValue("id", importId);
@@ -218,7 +217,7 @@ internal sealed class ImportContactsJob(
     }
 }
 
-internal sealed record ImportJobData(Guid Id, Guid CompanyId, Guid ListId, string Status, string ConsentAttestation, bool PerRowConsent, string? CallingCode);
+internal sealed record ImportJobData(Guid Id, Guid CompanyId, Guid ListId, string Status, string ConsentAttestation, bool PerRowConsent, string? DefaultCountry);
 
 /// <summary>
 /// Reads the CSV file as a stream and writes one staging row per data row: either the cleaned contact, or the
@@ -287,9 +286,10 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         var timeZone = ContactRules.Clean(Field(csv, columns.TimeZone));
         var consent = ContactRules.Clean(Field(csv, columns.Consent));
         string? phone = null;
+        // A number without its country code is read as dialled in the country chosen for the file (libphonenumber, ADR 17).
         var reason = malformed ? CsvUpload.UnclosedQuote
             : string.IsNullOrWhiteSpace(rawPhone) ? "No phone number"
-            : !PhoneNumbers.TryNormalizeE164(rawPhone, import.CallingCode, out phone) ? "Not a valid mobile number"
+            : (phone = PhoneNumbers.Parse(rawPhone, import.DefaultCountry).E164) is null ? "Not a valid mobile number"
             : firstName?.Length > ContactRules.MaxNameLength ? $"first_name is longer than {ContactRules.MaxNameLength} characters"
             : lastName?.Length > ContactRules.MaxNameLength ? $"last_name is longer than {ContactRules.MaxNameLength} characters"
             : timeZone is not null && !KnownTimeZone(timeZone) ? $"Unknown time zone \"{Truncate(timeZone)}\": use an IANA name such as Europe/London"

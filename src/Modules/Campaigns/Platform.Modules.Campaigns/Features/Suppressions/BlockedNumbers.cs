@@ -93,9 +93,10 @@ internal sealed class BlockNumberValidator : IRequestValidator<BlockNumber>
 {
     public IEnumerable<ValidationError> Validate(BlockNumber request)
     {
-        if (!string.IsNullOrWhiteSpace(request.Phone) && !PhoneNumbers.TryNormalizeE164(request.Phone, out _))
+        // International format only: the block list is the platform's, not any one country's.
+        if (!string.IsNullOrWhiteSpace(request.Phone) && PhoneNumbers.Parse(request.Phone, defaultCountry: null).Error is { } error)
         {
-            yield return new ValidationError(nameof(request.Phone), PhoneNumbers.FormatHint);
+            yield return new ValidationError(nameof(request.Phone), error);
         }
     }
 }
@@ -105,7 +106,7 @@ internal sealed class BlockNumberHandler(CampaignsDataSource dataSource, ITenant
     public async Task<bool> Handle(BlockNumber request, CancellationToken cancellationToken)
     {
         BlockList.RequireAdmin(tenant);
-        PhoneNumbers.TryNormalizeE164(request.Phone, out var phone);
+        var phone = PhoneNumbers.Parse(request.Phone, defaultCountry: null).E164!; // the validator refused what it cannot read
         await using var command = dataSource.Source.CreateCommand("""
             WITH added AS (
                 INSERT INTO campaigns.blocked_numbers (phone, reason, created_by, created_at) VALUES (@phone, @note, @actor, @now)

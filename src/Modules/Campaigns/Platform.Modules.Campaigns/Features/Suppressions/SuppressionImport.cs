@@ -65,8 +65,11 @@ internal sealed class ImportSuppressionsHandler(CampaignsDataSource dataSource, 
     public async Task<SuppressionImportResult> Handle(ImportSuppressions request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
-        var callingCode = await CallingCodeAsync(request.DefaultCountry.Trim().ToUpperInvariant(), cancellationToken)
-                          ?? throw new RequestValidationException(nameof(request.DefaultCountry), "Choose one of the countries in the list.");
+        var country = request.DefaultCountry.Trim().ToUpperInvariant();
+        if (!await IsListedAsync(country, cancellationToken))
+        {
+            throw new RequestValidationException(nameof(request.DefaultCountry), "Choose one of the countries in the list.");
+        }
 
         var file = request.File!;
         var content = new byte[file.Length];
@@ -78,7 +81,7 @@ internal sealed class ImportSuppressionsHandler(CampaignsDataSource dataSource, 
         SuppressionFile parsed;
         try
         {
-            parsed = SuppressionFile.Read(content, callingCode, request.Note.Trim());
+            parsed = SuppressionFile.Read(content, country, request.Note.Trim());
         }
         catch (UnusableFileException exception)
         {
@@ -116,11 +119,12 @@ internal sealed class ImportSuppressionsHandler(CampaignsDataSource dataSource, 
             parsed.Rows, added, distinct - added, parsed.Phones.Count - distinct, parsed.Rejected, parsed.Errors);
     }
 
-    private async Task<string?> CallingCodeAsync(string country, CancellationToken cancellationToken)
+    /// <summary>Whether the country is one of those the import page offers (the countries of the calling codes the platform routes).</summary>
+    private async Task<bool> IsListedAsync(string country, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.Source.CreateCommand("SELECT min(code) FROM campaigns.calling_codes WHERE country = @country");
+        await using var command = dataSource.Source.CreateCommand("SELECT EXISTS (SELECT 1 FROM campaigns.calling_codes WHERE country = @country)");
         command.Parameters.Add(new NpgsqlParameter("country", NpgsqlDbType.Text) { Value = country });
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }
 
@@ -140,7 +144,7 @@ internal sealed class SuppressionFile
     public int Rejected { get; private set; }
 
     /// <summary>Reads the file; throws <see cref="UnusableFileException"/> for one it cannot use at all (the contact import's checks, <see cref="CsvUpload"/>).</summary>
-    public static SuppressionFile Read(byte[] content, string callingCode, string defaultNote)
+    public static SuppressionFile Read(byte[] content, string defaultCountry, string defaultNote)
     {
         var start = CsvUpload.TextStart(content.AsSpan(0, Math.Min(3, content.Length)));
         long malformedLine = 0;
@@ -159,7 +163,7 @@ internal sealed class SuppressionFile
                 }
 
                 CsvUpload.CheckText(csv);
-                file.Take(csv, header.Phone, noteColumn, callingCode, defaultNote, malformedLine == csv.LineNumber);
+                file.Take(csv, header.Phone, noteColumn, defaultCountry, defaultNote, malformedLine == csv.LineNumber);
             }
         }
         catch (CsvFormatException exception)
@@ -172,14 +176,15 @@ internal sealed class SuppressionFile
             : file;
     }
 
-    private void Take(CsvReader csv, int phoneColumn, int noteColumn, string callingCode, string defaultNote, bool malformed)
+    private void Take(CsvReader csv, int phoneColumn, int noteColumn, string defaultCountry, string defaultNote, bool malformed)
     {
         var rawPhone = Field(csv, phoneColumn);
         var note = ContactRules.Clean(Field(csv, noteColumn));
         string? phone = null;
+        // A number without its country code is read as dialled in the country chosen for the file (libphonenumber, ADR 17).
         var reason = malformed ? CsvUpload.UnclosedQuote
             : string.IsNullOrWhiteSpace(rawPhone) ? "No phone number"
-            : !PhoneNumbers.TryNormalizeE164(rawPhone, callingCode, out phone) ? "Not a valid mobile number"
+            : (phone = PhoneNumbers.Parse(rawPhone, defaultCountry).E164) is null ? "Not a valid mobile number"
             : note?.Length > SuppressionRules.MaxNoteLength ? $"note is longer than {SuppressionRules.MaxNoteLength} characters"
             : null;
         if (reason is null)

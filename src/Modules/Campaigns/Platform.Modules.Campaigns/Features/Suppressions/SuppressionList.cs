@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using MediatR;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Shared;
@@ -216,15 +217,19 @@ internal sealed class AddSuppression : IRequest<AddSuppressionOutcome>
     [StringLength(SuppressionRules.MaxNoteLength, ErrorMessage = "A note can have at most 500 characters.")]
     [Display(Name = "Note")]
     public string Note { get; set; } = string.Empty;
+
+    /// <summary>The company's country, set by the page (never from the form): a number without its country code is read as dialled there.</summary>
+    [BindNever]
+    public string? DefaultCountry { get; set; }
 }
 
 internal sealed class AddSuppressionValidator : IRequestValidator<AddSuppression>
 {
     public IEnumerable<ValidationError> Validate(AddSuppression request)
     {
-        if (!string.IsNullOrWhiteSpace(request.Phone) && !PhoneNumbers.TryNormalizeE164(request.Phone, out _))
+        if (!string.IsNullOrWhiteSpace(request.Phone) && PhoneNumbers.Parse(request.Phone, request.DefaultCountry).Error is { } error)
         {
-            yield return new ValidationError(nameof(request.Phone), PhoneNumbers.FormatHint);
+            yield return new ValidationError(nameof(request.Phone), error);
         }
 
         if (request.Note is { Length: > 0 } note && string.IsNullOrWhiteSpace(note))
@@ -240,7 +245,7 @@ internal sealed class AddSuppressionHandler(CampaignsDataSource dataSource, ITen
     public async Task<AddSuppressionOutcome> Handle(AddSuppression request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
-        PhoneNumbers.TryNormalizeE164(request.Phone, out var phone);
+        var phone = PhoneNumbers.Parse(request.Phone, request.DefaultCountry).E164!; // the validator refused what it cannot read
         // One statement: the row and its audit entry together, and (from the statement's snapshot) the row that was already there.
         await using var command = dataSource.Source.CreateCommand($"""
             WITH added AS (
@@ -288,6 +293,10 @@ internal sealed class LiftSuppression : IRequest<bool>
     [StringLength(SuppressionRules.MaxNoteLength, MinimumLength = 3, ErrorMessage = "Say why in 3 to 500 characters, for example \"Added by mistake\".")]
     [Display(Name = "Why lift it")]
     public string Reason { get; set; } = string.Empty;
+
+    /// <summary>The company's country, set by the page (never from the form), so the number reads as it does when added.</summary>
+    [BindNever]
+    public string? DefaultCountry { get; set; }
 }
 
 internal sealed class LiftSuppressionHandler(CampaignsDataSource dataSource, ITenantContext tenant, SuppressionActor actor, TimeProvider clock)
@@ -296,7 +305,7 @@ internal sealed class LiftSuppressionHandler(CampaignsDataSource dataSource, ITe
     public async Task<bool> Handle(LiftSuppression request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
-        if (!PhoneNumbers.TryNormalizeE164(request.Phone, out var phone))
+        if (PhoneNumbers.Parse(request.Phone, request.DefaultCountry).E164 is not { } phone)
         {
             return false;
         }

@@ -3,6 +3,7 @@ using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Shared;
 
 namespace Platform.Modules.Campaigns.Features.TwoWay;
 
@@ -33,6 +34,9 @@ internal sealed record InboxParty(string Who, string? Number, string? UserCode, 
         var number = userCode is null || listed ? phone : null;
         return new InboxParty(name ?? userCode ?? phone, number, userCode, listed);
     }
+
+    /// <summary><see cref="Who"/> for a company in <paramref name="country"/>: when it is the number, as it is dialled there.</summary>
+    public string WhoIn(string country) => Number is { } number && Who == number ? PhoneNumbers.Display(number, country) : Who;
 }
 
 /// <summary>One row of the inbox list.</summary>

@@ -11,7 +11,8 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages;
 
 /// <summary>Write a campaign: Sender ID, text with live preview, audience with its estimate, schedule and quiet hours.</summary>
-internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITenantContext tenant, CampaignPageCache cache) : PageModel
+internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITenantContext tenant, CampaignPageCache cache, CompanyCountry companyCountry)
+    : PageModel
 {
     [BindProperty]
     public CampaignForm Input { get; set; } = new();
@@ -24,6 +25,7 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
     {
         await LoadChoicesAsync(cancellationToken);
         Input.SenderId = Senders.FirstOrDefault()?.SenderId ?? string.Empty;
+        Input.TimeZone = await DefaultTimeZoneAsync(cancellationToken);
         if (id is { } existing)
         {
             var companyId = tenant.RequireCompanyId();
@@ -62,6 +64,18 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
     public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? []), cancellationToken));
 
+    /// <summary>
+    /// A new campaign's time zone: the company's country's (the zone quiet hours use for that country's numbers, from
+    /// calling_codes: US → America/New_York), else Europe/London, the platform's first market.
+    /// </summary>
+    private async Task<string> DefaultTimeZoneAsync(CancellationToken cancellationToken)
+    {
+        var country = await companyCountry.GetAsync(cancellationToken);
+        var zone = await db.CallingCodes.AsNoTracking().Where(c => c.Country == country).OrderBy(c => c.Code).Select(c => c.TimeZone)
+            .FirstOrDefaultAsync(cancellationToken);
+        return zone is not null && CampaignView.TimeZones.Contains(zone) ? zone : CampaignForm.FallbackTimeZone;
+    }
+
     private async Task LoadChoicesAsync(CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
@@ -73,6 +87,8 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
 /// <summary>The form's fields; the date and time are the wall clock in the chosen time zone.</summary>
 internal sealed class CampaignForm
 {
+    public const string FallbackTimeZone = "Europe/London";
+
     public Guid? Id { get; set; }
 
     [Required(ErrorMessage = "Give the campaign a name.")]
@@ -94,7 +110,7 @@ internal sealed class CampaignForm
     public List<Guid> ListIds { get; set; } = [];
 
     [Display(Name = "Time zone")]
-    public string TimeZone { get; set; } = "Europe/London";
+    public string TimeZone { get; set; } = FallbackTimeZone;
 
     [Display(Name = "Send at (leave empty to send now)")]
     public DateTime? SendAt { get; set; }

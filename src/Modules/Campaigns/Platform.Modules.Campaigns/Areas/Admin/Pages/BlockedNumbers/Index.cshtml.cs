@@ -49,7 +49,7 @@ internal sealed class BlockedNumbersModel(IMediator mediator) : PageModel
             return Page();
         }
 
-        PhoneNumbers.TryNormalizeE164(Input.Phone, out var phone);
+        var phone = PhoneNumbers.Parse(Input.Phone, defaultCountry: null).E164;
         Notice = added
             ? $"{phone} is blocked: no company can message it from now on."
             : $"{phone} is on the block list already. Nothing changed.";

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.TwoWay;
 using Platform.Modules.Shared;
 
@@ -14,7 +15,8 @@ namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages.Inbox;
 /// fed by the host's one LISTEN connection), and the page then reloads its rows.
 /// </summary>
 internal sealed class IndexModel(
-    InboxStore inbox, InboxNotifications notifications, ITenantContext tenant, TimeProvider clock, IOptions<CampaignsOptions> options) : PageModel
+    InboxStore inbox, InboxNotifications notifications, ITenantContext tenant, TimeProvider clock, IOptions<CampaignsOptions> options,
+    CompanyCountry companyCountry) : PageModel
 {
     public const int PageSize = 50;
 
@@ -31,6 +33,9 @@ internal sealed class IndexModel(
     public string? Before { get; private set; }
 
     public InboxPage Threads { get; private set; } = new([], null);
+
+    /// <summary>The company's country: a number is shown as it is dialled there.</summary>
+    public string Country { get; private set; } = PhoneCountries.Fallback;
 
     /// <summary>The retention setting in words ("12 months").</summary>
     public string Retention => InboxText.Duration(options.Value.InboxRetention);
@@ -91,6 +96,7 @@ internal sealed class IndexModel(
         Search = InboxStore.NormalizeSearch(q);
         Before = InboxStore.TryParseCursor(before, out _, out _) ? before : null;
         Threads = await inbox.ListAsync(tenant.RequireCompanyId(), Filter, Search, Before, PageSize, cancellationToken);
+        Country = await companyCountry.GetAsync(cancellationToken);
     }
 
     /// <summary>Where the live refresh fetches this page's rows (same filter, search and page).</summary>

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.TwoWay;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.Shared;
@@ -18,7 +19,8 @@ internal sealed class ReplyForm
 /// answer replies to, a reply form, and Mark done / Reopen. Opening it reads it. Another company's thread id answers 404,
 /// exactly like an unknown one: every lookup is by id and company.
 /// </summary>
-internal sealed class ThreadModel(InboxStore inbox, MessageStore messages, IMediator mediator, ITenantContext tenant, TimeProvider clock) : PageModel
+internal sealed class ThreadModel(InboxStore inbox, MessageStore messages, IMediator mediator, ITenantContext tenant, TimeProvider clock, CompanyCountry companyCountry)
+    : PageModel
 {
     /// <summary>Entries shown at once; "Earlier messages" pages back from there.</summary>
     public const int PageSize = 200;
@@ -37,6 +39,9 @@ internal sealed class ThreadModel(InboxStore inbox, MessageStore messages, IMedi
     public bool Suppressed { get; private set; }
 
     public Guid? CurrentUser => tenant.UserId;
+
+    /// <summary>The company's country: a number is shown as it is dialled there.</summary>
+    public string Country { get; private set; } = PhoneCountries.Fallback;
 
     /// <summary>Whether the page shows the latest entries, so new ones are appended as they arrive (not when paging back).</summary>
     public bool Live { get; private set; }
@@ -139,6 +144,7 @@ internal sealed class ThreadModel(InboxStore inbox, MessageStore messages, IMedi
         Earlier = page.Count > PageSize ? page[1].Id : null;
         Entries = page.Count > PageSize ? page.Skip(1).ToList() : page;
         Suppressed = (await messages.SuppressedAmongAsync(companyId, [thread.Phone], cancellationToken)).Count > 0;
+        Country = await companyCountry.GetAsync(cancellationToken);
         return true;
     }
 }

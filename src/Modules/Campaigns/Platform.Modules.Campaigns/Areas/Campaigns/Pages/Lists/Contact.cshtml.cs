@@ -1,13 +1,14 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages.Lists;
 
 /// <summary>Adds a contact by hand (no contact id) or edits and deletes one. Another company's ids answer 404.</summary>
-internal sealed class ContactModel(IMediator mediator) : PageModel
+internal sealed class ContactModel(IMediator mediator, CompanyCountry companyCountry) : PageModel
 {
     [BindProperty]
     public SaveContact Input { get; set; } = new();
@@ -15,6 +16,11 @@ internal sealed class ContactModel(IMediator mediator) : PageModel
     public ContactListSummary List { get; private set; } = null!;
 
     public bool IsNew => Input.ContactId is null;
+
+    /// <summary>The company's country: numbers are typed and shown as they are dialled there.</summary>
+    public string Country { get; private set; } = PhoneCountries.Fallback;
+
+    public string PhoneHint => CompanyCountry.NumberHint(Country);
 
     public async Task<IActionResult> OnGetAsync(Guid listId, long? contactId, CancellationToken cancellationToken)
     {
@@ -24,6 +30,7 @@ internal sealed class ContactModel(IMediator mediator) : PageModel
         }
 
         List = list;
+        Country = await companyCountry.GetAsync(cancellationToken);
         Input = new SaveContact { ListId = listId };
         if (contactId is { } id)
         {
@@ -36,7 +43,7 @@ internal sealed class ContactModel(IMediator mediator) : PageModel
             {
                 ListId = listId,
                 ContactId = id,
-                Phone = contact.Phone,
+                Phone = PhoneNumbers.Display(contact.Phone, Country),
                 FirstName = contact.FirstName,
                 LastName = contact.LastName,
                 TimeZone = contact.TimeZone,
@@ -55,7 +62,8 @@ internal sealed class ContactModel(IMediator mediator) : PageModel
         }
 
         List = list;
-        (Input.ListId, Input.ContactId) = (listId, contactId);
+        Country = await companyCountry.GetAsync(cancellationToken);
+        (Input.ListId, Input.ContactId, Input.DefaultCountry) = (listId, contactId, Country);
         // The pipeline checks the annotations and the number and time zone together, so every problem shows at once.
         ModelState.Clear();
         var (ok, found) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);

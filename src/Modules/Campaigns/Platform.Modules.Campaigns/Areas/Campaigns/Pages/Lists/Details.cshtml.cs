@@ -1,13 +1,14 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages.Lists;
 
 /// <summary>A list: its contacts a page at a time, its imports, rename and delete. Another company's list id answers 404.</summary>
-internal sealed class DetailsModel(IMediator mediator) : PageModel
+internal sealed class DetailsModel(IMediator mediator, CompanyCountry companyCountry) : PageModel
 {
     public const int PageSize = 50;
 
@@ -21,6 +22,9 @@ internal sealed class DetailsModel(IMediator mediator) : PageModel
     public IReadOnlyList<ImportView> Imports { get; private set; } = [];
 
     public long? Next { get; private set; }
+
+    /// <summary>The company's country: its own numbers are shown as they are dialled there.</summary>
+    public string Country { get; private set; } = PhoneCountries.Fallback;
 
     public async Task<IActionResult> OnGetAsync(Guid id, long after, CancellationToken cancellationToken)
     {
@@ -61,6 +65,7 @@ internal sealed class DetailsModel(IMediator mediator) : PageModel
         List = list;
         Contacts = await mediator.Send(new ListContacts(id, after, PageSize), cancellationToken) ?? [];
         Next = Contacts.Count == PageSize ? Contacts[^1].Id : null;
+        Country = await companyCountry.GetAsync(cancellationToken);
         Imports = await mediator.Send(new ListImports(id), cancellationToken);
         return true;
     }

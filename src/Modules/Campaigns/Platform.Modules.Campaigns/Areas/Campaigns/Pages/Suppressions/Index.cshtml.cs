@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Suppressions;
 using Platform.Modules.Shared;
 
@@ -10,7 +11,7 @@ namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages.Suppressions;
 /// The company's suppression list: every number its campaigns, the send API and inbox replies skip, with why and since
 /// when, a page at a time; add a number by hand, lift one the company put there, and the history of those changes.
 /// </summary>
-internal sealed class IndexModel(IMediator mediator) : PageModel
+internal sealed class IndexModel(IMediator mediator, CompanyCountry companyCountry) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "q")]
     public string? Search { get; set; }
@@ -37,12 +38,21 @@ internal sealed class IndexModel(IMediator mediator) : PageModel
     /// <summary>The number whose lift was refused, so the page says which one.</summary>
     public string? LiftRefused { get; private set; }
 
+    /// <summary>The company's country: numbers are typed and shown as they are dialled there.</summary>
+    public string Country { get; private set; } = PhoneCountries.Fallback;
+
+    /// <summary>A stored number as the company reads it (national format for its own country's numbers).</summary>
+    public string Show(string number) => PhoneNumbers.Display(number, Country);
+
+    public string PhoneHint => CompanyCountry.NumberHint(Country);
+
     public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostAddAsync(CancellationToken cancellationToken)
     {
         // Only the add form's fields count here (the lift form is another form on the page).
         ModelState.Clear();
+        Input.DefaultCountry = await companyCountry.GetAsync(cancellationToken);
         var (ok, outcome) = await mediator.TrySendAsync(Input, ModelState, nameof(Input), cancellationToken);
         if (!ok)
         {
@@ -59,6 +69,7 @@ internal sealed class IndexModel(IMediator mediator) : PageModel
     public async Task<IActionResult> OnPostLiftAsync(CancellationToken cancellationToken)
     {
         ModelState.Clear();
+        Lift.DefaultCountry = await companyCountry.GetAsync(cancellationToken);
         var (ok, found) = await mediator.TrySendAsync(Lift, ModelState, nameof(Lift), cancellationToken);
         if (ok && !found)
         {
@@ -78,6 +89,7 @@ internal sealed class IndexModel(IMediator mediator) : PageModel
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
+        Country = await companyCountry.GetAsync(cancellationToken);
         List = await mediator.Send(new ListSuppressions(SearchInvalid ? null : Search, After), cancellationToken);
         Audit = await mediator.Send(new ListSuppressionAudit(), cancellationToken);
     }
