@@ -17,7 +17,7 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
         await using var api = await FakeSmsApi.StartAsync();
         var first = HostProcess.Start(database.ConnectionString, "crash-a", api.HostSettings());
         await first.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        var campaignId = await SendingCampaignAsync(database, 100_000);
+        var campaignId = await ResilienceCampaigns.SendingCampaignAsync(database, 100_000);
 
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (await database.ScalarAsync<long>("SELECT submitted FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)) < 20_000 && DateTime.UtcNow < deadline)
@@ -32,9 +32,9 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
 
         await using var second = HostProcess.Start(database.ConnectionString, "crash-b", api.HostSettings());
         await second.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        await WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), second);
+        await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), second);
 
-        await AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 100_000);
+        await ResilienceCampaigns.AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 100_000);
         await first.DisposeAsync();
     }
 
@@ -49,7 +49,7 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
         try
         {
             await Task.WhenAll(hosts.Select(h => h.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90))));
-            var campaignId = await SendingCampaignAsync(database, 100_000);
+            var campaignId = await ResilienceCampaigns.SendingCampaignAsync(database, 100_000);
 
             // Kill a host that owns a sending slot, once the campaign is well under way.
             var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -85,8 +85,8 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
             output.WriteLine($"every slot owned by {survivor.InstanceName} {resumedAfter.TotalSeconds:F1} s after the kill");
             resumedAfter.Should().BeLessThan(TimeSpan.FromSeconds(60), "another host resumes a killed host's campaign within a minute");
 
-            await WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), survivor);
-            await AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 100_000);
+            await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), survivor);
+            await ResilienceCampaigns.AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 100_000);
         }
         finally
         {
@@ -120,10 +120,10 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
             await Task.Delay(200);
         }
 
-        var campaignId = await SendingCampaignAsync(database, 60_000);
-        await WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), nodeA);
+        var campaignId = await ResilienceCampaigns.SendingCampaignAsync(database, 60_000);
+        await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), nodeA);
 
-        await AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 60_000);
+        await ResilienceCampaigns.AssertNothingLostOrDuplicatedAsync(database, api, campaignId, 60_000);
         var line = $"Campaign {campaignId}: this run handed";
         var sentByA = Handed(nodeA.Output, line);
         var sentByB = Handed(nodeB.Output, line);
@@ -133,84 +133,60 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
         sentByB.Should().BePositive("both nodes take batches of the campaign");
     }
 
+    [Fact]
+    public async Task Repeated_SIGKILLs_at_random_moments_across_two_hosts_lose_nothing_and_submit_nothing_twice()
+    {
+        const int recipients = 20_000;
+        await using var database = await TestDatabase.CreateAsync();
+        await using var api = await FakeSmsApi.StartAsync();
+        // Rate-limited so the campaign outlives three kills; the lease lets the killed hosts' claims turn Unknown within the test.
+        var settings = new Dictionary<string, string>(api.HostSettings())
+        {
+            ["Platform__Carriers__Instances__0__MaxPerSecond"] = "1000",
+            ["Platform__Campaigns__ClaimLease"] = "00:00:20",
+        };
+        var hosts = new List<HostProcess> { HostProcess.Start(database.ConnectionString, "kill-0", settings), HostProcess.Start(database.ConnectionString, "kill-1", settings) };
+        try
+        {
+            await Task.WhenAll(hosts.Select(h => h.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90))));
+            var campaignId = await ResilienceCampaigns.SendingCampaignAsync(database, recipients);
+            var random = new Random();
+            for (var kill = 1; kill <= 3; kill++)
+            {
+                // A random moment inside the next fifth of the campaign, a random victim.
+                var at = (kill * recipients / 5) + random.Next(recipients / 5);
+                var deadline = DateTime.UtcNow.AddMinutes(2);
+                while (api.Received < at)
+                {
+                    DateTime.UtcNow.Should().BeBefore(deadline, $"the carrier should reach {at} messages before kill {kill}");
+                    await Task.Delay(20);
+                }
+
+                var victim = hosts[random.Next(hosts.Count)];
+                await victim.KillAsync();
+                output.WriteLine($"kill {kill}: {victim.InstanceName} at {api.Received} received");
+                hosts.Remove(victim);
+                await victim.DisposeAsync();
+                var replacement = HostProcess.Start(database.ConnectionString, $"kill-{kill + 1}", settings);
+                hosts.Add(replacement);
+                await replacement.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+            }
+
+            await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(4), hosts[0]);
+            await ResilienceCampaigns.AssertNothingLostOrDuplicatedAsync(database, api, campaignId, recipients);
+            output.WriteLine("final: " + await database.ScalarAsync<string>(
+                "SELECT 'expired ' || expired || ', unknown ' || unknown FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
     private static long Handed(string output, string line) => output.Split('\n')
         .Where(l => l.Contains(line, StringComparison.Ordinal))
         .Sum(l => long.Parse(l[(l.IndexOf(line, StringComparison.Ordinal) + line.Length)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));
-
-    private static async Task<Guid> SendingCampaignAsync(TestDatabase database, int recipients)
-    {
-        var campaignId = Guid.NewGuid();
-        var companyId = Guid.NewGuid();
-        await database.ExecuteAsync($"""
-            INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, time_zone, respect_quiet_hours, prepared_at, targeted, created_at, updated_at, started_at)
-            VALUES ('{campaignId}', '{companyId}', 'Resilience', 'PLATFORM', 'Hello there, this is a test', 'Sending', 'UTC', false, now(), {recipients}, now(), now(), now());
-            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, state, not_before)
-            SELECT '{campaignId}', '{companyId}', '+4478' || lpad(i::text, 8, '0'), 'GB', 'Europe/London', 0, now()
-            FROM generate_series(1, {recipients}) AS i;
-            """);
-        return campaignId;
-    }
-
-    private static async Task WaitForFinalAsync(TestDatabase database, Guid campaignId, TimeSpan timeout, HostProcess host)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            var notFinal = await database.ScalarAsync<long>(
-                "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @id AND state IN (0, 1, 2)", ("id", campaignId));
-            var status = await database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));
-            if (notFinal == 0 && status == "Completed")
-            {
-                return;
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"The campaign did not finish. Host output:\n{host.Output[^Math.Min(host.Output.Length, 4000)..]}");
-    }
-
-    private static async Task AssertNothingLostOrDuplicatedAsync(TestDatabase database, FakeSmsApi api, Guid campaignId, int recipients)
-    {
-        var duplicates = api.ReceivedPerNumber.Where(p => p.Value > 1).Select(p => p.Key).ToList();
-        duplicates.Should().BeEmpty("no message is submitted twice: a claim whose outcome was lost becomes Unknown, never resent");
-
-        var states = new Dictionary<short, long>();
-        await using (var connection = new Npgsql.NpgsqlConnection(database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new Npgsql.NpgsqlCommand("SELECT state, count(*) FROM campaigns.messages WHERE campaign_id = @id GROUP BY state", connection);
-            command.Parameters.AddWithValue("id", campaignId);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                states[reader.GetInt16(0)] = reader.GetInt64(1);
-            }
-
-            // Every message the platform says was submitted reached the carrier (none made up, none lost).
-            await reader.CloseAsync();
-            await using var submitted = new Npgsql.NpgsqlCommand("SELECT phone FROM campaigns.messages WHERE campaign_id = @id AND submitted_at IS NOT NULL", connection);
-            submitted.Parameters.AddWithValue("id", campaignId);
-            await using var phones = await submitted.ExecuteReaderAsync();
-            var missing = 0;
-            while (await phones.ReadAsync())
-            {
-                if (!api.ReceivedPerNumber.ContainsKey(phones.GetString(0)))
-                {
-                    missing++;
-                }
-            }
-
-            missing.Should().Be(0);
-        }
-
-        states.Values.Sum().Should().Be(recipients);
-        states.Keys.Should().OnlyContain(s => s == 5 || s == 7 || s == 4, "every message is final: expired (no receipts from this API), unknown or failed");
-        var unknown = states.GetValueOrDefault((short)7);
-        // What the carrier received beyond the submits we recorded can only be messages whose outcome was lost.
-        (api.Received - states.GetValueOrDefault((short)5)).Should().BeInRange(0, unknown);
-        var counters = await database.ScalarAsync<string>(
-            "SELECT targeted || '/' || (delivered + failed + expired + suppressed + unknown) FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));
-        counters.Should().Be($"{recipients}/{recipients}", "the counters add up");
-    }
 }

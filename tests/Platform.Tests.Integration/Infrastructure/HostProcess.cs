@@ -99,9 +99,18 @@ public sealed class HostProcess : IAsyncDisposable
         });
 
     /// <summary>Waits until /healthz answers 200, or fails with the host's own output.</summary>
-    public async Task WaitUntilHealthyAsync(TimeSpan timeout)
+    public Task WaitUntilHealthyAsync(TimeSpan timeout) =>
+        WaitForHealthAsync(status => status == HttpStatusCode.OK, timeout, "was not healthy");
+
+    /// <summary>Waits until /healthz answers, and answers something else than 200: the host noticed a fault and says so
+    /// (a probe that hangs does not count).</summary>
+    public Task WaitUntilUnhealthyAsync(TimeSpan timeout) =>
+        WaitForHealthAsync(status => status is { } answered && answered != HttpStatusCode.OK, timeout, "still reported healthy");
+
+    /// <summary>Polls /healthz until <paramref name="reached"/> holds for its status (null: no answer within 10 s).</summary>
+    private async Task WaitForHealthAsync(Func<HttpStatusCode?, bool> reached, TimeSpan timeout, string failure)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -110,26 +119,28 @@ public sealed class HostProcess : IAsyncDisposable
                 throw new InvalidOperationException($"Host {InstanceName} exited with {process.ExitCode}:\n{Output}");
             }
 
+            HttpStatusCode? status = null;
             try
             {
                 using var response = await http.GetAsync($"{BaseUrl}/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
+                status = response.StatusCode;
             }
-            catch (HttpRequestException)
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
             {
             }
-            catch (TaskCanceledException)
+
+            if (reached(status))
             {
+                return;
             }
 
             await Task.Delay(250);
         }
 
-        throw new TimeoutException($"Host {InstanceName} was not healthy within {timeout}:\n{Output}");
+        throw new TimeoutException($"Host {InstanceName} {failure} within {timeout}:\n{Output}");
     }
+
+    public bool HasExited => process.HasExited;
 
     private void Append(string? line)
     {

@@ -11,10 +11,13 @@ public sealed class TestDatabase : IAsyncDisposable
     private static readonly string RunId = $"{DateTime.UtcNow:MMddHHmmss}_{Environment.ProcessId}";
     private static int counter;
 
-    private TestDatabase(string name, string connectionString)
+    private readonly string server;
+
+    private TestDatabase(string name, string connectionString, string server)
     {
         Name = name;
         ConnectionString = connectionString;
+        this.server = server;
     }
 
     public static string ServerConnectionString =>
@@ -25,18 +28,21 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
-    public static async Task<TestDatabase> CreateAsync()
+    /// <summary>A fresh database on the shared test server, or on <paramref name="serverConnectionString"/>'s
+    /// (a <see cref="PrivatePostgres"/> a fault test stops and restarts).</summary>
+    public static async Task<TestDatabase> CreateAsync(string? serverConnectionString = null)
     {
+        var server = serverConnectionString ?? ServerConnectionString;
         var name = $"platform_test_{RunId}_{Interlocked.Increment(ref counter)}";
-        await using (var connection = new NpgsqlConnection(ServerConnectionString))
+        await using (var connection = new NpgsqlConnection(server))
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
             await command.ExecuteNonQueryAsync();
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = name, Pooling = true };
-        return new TestDatabase(name, builder.ConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(server) { Database = name, Pooling = true };
+        return new TestDatabase(name, builder.ConnectionString, server);
     }
 
     public async Task<T?> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
@@ -87,7 +93,7 @@ public sealed class TestDatabase : IAsyncDisposable
         {
             try
             {
-                await using var connection = new NpgsqlConnection(ServerConnectionString);
+                await using var connection = new NpgsqlConnection(server);
                 await connection.OpenAsync();
                 await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);
                 await command.ExecuteNonQueryAsync();

@@ -79,9 +79,11 @@ internal static class HostComposition
         var connectionString = configuration.PlatformConnectionString();
         services.AddPlatformJobs(configuration, connectionString);
 
+        // Bounded, so a stalled database makes /healthz answer "unhealthy" in seconds instead of hanging the probe.
+        var healthTimeout = TimeSpan.FromSeconds(5);
         services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database")
-            .AddCheck<JobsHealthCheck>("jobs");
+            .AddCheck<DatabaseHealthCheck>("database", timeout: healthTimeout)
+            .AddCheck<JobsHealthCheck>("jobs", timeout: healthTimeout);
 
         return builder;
     }

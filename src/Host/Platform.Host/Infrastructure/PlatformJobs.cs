@@ -205,19 +205,20 @@ internal sealed class HostLogProvider(ILoggerFactory factory) : Hangfire.Logging
 /// <summary>/healthz: Hangfire's storage answers and a server of the cluster has a recent heartbeat (this host's, once it has started).</summary>
 internal sealed class JobsHealthCheck(HangfireClusterNodes cluster) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
-    public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var live = cluster.CountLive();
-            return Task.FromResult(live > 0
+            // Hangfire's monitoring API is synchronous: waited for on the side, so the check's timeout can end the wait.
+            var live = await Task.Run(cluster.CountLive, cancellationToken).WaitAsync(cancellationToken);
+            return live > 0
                 ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{live} live Hangfire server(s)")
-                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("No Hangfire server has a recent heartbeat yet"));
+                : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded("No Hangfire server has a recent heartbeat yet");
         }
         catch (Exception exception) when (exception is Npgsql.NpgsqlException or InvalidOperationException)
         {
-            return Task.FromResult(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Hangfire's storage does not answer", exception));
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("Hangfire's storage does not answer", exception);
         }
     }
 }

@@ -130,7 +130,7 @@ internal sealed class CampaignSender(
         while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
         {
             // Pause, cancel and revocation take effect before the next batch.
-            if (await StatusAsync(campaign.Id, cancellationToken) != CampaignStatus.Sending)
+            if (await RideOutAsync(token => StatusAsync(campaign.Id, token), campaign, "reading its status", cancellationToken) != CampaignStatus.Sending)
             {
                 return handled;
             }
@@ -147,7 +147,10 @@ internal sealed class CampaignSender(
             }
 
             var after = cursor.Position;
-            var claimed = await store.ClaimAsync(campaign.Id, campaign.CompanyId, after, open, settings.BatchSize, now, cancellationToken);
+            // A claim whose commit happened but whose answer was lost is no worse retried than failing the run: either
+            // way those claims are left to the maintenance job (Unknown after the lease).
+            var claimed = await RideOutAsync(token => store.ClaimAsync(campaign.Id, campaign.CompanyId, after, open, settings.BatchSize, now, token),
+                campaign, "claiming a batch", cancellationToken);
             if (claimed.Count == 0)
             {
                 if (after == 0)
@@ -175,7 +178,8 @@ internal sealed class CampaignSender(
         // Who-messaged-whom is noted before the carrier has the messages, so a STOP sent back at once finds this
         // company; and a number suppressed since the claim (a STOP that arrived meanwhile) is not sent.
         var replyNumber = route.ReplyNumber(campaign.SenderId);
-        var stopped = await store.PrepareSubmitAsync(campaign.Id, campaign.CompanyId, replyNumber, claimed, clock.GetUtcNow(), cancellationToken);
+        var stopped = await RideOutAsync(token => store.PrepareSubmitAsync(campaign.Id, campaign.CompanyId, replyNumber, claimed, clock.GetUtcNow(), token),
+            campaign, "noting the batch's recipients", cancellationToken);
         if (stopped.Count > 0)
         {
             claimed = claimed.Where(m => !stopped.Contains(m.Id)).ToList();
@@ -203,7 +207,8 @@ internal sealed class CampaignSender(
             }
 
             // So a bare HELP or START sent back to this number is attributed to this company (see docs/optins.md).
-            await mediator.Send(new RecordCompanyContact(campaign.CompanyId, replyNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow()), cancellationToken);
+            var contact = new RecordCompanyContact(campaign.CompanyId, replyNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow());
+            await RideOutAsync(token => mediator.Send(contact, token), campaign, "noting who messaged whom", cancellationToken);
         }
 
         var now = clock.GetUtcNow();
@@ -230,8 +235,21 @@ internal sealed class CampaignSender(
         }
 
         // Recorded even when the run is being cancelled: the carrier has these messages now.
-        await store.RecordAsync(outcomes, now, CancellationToken.None);
+        await RideOutAsync(token => store.RecordAsync(outcomes, now, token), campaign, "recording the carriers' answers", CancellationToken.None);
     }
+
+    /// <summary>
+    /// A database restart or stall while a run sends (between batches, or between claiming a batch and recording its
+    /// outcomes) is waited out, up to the claim lease (after it the maintenance job turns the claims Unknown anyway),
+    /// instead of failing the run: the carriers' answers exist only in this process, a lost answer costs an Unknown
+    /// message (paid, never resent), and a failed run's slot is re-armed only when its lease runs out. Each step is
+    /// safe to repeat: recording touches only messages still claimed, and suppressing answers what it suppressed before.
+    /// </summary>
+    private Task<T> RideOutAsync<T>(Func<CancellationToken, Task<T>> step, SendingCampaign campaign, string what, CancellationToken cancellationToken) =>
+        TransientDatabaseFaults.RetryAsync(dataSource.Source, step, options.Value.ClaimLease, logger, $"Campaign {campaign.Id}: {what}", cancellationToken);
+
+    private Task RideOutAsync(Func<CancellationToken, Task> step, SendingCampaign campaign, string what, CancellationToken cancellationToken) =>
+        TransientDatabaseFaults.RetryAsync(dataSource.Source, step, options.Value.ClaimLease, logger, $"Campaign {campaign.Id}: {what}", cancellationToken);
 
     /// <summary>The carriers take a Guid per message (for their logs); ours is the message's bigint id inside one.</summary>
     internal static Guid MessageGuid(long id)

@@ -156,9 +156,12 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                 RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Submitting}::smallint AS was),
             moved AS (SELECT campaign_id, state, was FROM stopped),
             counted AS (
-            """ + CounterUpdate + """
+            """ + CounterUpdate + $"""
             )
             SELECT id FROM stopped
+            -- Repeated after a lost answer (CampaignSender rides out database faults): what the first run suppressed
+            -- is no longer claimed, and must still come back as not to be submitted.
+            UNION SELECT id FROM campaigns.messages WHERE id = ANY (@ids) AND state = {MessageStateSql.Suppressed}
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = (object?)platformNumber ?? DBNull.Value });
