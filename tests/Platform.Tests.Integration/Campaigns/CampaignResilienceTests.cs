@@ -186,6 +186,30 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_batch_that_takes_longer_than_the_claim_lease_at_a_slow_carrier_is_not_taken_for_lost()
+    {
+        const int recipients = 1_000;
+        await using var database = await TestDatabase.CreateAsync();
+        await using var api = await FakeSmsApi.StartAsync();
+        // 50 messages a second: a batch of 500 takes 10 s at the carrier, twice the claim lease. A live run's claims are
+        // not a dead node's: they must not turn Unknown under it.
+        var settings = new Dictionary<string, string>(api.HostSettings())
+        {
+            ["Platform__Carriers__Instances__0__MaxPerSecond"] = "50",
+            ["Platform__Campaigns__BatchSize"] = "500",
+            ["Platform__Campaigns__ClaimLease"] = "00:00:05",
+        };
+        await using var host = HostProcess.Start(database.ConnectionString, "slow-carrier", settings);
+        await host.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        var campaignId = await ResilienceCampaigns.SendingCampaignAsync(database, recipients);
+
+        await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(3), host);
+        await ResilienceCampaigns.AssertNothingLostOrDuplicatedAsync(database, api, campaignId, recipients);
+        (await database.ScalarAsync<long>("SELECT unknown FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)))
+            .Should().Be(0, "every message was accepted by the carrier and recorded as submitted");
+    }
+
     private static long Handed(string output, string line) => output.Split('\n')
         .Where(l => l.Contains(line, StringComparison.Ordinal))
         .Sum(l => long.Parse(l[(l.IndexOf(line, StringComparison.Ordinal) + line.Length)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture));

@@ -87,10 +87,25 @@ internal sealed class CampaignSender(
         // The recipients' zones were noted when the audience was built (older campaigns: read from the queue).
         var zones = campaign.TimeZones.Length > 0 || !campaign.RespectQuietHours ? campaign.TimeZones : await store.QueuedZonesAsync(campaignId, cancellationToken);
         var cursor = new ClaimCursor();
-        var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
-            .Select(_ => WorkAsync(campaign, zones, cursor, deadline, stop))
-            .ToList();
-        var handled = (await Task.WhenAll(workers)).Sum();
+        var held = new HeldClaims();
+        int handled;
+        using (var refreshing = new CancellationTokenSource())
+        {
+            var refresher = KeepClaimsFreshAsync(campaign, held, refreshing.Token);
+            var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
+                .Select(_ => WorkAsync(campaign, zones, cursor, held, deadline, stop))
+                .ToList();
+            try
+            {
+                handled = (await Task.WhenAll(workers)).Sum();
+            }
+            finally
+            {
+                await refreshing.CancelAsync();
+                await refresher;
+            }
+        }
+
         logger.LogInformation("Campaign {Campaign}: this run handed {Count} messages to the carriers", campaignId, handled);
 
         var now = clock.GetUtcNow();
@@ -122,7 +137,34 @@ internal sealed class CampaignSender(
         return next;
     }
 
-    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, DateTimeOffset deadline, CancellationToken stop)
+    /// <summary>Every third of the claim lease, the claims this run holds are marked fresh (see <see cref="MessageStore.RefreshClaimsAsync"/>).</summary>
+    private async Task KeepClaimsFreshAsync(SendingCampaign campaign, HeldClaims held, CancellationToken cancellationToken)
+    {
+        var period = options.Value.ClaimLease / 3;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, clock, cancellationToken);
+                var ids = held.Snapshot();
+                if (ids.Length > 0)
+                {
+                    await store.RefreshClaimsAsync(ids, clock.GetUtcNow(), cancellationToken);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception exception) when (TransientDatabaseFaults.IsTransient(exception))
+            {
+                // The next period tries again; a database away for longer than the lease ends these claims Unknown, as designed.
+                logger.LogWarning("Campaign {Campaign}: could not refresh the claims in flight ({Error})", campaign.Id, exception.Message);
+            }
+        }
+    }
+
+    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline, CancellationToken stop)
     {
         var settings = options.Value;
         var handled = 0;
@@ -165,7 +207,16 @@ internal sealed class CampaignSender(
 
             cursor.Advance(claimed.Max(m => m.Id));
 
-            await SubmitAsync(campaign, claimed, cancellationToken);
+            var ids = held.Add(claimed);
+            try
+            {
+                await SubmitAsync(campaign, claimed, cancellationToken);
+            }
+            finally
+            {
+                held.Remove(ids);
+            }
+
             handled += claimed.Count;
         }
 
@@ -287,6 +338,39 @@ internal sealed class CampaignSender(
             reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
             reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9));
+    }
+}
+
+/// <summary>The batches a run's workers have claimed and not recorded yet.</summary>
+internal sealed class HeldClaims
+{
+    private readonly HashSet<long[]> batches = new(ReferenceEqualityComparer.Instance);
+
+    public long[] Add(IReadOnlyList<ClaimedMessage> claimed)
+    {
+        var ids = claimed.Select(m => m.Id).ToArray();
+        lock (batches)
+        {
+            batches.Add(ids);
+        }
+
+        return ids;
+    }
+
+    public void Remove(long[] ids)
+    {
+        lock (batches)
+        {
+            batches.Remove(ids);
+        }
+    }
+
+    public long[] Snapshot()
+    {
+        lock (batches)
+        {
+            return batches.SelectMany(b => b).ToArray();
+        }
     }
 }
 

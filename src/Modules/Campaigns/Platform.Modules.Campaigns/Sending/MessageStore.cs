@@ -202,6 +202,15 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         return result;
     }
 
+    /// <summary>
+    /// A live run's claims stay fresh: a batch at a slow carrier (at 10 messages a second, 1,000 take 100 s) may be
+    /// handed over for longer than the claim lease, and must not be taken for a dead node's (<see cref="SweepAsync"/>).
+    /// </summary>
+    public Task RefreshClaimsAsync(long[] ids, DateTimeOffset now, CancellationToken cancellationToken) =>
+        dataSource.Source.ExecuteAsync(
+            $"UPDATE campaigns.messages SET claimed_at = @now WHERE id = ANY (@ids) AND state = {MessageStateSql.Submitting}",
+            cancellationToken, ("ids", ids), ("now", now));
+
     /// <summary>Records a batch's outcomes (only for messages still claimed), then applies receipts that overtook them.</summary>
     public async Task RecordAsync(IReadOnlyList<SubmitOutcomeRow> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
