@@ -12,6 +12,7 @@ internal sealed class EchoCarrier(CarrierContext context, EchoSettings settings)
 {
     private readonly string _idPrefix = "echo-" + Guid.NewGuid().ToString("N")[..8] + "-";
     private long _nextId;
+    private long _submits;
     private int _inFlight;
     private int _state; // 0 created, 1 started, 2 stopped
 
@@ -66,25 +67,39 @@ internal sealed class EchoCarrier(CarrierContext context, EchoSettings settings)
             return SubmitResult.Rejected($"text is longer than {Capabilities.MaxMessageParts} parts");
         }
         Interlocked.Increment(ref _inFlight);
+        // The one question that tells Failed from Unknown (SDK 1.1): has the message been handed to the peer? Set it
+        // right before the bytes go out (a socket write, an HTTP request body), never after the answer.
+        var handedOver = false;
         try
         {
             var id = _idPrefix + Interlocked.Increment(ref _nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
             var now = DateTimeOffset.UtcNow;
+            handedOver = true;
+            // Here the "peer" is the echo: the handset answers at once. A real carrier writes the message to its API.
+            if (settings.Echo)
+            {
+                await context.Callbacks.OnInboundMessageAsync(new InboundMessage(message.To, message.From, settings.EchoPrefix + message.Text, now, id + "-mo"), cancellationToken).ConfigureAwait(false);
+            }
+            if (settings.LoseAnswerEvery > 0 && Interlocked.Increment(ref _submits) % settings.LoseAnswerEvery == 0)
+            {
+                // Imitates a connection that drops after the peer got the message and before it answered.
+                throw new IOException("the connection dropped before the peer answered");
+            }
             // A real carrier reports these when its peer sends them (a webhook, a deliver_sm...); the host matches
             // receipts by carrier message id, so a receipt may even arrive before SendAsync returns the id.
             if (message.RequestReceipt)
             {
                 await context.Callbacks.OnDeliveryReceiptAsync(new DeliveryReceipt(id, DeliveryStatus.Delivered, null, now), cancellationToken).ConfigureAwait(false);
             }
-            if (settings.Echo)
-            {
-                await context.Callbacks.OnInboundMessageAsync(new InboundMessage(message.To, message.From, settings.EchoPrefix + message.Text, now, id + "-mo"), cancellationToken).ConfigureAwait(false);
-            }
             return SubmitResult.Accepted(id);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
         {
-            return SubmitResult.Failed("cancelled before submit");
+            // Never written: Failed, the host may send it again. Written and not answered: Unknown, the peer may have
+            // it, so the host records it and never resends it (a resend could deliver it twice).
+            return handedOver
+                ? SubmitResult.Unknown($"{(ex is OperationCanceledException ? "cancelled" : ex.Message)} after the message was handed to the peer; not resent")
+                : SubmitResult.Failed("cancelled before submit");
         }
         finally
         {

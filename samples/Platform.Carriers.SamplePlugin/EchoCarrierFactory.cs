@@ -31,11 +31,13 @@ internal sealed class EchoCarrierFactory : ICarrierFactory
         var reader = new CarrierSettingsReader(raw);
         var settings = new EchoSettings(
             EchoPrefix: reader.Text("EchoPrefix", "echo: ", maxLength: 50),
-            Echo: reader.OneOf("Echo", "true", "true", "false") == "true");
+            Echo: reader.OneOf("Echo", "true", "true", "false") == "true",
+            LoseAnswerEvery: reader.Int("LoseAnswerEvery", 0, 0, 1_000_000));
         return (reader, settings);
     }
 }
 
 /// <summary>The echo carrier's settings: <c>Echo</c> (true: every message comes back as an inbound message from its
-/// destination) and <c>EchoPrefix</c> (put before the echoed text).</summary>
-internal sealed record EchoSettings(string EchoPrefix, bool Echo);
+/// destination), <c>EchoPrefix</c> (put before the echoed text) and <c>LoseAnswerEvery</c> (every Nth message is
+/// "sent" but its answer lost, to show the Unknown outcome; 0: never).</summary>
+internal sealed record EchoSettings(string EchoPrefix, bool Echo, int LoseAnswerEvery = 0);

@@ -4,8 +4,9 @@ namespace Platform.Carriers.Abstractions;
 /// (<c>sdkVersion</c>); the host loads it only when the major versions match.</summary>
 public static class CarrierSdk
 {
-    /// <summary>The SDK version as "major.minor". Minor versions only add; a major version may break.</summary>
-    public const string Version = "1.0";
+    /// <summary>The SDK version as "major.minor". Minor versions only add; a major version may break.
+    /// 1.1 added <see cref="SubmitOutcome.Unknown"/> ("sent, answer lost": recorded, never resent).</summary>
+    public const string Version = "1.1";
 
     /// <summary>The major part of <see cref="Version"/>.</summary>
     public static int MajorVersion => ParseMajor(Version) ?? 0;

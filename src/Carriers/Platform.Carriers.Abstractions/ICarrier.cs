@@ -32,12 +32,23 @@ public interface ICarrier : IAsyncDisposable
     /// Submits a batch of messages and returns exactly one <see cref="SubmitResult"/> per message, in the same order.
     /// </summary>
     /// <remarks>
-    /// A problem with one message never throws: it becomes a <see cref="SubmitOutcome.Rejected"/> (permanent) or
-    /// <see cref="SubmitOutcome.Failed"/> (transient, retry later) result. When <paramref name="cancellationToken"/> is
-    /// cancelled the call returns promptly; messages not submitted yet get a <see cref="SubmitOutcome.Failed"/> result
-    /// whose reason starts with "cancelled", messages already accepted keep their <see cref="SubmitOutcome.Accepted"/> result.
-    /// A delivery receipt for an accepted message may reach <see cref="ICarrierCallbacks.OnDeliveryReceiptAsync"/>
-    /// before this call returns: the host matches receipts by carrier message id.
+    /// <para>A problem with one message never throws: it becomes a <see cref="SubmitOutcome.Rejected"/> (permanent),
+    /// <see cref="SubmitOutcome.Failed"/> (transient, retry later) or <see cref="SubmitOutcome.Unknown"/> result.</para>
+    /// <para>Failed and Unknown are decided by one question: was the submit written to the wire (the socket, the HTTP
+    /// request body)? A submit that was never written is <see cref="SubmitOutcome.Failed"/>: the host may send it again
+    /// and nobody gets it twice. A submit that was written and whose answer never came — the connection dropped, the
+    /// answer timed out, the call was cancelled while waiting, the answer could not be read — is
+    /// <see cref="SubmitOutcome.Unknown"/>: the carrier may have taken it, so the host records it as unknown, bills it
+    /// and never resends it (a duplicate SMS costs the sender and annoys the person; an unknown is visible and counted).
+    /// A message sent in several parts is Unknown as soon as any part may have reached the carrier. When in doubt, Unknown.</para>
+    /// <para>When <paramref name="cancellationToken"/> is cancelled the call returns promptly: messages not written yet get
+    /// a <see cref="SubmitOutcome.Failed"/> result whose reason starts with "cancelled", messages already written and not
+    /// answered get <see cref="SubmitOutcome.Unknown"/>, messages already accepted keep their
+    /// <see cref="SubmitOutcome.Accepted"/> result.</para>
+    /// <para>A delivery receipt for an accepted message may reach <see cref="ICarrierCallbacks.OnDeliveryReceiptAsync"/>
+    /// before this call returns: the host matches receipts by carrier message id.</para>
+    /// <para>Unknown is SDK 1.1. A plugin built against SDK 1.0 never returns it, and the host treats its Failed results
+    /// as before (resent); such a plugin should move to 1.1 so a lost answer is no longer resent.</para>
     /// </remarks>
     Task<IReadOnlyList<SubmitResult>> SendAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken);
 

@@ -9,9 +9,12 @@ namespace Platform.Carriers.Http;
 
 /// <summary>
 /// Sends SMS to a JSON-over-HTTP API: one POST per message (or one JSON array per chunk with <c>Batch=true</c>),
-/// at most <c>WindowSize</c> requests outstanding. Answers map to results: 2xx with an id is Accepted; 408 and 429
-/// are Failed (retry later); any other 4xx is Rejected with the body's message; 5xx, redirects, timeouts and network
-/// errors are Failed. Receipts and inbound messages come back through <see cref="HttpCarrierWebhooks"/>.
+/// at most <c>WindowSize</c> requests outstanding. Answers map to results: 2xx with an id is Accepted; 2xx without a
+/// usable id is Unknown (the API took something we cannot match); 408 and 429 are Failed (retry later); any other 4xx
+/// is Rejected with the body's message; 5xx and redirects are Failed. A request that never left (connection refused,
+/// DNS) is Failed; one whose body was sent and whose answer was lost (connection dropped, timeout, cancelled) is
+/// Unknown: the API may have taken it, so it is never resent. Receipts and inbound messages come back through
+/// <see cref="HttpCarrierWebhooks"/>.
 /// </summary>
 internal sealed class HttpCarrier : ICarrier
 {
@@ -221,9 +224,12 @@ internal sealed class HttpCarrier : ICarrier
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.Timeout);
+        // Whether the body started to go out on a connection: the line between "never sent" (Failed) and "sent, answer
+        // lost" (Unknown) when the request ends without an answer.
+        var content = new SentTrackingContent(Serialize(messages));
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _settings.Url) { Content = new ByteArrayContent(Serialize(messages)) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _settings.Url) { Content = content };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             if (_settings.AuthValue.Length > 0)
@@ -236,25 +242,51 @@ internal sealed class HttpCarrier : ICarrier
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Each(SubmitResult.Failed("cancelled while waiting for the API's answer (the API may still accept the message)"));
+            return Each(content.Sent
+                ? SubmitResult.Unknown("cancelled while waiting for the API's answer after the request was sent; the API may still accept the message, so it is not resent")
+                : SubmitResult.Failed("cancelled before submit (the request was not sent)"));
         }
         catch (OperationCanceledException)
         {
-            var reason = $"timed out after {_settings.Timeout.TotalSeconds:0} s waiting for the API (TimeoutSeconds; the API may still accept the message)";
+            var reason = content.Sent
+                ? $"timed out after {_settings.Timeout.TotalSeconds:0} s waiting for the API's answer to a request it was sent (TimeoutSeconds); the API may have accepted the message, so it is not resent"
+                : $"timed out after {_settings.Timeout.TotalSeconds:0} s before the request could be sent (TimeoutSeconds)";
             RecordError(reason);
-            return Each(SubmitResult.Failed(reason));
+            return Each(content.Sent ? SubmitResult.Unknown(reason) : SubmitResult.Failed(reason));
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or ObjectDisposedException or InvalidOperationException or IOException)
         {
-            var reason = $"network error: {ex.Message}";
+            var reason = content.Sent
+                ? $"connection lost after the request was sent, before the API answered ({ex.Message}); the API may have accepted the message, so it is not resent"
+                : $"network error, the request was not sent: {ex.Message}";
             RecordError(reason);
-            return Each(SubmitResult.Failed(reason));
+            return Each(content.Sent ? SubmitResult.Unknown(reason) : SubmitResult.Failed(reason));
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException or IOException)
+    }
+
+    /// <summary>
+    /// The request body, noting when the handler starts writing it to a connection. The handler writes the body only
+    /// once the connection is open (after DNS and connect), so an unset flag means the API cannot have seen the request.
+    /// </summary>
+    private sealed class SentTrackingContent(byte[] body) : HttpContent
+    {
+        private int _sent;
+
+        public bool Sent => Volatile.Read(ref _sent) != 0;
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
         {
-            var reason = $"the request could not be sent: {ex.Message}";
-            RecordError(reason);
-            return Each(SubmitResult.Failed(reason));
+            Interlocked.Exchange(ref _sent, 1);
+            await stream.WriteAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
         }
     }
 
@@ -326,10 +358,11 @@ internal sealed class HttpCarrier : ICarrier
         {
             return SubmitResult.Rejected($"{answered} without an id: {message}");
         }
-        // The API took something but said no id: the message may have gone out, but receipts could not be matched.
-        var reason = $"{answered} without a message id in '{_settings.IdField}' (check IdField)";
+        // The API took something but said no id: the message may have gone out (so it is never resent), but its
+        // receipts cannot be matched.
+        var reason = $"{answered} without a message id in '{_settings.IdField}' (check IdField); the API may have taken the message, so it is not resent";
         RecordError(reason);
-        return SubmitResult.Failed(reason);
+        return SubmitResult.Unknown(reason);
     }
 
     private SubmitResult[] InterpretBatch(string answered, string body, int count)
@@ -337,9 +370,9 @@ internal sealed class HttpCarrier : ICarrier
         var root = TryParse(body);
         if (root is not { ValueKind: JsonValueKind.Array } array || array.GetArrayLength() != count)
         {
-            var reason = $"{answered} but not with a JSON array of {count} results, one per message sent";
+            var reason = $"{answered} but not with a JSON array of {count} results, one per message sent; the API may have taken them, so they are not resent";
             RecordError(reason);
-            return Enumerable.Repeat(SubmitResult.Failed(reason), count).ToArray();
+            return Enumerable.Repeat(SubmitResult.Unknown(reason), count).ToArray();
         }
         return array.EnumerateArray().Select(item => InterpretOne(answered, item)).ToArray();
     }

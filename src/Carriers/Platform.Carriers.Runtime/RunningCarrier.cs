@@ -13,6 +13,7 @@ internal sealed class RunningCarrier(CarrierInstanceOptions options, LimitedCarr
     private readonly RateWindow rate = new(clock);
     private long sent;
     private long failed;
+    private long unknown;
     private string? lastError = configurationError;
 
     public string Name => options.Name;
@@ -28,7 +29,11 @@ internal sealed class RunningCarrier(CarrierInstanceOptions options, LimitedCarr
 
     public long Sent => Interlocked.Read(ref sent);
 
+    /// <summary>Messages not accepted: refused, or failed before they reached the carrier.</summary>
     public long Failed => Interlocked.Read(ref failed);
+
+    /// <summary>Messages whose submit may have reached the carrier with the answer lost (recorded unknown, never resent).</summary>
+    public long Unknown => Interlocked.Read(ref unknown);
 
     public double CurrentRate => rate.PerSecond;
 
@@ -55,8 +60,10 @@ internal sealed class RunningCarrier(CarrierInstanceOptions options, LimitedCarr
         {
             var results = await carrier.SendAsync(batch, cancellationToken);
             var accepted = results.Count(r => r.Outcome == SubmitOutcome.Accepted);
+            var lost = results.Count(r => r.Outcome == SubmitOutcome.Unknown);
             Interlocked.Add(ref sent, accepted);
-            Interlocked.Add(ref failed, results.Count - accepted);
+            Interlocked.Add(ref unknown, lost);
+            Interlocked.Add(ref failed, results.Count - accepted - lost);
             rate.Add(accepted);
             return results;
         }

@@ -15,6 +15,9 @@ namespace Platform.Carriers.Simulator;
 /// <item>…16: Failed at submit (transient).</item>
 /// <item>anything else: accepted, the receipt says Delivered.</item>
 /// </list>
+/// <c>LoseAnswerEvery</c> = N makes every Nth submit Unknown: the handset gets the message, the answer is "lost" and no
+/// receipt comes, as when a real carrier's connection drops after the submit went out. (Not a number suffix: tests count
+/// on every other ending being delivered.)
 /// </summary>
 internal sealed class SimulatorCarrier : ICarrier
 {
@@ -30,6 +33,7 @@ internal sealed class SimulatorCarrier : ICarrier
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _idPrefix = "sim-" + Guid.NewGuid().ToString("N")[..8] + "-";
     private long _nextId;
+    private long _submits;
     private int _inFlight;
     private int _state; // 0 created, 1 started, 2 stopped
     private Task _receiptPump = Task.CompletedTask;
@@ -41,12 +45,16 @@ internal sealed class SimulatorCarrier : ICarrier
         _network = network;
         _window = new SemaphoreSlim(settings.WindowSize, settings.WindowSize);
         SubmitLatency = settings.SubmitLatency;
+        LoseAnswerEvery = settings.LoseAnswerEvery;
     }
 
     public string InstanceName => _context.InstanceName;
 
     /// <summary>Starts as the <c>SubmitLatencyMs</c> setting; tests change it to slow the carrier down on the fly.</summary>
     public TimeSpan SubmitLatency { get; set; }
+
+    /// <summary>Starts as the <c>LoseAnswerEvery</c> setting (0: never); tests change it to drop answers on the fly.</summary>
+    public int LoseAnswerEvery { get; set; }
 
     public string Kind => SimulatorCarrierFactory.KindName;
 
@@ -155,6 +163,12 @@ internal sealed class SimulatorCarrier : ICarrier
         if (_settings.RecordOutbox)
         {
             _network.Record(new HandsetMessage(message.From, to, message.Text, now, carrierId), _settings.OutboxCapacityPerHandset);
+        }
+        var every = LoseAnswerEvery;
+        if (every > 0 && Interlocked.Increment(ref _submits) % every == 0)
+        {
+            // The handset has it (recorded above); only the answer is gone, so the host must not send it again.
+            return SubmitResult.Unknown("simulated lost answer: the message was delivered, the connection dropped before the carrier answered");
         }
         if (message.RequestReceipt && !to.EndsWith("14", StringComparison.Ordinal))
         {

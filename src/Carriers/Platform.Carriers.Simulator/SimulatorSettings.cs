@@ -11,8 +11,11 @@ namespace Platform.Carriers.Simulator;
 /// <param name="RecordOutbox">Whether handsets keep what they received (setting <c>RecordOutbox</c>, default true); off for
 /// benchmarks with a million numbers, where the outboxes alone would fill the host's memory.</param>
 /// <param name="ReceiptWindow">How many receipts may await the host's acknowledgement at once (setting <c>ReceiptWindow</c>, default 1024).</param>
-internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency, bool RecordOutbox = true, int ReceiptWindow = 1024)
+/// <param name="LoseAnswerEvery">Every Nth submit reaches the handset but its answer is lost: the result is Unknown, as
+/// when a real carrier's connection drops after the submit went out (setting <c>LoseAnswerEvery</c>, default 0: never).</param>
+internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, int OutboxCapacityPerHandset, TimeSpan SubmitLatency, bool RecordOutbox = true, int ReceiptWindow = 1024, int LoseAnswerEvery = 0)
 {
+    public const string LoseAnswerEveryKey = "LoseAnswerEvery";
     public const string ReceiptWindowKey = "ReceiptWindow";
     public const string RecordOutboxKey = "RecordOutbox";
     public const string ReceiptDelayMsKey = "ReceiptDelayMs";
@@ -29,7 +32,8 @@ internal sealed record SimulatorSettings(TimeSpan ReceiptDelay, int WindowSize, 
             reader.Int(OutboxCapacityKey, 1000, 1, 1_000_000),
             TimeSpan.FromMilliseconds(reader.Int(SubmitLatencyMsKey, 0, 0, 60_000)),
             !string.Equals(reader.Text(RecordOutboxKey, "true"), "false", StringComparison.OrdinalIgnoreCase),
-            reader.Int(ReceiptWindowKey, 1024, 1, 100_000));
+            reader.Int(ReceiptWindowKey, 1024, 1, 100_000),
+            reader.Int(LoseAnswerEveryKey, 0, 0, 1_000_000));
         return (parsed, reader.Problems);
     }
 }

@@ -183,13 +183,16 @@ internal sealed class SmppCarrier : ICarrier
             }
             catch (OperationCanceledException)
             {
+                // Earlier parts are on their way to the SMSC: sending the message again would repeat them.
                 return Task.FromResult(responses.Count == 0
                     ? SubmitResult.Failed("cancelled before submit")
-                    : SubmitResult.Failed("cancelled after part of a long message was submitted"));
+                    : SubmitResult.Unknown($"cancelled after {responses.Count} of {pdus.Length} parts were handed to the connection; not resent"));
             }
             catch (SmppSessionClosedException ex)
             {
-                return Task.FromResult(SubmitResult.Failed($"not connected: {ex.Message}"));
+                return Task.FromResult(responses.Count == 0
+                    ? SubmitResult.Failed($"not connected: {ex.Message}")
+                    : SubmitResult.Unknown($"connection lost after {responses.Count} of {pdus.Length} parts were handed to it ({ex.Message}); not resent"));
             }
         }
         return CompleteMessageAsync(pdus, responses, cancellationToken);
@@ -251,18 +254,41 @@ internal sealed class SmppCarrier : ICarrier
 
     private async Task<SubmitResult> CompleteMessageAsync(ShortMessagePdu[] pdus, List<Task<SmppPdu>> responses, CancellationToken cancellationToken)
     {
+        // Every part's fate is awaited (each is bounded by the response timeout or the connection's end), because the
+        // message's outcome depends on all of them: a Failed part next to an accepted one is no reason to resend.
         var ids = new string[pdus.Length];
+        var problems = new SubmitResult?[pdus.Length];
         for (var i = 0; i < pdus.Length; i++)
         {
-            var (id, problem) = await AwaitPartAsync(pdus[i], responses[i], cancellationToken).ConfigureAwait(false);
-            if (problem is not null)
-            {
-                // Earlier parts may already be accepted: that cannot be undone, so a retry may repeat them.
-                return problem;
-            }
-            ids[i] = id!;
+            (var id, problems[i]) = await AwaitPartAsync(pdus[i], responses[i], cancellationToken).ConfigureAwait(false);
+            ids[i] = id ?? "";
         }
-        return SubmitResult.Accepted(ids[0], ids);
+        return Combine(ids, problems);
+    }
+
+    /// <summary>
+    /// One message's outcome from its parts': Accepted when every part was; Unknown when any part's answer was lost or
+    /// some parts were accepted and others failed (the handset has part of it, so a resend would repeat that part);
+    /// else the first Rejected; else Failed (no part reached the SMSC).
+    /// </summary>
+    internal static SubmitResult Combine(string[] ids, SubmitResult?[] problems)
+    {
+        var first = Array.Find(problems, p => p is not null);
+        if (first is null)
+        {
+            return SubmitResult.Accepted(ids[0], ids);
+        }
+        if (problems.Length == 1)
+        {
+            return first;
+        }
+        var accepted = problems.Count(p => p is null);
+        var lost = Array.Find(problems, p => p?.Outcome == SubmitOutcome.Unknown);
+        if (lost is not null || (accepted > 0 && first.Outcome == SubmitOutcome.Failed))
+        {
+            return SubmitResult.Unknown($"{accepted} of {problems.Length} parts accepted; {(lost ?? first).Reason}");
+        }
+        return Array.Find(problems, p => p?.Outcome == SubmitOutcome.Rejected) ?? first;
     }
 
     private async Task<(string? Id, SubmitResult? Problem)> AwaitPartAsync(ShortMessagePdu pdu, Task<SmppPdu> response, CancellationToken cancellationToken)
@@ -274,21 +300,27 @@ internal sealed class SmppCarrier : ICarrier
             {
                 resp = await response.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
+            // From here on the submit_sm was queued on the session. Whether it was also written to the socket decides
+            // between Failed (never reached the SMSC: safe to send again) and Unknown (the SMSC may have it: never resent).
             catch (OperationCanceledException)
             {
-                return (null, SubmitResult.Failed("cancelled while waiting for submit_sm_resp; the SMSC may still accept the message"));
+                return (null, SubmitResult.Unknown("cancelled while waiting for submit_sm_resp; the SMSC may still accept the message, so it is not resent"));
             }
-            catch (SmppResponseTimeoutException)
+            catch (SmppResponseTimeoutException ex)
             {
-                return (null, SubmitResult.Failed($"no submit_sm_resp within {_settings.ResponseTimeout.TotalSeconds:0} s; the SMSC may have accepted the message"));
+                return (null, ex.Written
+                    ? SubmitResult.Unknown($"no submit_sm_resp within {_settings.ResponseTimeout.TotalSeconds:0} s after submit_sm was sent; the SMSC may have accepted the message, so it is not resent")
+                    : SubmitResult.Failed($"submit_sm not sent within {_settings.ResponseTimeout.TotalSeconds:0} s (the connection was backed up)"));
             }
             catch (SmppSessionClosedException ex)
             {
-                return (null, SubmitResult.Failed($"connection lost before submit_sm_resp; the SMSC may have accepted the message ({ex.Message})"));
+                return (null, ex.Written
+                    ? SubmitResult.Unknown($"connection lost after submit_sm was sent, before submit_sm_resp; the SMSC may have accepted the message, so it is not resent ({ex.Message})")
+                    : SubmitResult.Failed($"not connected: the connection was lost before submit_sm was sent ({ex.Message})"));
             }
             catch (SmppProtocolException ex)
             {
-                return (null, SubmitResult.Failed($"malformed submit_sm_resp: {ex.Message}"));
+                return (null, SubmitResult.Unknown($"malformed submit_sm_resp, so whether the SMSC took the message cannot be told: {ex.Message}"));
             }
 
             if (resp.Status == SmppStatus.Ok && resp is MessageIdRespPdu { MessageId.Length: > 0 } accepted)

@@ -8,11 +8,19 @@ using Platform.Carriers.Smpp.Protocol;
 
 namespace Platform.Carriers.Smpp;
 
-/// <summary>The session ended (connection lost, unbound, closed) before a request got its response.</summary>
-internal sealed class SmppSessionClosedException(string message) : Exception(message);
+/// <summary>The session ended (connection lost, unbound, closed) before a request got its response.
+/// <paramref name="written"/>: the request had been handed to the socket, so the SMSC may have acted on it.</summary>
+internal sealed class SmppSessionClosedException(string message, bool written = false) : Exception(message)
+{
+    public bool Written { get; } = written;
+}
 
-/// <summary>No response arrived within the response timeout.</summary>
-internal sealed class SmppResponseTimeoutException(string message) : Exception(message);
+/// <summary>No response arrived within the response timeout. <paramref name="written"/>: the request had been handed
+/// to the socket (a request still queued when its time ran out never reached the SMSC).</summary>
+internal sealed class SmppResponseTimeoutException(string message, bool written = true) : Exception(message)
+{
+    public bool Written { get; } = written;
+}
 
 /// <summary>The response could not be decoded.</summary>
 internal sealed class SmppProtocolException(string message) : Exception(message);
@@ -31,7 +39,9 @@ internal sealed class SmppSession : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly ILogger _logger;
     private readonly Action<SmppSession, ShortMessagePdu> _onDeliverSm;
-    private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    // Each PDU travels with the request it belongs to (null for PDUs that need no response), so the writer can mark
+    // the request written when it hands the bytes to the socket: that is what tells "never sent" from "sent, answer lost".
+    private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
     private readonly CancellationTokenSource _closed = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -103,7 +113,7 @@ internal sealed class SmppSession : IAsyncDisposable
         var sequence = NextSequence();
         var pending = new PendingRequest(request.Command, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
         _pending[sequence] = pending;
-        if (!_outgoing.Writer.TryWrite(SmppCodec.Encode(request with { Sequence = sequence })) || _closed.IsCancellationRequested)
+        if (!_outgoing.Writer.TryWrite(new Outgoing(SmppCodec.Encode(request with { Sequence = sequence }), pending)) || _closed.IsCancellationRequested)
         {
             // Closed in between: make sure the request does not wait for a response that cannot come.
             if (_pending.TryRemove(sequence, out _))
@@ -115,7 +125,7 @@ internal sealed class SmppSession : IAsyncDisposable
     }
 
     /// <summary>Queues a PDU that needs no response (a response of ours, a generic_nack).</summary>
-    public bool Send(SmppPdu pdu) => _outgoing.Writer.TryWrite(SmppCodec.Encode(pdu));
+    public bool Send(SmppPdu pdu) => _outgoing.Writer.TryWrite(new Outgoing(SmppCodec.Encode(pdu), null));
 
     /// <summary>Closes the connection at once; every waiting request fails.</summary>
     public void Close(string reason)
@@ -128,13 +138,16 @@ internal sealed class SmppSession : IAsyncDisposable
         _logger.LogInformation("SMPP {Session}: closing: {Reason}", Name, reason);
         _outgoing.Writer.TryComplete();
         _closed.Cancel();
+        // The socket is disposed before any request's Written flag is read: a request read here as not written can no
+        // longer reach the wire (the writer marks it before writing, and a write after this disposal fails).
         _client.Dispose();
-        var failure = new SmppSessionClosedException($"{Name}: connection closed ({reason}) before the response arrived.");
+        var notWritten = new SmppSessionClosedException($"{Name}: connection closed ({reason}) before the request was sent.");
+        var lost = new SmppSessionClosedException($"{Name}: connection closed ({reason}) after the request was sent, before its response arrived.", written: true);
         foreach (var sequence in _pending.Keys)
         {
             if (_pending.TryRemove(sequence, out var pending))
             {
-                pending.Source.TrySetException(failure);
+                pending.Source.TrySetException(pending.Written ? lost : notWritten);
             }
         }
         _completion.TrySetResult();
@@ -309,8 +322,12 @@ internal sealed class SmppSession : IAsyncDisposable
             while (await reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
             {
                 var length = 0;
-                while (reader.TryRead(out var pdu))
+                while (reader.TryRead(out var item))
                 {
+                    // Marked before the bytes reach the socket: a write that fails half-way may still have delivered
+                    // them, so "written" errs on the side of Unknown, never of a resend.
+                    item.Request?.MarkWritten();
+                    var pdu = item.Bytes;
                     if (pdu.Length > buffer.Length - length)
                     {
                         await _stream.WriteAsync(buffer.AsMemory(0, length), _closed.Token).ConfigureAwait(false);
@@ -348,7 +365,10 @@ internal sealed class SmppSession : IAsyncDisposable
                 {
                     if (pending.Deadline < now && _pending.TryRemove(sequence, out _))
                     {
-                        pending.Source.TrySetException(new SmppResponseTimeoutException($"{Name}: no response to {pending.Command} (sequence {sequence}) in time."));
+                        var written = pending.Written;
+                        pending.Source.TrySetException(new SmppResponseTimeoutException(written
+                            ? $"{Name}: no response to {pending.Command} (sequence {sequence}) in time."
+                            : $"{Name}: {pending.Command} (sequence {sequence}) was still waiting to be sent when its time ran out.", written));
                     }
                 }
             }
@@ -361,8 +381,17 @@ internal sealed class SmppSession : IAsyncDisposable
 
     private sealed class PendingRequest(SmppCommand command, long deadline)
     {
+        private int _written;
+
         public SmppCommand Command { get; } = command;
         public long Deadline { get; } = deadline;
         public TaskCompletionSource<SmppPdu> Source { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The writer has handed (or is handing) this request's bytes to the socket.</summary>
+        public bool Written => Volatile.Read(ref _written) != 0;
+
+        public void MarkWritten() => Interlocked.Exchange(ref _written, 1);
     }
+
+    private readonly record struct Outgoing(byte[] Bytes, PendingRequest? Request);
 }

@@ -40,6 +40,20 @@ public abstract class CarrierConformanceTests : IAsyncLifetime
     /// <summary>Undoes <see cref="SlowPeerDownAsync"/>.</summary>
     protected virtual Task RestorePeerSpeedAsync() => Task.CompletedTask;
 
+    /// <summary>
+    /// Makes the peer drop the connection once, mid-window: it takes <paramref name="afterSubmits"/> submits normally,
+    /// then receives the next one(s) and closes the connection without answering them (a carrier with no connection,
+    /// like the simulator, loses the answer instead). What the peer received from then on is what
+    /// <see cref="DestinationsReceivedByPeerAsync"/> reports. SDK 1.1: every carrier must be able to say "sent, answer lost".
+    /// </summary>
+    protected abstract Task DropConnectionMidWindowAsync(int afterSubmits);
+
+    /// <summary>The destinations the peer received since <see cref="DropConnectionMidWindowAsync"/>, answered or not.</summary>
+    protected abstract Task<IReadOnlyCollection<string>> DestinationsReceivedByPeerAsync();
+
+    /// <summary>Undoes <see cref="DropConnectionMidWindowAsync"/> (the peer answers everything again).</summary>
+    protected abstract Task RestoreConnectionAsync();
+
     protected static TimeSpan Patience { get; } = TimeSpan.FromSeconds(15);
 
     // Numbers ending in 1 never hit a peer's special test suffixes (13..16).
@@ -186,9 +200,68 @@ public abstract class CarrierConformanceTests : IAsyncLifetime
             await RestorePeerSpeedAsync();
         }
 
-        results.Should().HaveCount(2000).And.OnlyContain(r => r.Outcome == SubmitOutcome.Accepted || r.Outcome == SubmitOutcome.Failed);
+        // Unknown: written before the cancellation and not answered (SDK 1.1); never Rejected for a deliverable number.
+        results.Should().HaveCount(2000).And.OnlyContain(r => r.Outcome == SubmitOutcome.Accepted || r.Outcome == SubmitOutcome.Failed || r.Outcome == SubmitOutcome.Unknown);
         results.Should().Contain(r => r.Outcome == SubmitOutcome.Failed && r.Reason!.StartsWith("cancelled"));
         await RecordingCallbacks.WaitUntilAsync(() => Carrier.State.InFlight == 0, Patience, "the window to drain");
+        var after = await Carrier.SendAsync(Batch(3, receipts: false), CancellationToken.None);
+        after.Should().OnlyContain(r => r.Outcome == SubmitOutcome.Accepted);
+    }
+
+    [Fact]
+    public async Task A_peer_dropping_the_connection_mid_window_gives_unknown_for_submits_it_may_have_never_failed()
+    {
+        // Numbers of their own, so what the peer received in other tests does not count here.
+        var batch = Batch(40, receipts: false, to: i => $"4671{i:D6}1");
+        await SlowPeerDownAsync(); // so the window is full when the connection drops
+        await DropConnectionMidWindowAsync(afterSubmits: 12);
+        IReadOnlyList<SubmitResult> results;
+        IReadOnlyCollection<string> received;
+        try
+        {
+            results = await Carrier.SendAsync(batch, CancellationToken.None).WaitAsync(Patience * 2);
+            received = await DestinationsReceivedByPeerAsync();
+        }
+        finally
+        {
+            await RestoreConnectionAsync();
+            await RestorePeerSpeedAsync();
+        }
+
+        results.Should().HaveCount(batch.Count);
+        results.Should().Contain(r => r.Outcome == SubmitOutcome.Unknown, "the peer dropped submits it had received without answering them");
+        var got = received.Select(d => d.TrimStart('+')).ToHashSet();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var result = results[i];
+            var because = $"message {i} to {batch[i].To}: {result.Outcome} ({result.Reason})";
+            // The one thing that must never happen: the peer has it and we say "not sent", so the host sends it again.
+            if (got.Contains(batch[i].To))
+            {
+                result.Outcome.Should().BeOneOf([SubmitOutcome.Accepted, SubmitOutcome.Unknown], because + " — the peer received it");
+            }
+            else
+            {
+                result.Outcome.Should().NotBe(SubmitOutcome.Accepted, because + " — the peer never received it");
+            }
+            switch (result.Outcome)
+            {
+                case SubmitOutcome.Accepted:
+                    result.CarrierMessageId.Should().NotBeNullOrEmpty(because + " — accepted without an id");
+                    break;
+                case SubmitOutcome.Unknown:
+                    result.Reason.Should().NotBeNullOrWhiteSpace(because);
+                    result.CarrierMessageId.Should().BeNull(because);
+                    break;
+                default:
+                    result.Outcome.Should().Be(SubmitOutcome.Failed, because + " — a deliverable number is never rejected for a dropped connection");
+                    break;
+            }
+        }
+        received.Should().OnlyHaveUniqueItems("the carrier itself never sends a message twice");
+
+        // The carrier comes back by itself and sends normally again.
+        await RecordingCallbacks.WaitUntilAsync(() => Carrier.State.Connected, Patience, "the carrier to reconnect");
         var after = await Carrier.SendAsync(Batch(3, receipts: false), CancellationToken.None);
         after.Should().OnlyContain(r => r.Outcome == SubmitOutcome.Accepted);
     }

@@ -38,4 +38,25 @@ public sealed class SimulatorConformanceTests : CarrierConformanceTests
         ((SimulatorCarrier)Carrier).SubmitLatency = TimeSpan.Zero;
         return Task.CompletedTask;
     }
+
+    // No connection to drop: the simulator's LoseAnswerEvery delivers the message to the handset and loses the answer.
+    protected override Task DropConnectionMidWindowAsync(int afterSubmits)
+    {
+        ((SimulatorCarrier)Carrier).LoseAnswerEvery = afterSubmits + 1;
+        return Task.CompletedTask;
+    }
+
+    protected override Task<IReadOnlyCollection<string>> DestinationsReceivedByPeerAsync()
+    {
+        // Handsets keep what they received; the test's numbers are its own, so any message there came from it.
+        var received = Enumerable.Range(0, 1000).Select(i => $"4671{i:D6}1")
+            .SelectMany(to => _factory.Network.ReceivedBy(to).Select(_ => to)).ToList();
+        return Task.FromResult<IReadOnlyCollection<string>>(received);
+    }
+
+    protected override Task RestoreConnectionAsync()
+    {
+        ((SimulatorCarrier)Carrier).LoseAnswerEvery = 0;
+        return Task.CompletedTask;
+    }
 }

@@ -63,6 +63,19 @@ public sealed class SmppConformanceTests(SmscFixture fixture) : CarrierConforman
 
     protected override Task RestorePeerSpeedAsync() => fixture.Smsc.ExpectOkAsync(new { cmd = "delay", ms = 0 });
 
+    // The SMSC receives submit number afterSubmits + 1 and closes the connection without answering it or the ones
+    // still waiting for their (delayed) answer.
+    protected override async Task DropConnectionMidWindowAsync(int afterSubmits)
+    {
+        await fixture.Smsc.ExpectOkAsync(new { cmd = "reset" });
+        await fixture.Smsc.ExpectOkAsync(new { cmd = "delay", ms = 20 });
+        await fixture.Smsc.ExpectOkAsync(new { cmd = "dropEvery", every = afterSubmits + 1, answer = false, times = 1 });
+    }
+
+    protected override async Task<IReadOnlyCollection<string>> DestinationsReceivedByPeerAsync() => [.. await fixture.Smsc.ReceivedAsync()];
+
+    protected override Task RestoreConnectionAsync() => fixture.Smsc.ExpectOkAsync(new { cmd = "dropEvery", every = 0 });
+
     [Fact]
     public async Task The_smsc_saw_the_window_limit_too()
     {

@@ -46,6 +46,23 @@ public sealed class FakeSmsApiFixture : IAsyncLifetime
     public int Requests => (int)Interlocked.Read(ref _requests);
 
     private long _requests;
+    private int _dropAfter = -1;
+    private int _sinceArmed;
+
+    /// <summary>Destinations of every message received since <see cref="DropConnectionsAfter"/>, answered or not.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Received { get; } = new();
+
+    /// <summary>From now on, answer <paramref name="requests"/> requests, then read each later one (the API has it) and
+    /// abort its connection without an answer, as a partner whose server dies mid-request.</summary>
+    public void DropConnectionsAfter(int requests)
+    {
+        Received.Clear();
+        Interlocked.Exchange(ref _sinceArmed, 0);
+        Volatile.Write(ref _dropAfter, requests);
+    }
+
+    /// <summary>Undoes <see cref="DropConnectionsAfter"/>.</summary>
+    public void AnswerEverything() => Volatile.Write(ref _dropAfter, -1);
 
     public async Task InitializeAsync()
     {
@@ -135,6 +152,19 @@ public sealed class FakeSmsApiFixture : IAsyncLifetime
             await Task.Delay(latency, http.RequestAborted);
         }
         var body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+        var dropAfter = Volatile.Read(ref _dropAfter);
+        if (dropAfter >= 0)
+        {
+            foreach (var message in body is JsonArray all ? all.Select(m => m!.AsObject()) : [body!.AsObject()])
+            {
+                Received.Enqueue((string?)message["to"] ?? "");
+            }
+            if (Interlocked.Increment(ref _sinceArmed) > dropAfter)
+            {
+                http.Abort();
+                return Results.Empty;
+            }
+        }
         if (body is JsonArray array)
         {
             var answers = new JsonArray();

@@ -286,24 +286,26 @@ public sealed class HttpCarrierSubmitTests
     }
 
     [Fact]
-    public async Task A_2xx_without_an_id_fails_and_names_the_id_field()
+    public async Task A_2xx_without_an_id_is_unknown_and_names_the_id_field()
     {
+        // The API took something: resending could deliver it twice, so it is Unknown (never resent), not Failed.
         var (result, _) = await SendOne((_, _) => Task.FromResult(Answer(HttpStatusCode.OK, """{"status":"queued"}""")));
 
-        result.Outcome.Should().Be(SubmitOutcome.Failed);
+        result.Outcome.Should().Be(SubmitOutcome.Unknown);
         result.Reason.Should().Contain("'id'").And.Contain("IdField");
     }
 
     [Fact]
-    public async Task A_timeout_is_a_transient_failure()
+    public async Task A_timeout_after_the_request_was_sent_is_unknown()
     {
+        // The fake handler has read the body, as a server does before it stalls: the API may have the message.
         var (result, _) = await SendOne(async (_, token) =>
         {
             await Task.Delay(Timeout.Infinite, token);
             return Answer(HttpStatusCode.OK, "{}");
         }, new() { ["TimeoutSeconds"] = "1" });
 
-        result.Outcome.Should().Be(SubmitOutcome.Failed);
+        result.Outcome.Should().Be(SubmitOutcome.Unknown);
         result.Reason.Should().StartWith("timed out after 1 s");
     }
 

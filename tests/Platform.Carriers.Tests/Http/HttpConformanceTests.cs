@@ -64,4 +64,19 @@ public abstract class HttpConformanceTestsBase(FakeSmsApiFixture api, bool batch
         api.Latency = TimeSpan.Zero;
         return Task.CompletedTask;
     }
+
+    protected override Task DropConnectionMidWindowAsync(int afterSubmits)
+    {
+        // Requests carry up to MaxBatchSize messages with Batch=true: drop after about as many messages.
+        api.DropConnectionsAfter(batch ? Math.Max(1, afterSubmits / 7) : afterSubmits);
+        return Task.CompletedTask;
+    }
+
+    protected override Task<IReadOnlyCollection<string>> DestinationsReceivedByPeerAsync() => Task.FromResult<IReadOnlyCollection<string>>([.. api.Received]);
+
+    protected override Task RestoreConnectionAsync()
+    {
+        api.AnswerEverything();
+        return Task.CompletedTask;
+    }
 }

@@ -55,6 +55,20 @@ public sealed class PluginLoadingTests : IDisposable
         typeof(ICarrierFactory).IsAssignableFrom(factoryType).Should().BeTrue("the SDK is shared with the host");
     }
 
+    [Theory]
+    [InlineData("1.0")] // built before SubmitOutcome.Unknown existed: a minor version only adds, so it still loads
+    [InlineData("1.1")]
+    public void A_plugin_built_against_any_1_x_sdk_loads(string sdkVersion)
+    {
+        CarrierSdk.Version.Should().Be("1.1");
+        AddPlugin("sim-plugin", Manifest(sdkVersion));
+
+        var (loaded, skipped) = new CarrierPluginLoader(NullLogger.Instance).LoadAll(_root);
+
+        skipped.Should().BeEmpty();
+        loaded.Should().ContainSingle().Which.Manifest.SdkVersion.Should().Be(sdkVersion);
+    }
+
     [Fact]
     public void Broken_or_incompatible_plugins_are_skipped_with_a_reason()
     {

@@ -47,6 +47,22 @@ public sealed class PrefixRouterTests
     }
 
     [Fact]
+    public async Task An_unknown_outcome_stays_with_its_carrier_and_is_never_failed_over()
+    {
+        // se-main may have the message (its answer was lost): the backup sending it too could deliver it twice.
+        var main = new FakeCarrier("se-main", m => m.To.EndsWith('7') ? SubmitResult.Unknown("connection lost after submit_sm was sent") : SubmitResult.Failed("busy"));
+        var backup = new FakeCarrier("se-backup");
+        var (router, _) = Build(main, backup, new("se-mobile") { Connected = false }, new("global"));
+
+        var results = await router.SendAsync([To("4681111117"), To("4681111116")], CancellationToken.None);
+
+        results.Select(r => (r.Result.Outcome, r.InstanceName)).Should().Equal(
+            (SubmitOutcome.Unknown, "se-main"),
+            (SubmitOutcome.Accepted, "se-backup"));
+        backup.Sent.Should().ContainSingle().Which.To.Should().Be("4681111116", "only the Failed message went on to the next route");
+    }
+
+    [Fact]
     public async Task A_disconnected_first_choice_is_skipped_without_a_try()
     {
         var mobile = new FakeCarrier("se-mobile") { Connected = false };

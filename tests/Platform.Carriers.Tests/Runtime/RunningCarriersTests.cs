@@ -16,7 +16,9 @@ public sealed class RunningCarriersTests
         public IReadOnlyList<string> ValidateSettings(IReadOnlyDictionary<string, string> settings) =>
             settings.ContainsKey("Broken") ? ["Broken is not a setting a fake carrier understands."] : [];
 
-        public ICarrier Create(CarrierContext context) => new FakeCarrier(context.InstanceName);
+        // …6 fails before reaching the carrier, …7 reaches it with the answer lost; everything else is accepted.
+        public ICarrier Create(CarrierContext context) => new FakeCarrier(context.InstanceName, m =>
+            m.To.EndsWith('6') ? SubmitResult.Failed("busy") : m.To.EndsWith('7') ? SubmitResult.Unknown("answer lost") : SubmitResult.Accepted(Guid.NewGuid().ToString("N")));
     }
 
     private sealed class FixedClusterNodes(int nodes) : IClusterNodes
@@ -45,6 +47,20 @@ public sealed class RunningCarriersTests
         var sent = await carriers.Router.SendAsync([new OutboundMessage(Guid.NewGuid(), "P", "+4612345678", "hi", false)], CancellationToken.None);
         sent.Should().ContainSingle().Which.InstanceName.Should().Be("a");
         carriers.Instances[0].Sent.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Each_instance_counts_sent_failed_and_unknown_apart()
+    {
+        var carriers = Build();
+        await carriers.ReplaceAsync([Instance("a")], [new CarrierRouteOptions { Prefix = "+", Instance = "a", Priority = 1 }], CancellationToken.None);
+
+        await carriers.Router.SendAsync(
+            new[] { "+4612345678", "+4612345676", "+4612345677", "+4612345687" }.Select(to => new OutboundMessage(Guid.NewGuid(), "P", to, "hi", false)).ToList(),
+            CancellationToken.None);
+
+        var instance = carriers.Instances.Single();
+        (instance.Sent, instance.Failed, instance.Unknown).Should().Be((1L, 1L, 2L));
     }
 
     [Fact]

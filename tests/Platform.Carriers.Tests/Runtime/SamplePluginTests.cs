@@ -53,7 +53,7 @@ public sealed class SamplePluginTests : IDisposable
         var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(SampleOutput, "plugin.json")))!;
         ((string?)manifest["name"]).Should().Be("sample-echo");
         ((string?)manifest["version"]).Should().Be("1.0.0");
-        ((string?)manifest["sdkVersion"]).Should().Be("1.0");
+        ((string?)manifest["sdkVersion"]).Should().Be(CarrierSdk.Version, "the sample uses SubmitResult.Unknown, new in 1.1");
     }
 
     [Fact]
@@ -81,13 +81,23 @@ public sealed class SamplePluginTests : IDisposable
         callbacks.Receipts.Should().ContainSingle().Which.Should().Match<DeliveryReceipt>(r => r.CarrierMessageId == results[0].CarrierMessageId && r.Status == DeliveryStatus.Delivered);
         callbacks.Inbound.Should().ContainSingle().Which.Should().Match<InboundMessage>(m => m.From == "46700000001" && m.To == "72000" && m.Text == "echo: ping");
         factory.ValidateSettings(new Dictionary<string, string> { ["Echo"] = "loud" }).Should().ContainSingle().Which.Should().Contain("Echo");
+
+        // SDK 1.1: a message handed to the peer whose answer was lost is Unknown (the echo came back: the peer had it).
+        var lossyCallbacks = new RecordingCallbacks();
+        await using var lossy = catalog.Create("sample-echo", new CarrierContext("echo-2", new Dictionary<string, string> { ["LoseAnswerEvery"] = "2" }, lossyCallbacks, NullLogger.Instance));
+        await lossy.StartAsync(CancellationToken.None);
+        var lossyResults = await lossy.SendAsync([new OutboundMessage(Guid.NewGuid(), "72000", "46700000001", "one", true), new OutboundMessage(Guid.NewGuid(), "72000", "46700000011", "two", true)], CancellationToken.None);
+        lossyResults.Select(r => r.Outcome).Should().Equal(SubmitOutcome.Accepted, SubmitOutcome.Unknown);
+        lossyResults[1].Reason.Should().Contain("not resent");
+        lossyCallbacks.Inbound.Should().HaveCount(2, "both messages reached the peer");
+        lossyCallbacks.Receipts.Should().ContainSingle("the lost one has no carrier id to report a receipt for");
     }
 
     [Fact]
     public void An_incompatible_or_corrupt_plugin_is_skipped_with_a_reason_and_the_good_one_still_loads()
     {
         DropIn("sample-echo");
-        DropIn("sample-echo-v2", manifest: json => json.Replace("\"1.0\"", "\"2.0\"", StringComparison.Ordinal));
+        DropIn("sample-echo-v2", manifest: json => json.Replace($"\"{CarrierSdk.Version}\"", "\"2.0\"", StringComparison.Ordinal));
         DropIn("sample-echo-corrupt", assembly: [0x4D, 0x5A, 0x00, 0x01, 0x02, 0x03, 0xDE, 0xAD, 0xBE, 0xEF]);
 
         var (loaded, skipped) = new CarrierPluginLoader(NullLogger.Instance).LoadAll(_root);

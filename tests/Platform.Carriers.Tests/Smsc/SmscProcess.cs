@@ -90,6 +90,31 @@ internal sealed class SmscProcess : IAsyncDisposable
         return JsonDocument.Parse(reply["STATS ".Length..]).RootElement.Clone();
     }
 
+    /// <summary>The destination of every submit_sm the SMSC received since its last reset, in arrival order.</summary>
+    public async Task<IReadOnlyList<string>> ReceivedAsync()
+    {
+        var reply = await CommandAsync(new { cmd = "received" }).ConfigureAwait(false);
+        if (!reply.StartsWith("RECEIVED ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Unexpected reply to received: {reply}");
+        }
+        return JsonSerializer.Deserialize<List<string>>(reply["RECEIVED ".Length..])!;
+    }
+
+    /// <summary>How many submit_sm the SMSC received since its last reset, for how many destinations, and each destination
+    /// it received more than once with its count (the SMSC's own log: a handset that got a message twice).</summary>
+    public async Task<(int Received, int Distinct, IReadOnlyDictionary<string, int> Twice)> DuplicatesAsync()
+    {
+        var reply = await CommandAsync(new { cmd = "duplicates" }).ConfigureAwait(false);
+        if (!reply.StartsWith("DUPLICATES ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Unexpected reply to duplicates: {reply}");
+        }
+        var json = JsonDocument.Parse(reply["DUPLICATES ".Length..]).RootElement;
+        var twice = json.GetProperty("twice").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        return (json.GetProperty("received").GetInt32(), json.GetProperty("distinct").GetInt32(), twice);
+    }
+
     public async Task ExpectOkAsync(object command)
     {
         var reply = await CommandAsync(command).ConfigureAwait(false);
@@ -127,7 +152,8 @@ internal sealed class SmscProcess : IAsyncDisposable
         {
             _listening.TrySetResult();
         }
-        else if (line.StartsWith("OK ", StringComparison.Ordinal) || line.StartsWith("STATS ", StringComparison.Ordinal) || line.StartsWith("ERR", StringComparison.Ordinal))
+        else if (line.StartsWith("OK ", StringComparison.Ordinal) || line.StartsWith("STATS ", StringComparison.Ordinal) || line.StartsWith("ERR", StringComparison.Ordinal)
+            || line.StartsWith("RECEIVED ", StringComparison.Ordinal) || line.StartsWith("DUPLICATES ", StringComparison.Ordinal))
         {
             _replies.Writer.TryWrite(line);
         }

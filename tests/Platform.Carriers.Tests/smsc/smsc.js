@@ -8,6 +8,12 @@
 //   {"cmd":"receiptFirst","on":true} send the receipt before the submit_sm_resp
 //   {"cmd":"raw","hex":"..."}        write raw octets to every session (malformed PDUs)
 //   {"cmd":"drop"}                   drop every connection (reconnect tests)
+//   {"cmd":"dropEvery","every":N,"answer":true|false,"times":K}
+//                                    connection drops: on every Nth submit_sm received (counted from this command),
+//                                    answer it and close the connection at once (answer:true), or close without
+//                                    answering it (answer:false); at most K drops (0: no limit). {"every":0} turns it off.
+//   {"cmd":"received"}               "RECEIVED [...]": the destination of every submit_sm received since the last reset
+//   {"cmd":"duplicates"}             "DUPLICATES {...}": received/distinct counts and the destinations received twice or more
 //   {"cmd":"stats"} / {"cmd":"reset"}
 // Rules: destination ending in 15 -> ESME_RINVDSTADR; ending in 13 -> receipt stat:UNDELIV.
 const smpp = require('smpp');
@@ -23,10 +29,15 @@ let nextId = 1;
 let throttleNext = 0;
 let delayMs = 0;
 let receiptFirst = false;
+let dropEvery = 0, dropAnswer = true, dropTimes = 0, dropCount = 0, dropSeen = 0;
+// Every destination a submit_sm arrived for, in arrival order, also ones arriving on a connection being dropped: the
+// SMSC's own log, against which the tests count numbers that received a message twice.
+let received = [];
 let stats;
 function resetStats() {
   stats = { binds: [], submits: 0, throttled: 0, outstanding: 0, maxOutstanding: 0, genericNacks: [], deliverSmResps: 0,
-            deliverSmRespErrors: [], unbinds: 0, enquireLinks: 0, lastSubmit: null };
+            deliverSmRespErrors: [], unbinds: 0, enquireLinks: 0, lastSubmit: null, drops: 0, unansweredOnDrop: 0 };
+  received = [];
 }
 resetStats();
 const sessions = new Set();
@@ -42,9 +53,14 @@ function receiverFor(session) {
   return null;
 }
 
+// Receipts sent while connection drops are enabled and not yet acknowledged: like a real SMSC (store and forward), they
+// are sent again to the next receiver that binds, so a dropped connection loses no receipt.
+const unackedReceipts = new Map();
+
 function sendReceipt(session, submit, id) {
+  if (dropEvery > 0) unackedReceipts.set(id, submit);
   const target = receiverFor(session);
-  if (!target) return;
+  if (!target || target.dropping) return;
   const failed = submit.destination_addr.endsWith('13');
   const now = smppDate(new Date());
   const text = `id:${id} sub:001 dlvr:${failed ? '000' : '001'} submit date:${now} done date:${now} ` +
@@ -57,11 +73,37 @@ function sendReceipt(session, submit, id) {
     short_message: Buffer.from(text, 'latin1'),
     receipted_message_id: id,
     message_state: failed ? 5 : 2,
-  });
+  }, (resp) => { if (!resp.command_status) unackedReceipts.delete(id); });
+}
+
+function redeliverReceipts(session) {
+  for (const [id, submit] of [...unackedReceipts]) sendReceipt(session, submit, id);
 }
 
 function onSubmit(session, pdu) {
   stats.submits++;
+  received.push(String(pdu.destination_addr));
+  if (session.dropping) {
+    // Already closing (a PDU that was in the same read): the SMSC has it but can no longer answer.
+    stats.unansweredOnDrop++;
+    return;
+  }
+  if (dropEvery > 0 && (dropTimes === 0 || dropCount < dropTimes) && ++dropSeen % dropEvery === 0) {
+    dropCount++;
+    stats.drops++;
+    session.dropping = true;
+    if (dropAnswer) {
+      // Answer, then close at once: the issue's SMSC ("closes the connection right after answering a submit").
+      const id = (nextId++).toString(16).padStart(8, '0');
+      session.send(pdu.response({ message_id: id }));
+      session.socket.end();
+      if ((pdu.registered_delivery & 0x01) !== 0) unackedReceipts.set(id, pdu); // sent after the next bind
+    } else {
+      stats.unansweredOnDrop++;
+      session.socket.destroy();
+    }
+    return;
+  }
   stats.lastSubmit = { source_addr: pdu.source_addr, destination_addr: pdu.destination_addr, esm_class: pdu.esm_class,
                        data_coding: pdu.data_coding, registered_delivery: pdu.registered_delivery,
                        source_addr_ton: pdu.source_addr_ton, dest_addr_ton: pdu.dest_addr_ton };
@@ -81,6 +123,7 @@ function onSubmit(session, pdu) {
   stats.maxOutstanding = Math.max(stats.maxOutstanding, stats.outstanding);
   const answer = () => {
     stats.outstanding--;
+    if (session.dropping) { stats.unansweredOnDrop++; return; }
     if (wantsReceipt && receiptFirst) sendReceipt(session, pdu, id);
     session.send(pdu.response({ message_id: id }));
     if (wantsReceipt && !receiptFirst) sendReceipt(session, pdu, id);
@@ -97,6 +140,7 @@ const server = smpp.createServer((session) => {
       stats.binds.push({ cmd, system_id: pdu.system_id, password: pdu.password, interface_version: pdu.interface_version });
       session.boundAs = cmd;
       session.send(pdu.response({ system_id: 'TESTSMSC' }));
+      if (cmd !== 'bind_transmitter') redeliverReceipts(session);
     });
   }
   session.on('enquire_link', (pdu) => { stats.enquireLinks++; session.send(pdu.response()); });
@@ -136,7 +180,19 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     case 'receiptFirst': receiptFirst = !!c.on; break;
     case 'raw': for (const s of sessions) s.socket.write(Buffer.from(c.hex, 'hex')); break;
     case 'drop': for (const s of sessions) s.destroy(); break;
-    case 'reset': resetStats(); throttleNext = 0; delayMs = 0; receiptFirst = false; break;
+    case 'reset': resetStats(); throttleNext = 0; delayMs = 0; receiptFirst = false; dropEvery = 0; unackedReceipts.clear(); break;
+    case 'dropEvery':
+      dropEvery = c.every | 0; dropAnswer = c.answer !== false; dropTimes = c.times | 0; dropCount = 0; dropSeen = 0;
+      break;
+    case 'received': console.log('RECEIVED ' + JSON.stringify(received)); return;
+    case 'duplicates': {
+      const counts = new Map();
+      for (const d of received) counts.set(d, (counts.get(d) || 0) + 1);
+      const twice = {};
+      for (const [d, n] of counts) if (n > 1) twice[d] = n;
+      console.log('DUPLICATES ' + JSON.stringify({ received: received.length, distinct: counts.size, twice }));
+      return;
+    }
     case 'stats': {
       const cpu = process.cpuUsage();
       console.log('STATS ' + JSON.stringify({ ...stats, sessions: sessions.size, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 }));

@@ -43,7 +43,9 @@ internal sealed class PrefixRouter
 
     /// <summary>
     /// Sends each message through its first connected candidate; messages that come back <see cref="SubmitOutcome.Failed"/>
-    /// go to the next candidate. Rejected is final. No route gives Rejected; no candidate left gives the last failure.
+    /// go to the next candidate. Rejected is final, and so is <see cref="SubmitOutcome.Unknown"/>: the first carrier may
+    /// have the message, so sending it through another could deliver it twice. No route gives Rejected; no candidate
+    /// left gives the last failure.
     /// Results keep the batch's order.
     /// </summary>
     public async Task<IReadOnlyList<(SubmitResult Result, string? InstanceName)>> SendAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken)
@@ -82,6 +84,7 @@ internal sealed class PrefixRouter
                 {
                     var i = indexes[k];
                     results[i] = (sent[k], group.Key);
+                    // Only Failed (never reached the carrier) moves on; Unknown stays with the carrier that may have it.
                     if (sent[k].Outcome == SubmitOutcome.Failed && attempt[i] + 1 < candidates[i].Count && !cancellationToken.IsCancellationRequested)
                     {
                         attempt[i]++;

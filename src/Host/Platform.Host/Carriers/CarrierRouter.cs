@@ -14,8 +14,18 @@ internal sealed class SendSmsHandler(CarrierHost carriers) : IRequestHandler<Sen
     {
         var message = new OutboundMessage(Guid.NewGuid(), request.From, request.To, request.Text, RequestReceipt: true);
         var (result, instance) = (await carriers.Router.SendAsync([message], cancellationToken))[0];
-        return new SendSmsResult(result.Outcome == SubmitOutcome.Accepted, instance, result.CarrierMessageId, result.Reason, result.Outcome == SubmitOutcome.Failed);
+        return ToSendSmsResult(result, instance);
     }
+
+    /// <summary>The modules' view of a carrier's answer: Failed is retryable, Unknown is "may have been sent" (never
+    /// retried, not even through another route), Rejected is neither.</summary>
+    internal static SendSmsResult ToSendSmsResult(SubmitResult result, string? instance) => result.Outcome switch
+    {
+        SubmitOutcome.Accepted => new SendSmsResult(true, instance, result.CarrierMessageId, null),
+        SubmitOutcome.Failed => new SendSmsResult(false, instance, null, result.Reason, Retryable: true),
+        SubmitOutcome.Unknown => new SendSmsResult(false, instance, null, result.Reason, OutcomeUnknown: true),
+        _ => new SendSmsResult(false, instance, null, result.Reason),
+    };
 }
 
 /// <summary>Batches (campaigns, the send API) go through the same routes, limits and failover, one result per message.</summary>
@@ -25,6 +35,6 @@ internal sealed class SendSmsBatchHandler(CarrierHost carriers) : IRequestHandle
     {
         var batch = request.Messages.Select(m => new OutboundMessage(m.MessageId, m.From, m.To, m.Text, RequestReceipt: true)).ToList();
         var results = await carriers.Router.SendAsync(batch, cancellationToken);
-        return results.Select(r => new SendSmsResult(r.Result.Outcome == SubmitOutcome.Accepted, r.InstanceName, r.Result.CarrierMessageId, r.Result.Reason, r.Result.Outcome == SubmitOutcome.Failed)).ToList();
+        return results.Select(r => SendSmsHandler.ToSendSmsResult(r.Result, r.InstanceName)).ToList();
     }
 }

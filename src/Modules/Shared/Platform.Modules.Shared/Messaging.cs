@@ -30,9 +30,12 @@ public sealed record SendSms(string From, string To, string Text) : IRequest<Sen
 
 /// <summary>
 /// What the carrier said: accepted with its message id, or not, with the reason. <paramref name="Retryable"/> tells a
-/// transient failure (not connected, throttled: try again later) from a permanent refusal.
+/// transient failure that never reached the carrier (not connected, throttled: try again later) from a permanent
+/// refusal. <paramref name="OutcomeUnknown"/>: the submit may have reached the carrier and its answer was lost (the
+/// connection dropped after it was sent): treat it as possibly sent — record it as unknown, pay for it, and never
+/// send it again, since a second send could deliver it twice (carrier SDK 1.1, ADR 20).
 /// </summary>
-public sealed record SendSmsResult(bool Accepted, string? CarrierInstance, string? CarrierMessageId, string? Error, bool Retryable = false);
+public sealed record SendSmsResult(bool Accepted, string? CarrierInstance, string? CarrierMessageId, string? Error, bool Retryable = false, bool OutcomeUnknown = false);
 
 /// <summary>One message of a batch: our id for it (to match the result and later its receipt), sender, destination, text.</summary>
 public sealed record OutgoingSms(Guid MessageId, string From, string To, string Text);

@@ -273,6 +273,12 @@ internal sealed class CampaignSender(
             {
                 outcomes.Add(new SubmitOutcomeRow(message.Id, MessageState.Submitted, result.CarrierInstance, result.CarrierMessageId, null, segments, null));
             }
+            else if (result.OutcomeUnknown)
+            {
+                // The carrier may have it (its answer was lost): final and never requeued, the same state the maintenance
+                // sweep gives a claim whose node died, and paid for like one (see CampaignSettlement).
+                outcomes.Add(new SubmitOutcomeRow(message.Id, MessageState.Unknown, result.CarrierInstance, null, Truncate(result.Error ?? UnknownError), segments, null));
+            }
             else if (result.Retryable && message.Attempts < settings.MaxAttempts)
             {
                 // Back-off: 5 s, 10 s, 20 s, … (by default) so a carrier that is down is not hammered.
@@ -309,6 +315,8 @@ internal sealed class CampaignSender(
         BinaryPrimitives.WriteInt64BigEndian(bytes[8..], id);
         return new Guid(bytes, bigEndian: true);
     }
+
+    private const string UnknownError = "The carrier's answer was lost after the message was sent; not resent.";
 
     private static string? Truncate(string? value) => value is { Length: > 500 } ? value[..500] : value;
 

@@ -211,7 +211,9 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             $"UPDATE campaigns.messages SET claimed_at = @now WHERE id = ANY (@ids) AND state = {MessageStateSql.Submitting}",
             cancellationToken, ("ids", ids), ("now", now));
 
-    /// <summary>Records a batch's outcomes (only for messages still claimed), then applies receipts that overtook them.</summary>
+    /// <summary>Records a batch's outcomes (only for messages still claimed), then applies receipts that overtook them.
+    /// Submitted, Queued (a retry), Failed and Unknown (the carrier's answer was lost: final, never requeued) are the
+    /// states a submit can end in; the last two are finished now.</summary>
     public async Task RecordAsync(IReadOnlyList<SubmitOutcomeRow> outcomes, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (outcomes.Count == 0)
@@ -233,7 +235,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     claimed_at = NULL,
                     not_before = COALESCE(r.retry_at, m.not_before),
                     submitted_at = CASE WHEN r.state = {MessageStateSql.Submitted} THEN @now ELSE m.submitted_at END,
-                    finished_at = CASE WHEN r.state = {MessageStateSql.Failed} THEN @now ELSE NULL END
+                    finished_at = CASE WHEN r.state IN ({MessageStateSql.Failed}, {MessageStateSql.Unknown}) THEN @now ELSE NULL END
                 FROM r WHERE m.id = r.id AND m.state::int = {MessageStateSql.Submitting} -- not state = {MessageStateSql.Submitting}: see ApplyToSubmitted
                 RETURNING m.campaign_id, m.state, {MessageStateSql.Submitting}::smallint AS was),
             moved AS (SELECT * FROM updated)

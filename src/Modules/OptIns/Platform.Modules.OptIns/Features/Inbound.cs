@@ -296,7 +296,12 @@ internal sealed class InboundSmsHandler(
         try
         {
             var result = await mediator.Send(new SendSms(platformNumber, handset, text), cancellationToken);
-            if (!result.Accepted)
+            if (result.OutcomeUnknown)
+            {
+                // It may have reached the handset; nothing here resends a reply, and a second confirmation would confuse.
+                logger.LogWarning("Reply from {PlatformNumber}: outcome unknown (the carrier's answer was lost after sending), not resent: {Error}", platformNumber, result.Error);
+            }
+            else if (!result.Accepted)
             {
                 logger.LogWarning("Reply from {PlatformNumber} not accepted by the carrier: {Error}", platformNumber, result.Error);
             }

@@ -64,6 +64,8 @@ internal static class ApiJson
         MessageState.Failed => "failed",
         MessageState.Expired => "expired",
         MessageState.Suppressed => "suppressed",
+        // The carrier may have it (its answer was lost, or the sending node died): final, never resent.
+        MessageState.Unknown => "unknown",
         _ => "unknown",
     };
 }

@@ -87,9 +87,12 @@ internal sealed class ReplyInConversationHandler(
         // From here on the credits are held: the rest runs to the end even if the browser goes away, so nothing stays
         // reserved and what was sent is recorded.
         var result = await SendAsync(thread, text);
+        // An unknown outcome (the carrier's answer was lost after it was sent) may have reached the handset: it is paid
+        // for and recorded like a sent reply, as a campaign's unknown messages are, and the page says not to resend it.
+        var mayHaveGone = result.Accepted || result.OutcomeUnknown;
         if (quote.TotalCredits > 0)
         {
-            if (result.Accepted)
+            if (mayHaveGone)
             {
                 await mediator.Send(new CaptureCredits(companyId, reservationId, quote.TotalCredits, CaptureKey), CancellationToken.None);
             }
@@ -98,10 +101,12 @@ internal sealed class ReplyInConversationHandler(
         }
 
         var now = clock.GetUtcNow();
-        var error = result.Accepted ? null : result.Error ?? "The carrier did not accept the message.";
+        var error = result.Accepted ? null
+            : result.OutcomeUnknown ? $"Outcome unknown, not resent: {result.Error}"
+            : result.Error ?? "The carrier did not accept the message.";
         await conversations.AppendAsync(new ConversationEntry(companyId, thread.PlatformNumber, thread.Phone, ConversationDirections.Outbound, null, text, now,
             CarrierInstance: result.CarrierInstance, CarrierMessageId: result.CarrierMessageId, SentBy: tenant.UserId, Error: error), CancellationToken.None);
-        if (!result.Accepted)
+        if (!mayHaveGone)
         {
             logger.LogWarning("Inbox reply in thread {Thread} not accepted by the carrier: {Error}", thread.Id, error);
             return new ReplyOutcome(true, false, $"The carrier did not accept the reply ({error}). No credits were spent; try again in a moment.");
@@ -110,6 +115,13 @@ internal sealed class ReplyInConversationHandler(
         await contacts.RecordAsync(companyId, thread.PlatformNumber, thread.Phone, now, CancellationToken.None);
         // OptIns attributes a bare HELP or START to the company that messaged last; this reply is such a message.
         await mediator.Send(new RecordCompanyContact(companyId, thread.PlatformNumber, [thread.Phone], now), CancellationToken.None);
+        if (result.OutcomeUnknown)
+        {
+            logger.LogWarning("Inbox reply in thread {Thread}: outcome unknown, not resent: {Error}", thread.Id, result.Error);
+            return new ReplyOutcome(true, false,
+                "The connection to the carrier dropped after the reply was sent, so we cannot tell whether it arrived. It was charged and will not be resent; send it again only if the person did not get it.");
+        }
+
         return new ReplyOutcome(true, true, segments == 1 ? "Reply sent." : $"Reply sent ({segments} segments).");
     }
 
