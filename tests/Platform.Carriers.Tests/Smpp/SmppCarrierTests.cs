@@ -252,6 +252,35 @@ public sealed class SmppCarrierTests(SmscFixture fixture) : IClassFixture<SmscFi
     }
 
     [Fact]
+    public async Task A_written_submit_whose_response_times_out_is_unknown_and_not_resent()
+    {
+        var carrier = await StartAsync(("ResponseTimeoutSeconds", "1"));
+        await Smsc.ExpectOkAsync(new { cmd = "delay", ms = 3000 });
+
+        var results = await carrier.SendAsync([Message()], CancellationToken.None);
+
+        results[0].Outcome.Should().Be(SubmitOutcome.Unknown, "the SMSC received the submit_sm; only its answer was late");
+        results[0].Reason.Should().Contain("no submit_sm_resp").And.Contain("not resent");
+        (await Smsc.ReceivedAsync()).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task A_long_message_is_unknown_once_any_part_may_have_reached_the_smsc()
+    {
+        string[] ids = ["a", "b", ""];
+        var failed = SubmitResult.Failed("not connected: the connection was lost before submit_sm was sent");
+        var lost = SubmitResult.Unknown("connection lost after submit_sm was sent");
+        var rejected = SubmitResult.Rejected("submit_sm_resp ESME_RINVDSTADR");
+
+        SmppCarrier.Combine(["a", "b"], [null, null]).Should().Match<SubmitResult>(r => r.Outcome == SubmitOutcome.Accepted && r.PartMessageIds.SequenceEqual(new[] { "a", "b" }));
+        SmppCarrier.Combine(ids, [null, null, failed]).Outcome.Should().Be(SubmitOutcome.Unknown, "two parts are on the handset: a resend would repeat them");
+        SmppCarrier.Combine(ids, [failed, failed, failed]).Outcome.Should().Be(SubmitOutcome.Failed, "no part reached the SMSC");
+        SmppCarrier.Combine(ids, [failed, lost, failed]).Outcome.Should().Be(SubmitOutcome.Unknown);
+        SmppCarrier.Combine(ids, [rejected, failed, failed]).Outcome.Should().Be(SubmitOutcome.Rejected);
+        SmppCarrier.Combine([""], [failed]).Should().BeSameAs(failed);
+    }
+
+    [Fact]
     public async Task Nothing_listening_is_a_transient_failure_not_a_crash()
     {
         var settings = new Dictionary<string, string> { ["Host"] = "127.0.0.1", ["Port"] = "1", ["SystemId"] = "x", ["ReconnectMinDelayMs"] = "50" };

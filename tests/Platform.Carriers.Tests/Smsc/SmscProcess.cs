@@ -90,6 +90,27 @@ internal sealed class SmscProcess : IAsyncDisposable
         return JsonDocument.Parse(reply["STATS ".Length..]).RootElement.Clone();
     }
 
+    /// <summary>Polls the SMSC's stats until <paramref name="condition"/> holds; throws with the last stats when
+    /// <paramref name="patience"/> runs out (an upper bound: a condition that holds returns at once).</summary>
+    public async Task<JsonElement> WaitForStatsAsync(string what, Func<JsonElement, bool> condition, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        JsonElement stats;
+        do
+        {
+            stats = await StatsAsync().ConfigureAwait(false);
+            if (condition(stats))
+            {
+                return stats;
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        throw new TimeoutException($"The SMSC did not see {what} within {patience.TotalSeconds:0} s: {stats}");
+    }
+
     /// <summary>The destination of every submit_sm the SMSC received since its last reset, in arrival order.</summary>
     public async Task<IReadOnlyList<string>> ReceivedAsync()
     {

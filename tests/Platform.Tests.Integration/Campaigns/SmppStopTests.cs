@@ -154,25 +154,7 @@ public sealed class SmppStopTests(SmppStopFactory factory, ITestOutputHelper out
         await factory.Database.ScalarAsync<short?>(
             "SELECT state FROM campaigns.messages WHERE campaign_id = @id AND phone = @p", ("id", campaignId), ("p", phone));
 
-    /// <summary>Polls the SMSC's stats until <paramref name="condition"/> holds (or the deadline passes).</summary>
-    private async Task<JsonElement> WaitForStatsAsync(string what, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        JsonElement stats;
-        do
-        {
-            stats = await factory.Smsc.StatsAsync();
-            if (condition(stats))
-            {
-                return stats;
-            }
-
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"The SMSC did not see {what} within {Patience.TotalSeconds:0} s: {stats}");
-    }
+    private Task<JsonElement> WaitForStatsAsync(string what, Func<JsonElement, bool> condition) => factory.Smsc.WaitForStatsAsync(what, condition, Patience);
 
     /// <summary>Every submit_sm asks for a receipt: settled when each receipt's deliver_sm has been acknowledged (plus the inbound ones).</summary>
     private async Task<JsonElement> SettledStatsAsync()
