@@ -180,7 +180,8 @@ public sealed class SmsEncodingTests
     [Fact]
     public void Sdk_version_compatibility_is_by_major_version()
     {
-        CarrierSdk.Version.Should().Be("1.0");
+        CarrierSdk.Version.Should().Be("1.1");
+        CarrierSdk.IsCompatible("1.0").Should().BeTrue("1.1 only added SubmitOutcome.Unknown: plugins built against 1.0 still load");
         CarrierSdk.IsCompatible("1.7").Should().BeTrue();
         CarrierSdk.IsCompatible("2.0").Should().BeFalse();
         CarrierSdk.IsCompatible("").Should().BeFalse();

@@ -62,6 +62,12 @@ public sealed class SmppConnectionDropTests(SmppStopFactory factory, ITestOutput
         twice.Keys.Where(n => !unknown.Contains(n)).Should().BeEmpty("a number the platform did not mark unknown must never receive the message twice");
         twice.Should().BeEmpty("an unknown message is never resent either, so nobody receives it twice");
         distinct.Should().BeGreaterThanOrEqualTo(Recipients - (int)counters["unknown"], "every message not unknown reached the SMSC");
+
+        // Unknown is paid for like a submitted message (the carrier may have delivered it and bills us); every text
+        // here is one segment to one country.
+        var price = await factory.Database.ScalarAsync<long>("SELECT credits_per_segment FROM campaigns.campaign_prices WHERE campaign_id = @id", ("id", campaignId));
+        var spent = await SpentWhenSettledAsync(campaignId);
+        spent.Should().Be((counters["submitted"] + counters["unknown"]) * price, "submitted and unknown messages are both captured at settlement");
     }
 
     private async Task<List<string>> UnknownPhonesAsync(Guid campaignId)
@@ -69,6 +75,23 @@ public sealed class SmppConnectionDropTests(SmppStopFactory factory, ITestOutput
         var phones = await factory.Database.ScalarAsync<string>(
             "SELECT string_agg(phone, ',') FROM campaigns.messages WHERE campaign_id = @id AND state = 7", ("id", campaignId));
         return phones is null ? [] : [.. phones.Split(',')];
+    }
+
+    /// <summary>Settlement follows completion (same run, its own transaction): polls until it has happened.</summary>
+    private async Task<long> SpentWhenSettledAsync(Guid campaignId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var spent = await factory.Database.ScalarAsync<long?>("SELECT spent_credits FROM campaigns.campaigns WHERE id = @id AND settled_at IS NOT NULL", ("id", campaignId));
+            if (spent is { } settled)
+            {
+                return settled;
+            }
+
+            DateTime.UtcNow.Should().BeBefore(deadline, "the completed campaign is settled");
+            await Task.Delay(100);
+        }
     }
 
     private static int FromEnvironment(string name, int fallback) =>
