@@ -304,6 +304,8 @@ internal sealed class SmppCarrier : ICarrier
             // between Failed (never reached the SMSC: safe to send again) and Unknown (the SMSC may have it: never resent).
             catch (OperationCanceledException)
             {
+                // A queued submit_sm still goes out after the caller stops waiting (it cannot be taken back from the
+                // session's queue), so it is as good as written.
                 return (null, SubmitResult.Unknown("cancelled while waiting for submit_sm_resp; the SMSC may still accept the message, so it is not resent"));
             }
             catch (SmppResponseTimeoutException ex)

@@ -118,7 +118,7 @@ internal sealed class SmppSession : IAsyncDisposable
             // Closed in between: make sure the request does not wait for a response that cannot come.
             if (_pending.TryRemove(sequence, out _))
             {
-                pending.Source.TrySetException(new SmppSessionClosedException($"{Name}: the session is closed ({CloseReason})."));
+                pending.Source.TrySetException(new SmppSessionClosedException($"{Name}: the session is closed ({CloseReason}).", written: !pending.TryAbandon()));
             }
         }
         return pending.Source.Task;
@@ -138,8 +138,8 @@ internal sealed class SmppSession : IAsyncDisposable
         _logger.LogInformation("SMPP {Session}: closing: {Reason}", Name, reason);
         _outgoing.Writer.TryComplete();
         _closed.Cancel();
-        // The socket is disposed before any request's Written flag is read: a request read here as not written can no
-        // longer reach the wire (the writer marks it before writing, and a write after this disposal fails).
+        // A request still queued is abandoned (the writer skips it), and the socket is disposed first anyway: one
+        // answered "not sent" here can no longer reach the wire.
         _client.Dispose();
         var notWritten = new SmppSessionClosedException($"{Name}: connection closed ({reason}) before the request was sent.");
         var lost = new SmppSessionClosedException($"{Name}: connection closed ({reason}) after the request was sent, before its response arrived.", written: true);
@@ -147,7 +147,7 @@ internal sealed class SmppSession : IAsyncDisposable
         {
             if (_pending.TryRemove(sequence, out var pending))
             {
-                pending.Source.TrySetException(pending.Written ? lost : notWritten);
+                pending.Source.TrySetException(pending.TryAbandon() ? notWritten : lost);
             }
         }
         _completion.TrySetResult();
@@ -325,8 +325,12 @@ internal sealed class SmppSession : IAsyncDisposable
                 while (reader.TryRead(out var item))
                 {
                     // Marked before the bytes reach the socket: a write that fails half-way may still have delivered
-                    // them, so "written" errs on the side of Unknown, never of a resend.
-                    item.Request?.MarkWritten();
+                    // them, so "written" errs on the side of Unknown, never of a resend. A request already abandoned
+                    // (its time ran out while it waited here, and it was answered "not sent") must never go out.
+                    if (item.Request is { } request && !request.TryMarkWritten())
+                    {
+                        continue;
+                    }
                     var pdu = item.Bytes;
                     if (pdu.Length > buffer.Length - length)
                     {
@@ -365,7 +369,8 @@ internal sealed class SmppSession : IAsyncDisposable
                 {
                     if (pending.Deadline < now && _pending.TryRemove(sequence, out _))
                     {
-                        var written = pending.Written;
+                        // Still queued: abandon it, so the writer skips it and "not sent" stays true.
+                        var written = !pending.TryAbandon();
                         pending.Source.TrySetException(new SmppResponseTimeoutException(written
                             ? $"{Name}: no response to {pending.Command} (sequence {sequence}) in time."
                             : $"{Name}: {pending.Command} (sequence {sequence}) was still waiting to be sent when its time ran out.", written));
@@ -381,16 +386,21 @@ internal sealed class SmppSession : IAsyncDisposable
 
     private sealed class PendingRequest(SmppCommand command, long deadline)
     {
-        private int _written;
+        private const int Queued = 0, WrittenState = 1, Abandoned = 2;
+        private int _state;
 
         public SmppCommand Command { get; } = command;
         public long Deadline { get; } = deadline;
         public TaskCompletionSource<SmppPdu> Source { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         /// <summary>The writer has handed (or is handing) this request's bytes to the socket.</summary>
-        public bool Written => Volatile.Read(ref _written) != 0;
+        public bool Written => Volatile.Read(ref _state) == WrittenState;
 
-        public void MarkWritten() => Interlocked.Exchange(ref _written, 1);
+        /// <summary>The writer's claim: false when the request was abandoned first (then it must not be written).</summary>
+        public bool TryMarkWritten() => Interlocked.CompareExchange(ref _state, WrittenState, Queued) != Abandoned;
+
+        /// <summary>Gives up a request still queued, so it is never written; false when it was written already.</summary>
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, Abandoned, Queued) != WrittenState;
     }
 
     private readonly record struct Outgoing(byte[] Bytes, PendingRequest? Request);
