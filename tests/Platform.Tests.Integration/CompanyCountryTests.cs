@@ -113,7 +113,7 @@ public sealed partial class CompanyCountryTests(PlatformFactory factory) : IClas
         var accepted = await factory.CreateFormClient().PostFormAsync($"/Accounts/AcceptInvitation?token={Uri.EscapeDataString(token)}", new()
         {
             ["Input.Token"] = token, ["Input.FirstName"] = "Max", ["Input.Surname"] = "Muster", ["Input.MobileNumber"] = "030 123456",
-            ["Input.PostalCode"] = "10115", ["Input.Password"] = "MemberPassw0rd", ["Input.ConfirmPassword"] = "MemberPassw0rd", ["Input.AcceptTerms"] = "true",
+            ["Input.PostalCode"] = "10115", ["Input.Password"] = "Teammate9Pass", ["Input.ConfirmPassword"] = "Teammate9Pass", ["Input.AcceptTerms"] = "true",
         });
 
         accepted.StatusCode.Should().Be(HttpStatusCode.Redirect, WebUtility.HtmlDecode(await accepted.Content.ReadAsStringAsync()));

@@ -131,8 +131,8 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Input.Surname"] = "Member",
         ["Input.MobileNumber"] = "+15551230002",
         ["Input.PostalCode"] = "10001",
-        ["Input.Password"] = "MemberPassw0rd",
-        ["Input.ConfirmPassword"] = "MemberPassw0rd",
+        ["Input.Password"] = "Teammate9Pass",
+        ["Input.ConfirmPassword"] = "Teammate9Pass",
     };
 
     public override async ValueTask DisposeAsync()

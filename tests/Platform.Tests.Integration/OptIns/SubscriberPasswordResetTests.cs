@@ -6,7 +6,7 @@ namespace Platform.Tests.Integration.OptIns;
 /// <summary>A subscriber who forgot the password of their opt-ins account resets it through an emailed link, once (issue #17).</summary>
 public sealed class SubscriberPasswordResetTests(MailPlatformFactory factory) : IClassFixture<MailPlatformFactory>
 {
-    private const string NewPassword = "Fresh9Subscriber";
+    private const string NewPassword = "Fresh9Harbour";
 
     [Fact]
     public async Task A_subscriber_resets_the_password_through_the_emailed_link_once()

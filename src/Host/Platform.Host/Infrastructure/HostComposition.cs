@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Platform.Host.Carriers;
 using Platform.Host.Infrastructure;
 using Platform.Host.Mail;
+using Platform.Host.Sessions;
 using Platform.Modules.Shared;
 using Hangfire;
 using Hangfire.PostgreSql;
@@ -25,6 +26,7 @@ internal static class HostComposition
         services.AddModules(configuration);
         services.AddCarriers(configuration, builder.Environment.ContentRootPath);
         services.AddPlatformMail(configuration);
+        services.AddServerSessions();
 
         services.AddRazorPages(options =>
         {

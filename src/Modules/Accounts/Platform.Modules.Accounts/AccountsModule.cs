@@ -55,6 +55,7 @@ public static class AccountsModule
             })
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddClaimsPrincipalFactory<CompanyClaimsPrincipalFactory>()
+            .AddPasswordValidator<GuessablePasswordValidator>()
             .AddDefaultTokenProviders();
         services.Configure<DataProtectionTokenProviderOptions>(options => options.TokenLifespan = PasswordResetLinks.Lifetime);
 
@@ -70,6 +71,8 @@ public static class AccountsModule
             cookie.LogoutPath = "/Accounts/Logout";
             cookie.AccessDeniedPath = "/Accounts/AccessDenied";
         });
+        // The ticket lives on the server (ADR 21): logout, "sign out everywhere", a password change and an admin end it at once.
+        services.AddServerSideSessions(IdentityConstants.ApplicationScheme, ClaimTypes.NameIdentifier);
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.ExternalScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
 
         services.AddAuthorizationBuilder()

@@ -52,6 +52,8 @@ public static class OptInsModule
             cookie.LogoutPath = "/OptIns/Me/Logout";
             cookie.AccessDeniedPath = "/OptIns/Me/Login";
         });
+        // The ticket lives on the server (ADR 21): logout, "sign out everywhere" and a password reset end it at once.
+        services.AddServerSideSessions(SubscriberScheme, Contracts.SubscriberSession.SubscriberIdClaim);
         return services;
     }
 

@@ -74,7 +74,7 @@ internal sealed class CheckPasswordResetLinkHandler(UserManager<PlatformUser> us
         && await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<PlatformUser>.ResetPasswordTokenPurpose, request.Token);
 }
 
-/// <summary>Sets a new password with a reset link's token; the link then stops working, and the account is unlocked.</summary>
+/// <summary>Sets a new password with a reset link's token; the link then stops working, the account is unlocked and every session of the user ends.</summary>
 internal sealed class ResetPassword : IRequest<Unit>, INewPasswordInput
 {
     public Guid UserId { get; set; }
@@ -91,7 +91,8 @@ internal sealed class ResetPasswordValidator : IRequestValidator<ResetPassword>
     public IEnumerable<ValidationError> Validate(ResetPassword request) => NewPasswords.Problems(request, missing: true);
 }
 
-internal sealed class ResetPasswordHandler(UserManager<PlatformUser> users, IMediator mediator, PublicLinks links) : IRequestHandler<ResetPassword, Unit>
+internal sealed class ResetPasswordHandler(UserManager<PlatformUser> users, IMediator mediator, PublicLinks links, IUserSessions sessions)
+    : IRequestHandler<ResetPassword, Unit>
 {
     public async Task<Unit> Handle(ResetPassword request, CancellationToken cancellationToken)
     {
@@ -108,6 +109,9 @@ internal sealed class ResetPasswordHandler(UserManager<PlatformUser> users, IMed
         // Whoever holds the mailbox holds the account: a reset also lifts a lockout (the person proved it is theirs).
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
+
+        // Whoever was signed in (maybe with the old password) is signed out everywhere: the reset is the account's new start.
+        await sessions.EndAllAsync(user.Id, keepCurrent: false, cancellationToken);
         await mediator.Send(new SendEmail(
             user.Email!,
             $"{user.FirstName} {user.Surname}",

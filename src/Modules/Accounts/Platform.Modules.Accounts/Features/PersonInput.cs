@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Platform.Modules.Accounts.Domain;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Passwords;
 
 namespace Platform.Modules.Accounts.Features;
 
@@ -128,7 +129,7 @@ internal static class AccountPasswords
 {
     public const int MinimumLength = 10;
 
-    public static readonly string Hint = $"At least {MinimumLength} characters, with an upper-case letter, a lower-case letter and a digit.";
+    public static readonly string Hint = $"At least {MinimumLength} characters, with an upper-case letter, a lower-case letter and a digit; not a common password, not your email or name.";
 
     public static void Apply(PasswordOptions options)
     {
@@ -138,4 +139,16 @@ internal static class AccountPasswords
         options.RequireUppercase = true;
         options.RequireNonAlphanumeric = false;
     }
+}
+
+/// <summary>
+/// Identity's check of every password a business user sets (registration, invitation, reset, change): not on the common
+/// list, not made of their own email or name (Shared <see cref="GuessablePasswords"/>, the rule's one home).
+/// </summary>
+internal sealed class GuessablePasswordValidator : IPasswordValidator<PlatformUser>
+{
+    public Task<IdentityResult> ValidateAsync(UserManager<PlatformUser> manager, PlatformUser user, string? password) =>
+        Task.FromResult(GuessablePasswords.Problem(password, user.Email, user.FirstName, user.Surname) is { } problem
+            ? IdentityResult.Failed(new IdentityError { Code = "PasswordGuessable", Description = problem })
+            : IdentityResult.Success);
 }

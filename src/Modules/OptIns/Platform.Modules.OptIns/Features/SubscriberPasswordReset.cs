@@ -5,6 +5,7 @@ using MediatR;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Passwords;
 
 namespace Platform.Modules.OptIns.Features;
 
@@ -101,7 +102,7 @@ internal sealed class CheckSubscriberResetLinkHandler(OptInsDbContext db, Subscr
         await resetLinks.FindAsync(db, request.Token, cancellationToken) is not null;
 }
 
-/// <summary>Sets a subscriber's new password with a reset link; the link then stops working and the account is unlocked.</summary>
+/// <summary>Sets a subscriber's new password with a reset link; the link then stops working, the account is unlocked and every session of the subscriber ends.</summary>
 internal sealed class ResetSubscriberPassword : IRequest<Unit>
 {
     public string Token { get; set; } = string.Empty;
@@ -121,18 +122,27 @@ internal sealed class ResetSubscriberPasswordValidator : IRequestValidator<Reset
     public IEnumerable<ValidationError> Validate(ResetSubscriberPassword request) => SubscriberPasswords.Problems(request.Password, request.ConfirmPassword);
 }
 
-internal sealed class ResetSubscriberPasswordHandler(OptInsDbContext db, SubscriberResetLinks resetLinks, IMediator mediator, PublicLinks links, TimeProvider clock)
+internal sealed class ResetSubscriberPasswordHandler(
+    OptInsDbContext db, SubscriberResetLinks resetLinks, IMediator mediator, PublicLinks links, IUserSessions sessions, TimeProvider clock)
     : IRequestHandler<ResetSubscriberPassword, Unit>
 {
     public async Task<Unit> Handle(ResetSubscriberPassword request, CancellationToken cancellationToken)
     {
         var account = await resetLinks.FindAsync(db, request.Token, cancellationToken)
             ?? throw new RequestValidationException(nameof(request.Token), SubscriberResetLinks.Expired);
+        if (GuessablePasswords.Problem(request.Password, account.Email, account.FirstName, account.Surname) is { } guessable)
+        {
+            throw new RequestValidationException(nameof(request.Password), guessable);
+        }
+
         account.PasswordHash = SubscriberPasswords.Hasher.HashPassword(account, request.Password);
         account.FailedLogins = 0;
         account.LockedUntil = null;
         account.UpdatedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
+
+        // Whoever was signed in (maybe with the old password) is signed out everywhere.
+        await sessions.EndAllAsync(OptInsModule.SubscriberScheme, account.SubscriberId.ToString(), keepCurrent: false, cancellationToken);
         await mediator.Send(new SendEmail(
             account.Email,
             $"{account.FirstName} {account.Surname}",

@@ -8,6 +8,7 @@ using Npgsql;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.OptIns.Domain;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Passwords;
 
 namespace Platform.Modules.OptIns.Features;
 
@@ -155,7 +156,7 @@ internal sealed class RegisterSubscriberValidator(IOptions<OptInsOptions> option
             yield return new ValidationError(nameof(request.MobileNumber), mobileError);
         }
 
-        foreach (var error in SubscriberPasswords.Problems(request.Password, request.ConfirmPassword))
+        foreach (var error in SubscriberPasswords.Problems(request.Password, request.ConfirmPassword, request.Email, request.FirstName, request.Surname))
         {
             yield return error;
         }
@@ -172,14 +173,18 @@ internal static class SubscriberPasswords
 {
     public const int MinimumLength = 10;
 
-    private static readonly string Rule = $"at least {MinimumLength} characters, with an upper-case letter, a lower-case letter and a digit";
+    private static readonly string Rule = $"at least {MinimumLength} characters, with an upper-case letter, a lower-case letter and a digit; not a common password, not your email or name";
 
     /// <summary>What the form says under the password field.</summary>
     public static readonly string Hint = string.Concat(Rule[..1].ToUpperInvariant(), Rule.AsSpan(1), ".");
 
     public static readonly PasswordHasher<SubscriberAccount> Hasher = new();
 
-    public static IEnumerable<ValidationError> Problems(string password, string confirmation)
+    /// <summary>
+    /// The password's problems. <paramref name="email"/> and <paramref name="names"/> are the person's own (Shared
+    /// <see cref="GuessablePasswords"/>); a reset passes null here and checks them in its handler, which knows the account.
+    /// </summary>
+    public static IEnumerable<ValidationError> Problems(string password, string confirmation, string? email = null, params string?[] names)
     {
         if (string.IsNullOrEmpty(password))
         {
@@ -189,6 +194,10 @@ internal static class SubscriberPasswords
         if (password.Length < MinimumLength || !password.Any(char.IsUpper) || !password.Any(char.IsLower) || !password.Any(char.IsDigit))
         {
             yield return new ValidationError("Password", $"Use {Rule}.");
+        }
+        else if (GuessablePasswords.Problem(password, email, names) is { } guessable)
+        {
+            yield return new ValidationError("Password", guessable);
         }
 
         if (password != confirmation)
