@@ -1,4 +1,5 @@
 using System.Net;
+using Platform.Modules.Shared;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration;
@@ -41,7 +42,7 @@ public sealed class AuthenticationTests(PlatformFactory factory) : IClassFixture
         var response = await client.PostFormAsync("/Accounts/Login", Login("lockout@example.com", "Passw0rdPassw0rd"));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK, "a locked account is not signed in");
-        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("This account is locked");
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain(SignInMessages.Failed, "a lockout answers like a wrong password: unknown addresses are never locked, so another answer would tell who has an account");
         (await factory.Database.ScalarAsync<DateTime?>("SELECT lockout_end FROM accounts.users WHERE email = 'lockout@example.com'"))
             .Should().BeAfter(DateTime.UtcNow.AddMinutes(10));
     }

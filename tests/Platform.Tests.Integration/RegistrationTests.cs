@@ -71,16 +71,20 @@ public sealed class RegistrationTests(PlatformFactory factory) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_duplicate_email_is_refused_and_the_second_company_is_not_created()
+    public async Task A_registered_email_gets_the_check_your_email_answer_the_holder_a_notice_and_no_second_company()
     {
         await factory.RegisterCompanyAsync("First Co", "dup@example.com");
 
         var response = await factory.CreateFormClient().PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm("Second Co", "DUP@example.com"));
 
-        response.StatusCode.Should().Be(HttpStatusCode.OK);
-        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("An account with this email address already exists.");
-        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM accounts.companies WHERE name = 'Second Co'")).Should().Be(0,
-            "the company and its owner are created in one transaction");
+        // No "already exists" on the form: that would tell anyone who is a customer (issue #15).
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        response.Headers.Location!.ToString().Should().StartWith("/Accounts/Login");
+        response.Headers.Contains("Set-Cookie").Should().BeTrue("the message rides in TempData");
+        response.Headers.GetValues("Set-Cookie").Should().NotContain(c => c.StartsWith("platform.auth=", StringComparison.Ordinal), "nobody is signed in");
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM accounts.companies WHERE name = 'Second Co'")).Should().Be(0);
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.emails WHERE kind = 'accounts.register-existing' AND to_address = 'dup@example.com'"))
+            .Should().Be(1, "the address's holder is told");
     }
 
     [Fact]

@@ -14,6 +14,7 @@ public sealed class BillingHostFixture : BrowserHostFixture
     protected override IDictionary<string, string> Settings => new Dictionary<string, string>
     {
         ["Platform__Billing__FakeStripe__Enabled"] = "true",
+        ["Platform__PublicBaseUrl"] = "{BaseUrl}",
         ["Platform__Billing__Stripe__ApiBase"] = "{BaseUrl}/fake-stripe",
         ["Platform__Billing__Stripe__SecretKey"] = $"sk_test_{Guid.NewGuid():N}",
         ["Platform__Billing__Stripe__WebhookSecret"] = $"whsec_{Guid.NewGuid():N}",

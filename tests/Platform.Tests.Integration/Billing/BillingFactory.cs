@@ -81,6 +81,9 @@ public sealed class BillingFactory : PlatformFactory
 {
     public const long TrialCredits = 10;
 
+    /// <summary>Where Stripe sends buyers back: the configured public address, whatever Host a request carried.</summary>
+    public const string PublicBaseUrl = "https://billing.test";
+
     public FakeStripe Stripe { get; } = new();
 
     public string SecretKey { get; } = $"sk_test_{Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}";
@@ -90,6 +93,7 @@ public sealed class BillingFactory : PlatformFactory
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
         ["Platform:Billing:TrialCredits"] = TrialCredits.ToString(CultureInfo.InvariantCulture),
+        ["Platform:PublicBaseUrl"] = PublicBaseUrl,
         ["Platform:Billing:Stripe:ApiBase"] = Stripe.BaseUrl,
         ["Platform:Billing:Stripe:SecretKey"] = SecretKey,
         ["Platform:Billing:Stripe:WebhookSecret"] = WebhookSecret,

@@ -32,12 +32,27 @@ public sealed class CheckoutTests(BillingFactory factory) : IClassFixture<Billin
             ["line_items[0][price_data][product_data][name]"] = "5,000 credits",
             ["metadata[pack]"] = "medium",
             ["metadata[credits]"] = "5000",
-            ["success_url"] = "https://localhost/Billing?checkout=success",
-            ["cancel_url"] = "https://localhost/Billing?checkout=cancelled",
+            ["success_url"] = $"{BillingFactory.PublicBaseUrl}/Billing?checkout=success",
+            ["cancel_url"] = $"{BillingFactory.PublicBaseUrl}/Billing?checkout=cancelled",
         });
         session.IdempotencyKey.Should().Be(session.Form["metadata[purchase_id]"]);
         (await factory.Database.ScalarAsync<string>("SELECT stripe_session_id FROM billing.purchases WHERE id = @id", ("id", Guid.Parse(session.IdempotencyKey!)))).Should().Be(session.SessionId);
         (await factory.SendAsync(new GetCreditBalance(companyId))).Available.Should().Be(BillingFactory.TrialCredits, "nothing is credited before Stripe says it is paid");
+    }
+
+    [Fact]
+    public async Task The_return_addresses_ignore_a_hostile_Host_header()
+    {
+        var (owner, companyId) = await factory.CompanyAsync($"Hostile Host {Guid.NewGuid():N}");
+        var form = new Dictionary<string, string> { ["Input.Pack"] = "small" };
+        owner.Http.DefaultRequestHeaders.Host = "attacker.example";
+
+        var response = await owner.PostFormAsync("/Billing", form, "Buy");
+
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        var session = factory.Stripe.Sessions.Single(s => s.Form["client_reference_id"] == companyId.ToString());
+        session.Form["success_url"].Should().Be($"{BillingFactory.PublicBaseUrl}/Billing?checkout=success");
+        session.Form["cancel_url"].Should().Be($"{BillingFactory.PublicBaseUrl}/Billing?checkout=cancelled");
     }
 
     [Fact]

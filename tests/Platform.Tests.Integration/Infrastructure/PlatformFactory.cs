@@ -15,7 +15,7 @@ namespace Platform.Tests.Integration.Infrastructure;
 public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminEmail = "admin@test.local";
-    public const string AdminPassword = "AdminPassw0rd!";
+    public const string AdminPassword = "Keeper9Passw0rd!";
 
     private TestDatabase? database;
 

@@ -27,6 +27,7 @@ internal static class HostComposition
         services.AddCarriers(configuration, builder.Environment.ContentRootPath);
         services.AddPlatformMail(configuration);
         services.AddServerSessions();
+        services.AddPublicHostFiltering(configuration, builder.Environment);
 
         services.AddRazorPages(options =>
         {

@@ -62,10 +62,19 @@ internal sealed class RegisterCompanyHandler(
     IOptions<AccountsOptions> options,
     IMediator mediator,
     ILogger<RegisterCompanyHandler> logger,
+    PublicLinks links,
     TimeProvider clock) : IRequestHandler<RegisterCompany, Guid>
 {
     public async Task<Guid> Handle(RegisterCompany request, CancellationToken cancellationToken)
     {
+        // An address that has an account gets no "already exists" on the form (that tells anyone who is a customer): the
+        // holder is emailed instead, and the caller answers "check your email" (Guid.Empty: nobody was registered).
+        if (await users.FindByEmailAsync(request.Email.Trim()) is { Email: { } existing } holder)
+        {
+            await NoticeAsync(holder, existing, cancellationToken);
+            return Guid.Empty;
+        }
+
         var now = clock.GetUtcNow();
         var company = new Company
         {
@@ -118,6 +127,23 @@ internal sealed class RegisterCompanyHandler(
 
         return owner.Id;
     }
+
+    /// <summary>Tells the holder of an address that someone tried to register with it: at most one such email an hour.</summary>
+    private Task<EmailQueued> NoticeAsync(PlatformUser holder, string email, CancellationToken cancellationToken) =>
+        mediator.Send(new SendEmail(
+            email,
+            $"{holder.FirstName} {holder.Surname}",
+            "Someone tried to register with your email address",
+            new EmailBody(
+                "Your address is already registered",
+                [
+                    $"Hello {holder.FirstName},",
+                    "Someone just tried to register a company on Platform with this email address, which already has an account, so nothing changed.",
+                    "If it was you, log in instead (or reset your password from the login page). If it was not, you need not do anything.",
+                ],
+                new EmailAction("Log in", links.To("/Accounts/Login"))),
+            "accounts.register-existing",
+            $"accounts.register-existing:{holder.Id}:{clock.GetUtcNow():yyyyMMddHH}"), cancellationToken);
 }
 
 /// <summary>Maps Identity's errors onto the form fields they concern, with messages a person can act on.</summary>

@@ -83,10 +83,9 @@ internal sealed class InviteMemberHandler(
         var companyId = tenant.RequireCompanyId();
         var email = request.Email.Trim();
         var normalized = email.ToUpperInvariant();
-        if (await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken))
-        {
-            throw new RequestValidationException(nameof(request.Email), "Someone with this email address already has an account.");
-        }
+        // No "already has an account" answer (that would tell any Owner who is on the platform): the invitation is made
+        // and the page answers the same; the address's holder is told by email instead, and the link cannot make a second account.
+        var hasAccount = await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken);
 
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).Replace('+', '-').Replace('/', '_').TrimEnd('=');
         var now = clock.GetUtcNow();
@@ -107,19 +106,34 @@ internal sealed class InviteMemberHandler(
         var company = await db.Companies.AsNoTracking().Where(c => c.Id == companyId).Select(c => c.Name).SingleAsync(cancellationToken);
         var inviter = await db.Users.AsNoTracking().Where(u => u.Id == invitation.InvitedByUserId).Select(u => u.FirstName + " " + u.Surname).SingleOrDefaultAsync(cancellationToken);
         var link = links.To($"/Accounts/AcceptInvitation?token={Uri.EscapeDataString(token)}");
-        await mediator.Send(new SendEmail(
-            email,
-            null,
-            $"{inviter ?? company} invited you to {company} on Platform",
-            new EmailBody(
-                $"Join {company} on Platform",
-                [
-                    $"{inviter ?? "The owner of " + company} invited you to join {company} on Platform as {(request.Role == CompanyRoles.Owner ? "an Owner" : "a Member")}.",
-                    $"The invitation works until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC. If you did not expect it, ignore this email.",
-                ],
-                new EmailAction("Accept the invitation", link)),
-            "accounts.invitation",
-            $"accounts.invitation:{invitation.Id}"), cancellationToken);
+        var role = request.Role == CompanyRoles.Owner ? "an Owner" : "a Member";
+        await mediator.Send(hasAccount
+            ? new SendEmail(
+                email,
+                null,
+                $"{inviter ?? company} tried to add you to {company} on Platform",
+                new EmailBody(
+                    $"An invitation to {company}",
+                    [
+                        $"{inviter ?? "The owner of " + company} invited this address to join {company} on Platform as {role}.",
+                        "This address already has a Platform account, and an address belongs to one company, so nothing changed. If you want to join, ask them to invite another address of yours.",
+                    ],
+                    new EmailAction("Log in", links.To("/Accounts/Login"))),
+                "accounts.invitation-existing",
+                $"accounts.invitation:{invitation.Id}")
+            : new SendEmail(
+                email,
+                null,
+                $"{inviter ?? company} invited you to {company} on Platform",
+                new EmailBody(
+                    $"Join {company} on Platform",
+                    [
+                        $"{inviter ?? "The owner of " + company} invited you to join {company} on Platform as {role}.",
+                        $"The invitation works until {invitation.ExpiresAt:yyyy-MM-dd HH:mm} UTC. If you did not expect it, ignore this email.",
+                    ],
+                    new EmailAction("Accept the invitation", link)),
+                "accounts.invitation",
+                $"accounts.invitation:{invitation.Id}"), cancellationToken);
         return link.AbsoluteUri;
     }
 }
@@ -165,6 +179,8 @@ internal sealed class AcceptInvitationValidator : IRequestValidator<AcceptInvita
 internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock, IOptions<AccountsOptions> options)
     : IRequestHandler<AcceptInvitation, Guid>
 {
+    private const string InvalidLink = "This invitation link is not valid any more. Ask the company's Owner for a new one.";
+
     public async Task<Guid> Handle(AcceptInvitation request, CancellationToken cancellationToken)
     {
         var hash = InvitationTokens.Hash(request.Token);
@@ -177,7 +193,7 @@ internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<
             .SingleOrDefaultAsync(cancellationToken);
         if (invitation is null || invitation.AcceptedAt is not null || invitation.ExpiresAt <= now)
         {
-            throw new RequestValidationException(string.Empty, "This invitation link is not valid any more. Ask the company's Owner for a new one.");
+            throw new RequestValidationException(string.Empty, InvalidLink);
         }
 
         var user = new PlatformUser
@@ -197,7 +213,14 @@ internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<
         if (!created.Succeeded)
         {
             await transaction.RollbackAsync(cancellationToken);
-            throw new RequestValidationException(created.Errors.Select(IdentityErrors.ToValidationError).ToList());
+            // An address that has an account meanwhile (or had one when invited) gets the broken-link answer: the link is
+            // the Owner's too, and "already has an account" would tell them who is on the platform.
+            throw new RequestValidationException(created.Errors
+                .Select(e => e.Code is nameof(IdentityErrorDescriber.DuplicateEmail) or nameof(IdentityErrorDescriber.DuplicateUserName)
+                    ? new ValidationError(string.Empty, InvalidLink)
+                    : IdentityErrors.ToValidationError(e))
+                .DistinctBy(e => e.Message)
+                .ToList());
         }
 
         invitation.AcceptedAt = now;

@@ -15,9 +15,6 @@ internal sealed class StartCheckout : IRequest<string>
 {
     [Required(ErrorMessage = "Choose a pack.")]
     public string Pack { get; set; } = string.Empty;
-
-    /// <summary>Where Stripe sends the buyer back to (set by the page from the request, not bound from the form).</summary>
-    public string ReturnBaseUrl { get; set; } = string.Empty;
 }
 
 internal sealed class StartCheckoutValidator(IOptions<BillingOptions> options) : IRequestValidator<StartCheckout>
@@ -36,6 +33,7 @@ internal sealed class StartCheckoutHandler(
     ITenantContext tenant,
     StripeGateway stripe,
     IOptions<BillingOptions> options,
+    PublicLinks links,
     TimeProvider clock) : IRequestHandler<StartCheckout, string>
 {
     public async Task<string> Handle(StartCheckout request, CancellationToken cancellationToken)
@@ -60,9 +58,9 @@ internal sealed class StartCheckoutHandler(
         CheckoutSession session;
         try
         {
-            var back = request.ReturnBaseUrl.TrimEnd('/');
-            session = await stripe.CreateCheckoutSessionAsync(
-                purchase.Id, companyId, pack, $"{back}/Billing?checkout=success", $"{back}/Billing?checkout=cancelled", cancellationToken);
+            // Where Stripe sends the buyer back: the configured public address, never the request's Host header.
+            session = await stripe.CreateCheckoutSessionAsync(purchase.Id, companyId, pack,
+                links.To("/Billing?checkout=success").AbsoluteUri, links.To("/Billing?checkout=cancelled").AbsoluteUri, cancellationToken);
         }
         catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
         {

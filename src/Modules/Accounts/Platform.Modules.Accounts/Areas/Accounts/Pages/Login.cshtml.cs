@@ -36,16 +36,10 @@ internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager
 
         // Session-only cookie unless "remember me" is ticked: isPersistent decides whether it gets an expiry.
         var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
-        if (result.IsLockedOut)
-        {
-            ModelState.AddModelError(string.Empty, "This account is locked after too many failed attempts. Try again in 15 minutes.");
-            return Page();
-        }
-
         if (!result.Succeeded)
         {
-            // One message for a wrong password and an unknown email: the form must not reveal who has an account.
-            ModelState.AddModelError(string.Empty, "The email address or password is not right.");
+            // One message for a wrong password, an unknown email and a lockout: the form must not reveal who has an account.
+            ModelState.AddModelError(string.Empty, SignInMessages.Failed);
             return Page();
         }
 

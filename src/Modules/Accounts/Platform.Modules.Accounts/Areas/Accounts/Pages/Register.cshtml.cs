@@ -19,6 +19,10 @@ internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUs
 
     public string TermsVersion => options.Value.TermsVersion;
 
+    /// <summary>What the login page says after a registration whose address already had an account.</summary>
+    [TempData]
+    public string? LoginMessage { get; set; }
+
     /// <summary>The country is proposed from the browser's language (en-US: US), else GB; the person changes it.</summary>
     public void OnGet() => Input.Country = PhoneCountries.Preferred(Request);
 
@@ -39,6 +43,13 @@ internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUs
         if (!ok)
         {
             return Page();
+        }
+
+        if (userId == Guid.Empty)
+        {
+            // The address has an account: its holder was emailed. The answer names no account (no enumeration).
+            LoginMessage = $"Check your email: we have sent {Input.Email.Trim()} a message about this registration.";
+            return RedirectToPage("/Login", new { area = "Accounts" });
         }
 
         var user = await users.FindByIdAsync(userId.ToString());

@@ -32,7 +32,6 @@ internal sealed class IndexModel(IMediator mediator, IOptions<BillingOptions> op
     {
         if (ModelState.IsValid)
         {
-            Input.ReturnBaseUrl = $"{Request.Scheme}://{Request.Host}";
             var (ok, url) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
             if (ok)
             {

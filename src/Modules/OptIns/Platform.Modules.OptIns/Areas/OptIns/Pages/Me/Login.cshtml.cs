@@ -31,14 +31,11 @@ internal sealed class SubscriberLoginModel(IMediator mediator) : PageModel
         }
 
         var result = await mediator.Send(Input, cancellationToken);
-        switch (result.Status)
+        if (result.Status != SubscriberLoginStatus.Succeeded)
         {
-            case SubscriberLoginStatus.LockedOut:
-                ModelState.AddModelError(string.Empty, "This account is locked after too many failed attempts. Try again in 15 minutes.");
-                return Page();
-            case SubscriberLoginStatus.Failed:
-                ModelState.AddModelError(string.Empty, "The email address or password is not right.");
-                return Page();
+            // One message for a wrong password, an unknown email and a lockout: the form must not reveal who has an account.
+            ModelState.AddModelError(string.Empty, SignInMessages.Failed);
+            return Page();
         }
 
         // Session-only: no expiry on the cookie, so it ends when the browser closes.
