@@ -30,7 +30,7 @@ internal sealed class BusinessUserDirectory(AccountsDbContext db, UserManager<Pl
 }
 
 /// <summary>What Accounts holds about a business user: their user record, their company's record, invitations to their address.</summary>
-internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<PlatformUser> users) : IPersonalDataContributor
+internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<PlatformUser> users, IUserSessions sessions) : IPersonalDataContributor
 {
     public string Module => AccountsModule.Name;
 
@@ -93,6 +93,9 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
             }
 
             erased++;
+
+            // Their sessions (whose tickets hold their email and name) end with the account, on every browser.
+            await sessions.EndAllAsync(user.Id, keepCurrent: false, ct);
         }
 
         IReadOnlyList<string> kept = subject.CompanyId is null

@@ -52,7 +52,7 @@ internal sealed class SubscriberDirectory(OptInsDbContext db) : IDataSubjectDire
 /// Everything OptIns holds about a subscriber, and its erasure: the number, account, subscriptions, consent records and
 /// request history go; a keyed hash of the number stays per company they were subscribed to, so STOP keeps holding.
 /// </summary>
-internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes, TimeProvider clock) : IPersonalDataContributor
+internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes, IUserSessions sessions, TimeProvider clock) : IPersonalDataContributor
 {
     public string Module => OptInsModule.Name;
 
@@ -134,6 +134,9 @@ internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes,
         erased += await RunAsync("DELETE FROM optins.outbox WHERE dispatched_at IS NOT NULL AND payload ->> 'subscriberId' = @id::text", ct, id);
         erased += await RunAsync("DELETE FROM optins.subscribers WHERE id = @id", ct, id);
         await transaction.CommitAsync(ct);
+
+        // Their sessions (whose tickets hold their first name) end with the account, on every browser.
+        await sessions.EndAllAsync(OptInsModule.SubscriberScheme, subscriber.Id.ToString(), keepCurrent: false, ct);
         return new ErasureOutcome(Module, erased, suppressed == 0
             ? []
             : [$"A one-way fingerprint (keyed hash) of your mobile number for each of the {suppressed} companies you had opted in to, so that they can never message you again (your STOP keeps working). It cannot be turned back into your number."]);

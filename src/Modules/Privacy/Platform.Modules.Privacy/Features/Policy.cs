@@ -24,8 +24,8 @@ internal static class SiteCookies
 
     public static readonly IReadOnlyList<Cookie> All =
     [
-        new("platform.auth", "Keeps a business user signed in", "When you sign in to a company account; removed when you sign out"),
-        new("platform.subscriber", "Keeps an end user signed in to their opt-ins account (at most 1 hour idle)", "When you sign in at My opt-ins; removed when you sign out"),
+        new("platform.auth", "Keeps a business user signed in (at most 8 hours idle): a random key to your session, which we keep on our server until you sign out or it expires", "When you sign in to a company account; removed when you sign out"),
+        new("platform.subscriber", "Keeps an end user signed in to their opt-ins account (at most 1 hour idle): a random key to your session, which we keep on our server until you sign out or it expires", "When you sign in at My opt-ins; removed when you sign out"),
         new("platform.antiforgery", "Protects forms against cross-site request forgery; holds no personal data", "When a page with a form is shown"),
         new(".AspNetCore.Mvc.CookieTempDataProvider", "Carries a one-off message (\"saved\") to the next page; holds no personal data", "After some form submissions; deleted when read"),
     ];
