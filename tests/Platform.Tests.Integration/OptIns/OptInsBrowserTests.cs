@@ -75,8 +75,8 @@ public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : Brow
             await person.FillAsync("#Input_Email", "pat@person.example");
             await person.FillAsync("#Input_PostalCode", "10001");
             await person.FillAsync("#Input_DateOfBirth", "1991-02-03");
-            await person.FillAsync("#Input_Password", "PersonPassw0rd");
-            await person.FillAsync("#Input_ConfirmPassword", "PersonPassw0rd");
+            await person.FillAsync("#Input_Password", "Lantern9Harbour");
+            await person.FillAsync("#Input_ConfirmPassword", "Lantern9Harbour");
             await person.ClickAsync("main button[type=submit]");
             await person.ArriveAtAsync("**/OptIns/Me");
             var card = person.Locator("[data-company='Browser Opt Pizza']");
