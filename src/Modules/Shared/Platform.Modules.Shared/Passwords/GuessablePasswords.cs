@@ -6,7 +6,7 @@ namespace Platform.Modules.Shared.Passwords;
 /// <summary>
 /// The one home of the "not guessable" password rule (NIST SP 800-63B 3.1.1.2): a new password is refused when it is on
 /// the list of common passwords shipped with the app (<c>common-passwords.txt</c>, the 30,000 most frequent passwords of
-/// Mark Burnett's 10-million-password corpus as ranked by Dropbox's zxcvbn; see docs/security.md), compared without case,
+/// Mark Burnett's 10-million-password corpus as ranked by Dropbox's zxcvbn; see docs/account-security.md), compared without case,
 /// or when it contains the person's own email name or name. Business users get it through Identity's password
 /// validators, subscribers through <c>SubscriberPasswords</c>.
 /// </summary>
