@@ -34,7 +34,7 @@ internal static class HostComposition
             options.Conventions.AuthorizeAreaFolder("Admin", "/", AuthorizationPolicies.PlatformAdmin);
             options.Conventions.AuthorizeModuleAreas();
             options.Conventions.AuthorizePage("/Dashboard", AuthorizationPolicies.CompanyUser);
-        });
+        }).AddFormInput();
         // Antiforgery refuses to issue a Secure cookie over plain HTTP, so a local http://localhost run
         // (Development, ./run, the process tests) allows HTTP explicitly; everywhere else it is HTTPS only.
         var allowHttp = configuration.GetValue("Platform:Security:AllowHttp", builder.Environment.IsDevelopment());
@@ -47,7 +47,7 @@ internal static class HostComposition
         services.AddDataProtection()
             .SetApplicationName("Platform")
             .AddKeyManagementOptions(options => options.XmlRepository = new PostgresDataProtectionKeys(configuration.PlatformConnectionString()));
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context => FormInput.Bound(context.ProblemDetails));
         services.AddExceptionHandler<UserErrorExceptionHandler>();
         services.AddHsts(options => options.MaxAge = TimeSpan.FromDays(365));
 
@@ -129,6 +129,7 @@ internal static class HostComposition
         app.UseSecurityHeaders();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseInputGuard(); // after routing: it needs the endpoint (page or API, its body limits) and the route values
         app.UseVisitorAnalytics();
         app.UseRateLimiter();
         app.UseAuthentication();

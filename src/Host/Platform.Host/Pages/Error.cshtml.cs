@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Host.Infrastructure;
 
 namespace Platform.Host.Pages;
 
@@ -29,9 +30,17 @@ internal sealed class ErrorModel : PageModel
             404 => ("Page not found", "There is nothing at this address. Check the link, or go back to the start page."),
             403 => ("Access denied", "Your account cannot open that page."),
             400 => ("That request was not valid", "Check what you entered and try again."),
+            413 => ("That was too large", "What you sent is larger than this page accepts. Send a smaller file and try again."),
+            431 => ("Your browser sent too much", "Its cookies for this site have grown too large. Clear this site's cookies, then sign in again."),
             429 => ("Too many attempts", "Wait a minute, then try again."),
             _ => (Title, Message),
         };
+        if (Refusals.Kept(HttpContext) is var (title, detail))
+        {
+            // The input guard refused this request and said why.
+            (Title, Message) = (title, detail);
+        }
+
         if (status is >= 400 and < 600)
         {
             Response.StatusCode = status.Value;
