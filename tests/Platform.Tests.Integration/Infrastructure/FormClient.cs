@@ -44,10 +44,15 @@ public sealed partial class FormClient(HttpClient http)
     private async Task<string> TokenAsync(string url)
     {
         var page = await Http.GetAsync(url);
-        var token = AntiforgeryToken().Match(await page.Content.ReadAsStringAsync());
-        return token.Success
-            ? WebUtility.HtmlDecode(token.Groups[1].Value)
-            : throw new InvalidOperationException($"No antiforgery token on {url} (status {(int)page.StatusCode}).");
+        return TokenIn(await page.Content.ReadAsStringAsync())
+            ?? throw new InvalidOperationException($"No antiforgery token on {url} (status {(int)page.StatusCode}).");
+    }
+
+    /// <summary>The antiforgery token of a page's form, if it has one.</summary>
+    public static string? TokenIn(string html)
+    {
+        var token = AntiforgeryToken().Match(html);
+        return token.Success ? WebUtility.HtmlDecode(token.Groups[1].Value) : null;
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]

@@ -12,6 +12,9 @@ internal static class SimulatorEndpoints
 {
     public const int MaxTextLength = 1600;
 
+    /// <summary>The longest address an SMS carries (SMPP 3.4's destination_addr): a longer 'to' is no platform number, and was logged whole.</summary>
+    internal const int MaxAddressLength = 21;
+
     internal sealed record InboundRequest(string? From, string? To, string? Text);
 
     internal sealed record OutboxItem(string From, string To, string Text, DateTimeOffset At);
@@ -43,6 +46,10 @@ internal static class SimulatorEndpoints
         if (string.IsNullOrWhiteSpace(request?.To))
         {
             errors["to"] = ["Give the platform number the message was sent to."];
+        }
+        else if (request!.To!.Trim().Length > MaxAddressLength)
+        {
+            errors["to"] = [$"A platform number has at most {MaxAddressLength} characters."];
         }
 
         if (request?.Text is null)

@@ -64,7 +64,7 @@ internal static class FormInput
     }
 
     /// <summary>
-    /// Booleans (checkboxes) bind "true"/"false" only. Anything else is a field error with the attempted value dropped:
+    /// Booleans (checkboxes) bind "true"/"false" only. Anything else is a form error with the attempted value dropped:
     /// the checkbox tag helper converts the attempted value back to bool when the page re-renders, and "x" or "maybe"
     /// made it throw (a 500 that logged the whole value).
     /// </summary>
@@ -98,7 +98,8 @@ internal static class FormInput
             {
                 var field = bindingContext.ModelMetadata.DisplayName ?? bindingContext.ModelMetadata.Name ?? bindingContext.ModelName;
                 bindingContext.ModelState.SetModelValue(bindingContext.ModelName, rawValue: null, attemptedValue: null);
-                bindingContext.ModelState.TryAddModelError(bindingContext.ModelName, $"\"{field}\" is either ticked or not: send true or false.");
+                // On the form's summary, not the field: a checkbox seldom has a message element of its own.
+                bindingContext.ModelState.TryAddModelError(string.Empty, $"\"{field}\" is either ticked or not: send true or false.");
                 bindingContext.Result = ModelBindingResult.Failed();
             }
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Platform.Carriers.Simulator;
+using Platform.Host.Carriers;
 using Platform.Modules.Shared;
 using System.ComponentModel.DataAnnotations;
 
@@ -74,6 +75,7 @@ internal sealed class HandsetInput
     public string From { get; set; } = "+15551230001";
 
     [Required(ErrorMessage = "Enter the platform number.")]
+    [StringLength(SimulatorEndpoints.MaxAddressLength, ErrorMessage = "A platform number has at most 21 characters.")]
     [Display(Name = "To (a platform number)")]
     public string To { get; set; } = string.Empty;
 
