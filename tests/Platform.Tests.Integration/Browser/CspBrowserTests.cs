@@ -95,6 +95,13 @@ public sealed class CspBrowserTests(CspFixture fixture, ITestOutputHelper output
             await dialog.DismissAsync();
         };
         var delete = page.Locator("tr", new() { HasText = "+999" }).Locator("button", new() { HasText = "Delete" });
+        // The route was added through the other host: this one shows it once it has polled the configuration's version.
+        for (var attempt = 0; attempt < 60 && await delete.CountAsync() == 0; attempt++)
+        {
+            await Task.Delay(1000);
+            await page.ReloadAsync();
+        }
+
         await delete.ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         asked.Should().ContainSingle().Which.Should().Contain("+999");
