@@ -136,7 +136,10 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
     [Fact]
     public async Task Repeated_SIGKILLs_at_random_moments_across_two_hosts_lose_nothing_and_submit_nothing_twice()
     {
-        const int recipients = 20_000;
+        // PLATFORM_KILL_RECIPIENTS / PLATFORM_KILL_COUNT give the benchmark size (100,000 and 10: docs/reliability.md).
+        var recipients = ResilienceCampaigns.SizeFromEnvironment("PLATFORM_KILL_RECIPIENTS", 20_000);
+        var kills = ResilienceCampaigns.SizeFromEnvironment("PLATFORM_KILL_COUNT", 3);
+        var slice = recipients / (kills + 2);
         await using var database = await TestDatabase.CreateAsync();
         await using var api = await FakeSmsApi.StartAsync();
         // Rate-limited so the campaign outlives three kills; the lease lets the killed hosts' claims turn Unknown within the test.
@@ -151,10 +154,10 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
             await Task.WhenAll(hosts.Select(h => h.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90))));
             var campaignId = await ResilienceCampaigns.SendingCampaignAsync(database, recipients);
             var random = new Random();
-            for (var kill = 1; kill <= 3; kill++)
+            for (var kill = 1; kill <= kills; kill++)
             {
-                // A random moment inside the next fifth of the campaign, a random victim.
-                var at = (kill * recipients / 5) + random.Next(recipients / 5);
+                // A random moment inside the next slice of the campaign, a random victim.
+                var at = (kill * slice) + random.Next(slice);
                 var deadline = DateTime.UtcNow.AddMinutes(2);
                 while (api.Received < at)
                 {
@@ -172,7 +175,7 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
                 await replacement.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
             }
 
-            await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(4), hosts[0]);
+            await ResilienceCampaigns.WaitForFinalAsync(database, campaignId, TimeSpan.FromMinutes(4 + (recipients / 20_000)), hosts[0]);
             await ResilienceCampaigns.AssertNothingLostOrDuplicatedAsync(database, api, campaignId, recipients);
             output.WriteLine("final: " + await database.ScalarAsync<string>(
                 "SELECT 'expired ' || expired || ', unknown ' || unknown FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)));

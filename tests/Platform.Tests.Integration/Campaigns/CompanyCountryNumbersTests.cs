@@ -122,6 +122,23 @@ public sealed partial class CompanyCountryNumbersTests(PlatformFactory factory) 
         SelectedZone().Match(page).Groups[1].Value.Should().Be(zone);
     }
 
+    [Theory]
+    [InlineData("GB")]
+    [InlineData("DE")]
+    public async Task The_import_pages_default_country_is_the_companys(string country)
+    {
+        var owner = await CompanyInAsync(country);
+        var listId = await Contacts.CreateListAsync(owner, "Default country");
+
+        var (status, page) = await owner.GetAsync($"/Campaigns/Lists/Import/{listId}");
+
+        status.Should().Be(HttpStatusCode.OK);
+        SelectedCountryOption().Match(page).Groups[1].Value.Should().Be(country);
+    }
+
+    [GeneratedRegex("""<option selected="selected">([A-Z]{2})</option>""")]
+    private static partial Regex SelectedCountryOption();
+
     [GeneratedRegex("""<td class="font-monospace" data-phone="[^"]*">([^<]*)</td>""")]
     private static partial Regex ShownNumbers();
 

@@ -9,6 +9,10 @@ namespace Platform.Tests.Integration.Campaigns;
 /// </summary>
 internal static class ResilienceCampaigns
 {
+    /// <summary>A size a fault test takes from the environment (the benchmark sizes), or its ./test default.</summary>
+    public static int SizeFromEnvironment(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
+
     public static async Task<Guid> SendingCampaignAsync(TestDatabase database, int recipients)
     {
         var campaignId = Guid.NewGuid();

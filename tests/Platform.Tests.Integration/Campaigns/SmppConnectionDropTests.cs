@@ -13,8 +13,8 @@ namespace Platform.Tests.Integration.Campaigns;
 /// </summary>
 public sealed class SmppConnectionDropTests(SmppStopFactory factory, ITestOutputHelper output) : IClassFixture<SmppStopFactory>
 {
-    private static readonly int Recipients = FromEnvironment("PLATFORM_DROP_RECIPIENTS", 20_000);
-    private static readonly int Drops = FromEnvironment("PLATFORM_DROP_COUNT", 3);
+    private static readonly int Recipients = ResilienceCampaigns.SizeFromEnvironment("PLATFORM_DROP_RECIPIENTS", 20_000);
+    private static readonly int Drops = ResilienceCampaigns.SizeFromEnvironment("PLATFORM_DROP_COUNT", 3);
 
     [Fact]
     public async Task A_campaign_through_an_SMSC_that_drops_the_connection_ends_final_and_nobody_outside_unknown_gets_it_twice()
@@ -94,6 +94,4 @@ public sealed class SmppConnectionDropTests(SmppStopFactory factory, ITestOutput
         }
     }
 
-    private static int FromEnvironment(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
 }

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Shared;
 
@@ -12,7 +13,7 @@ namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages.Lists;
 /// </summary>
 [RequestSizeLimit(ContactsOptions.MaxUploadBytes + 1024 * 1024)]
 [RequestFormLimits(MultipartBodyLengthLimit = ContactsOptions.MaxUploadBytes + 1024 * 1024)]
-internal sealed class ImportModel(IMediator mediator) : PageModel
+internal sealed class ImportModel(IMediator mediator, CompanyCountry companyCountry) : PageModel
 {
     [BindProperty]
     public StartImport Input { get; set; } = new();
@@ -28,7 +29,8 @@ internal sealed class ImportModel(IMediator mediator) : PageModel
             return NotFound();
         }
 
-        Input = new StartImport { ListId = id, DefaultCountry = "US" };
+        // Rows without a country code are read as numbers of the company's own country unless the user picks another.
+        Input = new StartImport { ListId = id, DefaultCountry = await companyCountry.GetAsync(cancellationToken) };
         return Page();
     }
 
