@@ -53,6 +53,8 @@ try
     await WaitHealthyAsync(http, host, output);
     await RegisterAsync(http);
     var companyA = (Guid)(await ScalarAsync(connectionString, "SELECT id FROM accounts.companies WHERE name = 'Bench Pizza'"))!;
+    // The owner's emailed confirmation link is not what this measures: confirmed as the link would.
+    await ExecuteAsync(connectionString, $"UPDATE accounts.companies SET confirmed_at = now() WHERE id = '{companyA}'");
     Guid[] companies = [companyA, Guid.NewGuid(), Guid.NewGuid()];
     Guid[] history = [Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid()];
     Console.WriteLine($"Two-way SMS benchmark: {options.Attributions:N0} attributions, {options.Replies:N0} replies {options.Parallelism} at a time, " +

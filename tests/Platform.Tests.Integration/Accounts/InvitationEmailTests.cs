@@ -46,7 +46,7 @@ public sealed class InvitationEmailTests(MailPlatformFactory factory) : IClassFi
         invite.StatusCode.Should().Be(HttpStatusCode.OK);
         var page = await invite.Content.ReadAsStringAsync();
         page.Should().Contain($"Invitation emailed to <strong>{existing}</strong>").And.NotContain("already has an account");
-        var notice = await factory.Smtp.WaitForAsync(m => m.To.Mailboxes.Any(b => b.Address == existing));
+        var notice = await factory.Smtp.WaitForAsync(m => m.To.Mailboxes.Any(b => b.Address == existing) && m.Subject?.StartsWith("Ada Lovelace tried", StringComparison.Ordinal) == true);
         notice.Subject.Should().StartWith("Ada Lovelace tried to add you to");
         notice.TextBody.Should().Contain("already has a Platform account");
 

@@ -77,7 +77,7 @@ public sealed class PasswordResetTests(MailPlatformFactory factory) : IClassFixt
 
         (await LogInAsync(email, OldPassword)).Should().Be(HttpStatusCode.OK, "the account is locked");
         await factory.CreateFormClient().PostFormAsync("/Accounts/ForgotPassword", new() { ["Input.Email"] = email });
-        var link = MailPlatformFactory.LinkIn(await factory.Smtp.WaitForAsync(m => m.To.Mailboxes.Any(b => b.Address == email)), "/Accounts/ResetPassword");
+        var link = MailPlatformFactory.LinkIn(await factory.Smtp.WaitForAsync(m => m.To.Mailboxes.Any(b => b.Address == email) && m.Subject == "Reset your Platform password"), "/Accounts/ResetPassword");
         var person = factory.CreateFormClient();
         (await person.PostFormAsync(link, ResetForm(link, NewPassword, NewPassword))).StatusCode.Should().Be(HttpStatusCode.Redirect);
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Browser;
 
@@ -24,8 +25,11 @@ public static class BrowserSession
         return (playwright, browser);
     }
 
-    /// <summary>Registers a company at /Accounts/Register as its owner would, and waits for the dashboard.</summary>
-    public static async Task RegisterCompanyAsync(IPage page, string baseUrl, string companyName, string email, string mobileNumber)
+    /// <summary>
+    /// Registers a company at /Accounts/Register as its owner would, opens the emailed confirmation link, logs in and
+    /// waits for the dashboard.
+    /// </summary>
+    public static async Task RegisterCompanyAsync(IPage page, string baseUrl, TestDatabase database, string companyName, string email, string mobileNumber)
     {
         await page.GotoAsync($"{baseUrl}/Accounts/Register");
         await page.FillAsync("#Input_CompanyName", companyName);
@@ -39,6 +43,24 @@ public static class BrowserSession
         await page.SelectOptionAsync("#Input_MarketSector", "Food and drink");
         await page.CheckAsync("#Input_IsAdult");
         await page.CheckAsync("#Input_AcceptTerms");
+        await page.ClickAsync("main button[type=submit]");
+        await ConfirmAndLogInAsync(page, baseUrl, database, email, "BrowserPassw0rd");
+    }
+
+    /// <summary>
+    /// After the registration form: the login page says "check your email"; the owner opens the link they were emailed
+    /// (read from the host's mail queue), and logs in from the confirmation page; waits for the dashboard.
+    /// </summary>
+    public static async Task ConfirmAndLogInAsync(IPage page, string baseUrl, TestDatabase database, string email, string password)
+    {
+        await page.ArriveAtAsync("**/Accounts/Login");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("main .alert-success")).ToContainTextAsync("Check your email");
+        await page.GotoAsync(baseUrl + await PlatformFactory.ConfirmationLinkAsync(database, email));
+        await page.WaitForSelectorAsync("#address-confirmed");
+        await page.ClickAsync("main a.btn-primary");
+        await page.ArriveAtAsync("**/Accounts/Login");
+        await page.FillAsync("#Input_Email", email);
+        await page.FillAsync("#Input_Password", password);
         await page.ClickAsync("main button[type=submit]");
         await page.ArriveAtAsync("**/Dashboard");
     }

@@ -52,8 +52,25 @@ public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
         await page.FillAsync("#Input_ConfirmPassword", "BrowserPassw0rd");
         await page.CheckAsync("#Input_AcceptTerms");
         await page.ClickAsync("button[type=submit]");
+
+        // "Check your email", and nobody signed in: the same answer an address with an account gets.
+        await page.ArriveAtAsync("**/Accounts/Login");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("main .alert-success")).ToContainTextAsync("Check your email");
+
+        // Signed in before confirming, the owner sees why nothing can be sent yet.
+        await page.FillAsync("#Input_Email", "bea@browserpizza.example");
+        await page.FillAsync("#Input_Password", "BrowserPassw0rd");
+        await page.ClickAsync("main button[type=submit]");
+        await page.ArriveAtAsync("**/Dashboard");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("#unconfirmed-banner")).ToContainTextAsync("Confirm your email address");
+
+        // The emailed link confirms the address; the banner is gone.
+        await page.GotoAsync(cluster.NodeA.BaseUrl + await PlatformFactory.ConfirmationLinkAsync(cluster.Database, "bea@browserpizza.example"));
+        await page.WaitForSelectorAsync("#address-confirmed");
+        await page.ClickAsync("text=Go to your dashboard");
         await page.ArriveAtAsync("**/Dashboard");
         (await page.TextContentAsync("h1")).Should().Contain("Browser Pizza");
+        (await page.Locator("#unconfirmed-banner").CountAsync()).Should().Be(0);
         await BrowserSession.ScreenshotAsync(page, "dashboard");
 
         await page.ClickAsync("#logout");

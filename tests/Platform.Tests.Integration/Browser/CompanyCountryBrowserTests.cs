@@ -17,7 +17,7 @@ public sealed class CompanyCountryBrowserTests(ClusterFixture cluster) : Browser
         {
             await page.GotoAsync($"{cluster.NodeA.BaseUrl}/Accounts/Register");
             (await page.InputValueAsync("#Input_Country")).Should().Be("US", "an en-US browser is proposed the United States");
-            await BrowserSession.RegisterCompanyAsync(page, cluster.NodeA.BaseUrl, "Browser Diner", $"{Guid.NewGuid():N}@browserdiner.example", "(555) 777-0099");
+            await BrowserSession.RegisterCompanyAsync(page, cluster.NodeA.BaseUrl, cluster.Database, "Browser Diner", $"{Guid.NewGuid():N}@browserdiner.example", "(555) 777-0099");
             (await cluster.Database.ScalarAsync<string>("SELECT u.phone_number FROM accounts.users u JOIN accounts.companies c ON c.id = u.company_id WHERE c.name = 'Browser Diner'"))
                 .Should().Be("+15557770099");
 

@@ -46,7 +46,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
         page.SetDefaultTimeout(60_000);
         try
         {
-            await BrowserSession.RegisterCompanyAsync(page, baseUrl, "Rossi Browser Pizza", "olga@rossibrowserpizza.example", "+44 7700 900999");
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, fixture.Database, "Rossi Browser Pizza", "olga@rossibrowserpizza.example", "+44 7700 900999");
 
             // A list, filled from a CSV file through the upload form.
             await page.ClickAsync("#main-nav a[href='/Campaigns']");
@@ -186,7 +186,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
 
         try
         {
-            await BrowserSession.RegisterCompanyAsync(page, baseUrl, "Verdi Preview Pizza", "olga@verdipreviewpizza.example", "+44 7700 900998");
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, fixture.Database, "Verdi Preview Pizza", "olga@verdipreviewpizza.example", "+44 7700 900998");
             await page.ClickAsync("#main-nav a[href='/Campaigns']");
             await page.ClickAsync("#new-campaign");
             await page.ArriveAtAsync("**/Campaigns/Create");

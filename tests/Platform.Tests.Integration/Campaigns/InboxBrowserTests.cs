@@ -41,7 +41,7 @@ public sealed class InboxBrowserTests(InboxHostFixture fixture) : BrowserTestBas
         using var handset = new HttpClient { BaseAddress = new Uri(baseUrl) };
         try
         {
-            await BrowserSession.RegisterCompanyAsync(page, baseUrl, "Verdi Inbox Pizza", "olga@verdiinboxpizza.example", "+44 7700 900997");
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, fixture.Database, "Verdi Inbox Pizza", "olga@verdiinboxpizza.example", "+44 7700 900997");
             var companyId = await fixture.Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name = @n", ("n", "Verdi Inbox Pizza"));
             var listId = Guid.NewGuid();
             await fixture.Database.ExecuteAsync($"""

@@ -59,13 +59,47 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
-    /// <summary>Registers a company through the real form and returns the owner's logged-in client.</summary>
-    public async Task<FormClient> RegisterCompanyAsync(string companyName, string email, string password = "Passw0rdPassw0rd")
+    /// <summary>
+    /// Registers a company through the real form as its owner would: the form answers "check your email", the owner opens
+    /// the emailed confirmation link and logs in. Returns the owner's logged-in client.
+    /// </summary>
+    public Task<FormClient> RegisterCompanyAsync(string companyName, string email, string password = "Passw0rdPassw0rd") =>
+        RegisterAsync(RegistrationForm(companyName, email, password));
+
+    /// <summary>
+    /// Registers with this form (on <paramref name="client"/>, else a new one), confirms the address through the link the
+    /// owner was emailed (as queued for the mail server) and logs in on the same client.
+    /// </summary>
+    public Task<FormClient> RegisterAsync(Dictionary<string, string> form, FormClient? client = null) =>
+        RegisterAsync(client ?? CreateFormClient(), Database, form);
+
+    /// <summary>The same on any host (a host process, a cluster node): its database holds the emailed link.</summary>
+    public static async Task<FormClient> RegisterAsync(FormClient client, TestDatabase database, Dictionary<string, string> form)
     {
-        var client = CreateFormClient();
-        var response = await client.PostFormAsync("/Accounts/Register", RegistrationForm(companyName, email, password));
+        var response = await client.PostFormAsync("/Accounts/Register", form);
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        response.Headers.Location!.OriginalString.Should().StartWith("/Accounts/Login", "a registration signs nobody in before the address is confirmed");
+        var (status, page) = await client.GetAsync(await ConfirmationLinkAsync(database, form["Input.Email"]));
+        status.Should().Be(System.Net.HttpStatusCode.OK);
+        page.Should().Contain("id=\"address-confirmed\"");
+        var login = await client.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = form["Input.Email"], ["Input.Password"] = form["Input.Password"] });
+        login.StatusCode.Should().Be(System.Net.HttpStatusCode.Redirect, $"{form["Input.Email"]} should be able to log in once confirmed");
         return client;
+    }
+
+    /// <summary>
+    /// The path and query of the newest confirmation link emailed to <paramref name="email"/>, read from the host's mail
+    /// queue (what the SMTP server is handed; the tests in Mail/ read it off a real SMTP server).
+    /// </summary>
+    public static async Task<string> ConfirmationLinkAsync(TestDatabase database, string email)
+    {
+        var body = await database.ScalarAsync<string>(
+            "SELECT text_body FROM platform.emails WHERE kind = 'accounts.confirm-email' AND lower(to_address) = lower(@to) ORDER BY created_at DESC LIMIT 1",
+            ("to", email.Trim()));
+        body.Should().NotBeNull($"{email} should have been emailed a confirmation link");
+        var link = System.Text.RegularExpressions.Regex.Match(body!, @"https?://\S+/Accounts/ConfirmEmail\?\S+");
+        link.Success.Should().BeTrue(body);
+        return new Uri(link.Value).PathAndQuery;
     }
 
     /// <summary>Registers a company through the form; answers the owner's client and the company id.</summary>

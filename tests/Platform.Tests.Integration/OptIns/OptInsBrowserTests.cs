@@ -37,7 +37,7 @@ public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : Brow
         try
         {
             // The owner registers the company and creates the keyword.
-            await BrowserSession.RegisterCompanyAsync(owner, baseUrl, "Browser Opt Pizza", "olga@browseroptpizza.example", "+1 555 123 0077");
+            await BrowserSession.RegisterCompanyAsync(owner, baseUrl, fixture.Database, "Browser Opt Pizza", "olga@browseroptpizza.example", "+1 555 123 0077");
             await owner.GotoAsync($"{baseUrl}/OptIns/Keywords/Create");
             await owner.FillAsync("#Input_Word", "bpizza");
             await owner.FillAsync("#Input_Description", "Weekly pizza deals");

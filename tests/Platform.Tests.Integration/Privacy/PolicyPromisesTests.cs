@@ -55,8 +55,14 @@ public sealed class PolicyPromisesTests(OptInsFactory factory) : IClassFixture<O
         var setCookies = new List<string>();
 
         var business = factory.CreateFormClient();
-        var register = await business.PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm("Cookie Co", $"c.{Guid.NewGuid():N}@example.com"));
+        var businessEmail = $"c.{Guid.NewGuid():N}@example.com";
+        var register = await business.PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm("Cookie Co", businessEmail));
         setCookies.AddRange(register.Headers.TryGetValues("Set-Cookie", out var a) ? a : []);
+        var confirmed = await business.Http.GetAsync(await PlatformFactory.ConfirmationLinkAsync(factory.Database, businessEmail));
+        setCookies.AddRange(confirmed.Headers.TryGetValues("Set-Cookie", out var a2) ? a2 : []);
+        var signIn = await business.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = businessEmail, ["Input.Password"] = "Passw0rdPassw0rd" });
+        signIn.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        setCookies.AddRange(signIn.Headers.TryGetValues("Set-Cookie", out var a3) ? a3 : []);
         var page = await business.Http.GetAsync("/Privacy/Account");
         setCookies.AddRange(page.Headers.TryGetValues("Set-Cookie", out var b) ? b : []);
         var saved = await business.PostFormAsync("/Privacy/Account", new() { ["NewsletterSms"] = "true" }, handler: "Consents");

@@ -42,7 +42,7 @@ public sealed class PrivacyBrowserTests(OptInsHostFixture fixture) : IAsyncLifet
             await page.CheckAsync("#Input_IsAdult");
             await page.CheckAsync("#Input_AcceptTerms");
             await page.ClickAsync("main button[type=submit]");
-            await page.ArriveAtAsync("**/Dashboard");
+            await BrowserSession.ConfirmAndLogInAsync(page, baseUrl, fixture.Database, email, "BrowserPassw0rd");
 
             await page.ClickAsync("#nav-my-data");
             await page.ArriveAtAsync("**/Privacy/Account");

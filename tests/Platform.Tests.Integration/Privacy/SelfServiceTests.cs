@@ -126,8 +126,7 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
         var mobile = $"+4477009{Random.Shared.Next(10000, 99999)}";
         var form = PlatformFactory.RegistrationForm("Erase Me Ltd", email);
         (form["Input.FirstName"], form["Input.Surname"], form["Input.MobileNumber"], form["Input.PostalCode"]) = ("Fnowner" + Random.Shared.Next(1000, 9999), "Snowner" + Random.Shared.Next(1000, 9999), mobile, "EC" + Random.Shared.Next(1000, 9999));
-        var owner = factory.CreateFormClient();
-        (await owner.PostFormAsync("/Accounts/Register", form)).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var owner = await factory.RegisterAsync(form);
         var companyId = await factory.Database.ScalarAsync<Guid>("SELECT company_id FROM accounts.users WHERE email = @e", ("e", email));
         await factory.Database.ExecuteAsync(
             $"INSERT INTO billing.purchases (id, company_id, pack, credits, amount_minor, currency, status, invoice_number, created_at, paid_at) VALUES ('{Guid.NewGuid()}', '{companyId}', 'Starter', 1000, 4900, 'eur', 'Paid', 'INV-{Random.Shared.Next(100000, 999999)}', now(), now())");
@@ -139,6 +138,8 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
             var modules = export.RootElement.GetProperty("modules");
             HasProperty(modules.GetProperty("Accounts"), "postalCode").Should().BeTrue();
             HasProperty(modules.GetProperty("Billing"), "invoiceNumber").Should().BeTrue();
+            modules.GetProperty("Email").GetProperty("emailsSentToYou")[0].GetProperty("subject").GetString()
+                .Should().Be("Confirm your email address", "the mail log is the person's data too: listed, then erased with the account");
         }
 
         var erased = await owner.PostFormAsync("/Privacy/Account", new() { ["Erase.Password"] = "Passw0rdPassw0rd", ["Erase.Confirm"] = "true" }, handler: "Erase");

@@ -11,6 +11,7 @@ internal static class MailServices
         services.AddSingleton<IMailTransport, SmtpMailTransport>();
         services.AddSingleton<EmailSendingWakeUp>();
         services.AddScoped<EmailActivity>();
+        services.AddScoped<Platform.Modules.Privacy.Contracts.IPersonalDataContributor, EmailPersonalData>();
         services.AddRecurringJob<SendQueuedEmailsJob>(SendQueuedEmailsJob.Id, RecurringJobServices.Every(SendQueuedEmailsJob.Interval),
             "Sends queued email over SMTP (at most once: an email whose answer was lost is marked unknown, never resent); deferred ones retry with back-off; final ones leave after 30 days.");
         return services;

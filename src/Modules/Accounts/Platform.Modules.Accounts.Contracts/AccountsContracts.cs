@@ -8,7 +8,15 @@ namespace Platform.Modules.Accounts.Contracts;
 /// Where the company is, ISO 3166-1 alpha-2 ("GB", "US"): the default country for reading the numbers its people type
 /// (<c>PhoneNumbers.Parse</c>) and showing them (<c>PhoneNumbers.Display</c>), and for tax and time-zone defaults.
 /// </param>
-public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt, string Country);
+/// <param name="Confirmed">Whether the owner has confirmed the registration's email address (until then the company may not send or buy).</param>
+public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt, string Country, bool Confirmed);
+
+/// <summary>
+/// Whether a company may spend now: send campaigns or API messages, buy credits. Answers null when it may, else the
+/// reason to show the person or API caller (today: the owner has not confirmed the email address yet). The one home of
+/// that rule; Campaigns and Billing ask it before they start anything that costs.
+/// </summary>
+public sealed record CheckCompanyMaySpend(Guid CompanyId) : IRequest<string?>;
 
 /// <summary>Looks a company up by id; null when there is none.</summary>
 public sealed record GetCompany(Guid CompanyId) : IRequest<CompanyDto?>;

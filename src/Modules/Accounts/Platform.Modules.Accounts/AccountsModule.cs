@@ -51,12 +51,17 @@ public static class AccountsModule
                 options.Lockout.AllowedForNewUsers = true;
                 options.Lockout.MaxFailedAccessAttempts = accounts.MaxFailedAccessAttempts;
                 options.Lockout.DefaultLockoutTimeSpan = accounts.LockoutDuration;
+                // An unconfirmed owner may sign in (to see why nothing can be sent yet, and to have the link sent again);
+                // spending waits for the confirmation (CheckCompanyMaySpend).
                 options.SignIn.RequireConfirmedAccount = false;
+                options.Tokens.EmailConfirmationTokenProvider = AddressConfirmationLinks.ProviderName;
             })
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddClaimsPrincipalFactory<CompanyClaimsPrincipalFactory>()
             .AddPasswordValidator<GuessablePasswordValidator>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<AddressConfirmationTokenProvider>(AddressConfirmationLinks.ProviderName);
+        services.AddSingleton<CompanyStandingCache>();
         services.Configure<DataProtectionTokenProviderOptions>(options => options.TokenLifespan = PasswordResetLinks.Lifetime);
 
         services.ConfigureApplicationCookie(cookie =>

@@ -23,6 +23,12 @@ internal sealed class Company
     public DateTimeOffset TermsAcceptedAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// When the owner confirmed the registration's email address; null until then, and an unconfirmed company may not send
+    /// campaigns or buy credits (<see cref="Features.CompanyStanding"/>).
+    /// </summary>
+    public DateTimeOffset? ConfirmedAt { get; set; }
 }
 
 /// <summary>The market sectors a company can choose from at registration.</summary>

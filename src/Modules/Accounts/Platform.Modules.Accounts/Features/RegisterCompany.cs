@@ -48,6 +48,12 @@ internal sealed class RegisterCompany : NewUserInput, IRequest<Guid>
     public bool AcceptTerms { get; set; }
 
     protected override string? MobileNumberCountry => Country;
+
+    /// <summary>
+    /// Whether the email address counts as confirmed from the start (the demo seeder and operators' bootstrapping, never
+    /// the form: internal, so model binding cannot set it). Otherwise the owner is emailed a link to confirm it.
+    /// </summary>
+    internal bool AddressConfirmed { get; init; }
 }
 
 internal sealed class RegisterCompanyValidator : IRequestValidator<RegisterCompany>
@@ -85,12 +91,14 @@ internal sealed class RegisterCompanyHandler(
             TermsVersion = options.Value.TermsVersion,
             TermsAcceptedAt = now,
             CreatedAt = now,
+            ConfirmedAt = request.AddressConfirmed ? now : null,
         };
         var owner = new PlatformUser
         {
             Id = Guid.NewGuid(),
             UserName = request.Email.Trim(),
             Email = request.Email.Trim(),
+            EmailConfirmed = request.AddressConfirmed,
             CompanyId = company.Id,
             CompanyRole = CompanyRoles.Owner,
             CreatedAt = now,
@@ -123,6 +131,11 @@ internal sealed class RegisterCompanyHandler(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             logger.LogWarning(exception, "Trial credits for company {CompanyId} are left to CompanyRegistered from the outbox", company.Id);
+        }
+
+        if (!request.AddressConfirmed)
+        {
+            await mediator.Send(new SendAddressConfirmation(owner.Id, AddressConfirmationReason.Registration), cancellationToken);
         }
 
         return owner.Id;

@@ -82,6 +82,7 @@ internal sealed class EnsureCompanyWithOwnerHandler(
                 PostalCode = request.OwnerPostalCode,
                 IsAdult = true,
                 AcceptTerms = true,
+                AddressConfirmed = true,
             },
             cancellationToken);
         return await db.Users.Where(u => u.Email == request.OwnerEmail).Select(u => u.CompanyId!.Value).SingleAsync(cancellationToken);
@@ -93,6 +94,6 @@ internal sealed class GetCompanyHandler(AccountsDbContext db) : IRequestHandler<
     public Task<CompanyDto?> Handle(GetCompany request, CancellationToken cancellationToken) =>
         db.Companies.AsNoTracking()
             .Where(c => c.Id == request.CompanyId)
-            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
             .SingleOrDefaultAsync(cancellationToken);
 }

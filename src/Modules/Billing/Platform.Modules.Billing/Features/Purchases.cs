@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Billing.Domain;
 using Platform.Modules.Billing.Payments;
 using Platform.Modules.Shared;
@@ -34,11 +35,17 @@ internal sealed class StartCheckoutHandler(
     StripeGateway stripe,
     IOptions<BillingOptions> options,
     PublicLinks links,
+    IMediator mediator,
     TimeProvider clock) : IRequestHandler<StartCheckout, string>
 {
     public async Task<string> Handle(StartCheckout request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
+        if (await mediator.Send(new CheckCompanyMaySpend(companyId), cancellationToken) is { } mayNot)
+        {
+            throw new RequestValidationException(string.Empty, mayNot);
+        }
+
         var pack = options.Value.Stripe.EffectivePacks.Single(p => p.Id == request.Pack);
         var purchase = new Purchase
         {

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Jobs;
@@ -81,6 +82,12 @@ internal sealed class SaveCampaignHandler(
     {
         var companyId = tenant.RequireCompanyId();
         var now = clock.GetUtcNow();
+        if (request.Schedule)
+        {
+            // Refused before the draft is saved, so a refused "Send" changes nothing.
+            await CampaignScheduling.RequireMaySpendAsync(mediator, companyId, cancellationToken);
+        }
+
         var usable = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
         if (!usable.Any(s => string.Equals(s.SenderId, request.SenderId, StringComparison.Ordinal)))
         {
@@ -232,6 +239,7 @@ internal static class CampaignScheduling
     /// </summary>
     public static async Task ScheduleAsync(CampaignsDbContext db, IMediator mediator, CampaignJobs jobs, Campaign campaign, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        await RequireMaySpendAsync(mediator, campaign.CompanyId, cancellationToken);
         if (campaign.StartedAt is not null)
         {
             await ContinueAsync(db, mediator, jobs, campaign, now, cancellationToken);
@@ -264,6 +272,15 @@ internal static class CampaignScheduling
 
         await db.CampaignPrices.Where(p => p.CampaignId == campaign.Id).ExecuteDeleteAsync(cancellationToken);
         await jobs.ScheduleAsync(campaign.Id, campaign.ScheduledAt is { } when && when > now ? when : now, prepareNow: true, cancellationToken);
+    }
+
+    /// <summary>Accounts' rule (<see cref="CheckCompanyMaySpend"/>): an unconfirmed company's campaigns stay drafts.</summary>
+    public static async Task RequireMaySpendAsync(IMediator mediator, Guid companyId, CancellationToken cancellationToken)
+    {
+        if (await mediator.Send(new CheckCompanyMaySpend(companyId), cancellationToken) is { } refusal)
+        {
+            throw new RequestValidationException(string.Empty, refusal);
+        }
     }
 
     /// <summary>

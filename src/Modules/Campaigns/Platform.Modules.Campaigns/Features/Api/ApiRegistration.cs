@@ -233,6 +233,7 @@ internal static class ApiRegistration
         SendRefusalKind.Unsendable => ApiProblems.Fields(StatusCodes.Status422UnprocessableEntity, refusal.Title, new Dictionary<string, string[]>(refusal.Errors!)),
         SendRefusalKind.InvalidIdempotencyKey => ApiProblems.Problem(StatusCodes.Status400BadRequest, "invalid-idempotency-key", refusal.Title, refusal.Detail!),
         SendRefusalKind.NotPaidFor => ApiProblems.Problem(StatusCodes.Status402PaymentRequired, "insufficient-credits", refusal.Title, refusal.Detail!),
+        SendRefusalKind.CompanyMayNotSpend => ApiProblems.Problem(StatusCodes.Status403Forbidden, "company-may-not-send", refusal.Title, refusal.Detail!),
         SendRefusalKind.IdempotencyKeyReused => ApiProblems.Problem(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", refusal.Title, refusal.Detail!),
         SendRefusalKind.IdempotencyInProgress => ApiProblems.Problem(StatusCodes.Status409Conflict, "idempotency-in-progress", refusal.Title, refusal.Detail!),
         _ => throw new InvalidOperationException($"No HTTP answer for {refusal.Kind}."),

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MediatR;
 using Npgsql;
 using NpgsqlTypes;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Jobs;
@@ -51,6 +52,11 @@ internal sealed class SendApiService(
         if (request is null)
         {
             return new SendRefused(refusal!);
+        }
+
+        if (await mediator.Send(new CheckCompanyMaySpend(caller.CompanyId), cancellationToken) is { } mayNot)
+        {
+            return new SendRefused(new SendRefusal(SendRefusalKind.CompanyMayNotSpend, "Your company may not send messages now.", $"{mayNot} Nothing was sent."));
         }
 
         var from = request.From;

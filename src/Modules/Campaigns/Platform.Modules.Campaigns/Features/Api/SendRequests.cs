@@ -21,6 +21,9 @@ internal enum SendRefusalKind
     /// <summary>The credits could not be reserved: nothing was sent.</summary>
     NotPaidFor,
 
+    /// <summary>The company may not spend now (Accounts' <c>CheckCompanyMaySpend</c>: its address is not confirmed yet).</summary>
+    CompanyMayNotSpend,
+
     /// <summary>The Idempotency-Key was used before with another body.</summary>
     IdempotencyKeyReused,
 

@@ -1,17 +1,15 @@
 using MediatR;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
-using Platform.Modules.Accounts.Domain;
 using Platform.Modules.Accounts.Features;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
 
 [AllowAnonymous]
-internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUser> signIn, UserManager<PlatformUser> users, IOptions<AccountsOptions> options)
+internal sealed class RegisterModel(IMediator mediator, IOptions<AccountsOptions> options)
     : PageModel
 {
     [BindProperty]
@@ -19,7 +17,7 @@ internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUs
 
     public string TermsVersion => options.Value.TermsVersion;
 
-    /// <summary>What the login page says after a registration whose address already had an account.</summary>
+    /// <summary>What the login page says after a registration, new or not (the same words: they name no account).</summary>
     [TempData]
     public string? LoginMessage { get; set; }
 
@@ -39,21 +37,15 @@ internal sealed class RegisterModel(IMediator mediator, SignInManager<PlatformUs
             return Page();
         }
 
-        var (ok, userId) = await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken);
-        if (!ok)
+        if (!(await mediator.TrySendAsync(Input, ModelState, cancellationToken: cancellationToken)).Ok)
         {
             return Page();
         }
 
-        if (userId == Guid.Empty)
-        {
-            // The address has an account: its holder was emailed. The answer names no account (no enumeration).
-            LoginMessage = $"Check your email: we have sent {Input.Email.Trim()} a message about this registration.";
-            return RedirectToPage("/Login", new { area = "Accounts" });
-        }
-
-        var user = await users.FindByIdAsync(userId.ToString());
-        await signIn.SignInAsync(user!, isPersistent: false);
-        return Redirect("/Dashboard");
+        // A new owner is emailed a link to confirm the address; the holder of an address that has an account is emailed
+        // that someone tried. Either way the page answers the same and signs nobody in, so it tells no one who is a
+        // customer (issue #15), and nobody uses an address they do not hold.
+        LoginMessage = $"Check your email: we have sent {Input.Email.Trim()} a message about this registration. Open the link in it to continue.";
+        return RedirectToPage("/Login", new { area = "Accounts" });
     }
 }
