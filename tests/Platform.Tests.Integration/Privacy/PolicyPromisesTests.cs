@@ -23,6 +23,23 @@ public sealed class PolicyPromisesTests(OptInsFactory factory) : IClassFixture<O
     }
 
     [Fact]
+    public async Task Emails_are_kept_as_long_as_the_policy_says_and_then_leave()
+    {
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        WebUtility.HtmlDecode(policy).Should().Contain($"for {Platform.Modules.Shared.EmailLog.RetentionText} after it was sent");
+        var days = (int)Platform.Modules.Shared.EmailLog.Retention.TotalDays;
+        var (old, recent) = (Guid.NewGuid(), Guid.NewGuid());
+        await factory.Database.ExecuteAsync($"""
+            INSERT INTO platform.emails (id, dedup_key, kind, message_id, to_address, subject, text_body, html_body, state, finished_at)
+            VALUES ('{old}', 'test:{old}', 'test.old', '{old:N}@test', 'old@retention.example', 'Old', 'x', 'x', 2, now() - interval '{days + 1} days'),
+                   ('{recent}', 'test:{recent}', 'test.recent', '{recent:N}@test', 'recent@retention.example', 'Recent', 'x', 'x', 2, now() - interval '{days - 1} days');
+            """);
+
+        await factory.Database.WaitForAsync("the sending job's purge", TimeSpan.FromSeconds(60), "SELECT NOT EXISTS (SELECT 1 FROM platform.emails WHERE id = @id)", ("id", old));
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.emails WHERE id = @id", ("id", recent))).Should().Be(1, "younger than the policy's retention");
+    }
+
+    [Fact]
     public async Task Card_numbers_and_security_codes_are_never_stored_only_what_Stripe_returns_for_the_invoice()
     {
         // The seed policy stored card numbers; we redirect to Stripe Checkout instead and keep what the invoice shows.

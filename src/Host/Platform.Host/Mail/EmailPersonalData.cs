@@ -29,7 +29,7 @@ internal sealed class EmailPersonalData(IConfiguration configuration) : IPersona
             FROM platform.emails WHERE lower(to_address) = lower(@Email) ORDER BY created_at
             """,
             new { Email = email }, cancellationToken: ct))).ToList();
-        return emails.Count == 0 ? null : new { emailsSentToYou = emails, keptFor = $"{SendQueuedEmailsJob.Retention.TotalDays:0} days after sending" };
+        return emails.Count == 0 ? null : new { emailsSentToYou = emails, keptFor = $"{EmailLog.RetentionText} after sending" };
     }
 
     public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)

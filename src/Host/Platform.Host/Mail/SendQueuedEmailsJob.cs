@@ -22,7 +22,7 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     /// <summary>How long final emails (with their bodies: personal data) are kept for support before they leave.</summary>
-    public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+    public static TimeSpan Retention => EmailLog.Retention;
 
     private const int BatchSize = 50;
 

@@ -43,3 +43,14 @@ public sealed record EmailUnsubscribe(Uri OneClickUrl);
 
 /// <summary>The queued email's id, and whether an email with the same dedup key was queued before (nothing new was queued).</summary>
 public sealed record EmailQueued(Guid EmailId, bool AlreadyQueued);
+
+/// <summary>
+/// The mail log (the host's <c>platform.emails</c>: recipient, subject and bodies, personal data): how long an email is kept
+/// after it was sent, failed or became unknown, for support. The host's sending job purges by it and /privacy states it.
+/// </summary>
+public static class EmailLog
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(30);
+
+    public static string RetentionText => $"{Retention.TotalDays:0} days";
+}
