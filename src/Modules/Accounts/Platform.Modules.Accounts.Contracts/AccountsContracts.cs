@@ -21,6 +21,16 @@ public sealed record CheckCompanyMaySpend(Guid CompanyId) : IRequest<string?>;
 /// <summary>Looks a company up by id; null when there is none.</summary>
 public sealed record GetCompany(Guid CompanyId) : IRequest<CompanyDto?>;
 
+/// <summary>
+/// An admin suspended the company (from Accounts' outbox): Campaigns pauses its campaigns and API sends. Its users are
+/// signed out and cannot sign in, and <see cref="CheckCompanyMaySpend"/> answers the reason; STOP and HELP from its
+/// recipients keep working.
+/// </summary>
+public sealed record CompanySuspended(Guid CompanyId, string Reason) : IntegrationEvent;
+
+/// <summary>An admin lifted the company's suspension: API sends go on; its campaigns stay paused until an owner resumes them.</summary>
+public sealed record CompanyReinstated(Guid CompanyId) : IntegrationEvent;
+
 /// <summary>Published once a company and its owner have been created (Billing grants trial credits on it).</summary>
 public sealed record CompanyRegistered(Guid CompanyId, string CompanyName, Guid OwnerUserId) : IntegrationEvent;
 

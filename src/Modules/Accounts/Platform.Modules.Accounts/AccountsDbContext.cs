@@ -15,6 +15,8 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
 
     public DbSet<Invitation> Invitations => Set<Invitation>();
 
+    public DbSet<CompanyStandingChange> CompanyStandingChanges => Set<CompanyStandingChange>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -44,6 +46,15 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
             company.Property(c => c.MarketSector).HasMaxLength(100);
             company.Property(c => c.Country).HasMaxLength(2);
             company.Property(c => c.TermsVersion).HasMaxLength(40);
+            company.Property(c => c.SuspensionReason).HasMaxLength(500);
+        });
+
+        builder.Entity<CompanyStandingChange>(change =>
+        {
+            change.ToTable("company_standing_changes");
+            change.Property(c => c.Action).HasMaxLength(20);
+            change.Property(c => c.Reason).HasMaxLength(500);
+            change.HasIndex(c => new { c.CompanyId, c.At }).HasDatabaseName("company_standing_changes_company");
         });
 
         builder.Entity<Invitation>(invitation =>

@@ -58,6 +58,7 @@ public static class AccountsModule
             })
             .AddEntityFrameworkStores<AccountsDbContext>()
             .AddClaimsPrincipalFactory<CompanyClaimsPrincipalFactory>()
+            .AddSignInManager<CompanySignInManager>()
             .AddPasswordValidator<GuessablePasswordValidator>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<AddressConfirmationTokenProvider>(AddressConfirmationLinks.ProviderName);

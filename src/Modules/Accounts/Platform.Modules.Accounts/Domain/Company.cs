@@ -29,6 +29,31 @@ internal sealed class Company
     /// campaigns or buy credits (<see cref="Features.CompanyStanding"/>).
     /// </summary>
     public DateTimeOffset? ConfirmedAt { get; set; }
+
+    /// <summary>When an admin suspended the company (null: not suspended); its users cannot sign in, and it may not spend.</summary>
+    public DateTimeOffset? SuspendedAt { get; set; }
+
+    /// <summary>The admin's reason, shown to the company's users and in the emails.</summary>
+    public string? SuspensionReason { get; set; }
+}
+
+/// <summary>One suspension or lift of a company, by which admin and why: the audit trail of account standing.</summary>
+internal sealed class CompanyStandingChange
+{
+    public const string Suspended = "suspended";
+    public const string Lifted = "lifted";
+
+    public Guid Id { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public required string Action { get; set; }
+
+    public string? Reason { get; set; }
+
+    public Guid? AdminUserId { get; set; }
+
+    public DateTimeOffset At { get; set; }
 }
 
 /// <summary>The market sectors a company can choose from at registration.</summary>

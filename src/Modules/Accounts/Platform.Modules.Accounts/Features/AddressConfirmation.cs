@@ -120,9 +120,10 @@ internal sealed class ConfirmAddressHandler(UserManager<PlatformUser> users, Acc
 }
 
 /// <summary>
-/// The rule "a company may spend" (<see cref="CheckCompanyMaySpend"/>). A company that may is remembered for a short
-/// while, because the send API asks on every request and a confirmed company never becomes unconfirmed again; a company
-/// that may not is asked about every time, so its confirmation counts at once.
+/// The rule "a company may spend" (<see cref="CheckCompanyMaySpend"/>): confirmed and not suspended. A company that may is
+/// remembered for a short while, because the send API asks on every request (a suspension counts at once on the node
+/// that made it, on the others within <see cref="CompanyStandingCache.For"/>); a company that may not is asked about
+/// every time, so a confirmation or a lifted suspension counts at once.
 /// </summary>
 internal sealed class CompanyStanding(AccountsDbContext db, CompanyStandingCache cache, TimeProvider clock) : IRequestHandler<CheckCompanyMaySpend, string?>
 {
@@ -137,19 +138,30 @@ internal sealed class CompanyStanding(AccountsDbContext db, CompanyStandingCache
             return null;
         }
 
-        var confirmed = await db.Companies.AsNoTracking().Where(c => c.Id == request.CompanyId)
-            .Select(c => (bool?)(c.ConfirmedAt != null)).SingleOrDefaultAsync(cancellationToken);
-        switch (confirmed)
+        var standing = await db.Companies.AsNoTracking().Where(c => c.Id == request.CompanyId)
+            .Select(c => new { Confirmed = c.ConfirmedAt != null, Suspended = c.SuspendedAt != null, c.SuspensionReason })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (standing is null)
         {
-            case null:
-                return "That company does not exist.";
-            case false:
-                return Unconfirmed;
-            default:
-                cache.Remember(request.CompanyId, now);
-                return null;
+            return "That company does not exist.";
         }
+
+        if (standing.Suspended)
+        {
+            return Suspended(standing.SuspensionReason);
+        }
+
+        if (!standing.Confirmed)
+        {
+            return Unconfirmed;
+        }
+
+        cache.Remember(request.CompanyId, now);
+        return null;
     }
+
+    public static string Suspended(string? reason) =>
+        $"Your company's account is suspended ({reason ?? "no reason given"}). Reply to the email we sent your company's owners, or write to support.";
 }
 
 /// <summary>The companies known to be allowed to spend, each for <see cref="For"/> (a later suspension takes that long to count).</summary>
@@ -162,4 +174,6 @@ internal sealed class CompanyStandingCache
     public bool MaySpend(Guid companyId, DateTimeOffset now) => maySpendUntil.TryGetValue(companyId, out var until) && until > now;
 
     public void Remember(Guid companyId, DateTimeOffset now) => maySpendUntil[companyId] = now + For;
+
+    public void Forget(Guid companyId) => maySpendUntil.TryRemove(companyId, out _);
 }

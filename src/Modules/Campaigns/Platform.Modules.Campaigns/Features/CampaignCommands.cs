@@ -202,6 +202,7 @@ internal sealed class ChangeCampaignStateHandler(
                 await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
                 return "Paused. Batches already handed to the carrier finish; nothing more is sent until you resume.";
             case CampaignStep.Resume:
+                await CampaignScheduling.RequireMaySpendAsync(mediator, companyId, cancellationToken);
                 await SetStatusAsync(campaign, CampaignStep.Resume, CampaignLifecycle.ScheduleTarget(campaign.PreparedAt is not null, campaign.StartedAt is not null), now, cancellationToken);
                 await jobs.ScheduleAsync(campaign.Id, campaign.ScheduledAt is { } at && at > now ? at : now, prepareNow: true, cancellationToken);
                 return "Resumed.";

@@ -1,4 +1,5 @@
 using MediatR;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Campaigns.Domain;
@@ -111,6 +112,56 @@ internal sealed class StopCampaignsOnRevokedSenderId(CampaignsDbContext db, Camp
         foreach (var campaign in affected)
         {
             await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// A suspended company sends nothing more: its scheduled and sending campaigns and API requests are paused (the runs
+/// stop before their next claim, as for a Pause on the page). Inbound STOP and HELP are not touched.
+/// </summary>
+internal sealed class PauseOnCompanySuspended(CampaignsDbContext db, CampaignJobs jobs, TimeProvider clock) : INotificationHandler<CompanySuspended>
+{
+    public async Task Handle(CompanySuspended notification, CancellationToken cancellationToken)
+    {
+        var pausable = CampaignLifecycle.From(CampaignStep.Pause);
+        var affected = await db.Campaigns.Where(c => c.CompanyId == notification.CompanyId && pausable.Contains(c.Status)).ToListAsync(cancellationToken);
+        foreach (var campaign in affected)
+        {
+            campaign.Status = CampaignLifecycle.Require(CampaignStep.Pause, campaign.Status, CampaignStatus.Paused);
+            campaign.UpdatedAt = clock.GetUtcNow();
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var campaign in affected)
+        {
+            await jobs.UnscheduleAsync(campaign.Id, cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// A lifted suspension resumes the company's API requests (the developer has no page to resume them on); its campaigns
+/// stay paused until an owner resumes them, so nothing goes out before someone has looked.
+/// </summary>
+internal sealed class ResumeApiSendsOnCompanyReinstated(CampaignsDbContext db, CampaignJobs jobs, TimeProvider clock) : INotificationHandler<CompanyReinstated>
+{
+    public async Task Handle(CompanyReinstated notification, CancellationToken cancellationToken)
+    {
+        var paused = await db.Campaigns
+            .Where(c => c.CompanyId == notification.CompanyId && c.Kind == CampaignKinds.Api && c.Status == CampaignStatus.Paused)
+            .ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        foreach (var campaign in paused)
+        {
+            campaign.Status = CampaignLifecycle.Require(CampaignStep.Resume, campaign.Status, CampaignLifecycle.ScheduleTarget(campaign.PreparedAt is not null, campaign.StartedAt is not null));
+            campaign.UpdatedAt = now;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var campaign in paused)
+        {
+            await jobs.ScheduleAsync(campaign.Id, now, prepareNow: campaign.PreparedAt is null, cancellationToken);
         }
     }
 }

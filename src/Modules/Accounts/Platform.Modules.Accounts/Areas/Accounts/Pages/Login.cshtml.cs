@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
 using Platform.Modules.Accounts.Domain;
+using Platform.Modules.Accounts.Features;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
@@ -36,6 +37,12 @@ internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager
 
         // Session-only cookie unless "remember me" is ticked: isPersistent decides whether it gets an expiry.
         var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
+        if (result.IsNotAllowed && await users.FindByEmailAsync(Input.Email.Trim()) is { } refused && await SuspensionToTellAsync(refused) is { } suspension)
+        {
+            ModelState.AddModelError(string.Empty, suspension);
+            return Page();
+        }
+
         if (!result.Succeeded)
         {
             // One message for a wrong password, an unknown email and a lockout: the form must not reveal who has an account.
@@ -51,6 +58,28 @@ internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager
         var user = await users.FindByEmailAsync(Input.Email.Trim());
         var isAdmin = user is not null && await users.IsInRoleAsync(user, PlatformClaims.PlatformAdminRole);
         return isAdmin ? Redirect("/Admin") : Redirect("/Dashboard");
+    }
+
+    /// <summary>
+    /// Identity refuses a suspended company's user before it checks the password, so the password is checked here, with
+    /// the lockout counted as for anyone: the reason is told only to whoever typed the right one, and a suspended account
+    /// cannot be used to guess passwords without being locked.
+    /// </summary>
+    private async Task<string?> SuspensionToTellAsync(PlatformUser user)
+    {
+        if (await users.IsLockedOutAsync(user))
+        {
+            return null;
+        }
+
+        if (!await users.CheckPasswordAsync(user, Input.Password))
+        {
+            await users.AccessFailedAsync(user);
+            return null;
+        }
+
+        await users.ResetAccessFailedCountAsync(user);
+        return await ((CompanySignInManager)signIn).SuspensionOfAsync(user);
     }
 }
 
