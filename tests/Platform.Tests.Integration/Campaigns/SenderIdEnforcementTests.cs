@@ -35,6 +35,10 @@ public sealed class SenderIdEnforcementTests(SenderIdsFactory factory) : IClassF
         WebUtility.HtmlDecode((await owner.GetAsync($"/Campaigns/Details/{toFrance}")).Body).Should().Contain("is not approved for FR");
         (await NeedsAttentionEventsAsync(toFrance)).Should().Be(1, "the refused preparation announces it in its transaction");
         (await NeedsAttentionEventsAsync(toBritain)).Should().Be(0);
+        // The event reaches Accounts, which emails the notice to the company's users (issue #17).
+        await factory.Database.WaitForAsync("the needs-attention notice", TimeSpan.FromSeconds(30),
+            "SELECT EXISTS (SELECT 1 FROM platform.emails e JOIN accounts.users u ON lower(u.email) = lower(e.to_address) WHERE e.kind = 'notice.campaign-needs-attention' AND u.company_id = @c AND e.text_body LIKE '%' || @id || '%')",
+            ("c", companyId), ("id", toFrance.ToString()));
 
         (await SenderIdsFactory.DecideAsync(admin, application, "Revoke", "Used for phishing")).StatusCode.Should().Be(HttpStatusCode.Redirect);
 

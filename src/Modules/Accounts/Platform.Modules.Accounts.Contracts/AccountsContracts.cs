@@ -55,3 +55,29 @@ public sealed record EnsureCompanyWithOwner(
     string OwnerMobile,
     string OwnerPostalCode,
     string? Country = null) : IRequest<Guid>;
+
+/// <summary>
+/// The optional email notices a company's users get, each of which a user may turn off on /Accounts/Notices. The module
+/// where the thing happened words the notice and sends <see cref="NotifyCompany"/>; Accounts knows who wants it.
+/// </summary>
+public static class CompanyNotices
+{
+    public const string SenderIdDecided = "sender-id-decided";
+    public const string CampaignNeedsAttention = "campaign-needs-attention";
+    public const string InvitationAccepted = "invitation-accepted";
+
+    /// <summary>Every optional notice with what the preferences page calls it.</summary>
+    public static readonly IReadOnlyList<(string Kind, string Label)> All =
+    [
+        (SenderIdDecided, "A Sender ID application is approved, rejected or revoked"),
+        (CampaignNeedsAttention, "A campaign needs attention (it stopped: credits, Sender ID)"),
+        (InvitationAccepted, "Someone accepted an invitation to the team"),
+    ];
+}
+
+/// <summary>
+/// Emails a notice to the company's users who have not turned it off (<paramref name="Notice"/> is one of
+/// <see cref="CompanyNotices"/>); the dedup key (per user) makes a repeated request harmless. Answers how many were emailed.
+/// </summary>
+/// <param name="ExceptUserId">A user the notice is about, who needs no email about it (the person who just joined).</param>
+public sealed record NotifyCompany(Guid CompanyId, string Notice, string Subject, EmailBody Body, string DedupKey, Guid? ExceptUserId = null) : IRequest<int>;

@@ -23,6 +23,9 @@ internal sealed class PlatformUser : Microsoft.AspNetCore.Identity.IdentityUser<
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>The optional notices (<c>CompanyNotices</c>) the user turned off; empty: they get them all.</summary>
+    public string[] MutedNotices { get; set; } = [];
+
     /// <summary>The privacy policy version this user accepted (at registration or when accepting an invitation); null for platform staff.</summary>
     [PersonalData(PersonalDataCategory.Account, "Showing which privacy policy version the user accepted, and when", "Until the account is deleted")]
     public string? TermsVersion { get; set; }

@@ -5,6 +5,7 @@ using MediatR;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Accounts.Domain;
 using Platform.Modules.Shared;
 
@@ -176,7 +177,8 @@ internal sealed class AcceptInvitationValidator : IRequestValidator<AcceptInvita
     public IEnumerable<ValidationError> Validate(AcceptInvitation request) => request.NewUserProblems();
 }
 
-internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock, IOptions<AccountsOptions> options)
+internal sealed class AcceptInvitationHandler(
+    AccountsDbContext db, UserManager<PlatformUser> users, TimeProvider clock, IOptions<AccountsOptions> options, IMediator mediator, PublicLinks links)
     : IRequestHandler<AcceptInvitation, Guid>
 {
     private const string InvalidLink = "This invitation link is not valid any more. Ask the company's Owner for a new one.";
@@ -226,6 +228,17 @@ internal sealed class AcceptInvitationHandler(AccountsDbContext db, UserManager<
         invitation.AcceptedAt = now;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+
+        await mediator.Send(new NotifyCompany(
+            invitation.CompanyId,
+            CompanyNotices.InvitationAccepted,
+            $"{user.FirstName} {user.Surname} joined your team",
+            new EmailBody(
+                "A new team member",
+                [$"{user.FirstName} {user.Surname} ({user.Email}) accepted the invitation and joined your company as {invitation.Role}."],
+                new EmailAction("See your team", links.To("/Accounts/Team"))),
+            $"notice.invitation-accepted:{invitation.Id}",
+            ExceptUserId: user.Id), cancellationToken);
         return user.Id;
     }
 }

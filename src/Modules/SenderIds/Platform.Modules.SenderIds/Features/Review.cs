@@ -1,5 +1,6 @@
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.SenderIds.Contracts;
 using Platform.Modules.SenderIds.Domain;
 using Platform.Modules.Shared;
@@ -66,7 +67,7 @@ internal sealed class DecideApplicationValidator : IRequestValidator<DecideAppli
     }
 }
 
-internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantContext tenant, Actor actor, TimeProvider clock)
+internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantContext tenant, Actor actor, TimeProvider clock, IMediator mediator, PublicLinks links)
     : IRequestHandler<DecideApplication, bool>
 {
     public async Task<bool> Handle(DecideApplication request, CancellationToken cancellationToken)
@@ -137,6 +138,28 @@ internal sealed class DecideApplicationHandler(SenderIdsDbContext db, ITenantCon
         }
 
         await transaction.CommitAsync(cancellationToken);
+
+        if (request.Action != ReviewAction.StartReview)
+        {
+            // By email too, to whoever in the company wants it (after the commit: a notice never tells of an undone decision).
+            var decision = ApplicationStatus.Display(to).ToLowerInvariant();
+            await mediator.Send(new NotifyCompany(
+                application.CompanyId,
+                CompanyNotices.SenderIdDecided,
+                $"Sender ID {application.SenderId} was {decision}",
+                new EmailBody(
+                    $"Sender ID {application.SenderId}: {decision}",
+                    [
+                        request.Action switch
+                        {
+                            ReviewAction.Approve => $"Your application for {application.SenderId} was approved for {string.Join(", ", application.Countries)}: campaigns and API messages may use it from now on.",
+                            ReviewAction.Reject => $"Your application for {application.SenderId} was rejected. The reason: {reason}. You may fix the application and submit it again.",
+                            _ => $"Your Sender ID {application.SenderId} was revoked. The reason: {reason}. Campaigns scheduled with it need attention.",
+                        },
+                    ],
+                    new EmailAction("Open your Sender IDs", links.To("/SenderIds"))),
+                $"notice.sender-id-decided:{application.Id}:{to}:{now:O}"), cancellationToken);
+        }
 
         return true;
     }

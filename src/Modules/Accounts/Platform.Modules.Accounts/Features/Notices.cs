@@ -1,0 +1,80 @@
+using MediatR;
+using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Campaigns.Contracts;
+using Platform.Modules.Shared;
+
+namespace Platform.Modules.Accounts.Features;
+
+/// <summary>
+/// The one home of "who gets which notice": every user of the company who has not turned the notice off. Each email's
+/// dedup key is the notice's with the user's id, so a notice asked for twice (an event delivered again) arrives once.
+/// </summary>
+internal sealed class NotifyCompanyHandler(AccountsDbContext db, IMediator mediator) : IRequestHandler<NotifyCompany, int>
+{
+    public async Task<int> Handle(NotifyCompany request, CancellationToken cancellationToken)
+    {
+        if (CompanyNotices.All.All(n => n.Kind != request.Notice))
+        {
+            throw new ArgumentException($"'{request.Notice}' is not a notice of CompanyNotices.", nameof(request));
+        }
+
+        var recipients = await db.Users.AsNoTracking()
+            .Where(u => u.CompanyId == request.CompanyId && u.Email != null && !u.MutedNotices.Contains(request.Notice) && u.Id != request.ExceptUserId)
+            .Select(u => new { u.Id, u.Email, u.FirstName, u.Surname })
+            .ToListAsync(cancellationToken);
+        foreach (var user in recipients)
+        {
+            await mediator.Send(new SendEmail(
+                user.Email!,
+                $"{user.FirstName} {user.Surname}",
+                request.Subject,
+                request.Body with { Paragraphs = [$"Hello {user.FirstName},", .. request.Body.Paragraphs, "You can turn this notice off under Profile → Email notices."] },
+                $"notice.{request.Notice}",
+                $"{request.DedupKey}:{user.Id}"), cancellationToken);
+        }
+
+        return recipients.Count;
+    }
+}
+
+/// <summary>The signed-in user's notice choices: the kinds they get (all but the muted ones).</summary>
+internal sealed record GetNoticeChoices : IRequest<IReadOnlyList<string>>;
+
+/// <summary>Keeps the kinds the user wants; every other optional notice is turned off.</summary>
+internal sealed record SaveNoticeChoices(IReadOnlyList<string> Wanted) : IRequest<Unit>;
+
+internal sealed class NoticeChoicesHandlers(AccountsDbContext db, ITenantContext tenant)
+    : IRequestHandler<GetNoticeChoices, IReadOnlyList<string>>, IRequestHandler<SaveNoticeChoices, Unit>
+{
+    public async Task<IReadOnlyList<string>> Handle(GetNoticeChoices request, CancellationToken cancellationToken)
+    {
+        var userId = tenant.UserId ?? throw new UnauthorizedAccessException("Sign in first.");
+        var muted = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => u.MutedNotices).SingleAsync(cancellationToken);
+        return CompanyNotices.All.Select(n => n.Kind).Except(muted).ToList();
+    }
+
+    public async Task<Unit> Handle(SaveNoticeChoices request, CancellationToken cancellationToken)
+    {
+        var userId = tenant.UserId ?? throw new UnauthorizedAccessException("Sign in first.");
+        // Unknown kinds in a forged post are ignored: only the listed notices can be turned off.
+        var muted = CompanyNotices.All.Select(n => n.Kind).Except(request.Wanted).ToArray();
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.MutedNotices, muted), cancellationToken);
+        return Unit.Value;
+    }
+}
+
+/// <summary>A campaign that stopped (Campaigns' outbox) is a notice to the company: it will not go on by itself.</summary>
+internal sealed class NoticeOnCampaignNeedsAttention(IMediator mediator, PublicLinks links) : INotificationHandler<CampaignNeedsAttention>
+{
+    public Task Handle(CampaignNeedsAttention notification, CancellationToken cancellationToken) =>
+        mediator.Send(new NotifyCompany(
+            notification.CompanyId,
+            CompanyNotices.CampaignNeedsAttention,
+            $"Your campaign {notification.Name} needs attention",
+            new EmailBody(
+                "A campaign needs attention",
+                [$"Your campaign {notification.Name} stopped: {notification.Reason}", "It does not go on by itself: open it to fix what stopped it and schedule it again."],
+                new EmailAction("Open the campaign", links.To($"/Campaigns/Details/{notification.CampaignId}"))),
+            $"notice.campaign-needs-attention:{notification.CampaignId}:{notification.EventId}"), cancellationToken);
+}
