@@ -28,6 +28,8 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
 
     public DbSet<SuppressedNumber> SuppressedNumbers => Set<SuppressedNumber>();
 
+    public DbSet<SmsResetCode> SmsResetCodes => Set<SmsResetCode>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -114,6 +116,13 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
             e.ToTable("suppressed_numbers");
             e.HasKey(n => new { n.CompanyId, n.PhoneHash });
             e.Property(n => n.PhoneHash).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<SmsResetCode>(e =>
+        {
+            e.ToTable("sms_reset_codes");
+            e.HasKey(c => c.SubscriberId);
+            e.Property(c => c.CodeHash).HasMaxLength(64);
         });
     }
 }

@@ -205,3 +205,17 @@ internal sealed class SuppressedNumber
 
     public DateTimeOffset SuppressedAt { get; set; }
 }
+
+/// <summary>A subscriber's live password-reset code sent by text: only its hash, its expiry and the wrong tries so far.</summary>
+internal sealed class SmsResetCode
+{
+    public Guid SubscriberId { get; set; }
+
+    public required string CodeHash { get; set; }
+
+    public DateTimeOffset SentAt { get; set; }
+
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    public int Attempts { get; set; }
+}

@@ -143,7 +143,16 @@ internal sealed class ResetSubscriberPasswordHandler(
 
         // Whoever was signed in (maybe with the old password) is signed out everywhere.
         await sessions.EndAllAsync(OptInsModule.SubscriberScheme, account.SubscriberId.ToString(), keepCurrent: false, cancellationToken);
-        await mediator.Send(new SendEmail(
+        await SubscriberPasswordChanged.TellAsync(mediator, links, account, "with a reset link", cancellationToken);
+        return Unit.Value;
+    }
+}
+
+/// <summary>The "your password was changed" email after a reset, by link or by text: if it was not them, they know at once.</summary>
+internal static class SubscriberPasswordChanged
+{
+    public static Task TellAsync(IMediator mediator, PublicLinks links, Domain.SubscriberAccount account, string how, CancellationToken cancellationToken) =>
+        mediator.Send(new SendEmail(
             account.Email,
             $"{account.FirstName} {account.Surname}",
             "The password of your opt-ins account was changed",
@@ -151,12 +160,10 @@ internal sealed class ResetSubscriberPasswordHandler(
                 "Your password was changed",
                 [
                     $"Hello {account.FirstName},",
-                    "The password of the account where you manage your opt-ins was just changed with a reset link.",
-                    "If it was not you, reset it again at once: someone may have access to your email.",
+                    $"The password of the account where you manage your opt-ins was just changed {how}.",
+                    "If it was not you, reset it again at once: someone may have access to your email or your phone.",
                 ],
                 new EmailAction("Log in", links.To("/OptIns/Me/Login"))),
             "optins.password-changed",
             $"optins.password-changed:{account.SubscriberId}:{account.UpdatedAt.ToUnixTimeMilliseconds()}"), cancellationToken);
-        return Unit.Value;
-    }
 }
