@@ -91,13 +91,17 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// The path and query of the newest confirmation link emailed to <paramref name="email"/>, read from the host's mail
     /// queue (what the SMTP server is handed; the tests in Mail/ read it off a real SMTP server).
     /// </summary>
-    public static async Task<string> ConfirmationLinkAsync(TestDatabase database, string email)
+    public static Task<string> ConfirmationLinkAsync(TestDatabase database, string email) =>
+        EmailedLinkAsync(database, email, "accounts.confirm-email", "/Accounts/ConfirmEmail");
+
+    /// <summary>The path and query of the link to <paramref name="path"/> in the newest email of that kind to that address.</summary>
+    public static async Task<string> EmailedLinkAsync(TestDatabase database, string email, string kind, string path)
     {
         var body = await database.ScalarAsync<string>(
-            "SELECT text_body FROM platform.emails WHERE kind = 'accounts.confirm-email' AND lower(to_address) = lower(@to) ORDER BY created_at DESC LIMIT 1",
-            ("to", email.Trim()));
-        body.Should().NotBeNull($"{email} should have been emailed a confirmation link");
-        var link = System.Text.RegularExpressions.Regex.Match(body!, @"https?://\S+/Accounts/ConfirmEmail\?\S+");
+            "SELECT text_body FROM platform.emails WHERE kind = @kind AND lower(to_address) = lower(@to) ORDER BY created_at DESC LIMIT 1",
+            ("kind", kind), ("to", email.Trim()));
+        body.Should().NotBeNull($"{email} should have been emailed {kind}");
+        var link = System.Text.RegularExpressions.Regex.Match(body!, @"https?://\S+" + System.Text.RegularExpressions.Regex.Escape(path) + @"\?\S+");
         link.Success.Should().BeTrue(body);
         return new Uri(link.Value).PathAndQuery;
     }
