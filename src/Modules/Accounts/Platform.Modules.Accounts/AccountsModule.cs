@@ -71,7 +71,7 @@ public static class AccountsModule
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.ExpireTimeSpan = AccountSessions.IdleLifetime;
             cookie.SlidingExpiration = true;
             cookie.LoginPath = "/Accounts/Login";
             cookie.LogoutPath = "/Accounts/Logout";

@@ -9,6 +9,9 @@ namespace Platform.Modules.Accounts.Features;
 /// <summary>A business user's sessions (ADR 21): on the Identity cookie's scheme, by user id.</summary>
 internal static class AccountSessions
 {
+    /// <summary>How long a sign-in lasts without a request (sliding): the cookie's lifetime, and what the Security page says.</summary>
+    public static readonly TimeSpan IdleLifetime = TimeSpan.FromHours(8);
+
     public static string Scheme => IdentityConstants.ApplicationScheme;
 
     public static Task<IReadOnlyList<UserSession>> ListAsync(this IUserSessions sessions, Guid userId, CancellationToken cancellationToken) =>
