@@ -22,8 +22,9 @@ internal sealed class SmppCarrier : ICarrier
     private readonly SmppSettings _settings;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _window;
-    // deliver_sm is handled off the read loop, in arrival order, so a slow host callback (or one that sends) never
-    // stalls the responses that the window waits for.
+    // deliver_sm is handled off the read loop, so a slow host callback (or one that sends) never stalls the responses
+    // that the window waits for. Receipts are handed to the host concurrently (up to ReceiptWindow), inbound texts in
+    // arrival order.
     private readonly Channel<(SmppSession Session, ShortMessagePdu Pdu)> _incoming =
         Channel.CreateUnbounded<(SmppSession, ShortMessagePdu)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly InboundReassembly _reassembly = new();
@@ -496,14 +497,24 @@ internal sealed class SmppCarrier : ICarrier
 
     private async Task ProcessIncomingAsync(CancellationToken stopping)
     {
+        // Receipts are many and independent: the host stores them in batches, so a receipt waiting for its batch's commit
+        // must not hold up the next one (one at a time, batches held one receipt: ~500/s, issue #16). Each is acknowledged
+        // once the host has it, so a host that dies first gets it again from the SMSC.
+        // Not disposed: receipts still in the host when the loop ends release their slot afterwards.
+        var receiptSlots = new SemaphoreSlim(_settings.ReceiptWindow);
         try
         {
             await foreach (var (session, pdu) in _incoming.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
             {
-                var status = await HandleDeliverSmAsync(pdu, stopping).ConfigureAwait(false);
-                // Acknowledged only after the host took it: if the host failed, the SMSC delivers it again later.
-                // deliver_sm_resp carries a message_id that is unused and set to NULL (section 4.6.2).
-                session.Send(new MessageIdRespPdu(SmppCommand.DeliverSmResp, "") { Status = status, Sequence = pdu.Sequence });
+                if (DeliverSmInterpreter.IsDeliveryReceipt(pdu))
+                {
+                    await receiptSlots.WaitAsync(stopping).ConfigureAwait(false);
+                    _ = AcknowledgeWhenTakenAsync(session, pdu, receiptSlots, stopping);
+                    continue;
+                }
+
+                // Inbound texts keep their order (a STOP after a keyword, the parts of a long text).
+                Acknowledge(session, pdu, await HandleDeliverSmAsync(pdu, stopping).ConfigureAwait(false));
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -511,6 +522,31 @@ internal sealed class SmppCarrier : ICarrier
             // Stopping; unacknowledged deliver_sm are re-delivered by the SMSC after the next bind.
         }
     }
+
+    private async Task AcknowledgeWhenTakenAsync(SmppSession session, ShortMessagePdu pdu, SemaphoreSlim receiptSlots, CancellationToken stopping)
+    {
+        try
+        {
+            var status = await HandleDeliverSmAsync(pdu, stopping).ConfigureAwait(false);
+            if (!stopping.IsCancellationRequested)
+            {
+                Acknowledge(session, pdu, status);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: the SMSC delivers the unacknowledged receipt again after the next bind.
+        }
+        finally
+        {
+            receiptSlots.Release();
+        }
+    }
+
+    // Acknowledged only after the host took it: if the host failed, the SMSC delivers it again later.
+    // deliver_sm_resp carries a message_id that is unused and set to NULL (section 4.6.2).
+    private static void Acknowledge(SmppSession session, ShortMessagePdu pdu, uint status) =>
+        session.Send(new MessageIdRespPdu(SmppCommand.DeliverSmResp, "") { Status = status, Sequence = pdu.Sequence });
 
     private async Task<uint> HandleDeliverSmAsync(ShortMessagePdu pdu, CancellationToken stopping)
     {

@@ -32,6 +32,11 @@ internal sealed record SmppSettings
     public int MaxParts { get; init; } = 10;
     /// <summary>How many times a throttled part is sent again (after a back-off) before it fails as transient.</summary>
     public int ThrottleRetries { get; init; } = 3;
+    /// <summary>
+    /// How many delivery receipts (deliver_sm) are handed to the host at once, each acknowledged only once the host has
+    /// stored it. Many in flight let the host store them in batches; an SMSC that keeps more unacknowledged holds the rest.
+    /// </summary>
+    public int ReceiptWindow { get; init; } = 1000;
 
     public const string Transceiver = "Transceiver";
     public const string TransmitterAndReceiver = "TransmitterAndReceiver";
@@ -80,6 +85,7 @@ internal sealed record SmppSettings
             ReconnectMaxDelay = TimeSpan.FromSeconds(reader.Int("ReconnectMaxDelaySeconds", 30, 1, 3600)),
             MaxParts = reader.Int("MaxParts", 10, 1, 255),
             ThrottleRetries = reader.Int("ThrottleRetries", 3, 0, 100),
+            ReceiptWindow = reader.Int("ReceiptWindow", 1000, 1, 100_000),
         };
         return reader.Problems.Count == 0 ? (settings, reader.Problems) : (null, reader.Problems);
     }

@@ -145,6 +145,65 @@ public sealed class SmppCarrierTests(SmscFixture fixture) : IClassFixture<SmscFi
     }
 
     [Fact]
+    public async Task Receipts_are_handed_to_the_host_many_at_once_and_each_is_acknowledged_only_once_the_host_has_it()
+    {
+        // A host that holds every receipt until the test lets go: handed over one at a time (issue #16's ~500/s), only one
+        // would ever be with it, and the test would time out waiting for 20.
+        var host = new GatedCallbacks();
+        var carrier = new SmppCarrierFactory().Create(new CarrierContext("smpp-gated", new Dictionary<string, string>
+        {
+            ["Host"] = "127.0.0.1",
+            ["Port"] = Smsc.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SystemId"] = "platform",
+            ["Password"] = "secret",
+            ["WindowSize"] = "64",
+        }, host, NullLogger.Instance));
+        _carriers.Add(carrier);
+        await carrier.StartAsync(CancellationToken.None);
+        await RecordingCallbacks.WaitUntilAsync(() => carrier.State.Connected, Patience, "the bind");
+
+        var results = await carrier.SendAsync(Enumerable.Range(0, 50).Select(i => Message(receipt: true, to: $"4671{i:D6}1")).ToList(), CancellationToken.None);
+
+        await RecordingCallbacks.WaitUntilAsync(() => host.MostAtOnce >= 20, Patience, "20 receipts with the host at once");
+        (await StatsAsync()).GetProperty("deliverSmResps").GetInt32().Should().Be(0, "nothing is acknowledged before the host has it");
+        host.Open();
+        var ids = results.Select(r => r.CarrierMessageId!).ToHashSet();
+        await RecordingCallbacks.WaitUntilAsync(() => ids.IsSubsetOf(host.Taken.Select(r => r.CarrierMessageId)), Patience, "every receipt");
+        await RecordingCallbacks.WaitUntilAsync(() => StatsAsync().Result.GetProperty("deliverSmResps").GetInt32() == 50, Patience, "every deliver_sm_resp");
+        host.Taken.Select(r => r.CarrierMessageId).Should().OnlyHaveUniqueItems();
+    }
+
+    /// <summary>Host callbacks that keep every receipt waiting until the test calls <see cref="Open"/>, counting how many wait at once.</summary>
+    private sealed class GatedCallbacks : ICarrierCallbacks
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly System.Collections.Concurrent.ConcurrentQueue<DeliveryReceipt> _taken = new();
+        private int _waiting;
+        private int _mostAtOnce;
+
+        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+        public IReadOnlyCollection<DeliveryReceipt> Taken => _taken;
+
+        public void Open() => _gate.TrySetResult();
+
+        public async Task OnDeliveryReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _waiting);
+            int seen;
+            while ((seen = Volatile.Read(ref _mostAtOnce)) < now && Interlocked.CompareExchange(ref _mostAtOnce, now, seen) != seen)
+            {
+            }
+
+            await _gate.Task.WaitAsync(cancellationToken);
+            Interlocked.Decrement(ref _waiting);
+            _taken.Enqueue(receipt);
+        }
+
+        public Task OnInboundMessageAsync(InboundMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    [Fact]
     public async Task Undeliverable_receipts_report_failed_with_the_error_code()
     {
         var carrier = await StartAsync();
