@@ -7,8 +7,8 @@ using Platform.Carriers.Smpp.Protocol;
 namespace Platform.Carriers.Smpp;
 
 /// <summary>
-/// An SMPP 3.4 ESME client (section 2): binds as a transceiver (or as a transmitter plus a receiver), submits with a
-/// window of outstanding submit_sm, splits long texts with a concatenation UDH, reports deliver_sm receipts and inbound
+/// An SMPP 3.4 ESME client (section 2): binds as a transceiver (or as a transmitter plus a receiver), <c>Sessions</c>
+/// times over, submits with a window of outstanding submit_sm per session (a batch is spread over the bound sessions), splits long texts with a concatenation UDH, reports deliver_sm receipts and inbound
 /// messages, keeps the link alive with enquire_link, backs off when throttled, reconnects with exponential back-off
 /// and unbinds on stop.
 /// </summary>
@@ -21,7 +21,11 @@ internal sealed class SmppCarrier : ICarrier
     private readonly CarrierContext _context;
     private readonly SmppSettings _settings;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _window;
+    // One lane per transmitting bind (transceiver or transmitter), each with its own window: an SMSC counts the window
+    // per session, so a lane whose session is down never pushes its share onto another.
+    private readonly SubmitLane[] _lanes;
+    // The receiving sessions when bound as transmitter plus receiver (in transceiver mode the lanes receive too).
+    private readonly SmppSession?[] _receivers;
     // deliver_sm is handled off the read loop, so a slow host callback (or one that sends) never stalls the responses
     // that the window waits for. Receipts are handed to the host concurrently (up to ReceiptWindow), inbound texts in
     // arrival order.
@@ -31,8 +35,6 @@ internal sealed class SmppCarrier : ICarrier
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _errorLock = new();
     private readonly List<Task> _loops = [];
-    private SmppSession? _transmitter;
-    private SmppSession? _receiver;
     private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
     private int _state; // 0 created, 1 started, 2 stopping/stopped
@@ -45,7 +47,8 @@ internal sealed class SmppCarrier : ICarrier
         _context = context;
         _settings = settings;
         _logger = context.Logger;
-        _window = new SemaphoreSlim(settings.WindowSize, settings.WindowSize);
+        _lanes = Enumerable.Range(0, settings.Sessions).Select(_ => new SubmitLane(settings.WindowSize)).ToArray();
+        _receivers = new SmppSession?[settings.Sessions];
         Capabilities = new CarrierCapabilities(settings.MaxParts, SmsAlphabets.Gsm7 | SmsAlphabets.Ucs2, SupportsDeliveryReceipts: true, SupportsInbound: true);
     }
 
@@ -59,13 +62,13 @@ internal sealed class SmppCarrier : ICarrier
         {
             lock (_errorLock)
             {
-                return new CarrierState(IsConnected, _settings.WindowSize - _window.CurrentCount, _lastError, _lastErrorAt);
+                return new CarrierState(IsConnected, _lanes.Sum(l => l.InFlight), _lastError, _lastErrorAt);
             }
         }
     }
 
-    private bool IsConnected => Volatile.Read(ref _transmitter) is { IsClosed: false }
-        && (_settings.BindMode == SmppBindMode.Transceiver || Volatile.Read(ref _receiver) is { IsClosed: false });
+    private bool IsConnected => _lanes.Any(l => l.Bound)
+        && (_settings.BindMode == SmppBindMode.Transceiver || Receivers().Any(r => r is { IsClosed: false }));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -75,14 +78,18 @@ internal sealed class SmppCarrier : ICarrier
         }
         var stopping = _stopping.Token;
         _loops.Add(Task.Run(() => ProcessIncomingAsync(stopping), CancellationToken.None));
-        if (_settings.BindMode == SmppBindMode.Transceiver)
+        for (var index = 0; index < _settings.Sessions; index++)
         {
-            _loops.Add(Task.Run(() => MaintainSessionAsync(SmppCommand.BindTransceiver, stopping), CancellationToken.None));
-        }
-        else
-        {
-            _loops.Add(Task.Run(() => MaintainSessionAsync(SmppCommand.BindTransmitter, stopping), CancellationToken.None));
-            _loops.Add(Task.Run(() => MaintainSessionAsync(SmppCommand.BindReceiver, stopping), CancellationToken.None));
+            var lane = index;
+            if (_settings.BindMode == SmppBindMode.Transceiver)
+            {
+                _loops.Add(Task.Run(() => MaintainSessionAsync(SmppCommand.BindTransceiver, lane, stopping), CancellationToken.None));
+            }
+            else
+            {
+                _loops.Add(Task.Run(() => MaintainSessionAsync(SmppCommand.BindTransmitter, lane, stopping), CancellationToken.None));
+                _loops.Add(Task.Run(() => MaintainSessionAsync(SmppCommand.BindReceiver, lane, stopping), CancellationToken.None));
+            }
         }
         return Task.CompletedTask;
     }
@@ -90,18 +97,32 @@ internal sealed class SmppCarrier : ICarrier
     public async Task<IReadOnlyList<SubmitResult>> SendAsync(IReadOnlyList<OutboundMessage> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        // Phase 1 submits in batch order, each part waiting for a window slot; phase 2 collects the responses.
-        var pending = new Task<SubmitResult>[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            pending[i] = await SubmitMessageAsync(batch[i], cancellationToken).ConfigureAwait(false);
-        }
         var results = new SubmitResult[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        // The batch is dealt over the lanes bound now (message i to lane i mod n; a message's parts stay on one session),
+        // and the lanes submit at once. With none bound, the first lane answers "not connected" for each message.
+        var lanes = _lanes.Where(l => l.Bound).ToArray();
+        if (lanes.Length <= 1)
         {
-            results[i] = await pending[i].ConfigureAwait(false);
+            await SendThroughLaneAsync(lanes.FirstOrDefault() ?? _lanes[0], batch, Enumerable.Range(0, batch.Count).ToArray(), results, cancellationToken).ConfigureAwait(false);
+            return results;
         }
+        await Task.WhenAll(lanes.Select((lane, k) => SendThroughLaneAsync(lane, batch,
+            Enumerable.Range(0, batch.Count).Where(i => i % lanes.Length == k).ToArray(), results, cancellationToken))).ConfigureAwait(false);
         return results;
+    }
+
+    private async Task SendThroughLaneAsync(SubmitLane lane, IReadOnlyList<OutboundMessage> batch, int[] indexes, SubmitResult[] results, CancellationToken cancellationToken)
+    {
+        // Phase 1 submits in batch order, each part waiting for a window slot; phase 2 collects the responses.
+        var pending = new Task<SubmitResult>[indexes.Length];
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            pending[k] = await SubmitMessageAsync(lane, batch[indexes[k]], cancellationToken).ConfigureAwait(false);
+        }
+        for (var k = 0; k < indexes.Length; k++)
+        {
+            results[indexes[k]] = await pending[k].ConfigureAwait(false);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -113,7 +134,7 @@ internal sealed class SmppCarrier : ICarrier
         // Let outstanding submits get their responses, then unbind each session (section 4.2) before closing.
         try
         {
-            while (_window.CurrentCount < _settings.WindowSize && !cancellationToken.IsCancellationRequested)
+            while (_lanes.Any(l => l.InFlight > 0) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(20, cancellationToken).ConfigureAwait(false);
             }
@@ -122,7 +143,7 @@ internal sealed class SmppCarrier : ICarrier
         {
             // Out of patience: unbind anyway.
         }
-        foreach (var session in new[] { _transmitter, _receiver }.OfType<SmppSession>().Distinct())
+        foreach (var session in Sessions())
         {
             try
             {
@@ -151,14 +172,39 @@ internal sealed class SmppCarrier : ICarrier
     {
         using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await StopAsync(patience.Token).ConfigureAwait(false);
-        Volatile.Read(ref _transmitter)?.Close("disposed");
-        Volatile.Read(ref _receiver)?.Close("disposed");
+        foreach (var session in Sessions())
+        {
+            session.Close("disposed");
+        }
         _stopping.Dispose();
     }
 
+    private IEnumerable<SmppSession> Sessions() =>
+        _lanes.Select(l => l.Session).Concat(Receivers()).OfType<SmppSession>().Distinct().ToList();
+
+    private IEnumerable<SmppSession?> Receivers() => Enumerable.Range(0, _receivers.Length).Select(i => Volatile.Read(ref _receivers[i]));
+
     // ---- submitting ----
 
-    private async Task<Task<SubmitResult>> SubmitMessageAsync(OutboundMessage message, CancellationToken cancellationToken)
+    /// <summary>One transmitting bind's session (null while it is not bound) and its window of outstanding submit_sm.</summary>
+    private sealed class SubmitLane(int windowSize)
+    {
+        private SmppSession? _session;
+
+        public SemaphoreSlim Window { get; } = new(windowSize, windowSize);
+
+        public SmppSession? Session => Volatile.Read(ref _session);
+
+        public bool Bound => Session is { IsClosed: false };
+
+        public int InFlight => windowSize - Window.CurrentCount;
+
+        public void Bind(SmppSession session) => Volatile.Write(ref _session, session);
+
+        public void Unbind(SmppSession? session) => Interlocked.CompareExchange(ref _session, null, session);
+    }
+
+    private async Task<Task<SubmitResult>> SubmitMessageAsync(SubmitLane lane, OutboundMessage message, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _state) != 1)
         {
@@ -180,7 +226,7 @@ internal sealed class SmppCarrier : ICarrier
         {
             try
             {
-                responses.Add(await SendPartAsync(pdu, cancellationToken).ConfigureAwait(false));
+                responses.Add(await SendPartAsync(lane, pdu, cancellationToken).ConfigureAwait(false));
             }
             catch (OperationCanceledException)
             {
@@ -196,7 +242,7 @@ internal sealed class SmppCarrier : ICarrier
                     : SubmitResult.Unknown($"connection lost after {responses.Count} of {pdus.Length} parts were handed to it ({ex.Message}); not resent"));
             }
         }
-        return CompleteMessageAsync(pdus, responses, cancellationToken);
+        return CompleteMessageAsync(lane, pdus, responses, cancellationToken);
     }
 
     private ShortMessagePdu[] BuildSubmitPdus(OutboundMessage message, SmsAlphabet alphabet, IReadOnlyList<string> parts)
@@ -230,30 +276,30 @@ internal sealed class SmppCarrier : ICarrier
 
     // Waits for a window slot (and any throttle back-off), then queues the submit_sm. The returned task is its response;
     // the slot is given back when that response (or a timeout, or the connection's end) arrives.
-    private async Task<Task<SmppPdu>> SendPartAsync(ShortMessagePdu pdu, CancellationToken cancellationToken)
+    private async Task<Task<SmppPdu>> SendPartAsync(SubmitLane lane, ShortMessagePdu pdu, CancellationToken cancellationToken)
     {
-        await _window.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await lane.Window.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await WaitOutThrottleAsync(cancellationToken).ConfigureAwait(false);
-            var session = Volatile.Read(ref _transmitter);
+            var session = lane.Session;
             if (session is null || session.IsClosed)
             {
                 throw new SmppSessionClosedException(LastErrorOr("no bound transmitter session"));
             }
             var response = session.RequestAsync(pdu, _settings.ResponseTimeout);
-            _ = response.ContinueWith(static (_, window) => ((SemaphoreSlim)window!).Release(), _window,
+            _ = response.ContinueWith(static (_, window) => ((SemaphoreSlim)window!).Release(), lane.Window,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return response;
         }
         catch
         {
-            _window.Release();
+            lane.Window.Release();
             throw;
         }
     }
 
-    private async Task<SubmitResult> CompleteMessageAsync(ShortMessagePdu[] pdus, List<Task<SmppPdu>> responses, CancellationToken cancellationToken)
+    private async Task<SubmitResult> CompleteMessageAsync(SubmitLane lane, ShortMessagePdu[] pdus, List<Task<SmppPdu>> responses, CancellationToken cancellationToken)
     {
         // Every part's fate is awaited (each is bounded by the response timeout or the connection's end), because the
         // message's outcome depends on all of them: a Failed part next to an accepted one is no reason to resend.
@@ -261,7 +307,7 @@ internal sealed class SmppCarrier : ICarrier
         var problems = new SubmitResult?[pdus.Length];
         for (var i = 0; i < pdus.Length; i++)
         {
-            (var id, problems[i]) = await AwaitPartAsync(pdus[i], responses[i], cancellationToken).ConfigureAwait(false);
+            (var id, problems[i]) = await AwaitPartAsync(lane, pdus[i], responses[i], cancellationToken).ConfigureAwait(false);
             ids[i] = id ?? "";
         }
         return Combine(ids, problems);
@@ -292,7 +338,7 @@ internal sealed class SmppCarrier : ICarrier
         return Array.Find(problems, p => p?.Outcome == SubmitOutcome.Rejected) ?? first;
     }
 
-    private async Task<(string? Id, SubmitResult? Problem)> AwaitPartAsync(ShortMessagePdu pdu, Task<SmppPdu> response, CancellationToken cancellationToken)
+    private async Task<(string? Id, SubmitResult? Problem)> AwaitPartAsync(SubmitLane lane, ShortMessagePdu pdu, Task<SmppPdu> response, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -347,7 +393,7 @@ internal sealed class SmppCarrier : ICarrier
             }
             try
             {
-                response = await SendPartAsync(pdu, cancellationToken).ConfigureAwait(false);
+                response = await SendPartAsync(lane, pdu, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -393,7 +439,7 @@ internal sealed class SmppCarrier : ICarrier
 
     // ---- sessions ----
 
-    private async Task MaintainSessionAsync(SmppCommand bindCommand, CancellationToken stopping)
+    private async Task MaintainSessionAsync(SmppCommand bindCommand, int lane, CancellationToken stopping)
     {
         var role = bindCommand switch
         {
@@ -401,7 +447,7 @@ internal sealed class SmppCarrier : ICarrier
             SmppCommand.BindTransmitter => "transmitter",
             _ => "receiver",
         };
-        var name = $"{_context.InstanceName}/{role}";
+        var name = _settings.Sessions == 1 ? $"{_context.InstanceName}/{role}" : $"{_context.InstanceName}/{role}#{lane + 1}";
         var delay = _settings.ReconnectMinDelay;
         while (!stopping.IsCancellationRequested)
         {
@@ -418,11 +464,11 @@ internal sealed class SmppCarrier : ICarrier
                 _logger.LogInformation("SMPP {Session}: bound to {Host}:{Port} as {SystemId}.", name, _settings.Host, _settings.Port, _settings.SystemId);
                 if (bindCommand != SmppCommand.BindReceiver)
                 {
-                    Volatile.Write(ref _transmitter, session);
+                    _lanes[lane].Bind(session);
                 }
-                if (bindCommand != SmppCommand.BindTransmitter)
+                if (bindCommand == SmppCommand.BindReceiver)
                 {
-                    Volatile.Write(ref _receiver, session);
+                    Volatile.Write(ref _receivers[lane], session);
                 }
                 delay = _settings.ReconnectMinDelay;
                 await KeepAliveAsync(session, stopping).ConfigureAwait(false);
@@ -441,8 +487,8 @@ internal sealed class SmppCarrier : ICarrier
             }
             finally
             {
-                Interlocked.CompareExchange(ref _transmitter, null, session);
-                Interlocked.CompareExchange(ref _receiver, null, session);
+                _lanes[lane].Unbind(session);
+                Interlocked.CompareExchange(ref _receivers[lane], null, session);
                 if (session is not null)
                 {
                     await session.DisposeAsync().ConfigureAwait(false);

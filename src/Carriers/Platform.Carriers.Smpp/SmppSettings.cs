@@ -36,7 +36,13 @@ internal sealed record SmppSettings
     /// How many delivery receipts (deliver_sm) are handed to the host at once, each acknowledged only once the host has
     /// stored it. Many in flight let the host store them in batches; an SMSC that keeps more unacknowledged holds the rest.
     /// </summary>
-    public int ReceiptWindow { get; init; } = 1000;
+    public int ReceiptWindow { get; init; } = 10_000;
+    /// <summary>
+    /// How many binds this instance keeps on each node: transceivers, or transmitter-and-receiver pairs. Each has its own
+    /// window of <see cref="WindowSize"/>, and a batch is spread over the bound ones. The SMSC's bind limit for the account
+    /// is per account, so it must allow Sessions × nodes binds.
+    /// </summary>
+    public int Sessions { get; init; } = 1;
 
     public const string Transceiver = "Transceiver";
     public const string TransmitterAndReceiver = "TransmitterAndReceiver";
@@ -85,7 +91,8 @@ internal sealed record SmppSettings
             ReconnectMaxDelay = TimeSpan.FromSeconds(reader.Int("ReconnectMaxDelaySeconds", 30, 1, 3600)),
             MaxParts = reader.Int("MaxParts", 10, 1, 255),
             ThrottleRetries = reader.Int("ThrottleRetries", 3, 0, 100),
-            ReceiptWindow = reader.Int("ReceiptWindow", 1000, 1, 100_000),
+            ReceiptWindow = reader.Int("ReceiptWindow", 10_000, 1, 100_000),
+            Sessions = reader.Int("Sessions", 1, 1, 32),
         };
         return reader.Problems.Count == 0 ? (settings, reader.Problems) : (null, reader.Problems);
     }

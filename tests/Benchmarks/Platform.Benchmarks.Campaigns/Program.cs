@@ -5,14 +5,35 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
+using Platform.Benchmarks.Smpp;
+using Platform.Carriers.Tests.Smsc;
 
 // Starts the built host (src/Host/Platform.Host/bin/Release) as a process on a fresh database with the simulator carrier
 // (receipts after 200 ms, outboxes off), registers a company through the real form, puts N contacts on a list, schedules a
 // campaign to them and measures: recipients materialised per second (the host's own log line), messages submitted per
 // second and receipts ingested per second (sampled from the campaign's counters), the campaign page's latency at a fixed
-// request rate while it sends, and the host's peak resident memory (VmHWM). Usage: [recipients=1000000] [pageRequestsPerSecond=200]
+// request rate while it sends, and the host's peak resident memory (VmHWM). Usage: [recipients=1000000] [pageRequestsPerSecond=200] [simulator|smpp]
+//
+// "smpp" (issue #16): the host's carrier is the platform's SMPP client bound as a transceiver (window BENCH_SMPP_WINDOW,
+// default 64) to the npm "smpp" SMSC (tests/Platform.Carriers.Tests/smsc), which answers each submit_sm and sends its
+// delivery receipt at once. The same run first measures the SMPP client alone against that SMSC (its ceiling), and
+// reports how far stored receipts trail their arrival: the SMSC times each deliver_sm to its deliver_sm_resp, which the
+// host sends only once the receipt is committed.
 var recipients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var pageRate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+var throughSmpp = args.Length > 2 && args[2] == "smpp";
+var smppWindow = int.Parse(Environment.GetEnvironmentVariable("BENCH_SMPP_WINDOW") ?? "64", CultureInfo.InvariantCulture);
+await using var smsc = throughSmpp ? await SmscProcess.StartAsync() : null;
+CeilingCase? ceiling = null;
+if (smsc is not null)
+{
+    // The client alone, before the host starts (nothing else on the machine): warm-up, then the measured case.
+    await ClientCeiling.RunCaseAsync(smsc, smppWindow, receipts: true, count: 20_000);
+    ceiling = await ClientCeiling.RunCaseAsync(smsc, smppWindow, receipts: true, count: Math.Min(recipients, 200_000));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"SMPP client alone, window {smppWindow}, {ceiling.Count:N0} messages with receipts: {ceiling.SubmitsPerSecond:N0} submit_sm/s, {ceiling.EndToEndPerSecond:N0} msg/s until the last receipt (SMSC CPU {ceiling.NodeCpu.TotalSeconds / ceiling.AllReceiptsIn.TotalSeconds:P0} of a core)"));
+}
+
 var server = Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES")
     ?? "Host=localhost;Port=5432;Username=platform_test;Password=platform_test;Database=postgres";
 var database = $"platform_bench_campaigns_{DateTime.UtcNow:MMddHHmmss}_{Environment.ProcessId}";
@@ -23,7 +44,7 @@ try
 {
     var port = FreePort();
     var baseUrl = $"http://127.0.0.1:{port}";
-    host = StartHost(connectionString, baseUrl);
+    host = StartHost(connectionString, baseUrl, smsc?.Port, smppWindow);
     var output = new StringBuilder();
     host.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
     host.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -128,6 +149,11 @@ try
         Console.WriteLine($"idle host, {pageRate} req/s for 10 s: p50 {idleLoad[idleLoad.Count / 2]:F1} ms, p95 {idleLoad[(int)(idleLoad.Count * 0.95)]:F1} ms, host CPU {cpu:F2} s = {cpuPerRequest:F2} ms per request");
     }
 
+    if (smsc is not null)
+    {
+        await smsc.ExpectOkAsync(new { cmd = "reset" }); // the receipt lags and counts of the measured campaign only
+    }
+
     await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET status = 'Scheduled', scheduled_at = now() WHERE id = '{campaignId}'");
 
     // The page load runs while the campaign sends: a fixed rate of GETs of the campaign page, latency per request.
@@ -141,6 +167,10 @@ try
 
     // Sample the counters; the campaign is done when every message is final.
     var samples = new List<(double Seconds, long Submitted, long Receipts)>();
+    // Where the machine's CPU went while the campaign ran: the host, the SMSC, and everything else (PostgreSQL, this program).
+    var hostCpuBefore = CpuSeconds(host.Id);
+    var smscCpuBefore = smsc?.CpuTime ?? TimeSpan.Zero;
+    var machineBefore = MachineCpuSeconds();
     var clock = Stopwatch.StartNew();
     double? preparedAt = null, sentAt = null, finalAt = null;
     long peakRss = 0;
@@ -181,6 +211,11 @@ try
         await Task.Delay(250);
     }
 
+    var wallSeconds = clock.Elapsed.TotalSeconds;
+    var hostCpu = CpuSeconds(host.Id) - hostCpuBefore;
+    var smscCpu = ((smsc?.CpuTime ?? TimeSpan.Zero) - smscCpuBefore).TotalSeconds;
+    var machine = MachineCpuSeconds();
+    var machineBusy = machine.Busy - machineBefore.Busy;
     await loadStop.CancelAsync();
     sendingStarted.TrySetResult();
     var (latencies, errors) = await load;
@@ -203,7 +238,9 @@ try
     latencies.Sort();
     double Percentile(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
 
-    Console.WriteLine($"Campaigns benchmark: {recipients:N0} recipients, simulator with receipts after 200 ms, PostgreSQL {await ScalarAsync(connectionString, "SHOW server_version")}, {Environment.ProcessorCount} cores, host and PostgreSQL on this machine");
+    var lags = smsc is null ? default : await smsc.ReceiptLagsAsync();
+    var carrierName = smsc is null ? "simulator with receipts after 200 ms" : $"SMPP carrier (window {smppWindow}, transceiver) into the npm smpp SMSC, receipts at once";
+    Console.WriteLine($"Campaigns benchmark: {recipients:N0} recipients, {carrierName}, PostgreSQL {await ScalarAsync(connectionString, "SHOW server_version")}, {Environment.ProcessorCount} cores, host and PostgreSQL on this machine");
     Console.WriteLine("| measure | result |");
     Console.WriteLine("|---|---:|");
     Console.WriteLine($"| recipients materialised (COPY/INSERT…SELECT, one transaction) | {recipients / (materialiseMs / 1000):N0} rows/s ({materialiseMs / 1000:F1} s) |");
@@ -213,13 +250,23 @@ try
     {
         Console.WriteLine($"| … of which (ms) | {steps.Groups[1].Value.Trim()} |");
     }
-    Console.WriteLine($"| messages submitted through the simulator, steady state | {sendRate:N0} msg/s |");
+    if (ceiling is not null)
+    {
+        Console.WriteLine($"| SMPP client alone (no host), {ceiling.Count:N0} messages with receipts | {ceiling.SubmitsPerSecond:N0} submit_sm/s; {ceiling.EndToEndPerSecond:N0} msg/s to the last receipt |");
+    }
+    Console.WriteLine($"| messages submitted through the {(smsc is null ? "simulator" : "SMPP carrier")}, steady state | {sendRate:N0} msg/s |");
     Console.WriteLine($"| end to end: scheduled → every message handed to the carrier | {recipients / (sentAt ?? double.NaN):N0} msg/s ({sentAt:F1} s) |");
-    Console.WriteLine($"| end to end: scheduled → last receipt in (the simulator never answers 1% of numbers: they expire later) | {recipients / receiptLast.Seconds:N0} msg/s ({receiptLast.Seconds:F1} s) |");
+    Console.WriteLine($"| end to end: scheduled → last receipt in{(smsc is null ? " (the simulator never answers 1% of numbers: they expire later)" : "")} | {recipients / receiptLast.Seconds:N0} msg/s ({receiptLast.Seconds:F1} s) |");
     Console.WriteLine($"| receipts ingested, steady state | {receiptRate:N0} receipts/s |");
+    if (smsc is not null)
+    {
+        Console.WriteLine($"| receipt stored after its deliver_sm (SMSC's clock, to deliver_sm_resp): p50 / p99 / max | {lags.P50:F0} / {lags.P99:F0} / {lags.Max:F0} ms ({lags.Count:N0} receipts) |");
+    }
     Console.WriteLine($"| campaign page at {pageRate} req/s while sending: p50 / p95 / p99 | {Percentile(0.5):F1} / {Percentile(0.95):F1} / {Percentile(0.99):F1} ms ({latencies.Count:N0} requests, {errors} errors) |");
     Console.WriteLine($"| campaign page, one request at a time on the idle host: p50 / p95 | {idle[idle.Count / 2]:F1} / {idle[(int)(idle.Count * 0.95)]:F1} ms |");
     Console.WriteLine($"| host peak resident memory (VmHWM) | {hwm / 1024.0:F0} MB |");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| CPU while it ran ({wallSeconds:F1} s, {Environment.ProcessorCount} cores): machine busy / host / SMSC / the rest (PostgreSQL, this program) | {machineBusy / (wallSeconds * Environment.ProcessorCount):P0} / {hostCpu:F1} s / {smscCpu:F1} s / {machineBusy - hostCpu - smscCpu:F1} s |"));
     Console.WriteLine($"final counters: {await ScalarAsync(connectionString, $"SELECT format('targeted %s, submitted %s, delivered %s, failed %s (at submit %s), expired %s, unknown %s', targeted, submitted, delivered, failed, send_failed, expired, unknown) FROM campaigns.campaigns WHERE id = '{campaignId}'")}");
 }
 finally
@@ -234,7 +281,7 @@ finally
     await ExecuteAsync(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
 }
 
-static Process StartHost(string connectionString, string baseUrl)
+static Process StartHost(string connectionString, string baseUrl, int? smscPort, int smppWindow)
 {
     var root = new DirectoryInfo(AppContext.BaseDirectory);
     while (root is not null && !File.Exists(Path.Combine(root.FullName, "Platform.sln")))
@@ -243,7 +290,9 @@ static Process StartHost(string connectionString, string baseUrl)
     }
 
     var hostDirectory = Path.Combine(root?.FullName ?? throw new InvalidOperationException("Run from the repository."), "src", "Host", "Platform.Host");
-    var dll = Path.Combine(hostDirectory, "bin", "Release", "net10.0", "Platform.Host.dll");
+    // BENCH_HOST_DLL: another build's host (before/after comparisons with this benchmark's own measuring code).
+    var dll = Environment.GetEnvironmentVariable("BENCH_HOST_DLL") is { Length: > 0 } other ? other : Path.Combine(hostDirectory, "bin", "Release", "net10.0", "Platform.Host.dll");
+    hostDirectory = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(dll))))!;
     var start = new ProcessStartInfo("dotnet", $"\"{dll}\"") { WorkingDirectory = hostDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
     start.Environment["ASPNETCORE_URLS"] = baseUrl;
     start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -254,12 +303,33 @@ static Process StartHost(string connectionString, string baseUrl)
     start.Environment["Platform__Security__AllowHttp"] = "true";
     start.Environment["Platform__RateLimits__LoginPerMinute"] = "1000";
     start.Environment["Platform__Billing__TrialCredits"] = "100000000";
-    start.Environment["Platform__Campaigns__MaintenanceSeconds"] = "2";
+    start.Environment["Platform__Campaigns__MaintenanceSeconds"] = Environment.GetEnvironmentVariable("BENCH_MAINTENANCE_SECONDS") ?? "2";
     start.Environment["Platform__Campaigns__ReceiptTimeout"] = "00:02:00";
     start.Environment["Platform__Carriers__Instances__0__Settings__ReceiptWindow"] = Environment.GetEnvironmentVariable("BENCH_RECEIPT_WINDOW") ?? "8192";
     start.Environment["Platform__Campaigns__RetryBackoff"] = "00:00:00.500";
     start.Environment["Platform__Carriers__Instances__0__Settings__RecordOutbox"] = "false";
     start.Environment["Platform__Carriers__Instances__0__Settings__WindowSize"] = "1000";
+    if (smscPort is { } port)
+    {
+        // Instance 0 stays the simulator, with no route to it; instance 1 is the SMSC and takes every destination.
+        start.Environment["Platform__Carriers__Instances__1__Name"] = "smsc";
+        start.Environment["Platform__Carriers__Instances__1__Kind"] = "smpp";
+        start.Environment["Platform__Carriers__Instances__1__Settings__Host"] = "127.0.0.1";
+        start.Environment["Platform__Carriers__Instances__1__Settings__Port"] = port.ToString(CultureInfo.InvariantCulture);
+        start.Environment["Platform__Carriers__Instances__1__Settings__SystemId"] = "platform";
+        start.Environment["Platform__Carriers__Instances__1__Settings__Password"] = "secret1";
+        start.Environment["Platform__Carriers__Instances__1__Settings__BindMode"] = "Transceiver";
+        start.Environment["Platform__Carriers__Instances__1__Settings__WindowSize"] = smppWindow.ToString(CultureInfo.InvariantCulture);
+        foreach (var setting in new[] { "ReceiptWindow", "Sessions" })
+        {
+            if (Environment.GetEnvironmentVariable("BENCH_SMPP_" + setting.ToUpperInvariant()) is { Length: > 0 } value)
+            {
+                start.Environment["Platform__Carriers__Instances__1__Settings__" + setting] = value;
+            }
+        }
+        start.Environment["Platform__Carriers__Routes__0__Instance"] = "smsc";
+    }
+
     return Process.Start(start) ?? throw new InvalidOperationException("Could not start the host.");
 }
 
@@ -370,6 +440,15 @@ static long MemoryKb(int pid, string field)
     {
         return 0;
     }
+}
+
+// The whole machine's busy CPU time (all cores: user, nice, system, irq, softirq, steal) from /proc/stat, in seconds.
+static (double Busy, double Total) MachineCpuSeconds()
+{
+    var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+    var idle = fields[3] + fields[4];
+    var total = fields.Take(8).Sum();
+    return ((total - idle) / 100.0, total / 100.0);
 }
 
 static double CpuSeconds(int pid)

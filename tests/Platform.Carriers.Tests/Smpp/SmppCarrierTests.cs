@@ -76,6 +76,27 @@ public sealed class SmppCarrierTests(SmscFixture fixture) : IClassFixture<SmscFi
     }
 
     [Fact]
+    public async Task Sessions_binds_that_many_times_and_spreads_a_batch_over_them_each_with_its_own_window()
+    {
+        var carrier = await StartAsync(("Sessions", "3"), ("WindowSize", "4"));
+        await RecordingCallbacks.WaitUntilAsync(() => StatsAsync().Result.GetProperty("bySession").GetArrayLength() == 3 && carrier.State.Connected, Patience, "three binds");
+        // Answers held back, so each session's window fills before its first answer comes.
+        await Smsc.ExpectOkAsync(new { cmd = "delay", ms = 200 });
+
+        var batch = Enumerable.Range(0, 60).Select(i => Message(to: $"4670{i:D6}1")).ToList();
+        var results = await carrier.SendAsync(batch, CancellationToken.None);
+
+        results.Should().OnlyContain(r => r.Outcome == SubmitOutcome.Accepted);
+        results.Select(r => r.CarrierMessageId).Should().OnlyHaveUniqueItems("each message has its own answer, in batch order");
+        var stats = await StatsAsync();
+        stats.GetProperty("binds").EnumerateArray().Select(b => b.GetProperty("cmd").GetString()).Should().Equal("bind_transceiver", "bind_transceiver", "bind_transceiver");
+        var sessions = stats.GetProperty("bySession").EnumerateArray().ToList();
+        sessions.Select(x => x.GetProperty("submits").GetInt32()).Should().Equal(20, 20, 20);
+        sessions.Should().OnlyContain(x => x.GetProperty("maxOutstanding").GetInt32() == 4, "each session fills its own window of 4 and never goes over it");
+        stats.GetProperty("maxOutstanding").GetInt32().Should().Be(12, "the three windows are in use at once");
+    }
+
+    [Fact]
     public async Task Gsm_text_goes_as_data_coding_0_and_unicode_as_8()
     {
         var carrier = await StartAsync();

@@ -90,6 +90,19 @@ internal sealed class SmscProcess : IAsyncDisposable
         return JsonDocument.Parse(reply["STATS ".Length..]).RootElement.Clone();
     }
 
+    /// <summary>For the receipts answered since the last reset: how many, and the median, 99th percentile and largest time
+    /// in ms from the SMSC sending each deliver_sm to the client's deliver_sm_resp (sent once the client stored it).</summary>
+    public async Task<(int Count, double P50, double P99, double Max)> ReceiptLagsAsync()
+    {
+        var reply = await CommandAsync(new { cmd = "lags" }).ConfigureAwait(false);
+        if (!reply.StartsWith("LAGS ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Unexpected reply to lags: {reply}");
+        }
+        var json = JsonDocument.Parse(reply["LAGS ".Length..]).RootElement;
+        return (json.GetProperty("count").GetInt32(), json.GetProperty("p50").GetDouble(), json.GetProperty("p99").GetDouble(), json.GetProperty("max").GetDouble());
+    }
+
     /// <summary>Polls the SMSC's stats until <paramref name="condition"/> holds; throws with the last stats when
     /// <paramref name="patience"/> runs out (an upper bound: a condition that holds returns at once).</summary>
     public async Task<JsonElement> WaitForStatsAsync(string what, Func<JsonElement, bool> condition, TimeSpan patience)
@@ -174,7 +187,7 @@ internal sealed class SmscProcess : IAsyncDisposable
             _listening.TrySetResult();
         }
         else if (line.StartsWith("OK ", StringComparison.Ordinal) || line.StartsWith("STATS ", StringComparison.Ordinal) || line.StartsWith("ERR", StringComparison.Ordinal)
-            || line.StartsWith("RECEIVED ", StringComparison.Ordinal) || line.StartsWith("DUPLICATES ", StringComparison.Ordinal))
+            || line.StartsWith("RECEIVED ", StringComparison.Ordinal) || line.StartsWith("DUPLICATES ", StringComparison.Ordinal) || line.StartsWith("LAGS ", StringComparison.Ordinal))
         {
             _replies.Writer.TryWrite(line);
         }

@@ -14,6 +14,7 @@
 //                                    answering it (answer:false); at most K drops (0: no limit). {"every":0} turns it off.
 //   {"cmd":"received"}               "RECEIVED [...]": the destination of every submit_sm received since the last reset
 //   {"cmd":"duplicates"}             "DUPLICATES {...}": received/distinct counts and the destinations received twice or more
+//   {"cmd":"lags"}                   "LAGS {count,p50,p99,max}": ms from each receipt's deliver_sm to its deliver_sm_resp
 //   {"cmd":"stats"} / {"cmd":"reset"}
 // Rules: destination ending in 15 -> ESME_RINVDSTADR; ending in 13 -> receipt stat:UNDELIV.
 const smpp = require('smpp');
@@ -33,9 +34,12 @@ let dropEvery = 0, dropAnswer = true, dropTimes = 0, dropCount = 0, dropSeen = 0
 // Every destination a submit_sm arrived for, in arrival order, also ones arriving on a connection being dropped: the
 // SMSC's own log, against which the tests count numbers that received a message twice.
 let received = [];
+// For each delivery receipt answered since the last reset: ms from sending its deliver_sm to its deliver_sm_resp (the
+// client acknowledges a receipt once it has stored it, so this is how far stored receipts trail their arrival).
+let receiptLagsMs = [];
 let stats;
 function resetStats() {
-  stats = { binds: [], submits: 0, throttled: 0, outstanding: 0, maxOutstanding: 0, genericNacks: [], deliverSmResps: 0,
+  stats = { binds: [], submits: 0, throttled: 0, outstanding: 0, maxOutstanding: 0, genericNacks: [], deliverSmResps: 0, receiptsSent: 0,
             deliverSmRespErrors: [], unbinds: 0, enquireLinks: 0, lastSubmit: null, drops: 0, unansweredOnDrop: 0 };
   received = [];
 }
@@ -63,6 +67,8 @@ function sendReceipt(session, submit, id) {
   if (!target || target.dropping) return;
   const failed = submit.destination_addr.endsWith('13');
   const now = smppDate(new Date());
+  const sentAt = process.hrtime.bigint();
+  stats.receiptsSent++;
   const text = `id:${id} sub:001 dlvr:${failed ? '000' : '001'} submit date:${now} done date:${now} ` +
                `stat:${failed ? 'UNDELIV' : 'DELIVRD'} err:${failed ? '001' : '000'} text:`;
   target.deliver_sm({
@@ -73,7 +79,10 @@ function sendReceipt(session, submit, id) {
     short_message: Buffer.from(text, 'latin1'),
     receipted_message_id: id,
     message_state: failed ? 5 : 2,
-  }, (resp) => { if (!resp.command_status) unackedReceipts.delete(id); });
+  }, (resp) => {
+    if (!resp.command_status) unackedReceipts.delete(id);
+    receiptLagsMs.push(Number(process.hrtime.bigint() - sentAt) / 1e6);
+  });
 }
 
 function redeliverReceipts(session) {
@@ -82,6 +91,7 @@ function redeliverReceipts(session) {
 
 function onSubmit(session, pdu) {
   stats.submits++;
+  session.counts.submits++;
   received.push(String(pdu.destination_addr));
   if (session.dropping) {
     // Already closing (a PDU that was in the same read): the SMSC has it but can no longer answer.
@@ -121,8 +131,11 @@ function onSubmit(session, pdu) {
   const wantsReceipt = (pdu.registered_delivery & 0x01) !== 0;
   stats.outstanding++;
   stats.maxOutstanding = Math.max(stats.maxOutstanding, stats.outstanding);
+  session.counts.outstanding++;
+  session.counts.maxOutstanding = Math.max(session.counts.maxOutstanding, session.counts.outstanding);
   const answer = () => {
     stats.outstanding--;
+    session.counts.outstanding--;
     if (session.dropping) { stats.unansweredOnDrop++; return; }
     if (wantsReceipt && receiptFirst) sendReceipt(session, pdu, id);
     session.send(pdu.response({ message_id: id }));
@@ -133,6 +146,8 @@ function onSubmit(session, pdu) {
 
 const server = smpp.createServer((session) => {
   sessions.add(session);
+  // Per connection, for "bySession" in stats: submit_sm received, and outstanding now and at most (its window in use).
+  session.counts = { submits: 0, outstanding: 0, maxOutstanding: 0 };
   session.on('error', (e) => console.error('session error: ' + e.message));
   session.on('close', () => sessions.delete(session));
   for (const cmd of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
@@ -180,7 +195,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     case 'receiptFirst': receiptFirst = !!c.on; break;
     case 'raw': for (const s of sessions) s.socket.write(Buffer.from(c.hex, 'hex')); break;
     case 'drop': for (const s of sessions) s.destroy(); break;
-    case 'reset': resetStats(); throttleNext = 0; delayMs = 0; receiptFirst = false; dropEvery = 0; unackedReceipts.clear(); break;
+    case 'reset': for (const s of sessions) s.counts = { submits: 0, outstanding: s.counts.outstanding, maxOutstanding: 0 }; resetStats(); receiptLagsMs = []; throttleNext = 0; delayMs = 0; receiptFirst = false; dropEvery = 0; unackedReceipts.clear(); break;
     case 'dropEvery':
       dropEvery = c.every | 0; dropAnswer = c.answer !== false; dropTimes = c.times | 0; dropCount = 0; dropSeen = 0;
       break;
@@ -193,9 +208,15 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
       console.log('DUPLICATES ' + JSON.stringify({ received: received.length, distinct: counts.size, twice }));
       return;
     }
+    case 'lags': {
+      const sorted = Float64Array.from(receiptLagsMs).sort();
+      const at = (p) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : 0;
+      console.log('LAGS ' + JSON.stringify({ count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : 0 }));
+      return;
+    }
     case 'stats': {
       const cpu = process.cpuUsage();
-      console.log('STATS ' + JSON.stringify({ ...stats, sessions: sessions.size, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 }));
+      console.log('STATS ' + JSON.stringify({ ...stats, sessions: sessions.size, bySession: [...sessions].filter((x) => x.boundAs).map((x) => ({ boundAs: x.boundAs, ...x.counts })), cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000 }));
       return;
     }
     default: console.log('ERR unknown cmd ' + c.cmd); return;

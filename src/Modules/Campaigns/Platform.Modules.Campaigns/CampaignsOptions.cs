@@ -8,9 +8,11 @@ internal sealed class CampaignsOptions
     /// <summary>Messages claimed and submitted together (≥ 500: per-message work is set-based).</summary>
     public int BatchSize { get; set; } = 1000;
 
-    /// <summary>Batches one job run keeps in flight at once.</summary>
-    // One batch in flight per run (with Slots runs, that is Slots batches per campaign per node): on the 2-core
-    // benchmark machine 4 sent ~15% faster but kept the CPU saturated, so page loads queued (docs/benchmarks.md).
+    /// <summary>Claim-submit-record pipelines one job run keeps going at once.</summary>
+    // One pipeline per run (with Slots runs, Slots per campaign per node); each holds up to three batches (one being
+    // claimed, one at the carriers, one being recorded), so the carrier is not idle while a batch is recorded. Before the
+    // pipeline, 4 workers on the 2-core benchmark machine sent ~15% faster but kept the CPU saturated, so page loads
+    // queued (docs/benchmarks.md).
     public int Workers { get; set; } = 1;
 
     /// <summary>Sending slots per campaign (each a chain of Hangfire runs), so several hosts share one campaign.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Threading.Channels;
 using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -164,102 +165,193 @@ internal sealed class CampaignSender(
         }
     }
 
+    /// <summary>
+    /// One worker: three stages that overlap, so the carrier has the next batch while the last one is being recorded
+    /// (issue #16: one after the other, the carrier sat idle through five statements per batch). Claiming checks the
+    /// status, claims, notes who is being messaged and renders; submitting hands the batch to the carriers; recording
+    /// notes the contacts and stores the answers. Each hands over through a channel one batch deep. Only claiming stops
+    /// (between batches): a claimed batch is always submitted, and a submitted one always recorded.
+    /// </summary>
     private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline, CancellationToken stop)
     {
-        var settings = options.Value;
-        var handled = 0;
-        var cancellationToken = CancellationToken.None;
-        while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
-        {
-            // Pause, cancel and revocation take effect before the next batch.
-            if (await RideOutAsync(token => StatusAsync(campaign.Id, token), campaign, "reading its status", cancellationToken) != CampaignStatus.Sending)
-            {
-                return handled;
-            }
+        var claimedBatches = Channel.CreateBounded<ClaimedBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var answeredBatches = Channel.CreateBounded<AnsweredBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        // Set when recording gives up (the database was away for longer than the claim lease): no further claims.
+        using var recordingFailed = new CancellationTokenSource();
+        using var claimingStops = CancellationTokenSource.CreateLinkedTokenSource(stop, recordingFailed.Token);
 
-            var now = clock.GetUtcNow();
-            string[]? open = null;
-            if (campaign.RespectQuietHours)
-            {
-                open = zones.Where(z => QuietHours.IsOpen(now, z, campaign.QuietStart, campaign.QuietEnd)).ToArray();
-                if (open.Length == 0)
-                {
-                    return handled;
-                }
-            }
-
-            var after = cursor.Position;
-            // A claim whose commit happened but whose answer was lost is no worse retried than failing the run: either
-            // way those claims are left to the maintenance job (Unknown after the lease).
-            var claimed = await RideOutAsync(token => store.ClaimAsync(campaign.Id, campaign.CompanyId, after, open, settings.BatchSize, now, token),
-                campaign, "claiming a batch", cancellationToken);
-            if (claimed.Count == 0)
-            {
-                if (after == 0)
-                {
-                    return handled;
-                }
-
-                // The end of the queue: go round once more from the start for retries that fell due meanwhile.
-                cursor.Restart(after);
-                continue;
-            }
-
-            cursor.Advance(claimed.Max(m => m.Id));
-
-            var ids = held.Add(claimed);
-            try
-            {
-                await SubmitAsync(campaign, claimed, cancellationToken);
-            }
-            finally
-            {
-                held.Remove(ids);
-            }
-
-            handled += claimed.Count;
-        }
-
-        return handled;
+        var claiming = ClaimStageAsync(campaign, zones, cursor, held, deadline, claimedBatches.Writer, claimingStops.Token);
+        var submitting = SubmitStageAsync(campaign, claimedBatches.Reader, answeredBatches.Writer);
+        var recording = RecordStageAsync(campaign, held, answeredBatches.Reader, recordingFailed);
+        await Task.WhenAll(claiming, submitting, recording);
+        return await recording;
     }
 
-    private async Task SubmitAsync(SendingCampaign campaign, IReadOnlyList<ClaimedMessage> claimed, CancellationToken cancellationToken)
+    private async Task ClaimStageAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline,
+        ChannelWriter<ClaimedBatch> claimedBatches, CancellationToken stop)
     {
         var settings = options.Value;
-        // Who-messaged-whom is noted before the carrier has the messages, so a STOP sent back at once finds this
-        // company; and a number suppressed since the claim (a STOP that arrived meanwhile) is not sent.
+        var cancellationToken = CancellationToken.None;
+        try
+        {
+            while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
+            {
+                // Pause, cancel and revocation take effect before the next batch.
+                if (await RideOutAsync(token => StatusAsync(campaign.Id, token), campaign, "reading its status", cancellationToken) != CampaignStatus.Sending)
+                {
+                    return;
+                }
+
+                var now = clock.GetUtcNow();
+                string[]? open = null;
+                if (campaign.RespectQuietHours)
+                {
+                    open = zones.Where(z => QuietHours.IsOpen(now, z, campaign.QuietStart, campaign.QuietEnd)).ToArray();
+                    if (open.Length == 0)
+                    {
+                        return;
+                    }
+                }
+
+                var after = cursor.Position;
+                // A claim whose commit happened but whose answer was lost is no worse retried than failing the run: either
+                // way those claims are left to the maintenance job (Unknown after the lease).
+                var claimed = await RideOutAsync(token => store.ClaimAsync(campaign.Id, campaign.CompanyId, after, open, settings.BatchSize, now, token),
+                    campaign, "claiming a batch", cancellationToken);
+                if (claimed.Count == 0)
+                {
+                    if (after == 0)
+                    {
+                        return;
+                    }
+
+                    // The end of the queue: go round once more from the start for retries that fell due meanwhile.
+                    cursor.Restart(after);
+                    continue;
+                }
+
+                cursor.Advance(claimed.Max(m => m.Id));
+                var heldIds = held.Add(claimed);
+                // From here the batch goes all the way through: written to the channel without a token (the submitting
+                // stage always reads on).
+                await claimedBatches.WriteAsync(await PrepareAsync(campaign, claimed, heldIds, cancellationToken), CancellationToken.None);
+            }
+        }
+        finally
+        {
+            claimedBatches.Complete();
+        }
+    }
+
+    /// <summary>
+    /// Who-messaged-whom is noted before the carrier has the messages, so a STOP sent back at once finds this company;
+    /// and a number suppressed since the claim (a STOP that arrived meanwhile) is not sent.
+    /// </summary>
+    private async Task<ClaimedBatch> PrepareAsync(SendingCampaign campaign, IReadOnlyList<ClaimedMessage> claimed, long[] heldIds, CancellationToken cancellationToken)
+    {
+        var claimedCount = claimed.Count;
         var replyNumber = route.ReplyNumber(campaign.SenderId);
         var stopped = await RideOutAsync(token => store.PrepareSubmitAsync(campaign.Id, campaign.CompanyId, replyNumber, claimed, clock.GetUtcNow(), token),
             campaign, "noting the batch's recipients", cancellationToken);
         if (stopped.Count > 0)
         {
             claimed = claimed.Where(m => !stopped.Contains(m.Id)).ToList();
-            if (claimed.Count == 0)
-            {
-                return;
-            }
         }
 
         // API messages were stored as sent; a campaign's text is rendered per recipient, with the opt-out route.
         var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId, MessageTemplate.Render(campaign.Body, m.FirstName))).ToList();
-        var batch = claimed.Select((m, i) => new OutgoingSms(MessageGuid(m.Id), campaign.SenderId, m.Phone, texts[i])).ToList();
-        IReadOnlyList<SendSmsResult> results;
-        await using (var scope = scopes.CreateAsyncScope())
+        return new ClaimedBatch(claimed, texts, replyNumber, heldIds, claimedCount);
+    }
+
+    private async Task SubmitStageAsync(SendingCampaign campaign, ChannelReader<ClaimedBatch> claimedBatches, ChannelWriter<AnsweredBatch> answeredBatches)
+    {
+        try
         {
-            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            await foreach (var batch in claimedBatches.ReadAllAsync(CancellationToken.None))
+            {
+                await answeredBatches.WriteAsync(new AnsweredBatch(batch, await SubmitAsync(campaign, batch)), CancellationToken.None);
+            }
+        }
+        finally
+        {
+            answeredBatches.Complete();
+        }
+    }
+
+    private async Task<IReadOnlyList<SendSmsResult>> SubmitAsync(SendingCampaign campaign, ClaimedBatch batch)
+    {
+        if (batch.Messages.Count == 0)
+        {
+            return [];
+        }
+
+        var outgoing = batch.Messages.Select((m, i) => new OutgoingSms(MessageGuid(m.Id), campaign.SenderId, m.Phone, batch.Texts[i])).ToList();
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SendSmsBatch(outgoing), CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            logger.LogWarning(exception, "Campaign {Campaign}: a batch of {Count} could not be handed to the carriers", campaign.Id, outgoing.Count);
+            return outgoing.Select(_ => new SendSmsResult(false, null, null, exception.Message, Retryable: true)).ToList();
+        }
+    }
+
+    /// <summary>
+    /// Reads every answered batch to the end, even after a failure (the submitting stage must never block on it): a batch
+    /// that could not be recorded stays claimed and the maintenance sweep makes it Unknown after the lease, as before.
+    /// Returns the messages handled; rethrows the first failure once the pipeline has drained.
+    /// </summary>
+    private async Task<int> RecordStageAsync(SendingCampaign campaign, HeldClaims held, ChannelReader<AnsweredBatch> answeredBatches, CancellationTokenSource failed)
+    {
+        var handled = 0;
+        Exception? failure = null;
+        await foreach (var answered in answeredBatches.ReadAllAsync(CancellationToken.None))
+        {
             try
             {
-                results = await mediator.Send(new SendSmsBatch(batch), cancellationToken);
+                if (failure is null)
+                {
+                    await RecordAsync(campaign, answered.Batch, answered.Results);
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                logger.LogWarning(exception, "Campaign {Campaign}: a batch of {Count} could not be handed to the carriers", campaign.Id, batch.Count);
-                results = batch.Select(_ => new SendSmsResult(false, null, null, exception.Message, Retryable: true)).ToList();
+                failure = exception;
+                await failed.CancelAsync();
+            }
+            finally
+            {
+                held.Remove(answered.Batch.HeldIds);
             }
 
+            handled += answered.Batch.Claimed;
+        }
+
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return handled;
+    }
+
+    private async Task RecordAsync(SendingCampaign campaign, ClaimedBatch batch, IReadOnlyList<SendSmsResult> results)
+    {
+        var settings = options.Value;
+        var claimed = batch.Messages;
+        if (claimed.Count == 0)
+        {
+            return;
+        }
+
+        await using (var scope = scopes.CreateAsyncScope())
+        {
             // So a bare HELP or START sent back to this number is attributed to this company (see docs/optins.md).
-            var contact = new RecordCompanyContact(campaign.CompanyId, replyNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow());
-            await RideOutAsync(token => mediator.Send(contact, token), campaign, "noting who messaged whom", cancellationToken);
+            var contact = new RecordCompanyContact(campaign.CompanyId, batch.ReplyNumber, claimed.Select(m => m.Phone).ToList(), clock.GetUtcNow());
+            var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+            await RideOutAsync(token => mediator.Send(contact, token), campaign, "noting who messaged whom", CancellationToken.None);
         }
 
         var now = clock.GetUtcNow();
@@ -268,7 +360,7 @@ internal sealed class CampaignSender(
         {
             var message = claimed[i];
             var result = results[i];
-            var segments = (short)Math.Min(MessageTemplate.Segments(texts[i]), short.MaxValue);
+            var segments = (short)Math.Min(MessageTemplate.Segments(batch.Texts[i]), short.MaxValue);
             if (result.Accepted)
             {
                 outcomes.Add(new SubmitOutcomeRow(message.Id, MessageState.Submitted, result.CarrierInstance, result.CarrierMessageId, null, segments, null));
@@ -294,6 +386,11 @@ internal sealed class CampaignSender(
         // Recorded even when the run is being cancelled: the carrier has these messages now.
         await RideOutAsync(token => store.RecordAsync(outcomes, now, token), campaign, "recording the carriers' answers", CancellationToken.None);
     }
+
+    /// <summary>A claimed batch, noted and rendered (without the numbers stopped since the claim), on its way to the carriers.</summary>
+    private sealed record ClaimedBatch(IReadOnlyList<ClaimedMessage> Messages, List<string> Texts, string ReplyNumber, long[] HeldIds, int Claimed);
+
+    private sealed record AnsweredBatch(ClaimedBatch Batch, IReadOnlyList<SendSmsResult> Results);
 
     /// <summary>
     /// A database restart or stall while a run sends (between batches, or between claiming a batch and recording its
