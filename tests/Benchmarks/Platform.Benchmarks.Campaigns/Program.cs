@@ -232,7 +232,8 @@ try
     var first = samples.First(s => s.Submitted > 0);
     var last = samples.First(s => s.Submitted >= samples[^1].Submitted);
     var sendRate = (last.Submitted - first.Submitted) / Math.Max(0.001, last.Seconds - first.Seconds);
-    var receiptFirst = samples.First(s => s.Receipts > 0);
+    // A build whose receipts trail so far that the receipt timeout expires the messages first may apply none at all.
+    var receiptFirst = samples.FirstOrDefault(s => s.Receipts > 0, samples[^1]);
     var receiptLast = samples.First(s => s.Receipts >= samples[^1].Receipts);
     var receiptRate = (receiptLast.Receipts - receiptFirst.Receipts) / Math.Max(0.001, receiptLast.Seconds - receiptFirst.Seconds);
     latencies.Sort();

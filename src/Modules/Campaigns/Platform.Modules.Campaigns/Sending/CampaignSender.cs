@@ -171,6 +171,9 @@ internal sealed class CampaignSender(
     /// status, claims, notes who is being messaged and renders; submitting hands the batch to the carriers; recording
     /// notes the contacts and stores the answers. Each hands over through a channel one batch deep. Only claiming stops
     /// (between batches): a claimed batch is always submitted, and a submitted one always recorded.
+    /// Claiming waits until the submitting stage has taken the last batch before it claims the next, so at most one batch
+    /// per worker is claimed and not yet at the carriers: a host killed then leaves that one batch to turn Unknown
+    /// without having been sent (one claim ahead is what keeps the carrier busy; two would only add to that).
     /// </summary>
     private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline, CancellationToken stop)
     {
@@ -179,16 +182,17 @@ internal sealed class CampaignSender(
         // Set when recording gives up (the database was away for longer than the claim lease): no further claims.
         using var recordingFailed = new CancellationTokenSource();
         using var claimingStops = CancellationTokenSource.CreateLinkedTokenSource(stop, recordingFailed.Token);
+        using var taken = new SemaphoreSlim(1);
 
-        var claiming = ClaimStageAsync(campaign, zones, cursor, held, deadline, claimedBatches.Writer, claimingStops.Token);
-        var submitting = SubmitStageAsync(campaign, claimedBatches.Reader, answeredBatches.Writer);
+        var claiming = ClaimStageAsync(campaign, zones, cursor, held, deadline, taken, claimedBatches.Writer, claimingStops.Token);
+        var submitting = SubmitStageAsync(campaign, claimedBatches.Reader, taken, answeredBatches.Writer);
         var recording = RecordStageAsync(campaign, held, answeredBatches.Reader, recordingFailed);
         await Task.WhenAll(claiming, submitting, recording);
         return await recording;
     }
 
     private async Task ClaimStageAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline,
-        ChannelWriter<ClaimedBatch> claimedBatches, CancellationToken stop)
+        SemaphoreSlim taken, ChannelWriter<ClaimedBatch> claimedBatches, CancellationToken stop)
     {
         var settings = options.Value;
         var cancellationToken = CancellationToken.None;
@@ -196,6 +200,8 @@ internal sealed class CampaignSender(
         {
             while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
             {
+                // The last batch is at the carriers (or there was none): claim the next one while it is sent.
+                await taken.WaitAsync(CancellationToken.None);
                 // Pause, cancel and revocation take effect before the next batch.
                 if (await RideOutAsync(token => StatusAsync(campaign.Id, token), campaign, "reading its status", cancellationToken) != CampaignStatus.Sending)
                 {
@@ -227,6 +233,7 @@ internal sealed class CampaignSender(
 
                     // The end of the queue: go round once more from the start for retries that fell due meanwhile.
                     cursor.Restart(after);
+                    taken.Release();
                     continue;
                 }
 
@@ -263,12 +270,13 @@ internal sealed class CampaignSender(
         return new ClaimedBatch(claimed, texts, replyNumber, heldIds, claimedCount);
     }
 
-    private async Task SubmitStageAsync(SendingCampaign campaign, ChannelReader<ClaimedBatch> claimedBatches, ChannelWriter<AnsweredBatch> answeredBatches)
+    private async Task SubmitStageAsync(SendingCampaign campaign, ChannelReader<ClaimedBatch> claimedBatches, SemaphoreSlim taken, ChannelWriter<AnsweredBatch> answeredBatches)
     {
         try
         {
             await foreach (var batch in claimedBatches.ReadAllAsync(CancellationToken.None))
             {
+                taken.Release();
                 await answeredBatches.WriteAsync(new AnsweredBatch(batch, await SubmitAsync(campaign, batch)), CancellationToken.None);
             }
         }
