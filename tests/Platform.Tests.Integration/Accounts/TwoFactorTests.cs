@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Tests.Integration.Infrastructure;
 
@@ -11,8 +14,21 @@ namespace Platform.Tests.Integration.Accounts;
 /// the lockout, a recovery code works once, turning it off needs the password, other sessions end, the user is told by
 /// email, and an admin without it is sent to set it up from every admin page.
 /// </summary>
-public sealed partial class TwoFactorTests(MailPlatformFactory factory) : IClassFixture<MailPlatformFactory>
+public sealed partial class TwoFactorTests(TwoFactorTests.RecheckingFactory factory) : IClassFixture<TwoFactorTests.RecheckingFactory>
 {
+    /// <summary>
+    /// Identity re-reads the signed-in principal at every request here (its security-stamp check, normally every 30 minutes),
+    /// so these tests see what a long session sees: a session signed in with two factors must stay one.
+    /// </summary>
+    public sealed class RecheckingFactory : MailPlatformFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(services => services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero));
+        }
+    }
+
     private const string Password = "Passw0rdPassw0rd";
 
     [Fact]

@@ -62,8 +62,7 @@ internal sealed class EnsurePlatformAdminHandler(
 
         if (await users.GetAuthenticatorKeyAsync(admin) != key)
         {
-            await ((IUserAuthenticatorKeyStore<PlatformUser>)store).SetAuthenticatorKeyAsync(admin, key, cancellationToken);
-            ThrowIfFailed(await users.UpdateAsync(admin));
+            await users.SetAuthenticatorKeyAsync(store, admin, key, cancellationToken);
         }
 
         if (!await users.GetTwoFactorEnabledAsync(admin))

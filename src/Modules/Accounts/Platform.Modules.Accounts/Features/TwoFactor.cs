@@ -72,6 +72,17 @@ internal static class TwoFactor
     private static string CountsLikePasswords(LockoutOptions lockout) =>
         $"Wrong codes count like wrong passwords: after {lockout.MaxFailedAccessAttempts} in a row the account stays locked for {lockout.DefaultLockoutTimeSpan.TotalMinutes:0} minutes.";
 
+    /// <summary>
+    /// Sets the user's authenticator key without renewing the security stamp, which Identity's <c>ResetAuthenticatorKeyAsync</c>
+    /// does: a key that is not turned on opens nothing, and a new stamp would end every session of the user (this one too)
+    /// at its next check, only for opening the setup page.
+    /// </summary>
+    public static async Task SetAuthenticatorKeyAsync(this UserManager<PlatformUser> users, IUserStore<PlatformUser> store, PlatformUser user, string key, CancellationToken cancellationToken)
+    {
+        await ((IUserAuthenticatorKeyStore<PlatformUser>)store).SetAuthenticatorKeyAsync(user, key, cancellationToken);
+        EnsurePlatformAdminHandler.ThrowIfFailed(await users.UpdateAsync(user));
+    }
+
     public const string AdminsMust = "Platform admins must sign in with a second factor. Turn on two-factor authentication to use the admin pages.";
 }
 
@@ -121,6 +132,7 @@ internal interface ICurrentPassword
 
 internal sealed class TwoFactorHandlers(
     UserManager<PlatformUser> users,
+    IUserStore<PlatformUser> store,
     SignInManager<PlatformUser> signIn,
     IUserSessions sessions,
     ITenantContext tenant,
@@ -142,8 +154,8 @@ internal sealed class TwoFactorHandlers(
         var key = await users.GetAuthenticatorKeyAsync(user);
         if (string.IsNullOrEmpty(key))
         {
-            EnsurePlatformAdminHandler.ThrowIfFailed(await users.ResetAuthenticatorKeyAsync(user));
-            key = await users.GetAuthenticatorKeyAsync(user) ?? throw new InvalidOperationException("Identity made no authenticator key.");
+            key = users.GenerateNewAuthenticatorKey();
+            await users.SetAuthenticatorKeyAsync(store, user, key, cancellationToken);
         }
 
         return new TwoFactorState(false, 0, new AuthenticatorSetup(key, TwoFactor.AuthenticatorUri(user.Email!, key)));
@@ -197,9 +209,11 @@ internal sealed class TwoFactorHandlers(
         }
 
         EnsurePlatformAdminHandler.ThrowIfFailed(await users.SetTwoFactorEnabledAsync(user, false));
-        // A new key for the next setup (the old one may be on a lost phone), and no recovery codes left to redeem.
-        EnsurePlatformAdminHandler.ThrowIfFailed(await users.ResetAuthenticatorKeyAsync(user));
-        EnsurePlatformAdminHandler.ThrowIfFailed(await users.RemoveAuthenticationTokenAsync(user, AccountsUserStore.InternalProvider, AccountsUserStore.RecoveryCodesToken));
+        // No key (the next setup gets a new one: the old one may be on a lost phone) and no recovery codes left to redeem.
+        foreach (var token in new[] { AccountsUserStore.AuthenticatorKeyToken, AccountsUserStore.RecoveryCodesToken })
+        {
+            EnsurePlatformAdminHandler.ThrowIfFailed(await users.RemoveAuthenticationTokenAsync(user, AccountsUserStore.InternalProvider, token));
+        }
 
         // This session no longer counts as signed in with two factors (an admin is sent to set it up again); the
         // others end: whoever turned it off may not be the person who turned it on.
@@ -267,6 +281,8 @@ internal sealed class AccountsUserStore(AccountsDbContext db, IdentityErrorDescr
     public const string InternalProvider = "[AspNetUserStore]";
 
     public const string RecoveryCodesToken = "RecoveryCodes";
+
+    public const string AuthenticatorKeyToken = "AuthenticatorKey";
 
     public override Task ReplaceCodesAsync(PlatformUser user, IEnumerable<string> recoveryCodes, CancellationToken cancellationToken) =>
         SetTokenAsync(user, InternalProvider, RecoveryCodesToken, string.Join(';', recoveryCodes.Select(c => Hash(user, c))), cancellationToken);
