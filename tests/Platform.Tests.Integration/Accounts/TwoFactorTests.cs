@@ -163,6 +163,9 @@ public sealed partial class TwoFactorTests(TwoFactorTests.RecheckingFactory fact
 
         await EnableAsync(owner, KeyOn((await owner.GetAsync("/Accounts/TwoFactor")).Body));
 
+        // Ended on the server at once, not only when the other browser's stamp is next checked.
+        var userId = await factory.Database.ScalarAsync<Guid>("SELECT id FROM accounts.users WHERE email = @e", ("e", email));
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.sessions WHERE subject = @s", ("s", userId.ToString()))).Should().Be(1);
         (await elsewhere.GetAsync("/Dashboard")).Status.Should().Be(HttpStatusCode.Redirect, "the other session ended");
         (await owner.GetAsync("/Dashboard")).Status.Should().Be(HttpStatusCode.OK, "the browser that turned it on stays signed in");
         (await owner.GetAsync("/Accounts/Security")).Body.Should().Contain("(this browser)");
