@@ -23,7 +23,13 @@ public sealed class TwoFactorBrowserTests(ClusterFixture cluster) : BrowserTestB
 
             // What a person types into their app: the key as shown (the QR code carries the same).
             var key = (await page.TextContentAsync("#authenticator-key"))!.Replace(" ", string.Empty, StringComparison.Ordinal);
-            (await page.EvaluateAsync<int>("document.querySelector('#two-factor-qr').naturalWidth")).Should().BeGreaterThan(100, "the QR code image loads");
+            var qr = page.Locator("#two-factor-qr");
+            for (var attempt = 0; attempt < 60 && !await qr.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0"); attempt++)
+            {
+                await Task.Delay(500);
+            }
+
+            (await qr.EvaluateAsync<int>("img => img.naturalWidth")).Should().BeGreaterThan(100, "the QR code image loads");
             await page.FillAsync("#Enable_Code", TestAdmins.Code(key));
             await page.ClickAsync("#enable-two-factor");
             await Assertions.Expect(page.Locator("#recovery-codes li")).ToHaveCountAsync(10);
