@@ -66,6 +66,28 @@ public static class BrowserSession
     }
 
     /// <summary>
+    /// Logs in as a test admin: the password on the login page, then on the two-factor page the code computed from
+    /// <see cref="TestAdmins.AuthenticatorKey"/> (admins must use two factors); waits for the admin home.
+    /// </summary>
+    public static async Task AdminLogInAsync(this IPage page, string baseUrl, string email, string password)
+    {
+        await page.GotoAsync($"{baseUrl}/Accounts/Login");
+        await page.FillAsync("#Input_Email", email);
+        await page.FillAsync("#Input_Password", password);
+        await page.ClickAsync("main button[type=submit]");
+        await page.EnterTwoFactorCodeAsync(TestAdmins.AuthenticatorKey);
+        await page.ArriveAtAsync("**/Admin");
+    }
+
+    /// <summary>On the login's two-factor page: types the code an app set up with <paramref name="key"/> shows now, and submits it.</summary>
+    public static async Task EnterTwoFactorCodeAsync(this IPage page, string key)
+    {
+        await page.ArriveAtAsync("**/Accounts/LoginWith2fa**");
+        await page.FillAsync("#Input_Code", TestAdmins.Code(key));
+        await page.ClickAsync("main button[type=submit]");
+    }
+
+    /// <summary>
     /// Waits until the page's address matches <paramref name="glob"/> (<c>**</c> any text, <c>*</c> any text without a slash).
     /// Not <c>IPage.WaitForURLAsync</c>: when the address already matches it waits for the document's "load" event, and in CI
     /// that event was once never reported after a redirect (the page was there, "networkidle" fired, the test timed out).

@@ -99,11 +99,7 @@ public sealed class BrowserTests(ClusterFixture cluster) : BrowserTestBase
         const string Job = "accounts.purge-expired-invitations";
         var dashboard = $"{cluster.NodeB.BaseUrl}/Admin/Jobs";
 
-        await page.GotoAsync($"{cluster.NodeB.BaseUrl}/Accounts/Login");
-        await page.FillAsync("#Input_Email", ClusterFixture.AdminEmail);
-        await page.FillAsync("#Input_Password", ClusterFixture.AdminPassword);
-        await page.ClickAsync("button[type=submit]");
-        await page.ArriveAtAsync("**/Admin");
+        await page.AdminLogInAsync(cluster.NodeB.BaseUrl, ClusterFixture.AdminEmail, ClusterFixture.AdminPassword);
         await page.ClickAsync("text=Open the Jobs dashboard");
         await page.ArriveAtAsync("**/Admin/Jobs");
         (await page.TitleAsync()).Should().Contain("Platform · Jobs");

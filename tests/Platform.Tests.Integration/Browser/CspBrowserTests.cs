@@ -122,6 +122,12 @@ public sealed class CspBrowserTests(CspFixture fixture, ITestOutputHelper output
             return;
         }
 
+        if (role == "admin")
+        {
+            await page.AdminLogInAsync(fixture.Host.BaseUrl, email!, password!);
+            return;
+        }
+
         await page.GotoAsync(fixture.Host.BaseUrl + login);
         await page.FillAsync("#Input_Email", email!);
         await page.FillAsync("#Input_Password", password!);

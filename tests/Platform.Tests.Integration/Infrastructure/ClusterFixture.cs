@@ -23,6 +23,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["Platform__Demo__Seed"] = "true",
             ["Platform__Demo__AdminEmail"] = AdminEmail,
             ["Platform__Demo__AdminPassword"] = AdminPassword,
+            [TestAdmins.DemoSetting.Key] = TestAdmins.DemoSetting.Value,
             ["Platform__Demo__OwnerEmail"] = "owner@cluster.test",
             ["Platform__Demo__OwnerPassword"] = "ClusterOwn3rPass",
         });

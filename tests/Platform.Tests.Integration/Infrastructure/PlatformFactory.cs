@@ -33,7 +33,7 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         database = await TestDatabase.CreateAsync();
         _ = Server; // starts the host: migrations run and Hangfire starts
         await using var scope = Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new EnsurePlatformAdmin(AdminEmail, AdminPassword));
+        await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new EnsurePlatformAdmin(AdminEmail, AdminPassword, TestAdmins.AuthenticatorKey));
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -51,11 +51,17 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public FormClient CreateFormClient() =>
         new(CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false }));
 
+    /// <summary>Logs in through the login page; a test admin (two-factor on, <see cref="TestAdmins"/>) then gives the code from its key.</summary>
     public async Task<FormClient> LoginAsync(string email, string password)
     {
         var client = CreateFormClient();
         var response = await client.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = email, ["Input.Password"] = password });
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.Redirect, $"{email} should be able to log in");
+        if (TestAdmins.AsksForCode(response))
+        {
+            await TestAdmins.CompleteTwoFactorAsync(client, response.Headers.Location!.OriginalString);
+        }
+
         return client;
     }
 

@@ -93,7 +93,7 @@ public sealed class AdminPrivacyTests(OptInsFactory factory) : IClassFixture<Opt
     {
         await using (var scope = factory.Services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new EnsurePlatformAdmin(SecondAdminEmail, PlatformFactory.AdminPassword));
+            await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new EnsurePlatformAdmin(SecondAdminEmail, PlatformFactory.AdminPassword, TestAdmins.AuthenticatorKey));
         }
 
         await factory.CompanyWithKeywordAsync("Court Pizza", "COURTPZ");

@@ -20,6 +20,7 @@ public sealed class SenderIdsHostFixture : BrowserHostFixture
         ["Platform__Demo__Seed"] = "true",
         ["Platform__Demo__AdminEmail"] = AdminEmail,
         ["Platform__Demo__AdminPassword"] = AdminPassword,
+        [Infrastructure.TestAdmins.DemoSetting.Key] = Infrastructure.TestAdmins.DemoSetting.Value,
         ["Platform__Demo__OwnerEmail"] = OwnerEmail,
         ["Platform__Demo__OwnerPassword"] = OwnerPassword,
         ["Platform__RateLimits__LoginPerMinute"] = "1000",
@@ -67,7 +68,7 @@ public sealed class SenderIdsBrowserTests(SenderIdsHostFixture fixture) : Browse
             await owner.ClickAsync("text=Submit for review");
             await owner.WaitForSelectorAsync("#status:has-text('Submitted')");
 
-            await LoginAsync(admin, baseUrl, SenderIdsHostFixture.AdminEmail, SenderIdsHostFixture.AdminPassword);
+            await admin.AdminLogInAsync(baseUrl, SenderIdsHostFixture.AdminEmail, SenderIdsHostFixture.AdminPassword);
             await admin.GotoAsync($"{baseUrl}/Admin/SenderIds?country=GB");
             await admin.ClickAsync("#queue >> text=BROWSERPZ");
             await admin.ArriveAtAsync("**/Admin/SenderIds/Review/**");

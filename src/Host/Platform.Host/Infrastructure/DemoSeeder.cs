@@ -8,7 +8,7 @@ namespace Platform.Host.Infrastructure;
 /// Seeds the demo that <c>./run</c> shows: a platform admin, the company "Demo Pizza" with its Owner, its
 /// keyword PIZZA and three subscribers who texted it.
 /// Idempotent: a second run finds them and changes nothing. Passwords come from configuration (./run
-/// generates them once into .run/demo.env), never from the repository.
+/// generates them once into .run/demo.env), never from the repository; so does the admin's authenticator key.
 /// </summary>
 internal static class DemoSeeder
 {
@@ -26,7 +26,8 @@ internal static class DemoSeeder
 
         await using var scope = services.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        await mediator.Send(new EnsurePlatformAdmin(adminEmail, adminPassword));
+        // Admins must sign in with two factors (ADR 22): ./run generates the secret too and prints how to get a code.
+        await mediator.Send(new EnsurePlatformAdmin(adminEmail, adminPassword, demo["AdminAuthenticatorKey"] is { Length: > 0 } key ? key : null));
         var companyId = await mediator.Send(new EnsureCompanyWithOwner(
             "Demo Pizza", "Food and drink", ownerEmail, ownerPassword, "Dana", "Demo", "+15555550100", "90210"));
 

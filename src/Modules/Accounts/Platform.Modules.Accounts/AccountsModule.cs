@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
@@ -57,6 +58,7 @@ public static class AccountsModule
                 options.Tokens.EmailConfirmationTokenProvider = AddressConfirmationLinks.ProviderName;
             })
             .AddEntityFrameworkStores<AccountsDbContext>()
+            .AddUserStore<AccountsUserStore>()
             .AddClaimsPrincipalFactory<CompanyClaimsPrincipalFactory>()
             .AddSignInManager<CompanySignInManager>()
             .AddPasswordValidator<GuessablePasswordValidator>()
@@ -80,11 +82,25 @@ public static class AccountsModule
         // The ticket lives on the server (ADR 21): logout, "sign out everywhere", a password change and an admin end it at once.
         services.AddServerSideSessions(IdentityConstants.ApplicationScheme, ClaimTypes.NameIdentifier);
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.ExternalScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
+        // The cookie between the password and the code of a two-factor sign-in (it names the user, for 5 minutes).
+        services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
+        // Identity rebuilds the principal from the database when it re-checks the security stamp, which would drop how the
+        // session was signed in: an admin would be sent back to the two-factor page after half an hour.
+        services.Configure<SecurityStampValidatorOptions>(options => options.OnRefreshingPrincipal = context =>
+        {
+            if (context.CurrentPrincipal is { } current && TwoFactor.SignedInWithTwoFactors(current) && context.NewPrincipal?.Identity is ClaimsIdentity identity)
+            {
+                identity.AddClaim(TwoFactor.SessionClaim);
+            }
+
+            return Task.CompletedTask;
+        });
 
         services.AddAuthorizationBuilder()
             .AddPolicy(CompanyUserPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyId))
             .AddPolicy(CompanyOwnerPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyRole, CompanyRoles.Owner))
-            .AddPolicy(PlatformAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(PlatformClaims.PlatformAdminRole));
+            .AddPolicy(PlatformAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(PlatformClaims.PlatformAdminRole).AddRequirements(new AdminTwoFactorRequirement()));
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AdminTwoFactorRedirect>();
 
         // Jobs belong to their module: contributed to the scheduler the host configures.
         services.AddRecurringJob<PurgeExpiredInvitationsJob>(PurgeExpiredInvitationsJob.Id, "0 5 * * * *",
@@ -92,7 +108,11 @@ public static class AccountsModule
         return services;
     }
 
-    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints) => endpoints;
+    public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(TwoFactor.SetupPath + "/QrCode", TwoFactorQrCode.GetAsync).RequireAuthorization();
+        return endpoints;
+    }
 }
 
 /// <summary>Puts the company id and role on the principal, so every request knows its tenant without a query.</summary>

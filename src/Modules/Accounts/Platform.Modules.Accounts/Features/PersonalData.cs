@@ -63,6 +63,8 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
                 user.TermsVersion,
                 user.TermsAcceptedAt,
                 user.LockoutEnd,
+                // Whether it is on, never the authenticator key or the recovery codes: secrets, not information about the person.
+                user.TwoFactorEnabled,
             },
             company = company is null ? null : new { company.Name, company.MarketSector, company.TermsVersion, company.TermsAcceptedAt, company.CreatedAt },
             invitationsToYourAddress = invitations,

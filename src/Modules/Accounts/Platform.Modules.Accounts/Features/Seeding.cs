@@ -10,6 +10,7 @@ namespace Platform.Modules.Accounts.Features;
 
 internal sealed class EnsurePlatformAdminHandler(
     UserManager<PlatformUser> users,
+    IUserStore<PlatformUser> store,
     RoleManager<IdentityRole<Guid>> roles,
     TimeProvider clock) : IRequestHandler<EnsurePlatformAdmin, Guid>
 {
@@ -42,7 +43,32 @@ internal sealed class EnsurePlatformAdminHandler(
             ThrowIfFailed(await users.AddToRoleAsync(admin, PlatformClaims.PlatformAdminRole));
         }
 
+        if (request.AuthenticatorKey is { } given)
+        {
+            await SetAuthenticatorAsync(admin, given, cancellationToken);
+        }
+
         return admin.Id;
+    }
+
+    /// <summary>The given secret becomes the admin's authenticator key, two-factor on (UserManager only makes random keys).</summary>
+    private async Task SetAuthenticatorAsync(PlatformUser admin, string given, CancellationToken cancellationToken)
+    {
+        var key = new string(given.Where(c => !char.IsWhiteSpace(c)).ToArray()).TrimEnd('=').ToUpperInvariant();
+        if (key.Length < 16 || key.Any(c => c is not (>= 'A' and <= 'Z' or >= '2' and <= '7')))
+        {
+            throw new RequestValidationException(nameof(EnsurePlatformAdmin.AuthenticatorKey), "The authenticator key must be base32 (A-Z, 2-7), at least 16 characters.");
+        }
+
+        if (await users.GetAuthenticatorKeyAsync(admin) != key)
+        {
+            await users.SetAuthenticatorKeyAsync(store, admin, key, cancellationToken);
+        }
+
+        if (!await users.GetTwoFactorEnabledAsync(admin))
+        {
+            ThrowIfFailed(await users.SetTwoFactorEnabledAsync(admin, true));
+        }
     }
 
     internal static void ThrowIfFailed(IdentityResult result)

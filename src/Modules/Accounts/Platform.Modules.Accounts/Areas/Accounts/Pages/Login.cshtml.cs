@@ -43,6 +43,12 @@ internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager
             return Page();
         }
 
+        if (result.RequiresTwoFactor)
+        {
+            // The password was right; Identity's short-lived two-factor cookie names the user until the code is given.
+            return RedirectToPage("/LoginWith2fa", new { ReturnUrl, Input.RememberMe });
+        }
+
         if (!result.Succeeded)
         {
             // One message for a wrong password, an unknown email and a lockout: the form must not reveal who has an account.
@@ -50,14 +56,7 @@ internal sealed class LoginModel(SignInManager<PlatformUser> signIn, UserManager
             return Page();
         }
 
-        if (!string.IsNullOrEmpty(ReturnUrl) && Url.IsLocalUrl(ReturnUrl))
-        {
-            return LocalRedirect(ReturnUrl);
-        }
-
-        var user = await users.FindByEmailAsync(Input.Email.Trim());
-        var isAdmin = user is not null && await users.IsInRoleAsync(user, PlatformClaims.PlatformAdminRole);
-        return isAdmin ? Redirect("/Admin") : Redirect("/Dashboard");
+        return await SignInLanding.RedirectAsync(this, users, await users.FindByEmailAsync(Input.Email.Trim()), ReturnUrl);
     }
 
     /// <summary>
