@@ -59,11 +59,19 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
                 await Task.Delay(100);
             }
 
-            var owner = await database.ScalarAsync<string>(
-                "SELECT node FROM campaigns.campaign_runs WHERE campaign_id = @id AND node IS NOT NULL ORDER BY slot LIMIT 1", ("id", campaignId));
-            var victim = hosts.Single(h => owner!.EndsWith($":{h.ProcessId}", StringComparison.Ordinal));
+            // A slot has no node between two runs of its chain (ContinueAsync hands it on; the next run's renewal
+            // names its node), so wait for a run that owns one.
+            string? owner;
+            while ((owner = await database.ScalarAsync<string>(
+                       "SELECT node FROM campaigns.campaign_runs WHERE campaign_id = @id AND node IS NOT NULL ORDER BY slot LIMIT 1", ("id", campaignId))) is null)
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline, "a run should own a sending slot");
+                await Task.Delay(20);
+            }
+
+            var victim = hosts.Single(h => owner.EndsWith($":{h.ProcessId}", StringComparison.Ordinal));
             var survivor = hosts.Single(h => h != victim);
-            var slots = await database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaign_runs WHERE campaign_id = @id AND node = @node", ("id", campaignId), ("node", owner!));
+            var slots = await database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaign_runs WHERE campaign_id = @id AND node = @node", ("id", campaignId), ("node", owner));
             await victim.KillAsync();
             var killedAt = DateTime.UtcNow;
             var atKill = await database.ScalarAsync<long>("SELECT submitted FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));
