@@ -165,6 +165,17 @@ try
         return pageRate <= 0 ? new PageLoad([], 0) : await LoadAsync(http, $"/Campaigns/Details/{campaignId}", CookieHeader(cookies), pageRate, loadStop.Token);
     });
 
+    // Module events while it sends (issue #13): BENCH_EVENTS_PER_SECOND (default 20) CompanyRegistered events, each
+    // written to Accounts' outbox with its NOTIFY in one transaction, exactly as Outbox.AddAsync does for a registration
+    // (without the registration's password hashing, which is not what this measures); Billing's handler grants each its
+    // trial credits. The dispatch lag is the outbox row's dispatched_at (after every handler committed) - occurred_at.
+    var eventRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_EVENTS_PER_SECOND") ?? "20", CultureInfo.InvariantCulture);
+    var events = Task.Run(async () =>
+    {
+        await sendingStarted.Task;
+        return eventRate <= 0 ? 0 : await PublishEventsAsync(connectionString, eventRate, loadStop.Token);
+    });
+
     // Sample the counters; the campaign is done when every message is final.
     var samples = new List<(double Seconds, long Submitted, long Receipts)>();
     // Where the machine's CPU went while the campaign ran: the host, the SMSC, and everything else (PostgreSQL, this program).
@@ -219,6 +230,7 @@ try
     await loadStop.CancelAsync();
     sendingStarted.TrySetResult();
     var (latencies, errors) = await load;
+    var eventLags = await EventLagsAsync(connectionString, await events);
     var hwm = MemoryKb(host.Id, "VmHWM");
     string log;
     lock (output) { log = output.ToString(); }
@@ -264,6 +276,11 @@ try
         Console.WriteLine($"| receipt stored after its deliver_sm (SMSC's clock, to deliver_sm_resp): p50 / p99 / max | {lags.P50:F0} / {lags.P99:F0} / {lags.Max:F0} ms ({lags.Count:N0} receipts) |");
     }
     Console.WriteLine($"| campaign page at {pageRate} req/s while sending: p50 / p95 / p99 | {Percentile(0.5):F1} / {Percentile(0.95):F1} / {Percentile(0.99):F1} ms ({latencies.Count:N0} requests, {errors} errors) |");
+    if (eventLags.Count > 0)
+    {
+        double Lag(double p) => eventLags[Math.Min(eventLags.Count - 1, (int)Math.Ceiling(p * eventLags.Count) - 1)];
+        Console.WriteLine($"| module event dispatch lag while sending (CompanyRegistered → Billing, {eventLags.Count:N0} events at {eventRate}/s): p50 / p99 / max | {Lag(0.5):F0} / {Lag(0.99):F0} / {eventLags[^1]:F0} ms |");
+    }
     Console.WriteLine($"| campaign page, one request at a time on the idle host: p50 / p95 | {idle[idle.Count / 2]:F1} / {idle[(int)(idle.Count * 0.95)]:F1} ms |");
     Console.WriteLine($"| host peak resident memory (VmHWM) | {hwm / 1024.0:F0} MB |");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -540,6 +557,86 @@ static async Task<object?> ScalarAsync(string connectionString, string sql)
     await connection.OpenAsync();
     await using var command = new NpgsqlCommand(sql, connection);
     return await command.ExecuteScalarAsync();
+}
+
+// Writes CompanyRegistered events to Accounts' outbox at a fixed rate until stopped, as Outbox.AddAsync does; answers how many.
+static async Task<int> PublishEventsAsync(string connectionString, int rate, CancellationToken stop)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync(CancellationToken.None);
+    var interval = TimeSpan.FromSeconds(1.0 / rate);
+    var published = 0;
+    while (!stop.IsCancellationRequested)
+    {
+        var companyId = Guid.NewGuid();
+        var eventId = Guid.NewGuid();
+        var payload = $$"""{"companyId":"{{companyId}}","companyName":"Event {{published}}","ownerUserId":"{{Guid.NewGuid()}}","eventId":"{{eventId}}","occurredAt":"{{DateTimeOffset.UtcNow:O}}"}""";
+        await using (var transaction = await connection.BeginTransactionAsync(CancellationToken.None))
+        {
+            await using var command = new NpgsqlCommand("""
+                INSERT INTO accounts.outbox (event_id, event_type, payload, occurred_at, next_attempt_at)
+                VALUES (@id, 'Platform.Modules.Accounts.Contracts.CompanyRegistered, Platform.Modules.Accounts.Contracts', @payload::jsonb, clock_timestamp(), now());
+                SELECT pg_notify('platform_module_events', 'accounts');
+                """, connection, transaction);
+            command.Parameters.AddWithValue("id", eventId);
+            command.Parameters.AddWithValue("payload", payload);
+            await command.ExecuteNonQueryAsync(CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+
+        published++;
+        try
+        {
+            await Task.Delay(interval, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            break;
+        }
+    }
+
+    return published;
+}
+
+// Waits (up to 60 s) for the published events to be dispatched, then answers their lags in ms, sorted.
+static async Task<List<double>> EventLagsAsync(string connectionString, int published)
+{
+    var lags = new List<double>();
+    if (published == 0)
+    {
+        return lags;
+    }
+
+    const string sql = "SELECT extract(epoch FROM dispatched_at - occurred_at) * 1000 FROM accounts.outbox WHERE payload->>'companyName' LIKE 'Event %' AND dispatched_at IS NOT NULL";
+    var deadline = DateTime.UtcNow.AddSeconds(60);
+    do
+    {
+        lags.Clear();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lags.Add((double)reader.GetDecimal(0));
+        }
+
+        if (lags.Count >= published)
+        {
+            break;
+        }
+
+        await Task.Delay(500);
+    }
+    while (DateTime.UtcNow < deadline);
+
+    if (lags.Count < published)
+    {
+        Console.WriteLine($"{published - lags.Count:N0} of {published:N0} module events were not dispatched within 60 s of the end");
+    }
+
+    lags.Sort();
+    return lags;
 }
 
 internal sealed record PageLoad(List<double> Latencies, int Errors);
