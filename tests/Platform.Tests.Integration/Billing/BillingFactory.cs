@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -98,7 +99,12 @@ public sealed class BillingFactory : PlatformFactory
         ["Platform:Billing:Stripe:SecretKey"] = SecretKey,
         ["Platform:Billing:Stripe:WebhookSecret"] = WebhookSecret,
         ["Platform:Billing:Stripe:Currency"] = "eur",
-        ["Platform:Billing:Invoice:TaxRatePercent"] = "20",
+        // The tax by the company's country (TaxTests): GB the registration form's default country. The default has a
+        // fraction, and DE its own name, so that a rate or name from the wrong place shows on an invoice.
+        ["Platform:Billing:Tax:Rates:GB"] = "20",
+        ["Platform:Billing:Tax:Rates:DE"] = "19",
+        ["Platform:Billing:Tax:Labels:DE"] = "MwSt",
+        ["Platform:Billing:Tax:DefaultRatePercent"] = "8.5",
     };
 
     public override async Task InitializeAsync()
@@ -111,6 +117,20 @@ public sealed class BillingFactory : PlatformFactory
     {
         await base.DisposeAsync();
         await Stripe.DisposeAsync();
+    }
+
+    /// <summary>
+    /// The owner buys a pack on the Billing page and Stripe's signed "paid" webhook is delivered; answers the purchase id
+    /// (the company's newest Checkout Session's).
+    /// </summary>
+    public async Task<Guid> BuyAsync(FormClient owner, Guid companyId, string pack = "small")
+    {
+        var response = await owner.PostFormAsync("/Billing", new() { ["Input.Pack"] = pack }, "Buy");
+        response.StatusCode.Should().Be(HttpStatusCode.Redirect, await response.Content.ReadAsStringAsync());
+        var session = Stripe.Sessions.Last(s => s.Form["client_reference_id"] == companyId.ToString());
+        var payload = CheckoutCompleted($"evt_{Guid.NewGuid():N}", session);
+        (await DeliverWebhookAsync(payload, Sign(payload))).StatusCode.Should().Be(HttpStatusCode.OK);
+        return Guid.Parse(session.Form["metadata[purchase_id]"]);
     }
 
     /// <summary>The <c>Stripe-Signature</c> header computed here, per Stripe's documented scheme (HMAC-SHA256 of <c>{t}.{payload}</c>), independently of Stripe.net.</summary>

@@ -48,13 +48,18 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A browser-like client: HTTPS (the cookies are Secure), cookies kept, redirects not followed.</summary>
-    public FormClient CreateFormClient() =>
-        new(CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false }));
+    public FormClient CreateFormClient() => CreateFormClient(this);
+
+    private static FormClient CreateFormClient(WebApplicationFactory<Program> host) =>
+        new(host.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false }));
 
     /// <summary>Logs in through the login page; a test admin (two-factor on, <see cref="TestAdmins"/>) then gives the code from its key.</summary>
-    public async Task<FormClient> LoginAsync(string email, string password)
+    public Task<FormClient> LoginAsync(string email, string password) => LoginAsync(this, email, password);
+
+    /// <summary>The same on another host of this database (one started by <c>WithWebHostBuilder</c>, as if restarted with other settings).</summary>
+    public static async Task<FormClient> LoginAsync(WebApplicationFactory<Program> host, string email, string password)
     {
-        var client = CreateFormClient();
+        var client = CreateFormClient(host);
         var response = await client.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = email, ["Input.Password"] = password });
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.Redirect, $"{email} should be able to log in");
         if (TestAdmins.AsksForCode(response))
@@ -112,10 +117,19 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return new Uri(link.Value).PathAndQuery;
     }
 
-    /// <summary>Registers a company through the form; answers the owner's client and the company id.</summary>
-    public async Task<(FormClient Owner, Guid CompanyId)> CompanyAsync(string name)
+    /// <summary>
+    /// Registers a company through the form (in <paramref name="country"/> when given, else the form's default, GB);
+    /// answers the owner's client and the company id.
+    /// </summary>
+    public async Task<(FormClient Owner, Guid CompanyId)> CompanyAsync(string name, string? country = null, string? ownerEmail = null)
     {
-        var owner = await RegisterCompanyAsync(name, $"{Guid.NewGuid():N}@owner.example");
+        var form = RegistrationForm(name, ownerEmail ?? $"{Guid.NewGuid():N}@owner.example");
+        if (country is not null)
+        {
+            form["Input.Country"] = country;
+        }
+
+        var owner = await RegisterAsync(form);
         var id = await Database.ScalarAsync<Guid>("SELECT id FROM accounts.companies WHERE name = @n", ("n", name));
         return (owner, id);
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Billing.Domain;
+using Platform.Modules.Billing.Features;
 
 namespace Platform.Modules.Billing;
 
@@ -78,6 +79,9 @@ internal sealed class BillingDbContext(DbContextOptions<BillingDbContext> option
             purchase.Property(p => p.Status).HasMaxLength(20);
             purchase.Property(p => p.StripeSessionId).HasMaxLength(255);
             purchase.Property(p => p.InvoiceNumber).HasMaxLength(20);
+            purchase.Property(p => p.TaxCountry).HasMaxLength(2);
+            purchase.Property(p => p.TaxRatePercent).HasPrecision(5, 2);
+            purchase.Property(p => p.TaxLabel).HasMaxLength(TaxRates.MaxLabelLength);
             purchase.Property(p => p.CardBrand).HasMaxLength(20);
             purchase.Property(p => p.CardLast4).HasMaxLength(4);
             purchase.Property(p => p.BillingName).HasMaxLength(200);

@@ -25,7 +25,8 @@ public static class BillingModule
     public static IServiceCollection AddBilling(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddModule<BillingDbContext>(configuration, Definition);
-        services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section));
+        services.AddOptions<BillingOptions>().Bind(configuration.GetSection(BillingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BillingOptions>, TaxSettingsValidation>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<StripeGateway>();
         services.AddOptions<DemoStripeOptions>().Bind(configuration.GetSection(DemoStripeOptions.Section));

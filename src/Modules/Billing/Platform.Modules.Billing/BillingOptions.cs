@@ -11,6 +11,9 @@ internal sealed class BillingOptions
     /// <summary>Who issues the invoices and the tax they carry (the amounts charged are gross, tax included).</summary>
     public InvoiceOptions Invoice { get; set; } = new();
 
+    /// <summary>The tax rate and name by the buying company's country, fixed on each purchase at checkout (ADR 24).</summary>
+    public TaxOptions Tax { get; set; } = new();
+
     public StripeOptions Stripe { get; set; } = new();
 
     public ReconciliationOptions Reconciliation { get; set; } = new();
@@ -78,8 +81,30 @@ internal sealed class InvoiceOptions
 
     public string SellerTaxId { get; set; } = string.Empty;
 
+    /// <summary>The tax's name: before the seller's tax ID, and on invoices of countries without a <see cref="TaxOptions.Labels"/> entry.</summary>
     public string TaxLabel { get; set; } = "VAT";
 
-    /// <summary>Tax rate in percent included in the prices (0: none charged).</summary>
+    /// <summary>
+    /// The one rate of before per-country tax, in percent: still the rate for countries not in <see cref="TaxOptions.Rates"/>
+    /// while <see cref="TaxOptions.DefaultRatePercent"/> is unset, so an installation configured the old way keeps charging
+    /// what it did.
+    /// </summary>
     public decimal TaxRatePercent { get; set; }
+}
+
+/// <summary>
+/// Settings under <c>Platform:Billing:Tax</c>: the tax included in the prices, by the buying company's country
+/// (<c>CompanyDto.Country</c>, ISO 3166-1 alpha-2). Read at checkout and stored on the purchase, so a change here applies
+/// to purchases made after it and never rewrites an invoice (ADR 24).
+/// </summary>
+internal sealed class TaxOptions
+{
+    /// <summary>Rate in percent by country code, e.g. <c>"GB": 20</c>, <c>"DE": 19</c>.</summary>
+    public Dictionary<string, decimal> Rates { get; set; } = [];
+
+    /// <summary>The tax's name by country code where it is not <see cref="InvoiceOptions.TaxLabel"/>, e.g. <c>"DE": "MwSt"</c>.</summary>
+    public Dictionary<string, string> Labels { get; set; } = [];
+
+    /// <summary>Rate in percent for countries not in <see cref="Rates"/>; unset: <see cref="InvoiceOptions.TaxRatePercent"/>.</summary>
+    public decimal? DefaultRatePercent { get; set; }
 }

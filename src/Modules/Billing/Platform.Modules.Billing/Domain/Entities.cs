@@ -135,6 +135,14 @@ internal sealed class Purchase
 
     public DateTimeOffset? PaidAt { get; set; }
 
+    // The tax included in AmountMinor, fixed at checkout from the company's country then (ADR 24): its invoice shows these,
+    // whatever the settings or the company's country say later. Null on purchases made before they were stored.
+    public string? TaxCountry { get; set; }
+
+    public decimal? TaxRatePercent { get; set; }
+
+    public string? TaxLabel { get; set; }
+
     // What Stripe returns about the card (never its number) and about who paid: the billing contact, who may
     // not be one of the company's users. Written once, from the paid session.
     public string? CardBrand { get; set; }

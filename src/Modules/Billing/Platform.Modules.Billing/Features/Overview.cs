@@ -1,5 +1,6 @@
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Platform.Modules.Billing.Domain;
 using Platform.Modules.Shared;
 
@@ -50,9 +51,10 @@ internal sealed class GetBillingOverviewHandler(BillingDbContext db, ITenantCont
     }
 }
 
-/// <summary>An invoice: the purchase, the card as Stripe described it (brand, last four, expiry) and the billing contact.</summary>
+/// <summary>An invoice: the purchase, the tax it included, the card as Stripe described it (brand, last four, expiry) and the billing contact.</summary>
 internal sealed record InvoiceView(
     PurchaseLine Purchase,
+    AppliedTax Tax,
     string? CardBrand,
     string? CardLast4,
     short? CardExpMonth,
@@ -79,7 +81,7 @@ internal sealed record InvoiceView(
 /// <summary>One paid purchase's invoice, only for the company that made it (null otherwise, and the page answers 404).</summary>
 internal sealed record GetInvoice(Guid PurchaseId) : IRequest<InvoiceView?>;
 
-internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tenant) : IRequestHandler<GetInvoice, InvoiceView?>
+internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tenant, IOptions<BillingOptions> options) : IRequestHandler<GetInvoice, InvoiceView?>
 {
     public async Task<InvoiceView?> Handle(GetInvoice request, CancellationToken cancellationToken)
     {
@@ -99,8 +101,13 @@ internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tena
             p.BillingAddressState,
             p.BillingAddressCountry,
         ];
+        // What was stored at checkout; purchases from before that have none, and show the configured default (0005_purchase_tax.sql).
+        var tax = p is { TaxRatePercent: { } rate, TaxLabel: { } label }
+            ? new AppliedTax(p.TaxCountry, rate, label)
+            : TaxRates.Default(options.Value);
         return new InvoiceView(
             new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt),
+            tax,
             p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, p.BillingName, p.BillingEmail,
             lines.Where(l => !string.IsNullOrEmpty(l)).Select(l => l!).ToList());
     }

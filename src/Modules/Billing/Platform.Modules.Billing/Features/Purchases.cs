@@ -47,6 +47,9 @@ internal sealed class StartCheckoutHandler(
         }
 
         var pack = options.Value.Stripe.EffectivePacks.Single(p => p.Id == request.Pack);
+        // The tax is fixed now, with the price: the invoice shows it whatever the settings or the company's country say later.
+        var country = (await mediator.Send(new GetCompany(companyId), cancellationToken))?.Country;
+        var tax = TaxRates.For(options.Value, country);
         var purchase = new Purchase
         {
             Id = Guid.NewGuid(),
@@ -57,6 +60,9 @@ internal sealed class StartCheckoutHandler(
             Currency = options.Value.Stripe.Currency.ToLowerInvariant(),
             Status = PurchaseStatus.Pending,
             CreatedAt = clock.GetUtcNow(),
+            TaxCountry = tax.Country,
+            TaxRatePercent = tax.RatePercent,
+            TaxLabel = tax.Label,
         };
         // Stored before the call: its id is the idempotency key, and the webhook finds it by metadata or session id.
         db.Purchases.Add(purchase);

@@ -15,7 +15,10 @@ internal sealed class InvoiceModel(IMediator mediator, ITenantContext tenant, IO
 
     public string CompanyName { get; private set; } = string.Empty;
 
-    /// <summary>Net, tax and gross in the currency's minor unit: prices include the tax.</summary>
+    /// <summary>The buyer's country by name: the one the tax was chosen for, else (purchases from before that) the company's now.</summary>
+    public string? BuyerCountry { get; private set; }
+
+    /// <summary>Net, tax and gross in the currency's minor unit: prices include the tax, as stored on the purchase.</summary>
     public (long Net, long Tax, long Gross) Amounts { get; private set; }
 
     public PurchaseLine Invoice { get; private set; } = null!;
@@ -33,10 +36,12 @@ internal sealed class InvoiceModel(IMediator mediator, ITenantContext tenant, IO
 
         Details = invoice;
         Invoice = invoice.Purchase;
-        CompanyName = (await mediator.Send(new GetCompany(tenant.RequireCompanyId()), cancellationToken))?.Name ?? string.Empty;
-        var gross = Invoice.AmountMinor;
-        var net = (long)Math.Round(gross / (1 + Seller.TaxRatePercent / 100m), MidpointRounding.AwayFromZero);
-        Amounts = (net, gross - net, gross);
+        var company = await mediator.Send(new GetCompany(tenant.RequireCompanyId()), cancellationToken);
+        CompanyName = company?.Name ?? string.Empty;
+        var country = invoice.Tax.Country ?? company?.Country;
+        BuyerCountry = PhoneCountries.Find(country)?.Name ?? country;
+        var (net, tax) = invoice.Tax.Split(Invoice.AmountMinor);
+        Amounts = (net, tax, Invoice.AmountMinor);
         if (download)
         {
             Response.Headers.ContentDisposition = $"attachment; filename=\"invoice-{Invoice.InvoiceNumber}.html\"";
