@@ -113,6 +113,53 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         (await database.ScalarAsync<long>("SELECT count(*) FROM optins.outbox WHERE dispatched_at IS NULL")).Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_company_whose_handler_is_held_up_does_not_hold_up_another_companys_events()
+    {
+        // Company A's billing row is locked by this test, so Billing's CompanyRegistered handler waits on it for A; B's
+        // event, written after A's into the same outbox, must still be delivered (one event at a time, it waited behind A).
+        var companyA = Guid.NewGuid();
+        var companyB = Guid.NewGuid();
+        await factory.Database.ExecuteAsync($"INSERT INTO billing.credit_accounts (company_id, plan, available, reserved, trial_granted, updated_at) VALUES ('{companyA}', 'Free', 0, 0, false, now())");
+        await using var holder = new Npgsql.NpgsqlConnection(factory.Database.ConnectionString);
+        await holder.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await using (var lockA = new Npgsql.NpgsqlCommand($"SELECT 1 FROM billing.credit_accounts WHERE company_id = '{companyA}' FOR UPDATE", holder, held))
+        {
+            await lockA.ExecuteNonQueryAsync();
+        }
+
+        var eventA = await PublishCompanyRegisteredAsync(companyA);
+        await factory.Database.WaitForAsync("A's handler waiting on the held row", TimeSpan.FromSeconds(60),
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%credit_accounts%'");
+        var eventB = await PublishCompanyRegisteredAsync(companyB);
+
+        await factory.Database.WaitForAsync("B's event delivered while A's waits", TimeSpan.FromSeconds(60),
+            "SELECT dispatched_at IS NOT NULL FROM accounts.outbox WHERE event_id = @e", ("e", eventB));
+        (await factory.Database.ScalarAsync<bool>("SELECT trial_granted FROM billing.credit_accounts WHERE company_id = @c", ("c", companyB))).Should().BeTrue();
+        (await factory.Database.ScalarAsync<bool>("SELECT dispatched_at IS NULL FROM accounts.outbox WHERE event_id = @e", ("e", eventA))).Should().BeTrue("A's handler is still waiting");
+
+        await held.RollbackAsync();
+        await factory.Database.WaitForAsync("A's event delivered once the row is free", TimeSpan.FromSeconds(60),
+            "SELECT dispatched_at IS NOT NULL FROM accounts.outbox WHERE event_id = @e", ("e", eventA));
+        (await factory.Database.ScalarAsync<bool>("SELECT trial_granted FROM billing.credit_accounts WHERE company_id = @c", ("c", companyA))).Should().BeTrue();
+        (await factory.Database.ScalarAsync<bool>("SELECT (SELECT dispatched_at FROM accounts.outbox WHERE event_id = @b) < (SELECT dispatched_at FROM accounts.outbox WHERE event_id = @a)",
+            ("a", eventA), ("b", eventB))).Should().BeTrue("each row is marked with the time its handlers committed");
+    }
+
+    /// <summary>A CompanyRegistered in Accounts' outbox, written as <c>Outbox.AddAsync</c> writes it (the dispatcher's own entry).</summary>
+    private async Task<Guid> PublishCompanyRegisteredAsync(Guid companyId)
+    {
+        var eventId = Guid.NewGuid();
+        await factory.Database.ExecuteAsync($$"""
+            INSERT INTO accounts.outbox (event_id, event_type, payload, occurred_at, next_attempt_at)
+            VALUES ('{{eventId}}', 'Platform.Modules.Accounts.Contracts.CompanyRegistered, Platform.Modules.Accounts.Contracts',
+                    '{"companyId":"{{companyId}}","companyName":"Held {{companyId:N}}","ownerUserId":"{{Guid.NewGuid()}}"}'::jsonb, now(), now());
+            SELECT pg_notify('platform_module_events', 'accounts');
+            """);
+        return eventId;
+    }
+
     internal static string Handset() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
 
     /// <summary>

@@ -168,7 +168,9 @@ try
     // Module events while it sends (issue #13): BENCH_EVENTS_PER_SECOND (default 20) CompanyRegistered events, each
     // written to Accounts' outbox with its NOTIFY in one transaction, exactly as Outbox.AddAsync does for a registration
     // (without the registration's password hashing, which is not what this measures); Billing's handler grants each its
-    // trial credits. The dispatch lag is the outbox row's dispatched_at (after every handler committed) - occurred_at.
+    // trial credits. The dispatch lag is when Billing's handler began its transaction (its inbox row's handled_at) minus
+    // occurred_at: the same clock for every build (before 2026-12-03 the outbox's dispatched_at was the start of the
+    // dispatcher's batch, earlier than the handler; now it is the handler's commit).
     var eventRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_EVENTS_PER_SECOND") ?? "20", CultureInfo.InvariantCulture);
     var events = Task.Run(async () =>
     {
@@ -607,7 +609,10 @@ static async Task<List<double>> EventLagsAsync(string connectionString, int publ
         return lags;
     }
 
-    const string sql = "SELECT extract(epoch FROM dispatched_at - occurred_at) * 1000 FROM accounts.outbox WHERE payload->>'companyName' LIKE 'Event %' AND dispatched_at IS NOT NULL";
+    const string sql = """
+        SELECT extract(epoch FROM i.handled_at - o.occurred_at) * 1000 FROM accounts.outbox o JOIN billing.inbox i ON i.event_id = o.event_id
+        WHERE o.payload->>'companyName' LIKE 'Event %' AND o.dispatched_at IS NOT NULL
+        """;
     var deadline = DateTime.UtcNow.AddSeconds(60);
     do
     {

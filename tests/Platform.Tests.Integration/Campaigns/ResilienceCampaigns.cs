@@ -46,6 +46,30 @@ internal static class ResilienceCampaigns
         throw new TimeoutException($"The campaign did not finish. Host output:\n{host.Output[^Math.Min(host.Output.Length, 4000)..]}");
     }
 
+    /// <summary>What a stuck fault test needs to say why: the slots, the message states, the Hangfire jobs and the hosts' last lines.</summary>
+    public static async Task<string> DescribeAsync(TestDatabase database, Guid campaignId, IEnumerable<HostProcess> hosts)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("now " + await database.ScalarAsync<string>("SELECT now()::text"));
+        text.AppendLine("runs: " + await database.ScalarAsync<string>(
+            "SELECT coalesce(string_agg(slot || ' gen ' || generation || ' node ' || coalesce(node, '-') || ' lease ' || coalesce(lease_until::text, '-'), '; ' ORDER BY slot), 'none') FROM campaigns.campaign_runs WHERE campaign_id = @id",
+            ("id", campaignId)));
+        text.AppendLine("states: " + await database.ScalarAsync<string>(
+            "SELECT string_agg(state || '=' || n, ', ' ORDER BY state) FROM (SELECT state, count(*) AS n FROM campaigns.messages WHERE campaign_id = @id GROUP BY state) s",
+            ("id", campaignId)));
+        text.AppendLine("status: " + await database.ScalarAsync<string>("SELECT status FROM campaigns.campaigns WHERE id = @id", ("id", campaignId)));
+        text.AppendLine("hangfire servers: " + await database.ScalarAsync<string>("SELECT coalesce(string_agg(id || ' @' || lastheartbeat::text, '; '), 'none') FROM hangfire.server"));
+        text.AppendLine("hangfire jobs: " + await database.ScalarAsync<string>(
+            "SELECT coalesce(string_agg(statename || '=' || n, ', '), 'none') FROM (SELECT statename, count(*) AS n FROM hangfire.job GROUP BY statename) j"));
+        foreach (var host in hosts)
+        {
+            var output = host.Output;
+            text.AppendLine($"--- {host.InstanceName} (pid {host.ProcessId}):").AppendLine(output[^Math.Min(output.Length, 3000)..]);
+        }
+
+        return text.ToString();
+    }
+
     public static async Task AssertNothingLostOrDuplicatedAsync(TestDatabase database, FakeSmsApi api, Guid campaignId, int recipients)
     {
         var duplicates = api.ReceivedPerNumber.Where(p => p.Value > 1).Select(p => p.Key).ToList();

@@ -28,6 +28,12 @@ public sealed class ModuleEventsOptions
     /// <summary>What handlers handled is remembered this long (redelivery happens within minutes, not weeks).</summary>
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Events of different companies one host delivers at once from a batch (each company's in order, one after the other).
+    /// One at a time, a busy database put the last of 20 events a second seconds behind (docs/benchmarks.md).
+    /// </summary>
+    public int Parallelism { get; set; } = 8;
+
     /// <summary>The longest wait between two attempts of a failing event.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -46,10 +52,10 @@ internal sealed record ModuleEventContext(string Name, string Schema, Assembly A
 /// <summary>
 /// Delivers the modules' outbox events to every <see cref="INotificationHandler{TNotification}"/> of their type, at
 /// least once. One per host. Each outbox is served by one host at a time (a session advisory lock on a dedicated
-/// connection that also LISTENs), so events leave an outbox in order; a host that dies drops its locks with its
-/// connection and another host takes the outbox over at its next sweep. Rows are claimed with FOR UPDATE SKIP LOCKED.
-/// A host holds that one connection while idle; a sweep borrows one more from the pool and drains its outboxes one
-/// after the other on it (not one connection per outbox: hosts are many, PostgreSQL's connections few, events rare).
+/// connection that also LISTENs); a host that dies drops its locks with its connection and another host takes the
+/// outbox over at its next sweep. The serving host's <see cref="OutboxPump"/> delivers one company's events in order
+/// and different companies' at once. A host holds that one connection while idle; reading and marking borrow pooled
+/// connections for a statement each (not one connection per outbox: hosts are many, PostgreSQL's connections few).
 /// Each handler runs in a scope and transaction of its own, with its module's inbox row written in that transaction:
 /// a redelivered event is skipped by a handler that already committed it. A failing handler is retried with back-off;
 /// every failure is logged with its exception, and the outbox row keeps attempts and the last error.
@@ -72,6 +78,10 @@ internal sealed class ModuleEventDispatcher(
     /// <summary>Per event type name: how to hand it to its handlers (null: no such type). Registrations do not change while the host runs.</summary>
     private readonly Dictionary<string, EventRoute?> routes = new(StringComparer.Ordinal);
     private DateTimeOffset nextCleanup = DateTimeOffset.MinValue;
+
+    private int Parallelism => options.Value.Parallelism;
+
+    private ILogger Logger => logger;
 
     private sealed record EventRoute(Type Type, Type HandlerInterface, MethodInfo Handle, IReadOnlyList<Type> HandlerTypes);
 
@@ -103,46 +113,61 @@ internal sealed class ModuleEventDispatcher(
 
         await Task.Yield();
         var connectionString = configuration.PlatformConnectionString();
-        while (!stoppingToken.IsCancellationRequested)
+        // Kept across reconnects of the listener: a pump knows what it has in flight, so nothing is started twice at once.
+        var pumps = new Dictionary<string, OutboxPump>(StringComparer.Ordinal);
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await using var listener = new NpgsqlConnection(connectionString);
-                await listener.OpenAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Outbox.Channel}", listener))
+                try
                 {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                var held = new List<string>();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await TakeFreeOutboxesAsync(listener, held, stoppingToken);
-                    if (held.Count > 0)
+                    await using var listener = new NpgsqlConnection(connectionString);
+                    await listener.OpenAsync(stoppingToken);
+                    await using (var listen = new NpgsqlCommand($"LISTEN {Outbox.Channel}", listener))
                     {
-                        await using var connection = new NpgsqlConnection(connectionString);
-                        await connection.OpenAsync(stoppingToken);
-                        foreach (var schema in held)
-                        {
-                            await DrainAsync(connection, schema, stoppingToken);
-                        }
-
-                        await CleanUpAsync(connection, held, stoppingToken);
+                        await listen.ExecuteNonQueryAsync(stoppingToken);
                     }
 
-                    // Woken at once by a commit's NOTIFY; otherwise a sweep (retries that came due, outboxes a dead host held).
-                    await listener.WaitAsync(settings.SweepInterval, stoppingToken);
+                    var held = new List<string>();
+                    while (!stoppingToken.IsCancellationRequested)
+                    {
+                        await TakeFreeOutboxesAsync(listener, held, stoppingToken);
+                        foreach (var schema in held)
+                        {
+                            if (!pumps.TryGetValue(schema, out var pump))
+                            {
+                                pumps[schema] = pump = new OutboxPump(this, schema, connectionString);
+                            }
+
+                            await pump.StartDueAsync(stoppingToken);
+                        }
+
+                        if (held.Count > 0)
+                        {
+                            await CleanUpAsync(connectionString, held, stoppingToken);
+                        }
+
+                        // Woken at once by a commit's NOTIFY; otherwise a sweep (retries that came due, outboxes a dead host
+                        // held). A pump with its hands full looks again soon: what it could not take is already due.
+                        var full = held.Any(schema => pumps[schema].Full);
+                        await listener.WaitAsync(full ? TimeSpan.FromMilliseconds(50) : settings.SweepInterval, stoppingToken);
+                    }
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception exception)
+                {
+                    logger.LogError(exception, "Module events: the dispatcher lost its connection; it starts again in a second");
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
                 }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                logger.LogError(exception, "Module events: the dispatcher lost its connection; it starts again in a second");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
+        }
+        finally
+        {
+            // Deliveries under way end before the host's services go (a cancelled one is delivered again later: at least once).
+            await Task.WhenAll(pumps.Values.Select(pump => pump.IdleAsync()));
         }
     }
 
@@ -176,65 +201,185 @@ internal sealed class ModuleEventDispatcher(
         }
     }
 
-    /// <summary>Delivers the due events of one outbox, oldest first, a batch per transaction, until none is due.</summary>
-    private async Task DrainAsync(NpgsqlConnection connection, string schema, CancellationToken cancellationToken)
+    /// <summary>
+    /// One outbox as this host serves it (while it holds the outbox's advisory lock, no other host does). Due events are
+    /// started as they come, without waiting for the ones under way: events of one company in order (oldest first, each
+    /// after the one before it ended), different companies' at once, up to <see cref="ModuleEventsOptions.Parallelism"/>.
+    /// Every event names its company, and what a handler must not see out of order (an opt-in after the opt-out that
+    /// followed it) is one company's. One at a time, a company whose handler waited (a locked row, a slow database)
+    /// held up every company behind it. Each row is marked when its handlers committed, with that time.
+    /// </summary>
+    private sealed class OutboxPump(ModuleEventDispatcher dispatcher, string schema, string connectionString)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        private readonly object gate = new();
+        private readonly HashSet<long> inFlight = [];
+        private readonly Dictionary<string, CompanyChain> chains = new(StringComparer.Ordinal);
+        private readonly SemaphoreSlim slots = new(Math.Max(1, dispatcher.Parallelism));
+
+        /// <summary>The last event started for a company and how many of its events are not finished yet.</summary>
+        private sealed class CompanyChain
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var batch = new List<(long Id, Guid EventId, string Type, string Payload, int Attempts)>();
-            await using (var claim = new NpgsqlCommand(
-                $"""
-                SELECT id, event_id, event_type, payload::text, attempts FROM {schema}.outbox
-                WHERE dispatched_at IS NULL AND next_attempt_at <= now()
-                ORDER BY id LIMIT {BatchSize}
-                FOR UPDATE SKIP LOCKED
-                """, connection, transaction))
-            await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+            public Task Last { get; set; } = Task.CompletedTask;
+
+            public int Pending { get; set; }
+        }
+
+        /// <summary>As many events under way as one read takes: the rest wait in the table, not in memory.</summary>
+        public bool Full
+        {
+            get
             {
+                lock (gate)
+                {
+                    return inFlight.Count >= BatchSize;
+                }
+            }
+        }
+
+        /// <summary>Reads the due events not under way yet, oldest first, and starts each behind its company's previous one.</summary>
+        public async Task StartDueAsync(CancellationToken cancellationToken)
+        {
+            long[] busy;
+            lock (gate)
+            {
+                if (inFlight.Count >= BatchSize)
+                {
+                    return;
+                }
+
+                busy = [.. inFlight];
+            }
+
+            var due = new List<OutboxRow>();
+            await using (var connection = new NpgsqlConnection(connectionString))
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var read = new NpgsqlCommand(
+                    $"""
+                    SELECT id, event_id, event_type, payload::text, attempts, coalesce(payload->>'companyId', event_id::text) FROM {schema}.outbox
+                    WHERE dispatched_at IS NULL AND next_attempt_at <= now() AND id <> ALL(@busy)
+                    ORDER BY id LIMIT {BatchSize - busy.Length}
+                    """, connection);
+                read.Parameters.AddWithValue("busy", busy);
+                await using var reader = await read.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    batch.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4)));
+                    due.Add(new OutboxRow(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetString(5)));
                 }
             }
 
-            foreach (var row in batch)
+            // Routes are found here, before any of these run: the cache is the dispatcher loop's.
+            foreach (var type in due.Select(row => row.Type).Distinct())
             {
-                string? error = null;
+                await dispatcher.RouteAsync(type);
+            }
+
+            lock (gate)
+            {
+                foreach (var row in due)
+                {
+                    inFlight.Add(row.Id);
+                    if (!chains.TryGetValue(row.OrderingKey, out var chain))
+                    {
+                        chains[row.OrderingKey] = chain = new CompanyChain();
+                    }
+
+                    chain.Pending++;
+                    var previous = chain.Last;
+                    chain.Last = Task.Run(() => RunAfterAsync(previous, row, cancellationToken), CancellationToken.None);
+                }
+            }
+        }
+
+        /// <summary>Ends when every event started has ended (at the host's stop).</summary>
+        public Task IdleAsync()
+        {
+            lock (gate)
+            {
+                return Task.WhenAll(chains.Values.Select(chain => chain.Last));
+            }
+        }
+
+        private async Task RunAfterAsync(Task previous, OutboxRow row, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await previous; // never faults: each run catches its own failures
+                await slots.WaitAsync(cancellationToken);
                 try
                 {
-                    await DeliverAsync(row.EventId, row.Type, row.Payload, row.Attempts, cancellationToken);
+                    var error = await dispatcher.DeliverOrErrorAsync(schema, row, cancellationToken);
+                    await MarkAsync(row, DateTimeOffset.UtcNow, error, cancellationToken);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                finally
                 {
-                    throw;
+                    slots.Release();
                 }
-                catch (Exception exception)
-                {
-                    error = exception.ToString();
-                    logger.LogError(exception, "Module events: {EventType} {EventId} from the {Schema} outbox failed on attempt {Attempt}; it is retried with back-off",
-                        row.Type, row.EventId, schema, row.Attempts + 1);
-                }
-
-                await using var mark = new NpgsqlCommand(error is null
-                    ? $"UPDATE {schema}.outbox SET dispatched_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = @id"
-                    : $"UPDATE {schema}.outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = now() + @delay WHERE id = @id",
-                    connection, transaction);
-                mark.Parameters.AddWithValue("id", row.Id);
-                if (error is not null)
-                {
-                    mark.Parameters.AddWithValue("error", error.Length > 4000 ? error[..4000] : error);
-                    mark.Parameters.AddWithValue("delay", Backoff(row.Attempts + 1));
-                }
-
-                await mark.ExecuteNonQueryAsync(cancellationToken);
             }
-
-            await transaction.CommitAsync(cancellationToken);
-            if (batch.Count < BatchSize)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                // The host stops: not marked, so delivered again (handlers that committed skip it by their inbox).
             }
+            catch (Exception exception)
+            {
+                // The mark could not be written (the database went away): the event is delivered again and the inbox skips it.
+                dispatcher.Logger.LogWarning(exception, "Module events: {EventId} from the {Schema} outbox could not be marked; it is delivered again", row.EventId, schema);
+            }
+            finally
+            {
+                lock (gate)
+                {
+                    inFlight.Remove(row.Id);
+                    if (--chains[row.OrderingKey].Pending == 0)
+                    {
+                        chains.Remove(row.OrderingKey);
+                    }
+                }
+            }
+        }
+
+        private async Task MarkAsync(OutboxRow row, DateTimeOffset at, string? error, CancellationToken cancellationToken)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var mark = new NpgsqlCommand(error is null
+                ? $"UPDATE {schema}.outbox SET dispatched_at = @at, attempts = attempts + 1, last_error = NULL WHERE id = @id"
+                : $"UPDATE {schema}.outbox SET attempts = attempts + 1, last_error = @error, next_attempt_at = now() + @delay WHERE id = @id",
+                connection);
+            mark.Parameters.AddWithValue("id", row.Id);
+            if (error is null)
+            {
+                mark.Parameters.AddWithValue("at", at);
+            }
+            else
+            {
+                mark.Parameters.AddWithValue("error", error.Length > 4000 ? error[..4000] : error);
+                mark.Parameters.AddWithValue("delay", dispatcher.Backoff(row.Attempts + 1));
+            }
+
+            await mark.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private sealed record OutboxRow(long Id, Guid EventId, string Type, string Payload, int Attempts, string OrderingKey);
+
+    /// <summary>Delivers one event; null when every handler committed, else the failure as text (it is logged here).</summary>
+    private async Task<string?> DeliverOrErrorAsync(string schema, OutboxRow row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeliverAsync(row.EventId, row.Type, row.Payload, row.Attempts, cancellationToken);
+            return null;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Module events: {EventType} {EventId} from the {Schema} outbox failed on attempt {Attempt}; it is retried with back-off",
+                row.Type, row.EventId, schema, row.Attempts + 1);
+            return exception.ToString();
         }
     }
 
@@ -317,7 +462,7 @@ internal sealed class ModuleEventDispatcher(
         }
     }
 
-    /// <summary>The event type and its handlers, found on its first event (only the dispatcher's one loop calls this).</summary>
+    /// <summary>The event type and its handlers, found on its first event (the dispatcher's one loop fills this before a batch runs in parallel).</summary>
     private async Task<EventRoute?> RouteAsync(string typeName)
     {
         if (routes.TryGetValue(typeName, out var route))
@@ -338,7 +483,7 @@ internal sealed class ModuleEventDispatcher(
     }
 
     /// <summary>Every few minutes: delivered events past their retention go (their payloads may hold phone numbers), and old inbox rows.</summary>
-    private async Task CleanUpAsync(NpgsqlConnection connection, IReadOnlyList<string> held, CancellationToken cancellationToken)
+    private async Task CleanUpAsync(string connectionString, IReadOnlyList<string> held, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         if (now < nextCleanup)
@@ -347,6 +492,8 @@ internal sealed class ModuleEventDispatcher(
         }
 
         nextCleanup = now.AddMinutes(5);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
         foreach (var schema in held)
         {
             await using var delete = new NpgsqlCommand($"DELETE FROM {schema}.outbox WHERE dispatched_at < now() - @keep", connection);
