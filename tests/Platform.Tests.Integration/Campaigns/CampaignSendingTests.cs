@@ -24,7 +24,7 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
     }
 
     [Fact]
-    public async Task A_completed_campaign_announces_CampaignFinished_through_the_campaigns_outbox_once()
+    public async Task A_completed_campaign_announces_CampaignFinished_once_and_its_users_are_emailed_the_summary_once()
     {
         var (owner, companyId) = await factory.CompanyAsync("Finished Pizza");
         var listId = await factory.ListAsync(companyId, "Finishers", 7);
@@ -38,13 +38,21 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
                 ("id", campaignId.ToString())))
             .Should().Be($"{companyId}|Finishing|7");
 
-        // The shared dispatcher serves the new outbox like the others (no handler yet: delivered to none, marked dispatched).
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.outbox WHERE payload ->> 'campaignId' = @id AND dispatched_at IS NOT NULL", ("id", campaignId.ToString())) == 0)
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the dispatcher should take the campaigns outbox");
-            await Task.Delay(200);
-        }
+        // Delivered to Accounts, which emails the company's users the summary (the "campaign finished" notice), once.
+        await factory.Database.WaitForAsync("the event dispatched", TimeSpan.FromSeconds(60),
+            "SELECT count(*) = 1 FROM campaigns.outbox WHERE payload ->> 'campaignId' = @id AND dispatched_at IS NOT NULL", ("id", campaignId.ToString()));
+        var ownerEmail = await factory.Database.ScalarAsync<string>("SELECT email FROM accounts.users WHERE company_id = @c", ("c", companyId));
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.emails WHERE kind = 'notice.campaign-finished' AND to_address = @e", ("e", ownerEmail!)))
+            .Should().Be(1);
+        (await factory.Database.ScalarAsync<string>("SELECT subject || ' ' || text_body FROM platform.emails WHERE kind = 'notice.campaign-finished' AND to_address = @e", ("e", ownerEmail!)))
+            .Should().Contain("Your campaign Finishing finished sending").And.Contain("7 recipients: 7 sent").And.Contain($"/Campaigns/Details/{campaignId}");
+
+        // Delivered again (as after a crash before the outbox row was marked): the notice is not emailed twice.
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.outbox SET dispatched_at = NULL WHERE payload ->> 'campaignId' = '{campaignId}'");
+        await factory.Database.WaitForAsync("the event dispatched again", TimeSpan.FromSeconds(60),
+            "SELECT count(*) = 1 FROM campaigns.outbox WHERE payload ->> 'campaignId' = @id AND dispatched_at IS NOT NULL AND attempts = 2", ("id", campaignId.ToString()));
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.emails WHERE kind = 'notice.campaign-finished' AND to_address = @e", ("e", ownerEmail!)))
+            .Should().Be(1);
     }
 
     [Fact]

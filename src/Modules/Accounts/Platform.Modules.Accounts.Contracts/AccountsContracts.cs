@@ -70,6 +70,7 @@ public static class CompanyNotices
     public const string SenderIdDecided = "sender-id-decided";
     public const string CampaignNeedsAttention = "campaign-needs-attention";
     public const string InvitationAccepted = "invitation-accepted";
+    public const string CampaignFinished = "campaign-finished";
 
     /// <summary>Every optional notice with what the preferences page calls it.</summary>
     public static readonly IReadOnlyList<(string Kind, string Label)> All =
@@ -77,6 +78,7 @@ public static class CompanyNotices
         (SenderIdDecided, "A Sender ID application is approved, rejected or revoked"),
         (CampaignNeedsAttention, "A campaign needs attention (it stopped: credits, Sender ID)"),
         (InvitationAccepted, "Someone accepted an invitation to the team"),
+        (CampaignFinished, "A campaign finished sending (a summary of what was sent)"),
     ];
 }
 

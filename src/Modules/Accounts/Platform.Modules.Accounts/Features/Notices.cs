@@ -78,3 +78,32 @@ internal sealed class NoticeOnCampaignNeedsAttention(IMediator mediator, PublicL
                 new EmailAction("Open the campaign", links.To($"/Campaigns/Details/{notification.CampaignId}"))),
             $"notice.campaign-needs-attention:{notification.CampaignId}:{notification.EventId}"), cancellationToken);
 }
+
+/// <summary>
+/// A campaign that finished (Campaigns' outbox) is a notice with its summary. The counters are those at completion:
+/// receipts for messages already sent may still arrive, so the email says where the final figures are.
+/// </summary>
+internal sealed class NoticeOnCampaignFinished(IMediator mediator, PublicLinks links) : INotificationHandler<CampaignFinished>
+{
+    public Task Handle(CampaignFinished notification, CancellationToken cancellationToken)
+    {
+        var awaiting = notification.Submitted - notification.Delivered - notification.Failed - notification.Expired;
+        var summary = string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{notification.Targeted:N0} recipients: {notification.Submitted:N0} sent, {notification.Delivered:N0} delivered, {notification.Failed:N0} failed, "
+            + $"{notification.Expired:N0} without a receipt in time, {notification.Suppressed:N0} not sent (opted out), {notification.Unknown:N0} unknown (the carrier's answer was lost; not resent).");
+        return mediator.Send(new NotifyCompany(
+            notification.CompanyId,
+            CompanyNotices.CampaignFinished,
+            $"Your campaign {notification.Name} finished sending",
+            new EmailBody(
+                "A campaign finished sending",
+                [
+                    $"Your campaign {notification.Name} finished sending.",
+                    summary,
+                    awaiting > 0 ? $"Receipts for {awaiting:N0} messages may still arrive; the campaign's page shows the final figures." : "The campaign's page keeps these figures.",
+                ],
+                new EmailAction("Open the campaign", links.To($"/Campaigns/Details/{notification.CampaignId}"))),
+            $"notice.campaign-finished:{notification.CampaignId}"), cancellationToken);
+    }
+}
