@@ -97,9 +97,10 @@ public static class AccountsModule
         });
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(CompanyUserPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyId))
+            .AddPolicy(CompanyUserPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyId).AddRequirements(new PolicyAcceptedRequirement()))
             .AddPolicy(CompanyOwnerPolicy, p => p.RequireAuthenticatedUser().RequireClaim(PlatformClaims.CompanyRole, CompanyRoles.Owner))
             .AddPolicy(PlatformAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(PlatformClaims.PlatformAdminRole).AddRequirements(new AdminTwoFactorRequirement()));
+        services.AddSingleton<IAuthorizationHandler, PolicyAcceptedHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AdminTwoFactorRedirect>();
 
         // Jobs belong to their module: contributed to the scheduler the host configures.
@@ -132,6 +133,7 @@ internal sealed class CompanyClaimsPrincipalFactory(
         }
 
         identity.AddClaim(new Claim(ClaimTypes.GivenName, user.FirstName));
+        identity.AddClaim(PolicyAcceptance.For(user.TermsVersion));
         return identity;
     }
 }

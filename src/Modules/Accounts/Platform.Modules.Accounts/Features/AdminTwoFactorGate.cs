@@ -24,8 +24,8 @@ internal sealed class AdminTwoFactorRequirement : AuthorizationHandler<AdminTwoF
 }
 
 /// <summary>
-/// An admin refused only for the missing second factor is sent to set it up (not to "access denied"); every other
-/// outcome is the framework's own answer.
+/// An admin refused only for the missing second factor is sent to set it up, and a company user refused only for terms
+/// they have not accepted yet is sent to accept them (not to "access denied"); every other outcome is the framework's own answer.
 /// </summary>
 internal sealed class AdminTwoFactorRedirect : IAuthorizationMiddlewareResultHandler
 {
@@ -38,6 +38,15 @@ internal sealed class AdminTwoFactorRedirect : IAuthorizationMiddlewareResultHan
             && failed.All(r => r is AdminTwoFactorRequirement))
         {
             context.Response.Redirect(TwoFactor.AdminRequiredPath);
+            return Task.CompletedTask;
+        }
+
+        // A user refused only because the terms changed since they accepted them is asked to accept the new version.
+        if (authorizeResult.Forbidden
+            && authorizeResult.AuthorizationFailure?.FailedRequirements.ToList() is { Count: > 0 } unaccepted
+            && unaccepted.All(r => r is PolicyAcceptedRequirement))
+        {
+            context.Response.Redirect($"{PolicyAcceptance.PagePath}?returnUrl={Uri.EscapeDataString(context.Request.Path + context.Request.QueryString)}");
             return Task.CompletedTask;
         }
 
