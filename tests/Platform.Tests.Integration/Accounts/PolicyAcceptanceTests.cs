@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Shared.Jobs;
 using Platform.Tests.Integration.Infrastructure;
 
 namespace Platform.Tests.Integration.Accounts;
@@ -25,6 +27,18 @@ public sealed class PolicyAcceptanceTests(PlatformFactory factory) : IClassFixtu
         await using var restarted = factory.WithWebHostBuilder(host => host
             .UseSetting("Platform:Jobs:ServerName", $"policy-{Guid.NewGuid():N}")
             .UseSetting("Platform:Accounts:TermsVersion", "2027-01-15"));
+        // Everyone who has not accepted it is emailed once, however often the announcement job runs.
+        for (var run = 0; run < 2; run++)
+        {
+            await using var scope = restarted.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<RecurringJobRunner>().RunAsync("accounts.announce-policy", CancellationToken.None);
+        }
+
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM platform.emails WHERE kind = 'accounts.policy-changed' AND to_address = @e", ("e", email))).Should().Be(1);
+        (await factory.Database.ScalarAsync<string>("SELECT text_body FROM platform.emails WHERE kind = 'accounts.policy-changed' AND to_address = @e", ("e", email)))
+            .Should().Contain("Version 2027-01-15").And.Contain("/Accounts/AcceptPolicy");
+        (await factory.Database.ScalarAsync<string>("SELECT policy_announced FROM accounts.users WHERE email = @e", ("e", email))).Should().Be("2027-01-15");
+
         var user = await PlatformFactory.LoginAsync(restarted, email, Password);
 
         using (var refused = await user.Http.GetAsync("/Campaigns/Lists?page=2"))

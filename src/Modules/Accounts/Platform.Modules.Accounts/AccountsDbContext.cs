@@ -30,6 +30,7 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
             user.Property(u => u.PostalCode).HasMaxLength(20);
             user.Property(u => u.CompanyRole).HasMaxLength(20);
             user.Property(u => u.TermsVersion).HasMaxLength(40);
+            user.Property(u => u.PolicyAnnounced).HasMaxLength(40);
             user.HasIndex(u => u.CompanyId);
         });
         builder.Entity<IdentityRole<Guid>>().ToTable("roles");

@@ -104,6 +104,8 @@ public static class AccountsModule
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AdminTwoFactorRedirect>();
 
         // Jobs belong to their module: contributed to the scheduler the host configures.
+        services.AddRecurringJob<AnnouncePolicyJob>(AnnouncePolicyJob.Id, "0 */10 * * * *",
+            "Emails business users who have not accepted the terms and privacy policy in force that it changed (once per version).");
         services.AddRecurringJob<PurgeExpiredInvitationsJob>(PurgeExpiredInvitationsJob.Id, "0 5 * * * *",
             "Deletes invitations (and the email addresses they hold) past their retention.");
         return services;

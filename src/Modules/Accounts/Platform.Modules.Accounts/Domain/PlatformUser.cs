@@ -32,6 +32,9 @@ internal sealed class PlatformUser : Microsoft.AspNetCore.Identity.IdentityUser<
 
     public DateTimeOffset? TermsAcceptedAt { get; set; }
 
+    /// <summary>The policy version this user was last emailed about (<c>AnnouncePolicyJob</c>); null: none yet.</summary>
+    public string? PolicyAnnounced { get; set; }
+
     [PersonalData(PersonalDataCategory.Contact, "Signing in and account notices", "Until the account is deleted")]
     public override string? UserName { get => base.UserName; set => base.UserName = value; }
 
