@@ -168,12 +168,18 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
                 var at = (kill * slice) + random.Next(slice);
                 // Generous: a dead host's slots are re-armed within a minute, but the whole suite on two busy cores has
                 // stretched that (CI once: 2 min without progress after kill 2; DescribeAsync now says what held it).
+                // Progress is what left the queue (claimed, handed over or settled), not what the carrier received: each
+                // kill turns the victim's claims Unknown and they never reach the carrier, so with three kills the carrier
+                // may finish below a late target (CI: 15,000 received, 5,000 Unknown, target 15,384). The queue always
+                // still holds recipients - at messages when the kill comes, so every kill falls inside the campaign.
                 var deadline = DateTime.UtcNow.AddMinutes(4);
-                while (api.Received < at)
+                long queued;
+                while ((queued = await database.ScalarAsync<long>(
+                           "SELECT count(*) FROM campaigns.messages WHERE campaign_id = @id AND state = 0", ("id", campaignId))) > recipients - at)
                 {
                     if (DateTime.UtcNow > deadline)
                     {
-                        throw new TimeoutException($"The carrier should reach {at} messages before kill {kill}; it has {api.Received}.\n"
+                        throw new TimeoutException($"{at} messages should have left the queue before kill {kill}; {recipients - queued} have, the carrier has {api.Received}.\n"
                             + await ResilienceCampaigns.DescribeAsync(database, campaignId, hosts));
                     }
 
@@ -182,7 +188,7 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
 
                 var victim = hosts[random.Next(hosts.Count)];
                 await victim.KillAsync();
-                output.WriteLine($"kill {kill}: {victim.InstanceName} at {api.Received} received");
+                output.WriteLine($"kill {kill}: {victim.InstanceName} with {recipients - queued} out of the queue, {api.Received} received");
                 hosts.Remove(victim);
                 await victim.DisposeAsync();
                 var replacement = HostProcess.Start(database.ConnectionString, $"kill-{kill + 1}", settings);

@@ -23,8 +23,15 @@ internal sealed class CampaignJobs(CampaignsDataSource dataSource, IBackgroundJo
     /// <summary>How long a run's lease lasts without renewal: a killed node's slot is re-armed this long after its last renewal.</summary>
     public static readonly TimeSpan RunLease = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long an enqueued or scheduled run may take to start before the slot counts as lost.</summary>
-    public static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// How long a run enqueued or scheduled for now may take to start before the slot counts as lost (its job was
+    /// fetched by a host that died, or the host died between arming the slot and enqueueing the job). As long as the
+    /// run lease: with the resume job every 10 s, a dead host's slot goes on within 40 s whether its run was sending or
+    /// about to start (it was 60 s, which with the resume job's period and a busy machine took 61 s once on CI). A run
+    /// that waits longer than this for a worker is superseded by a fresh one, never doubled: the old job finds its
+    /// generation gone and returns.
+    /// </summary>
+    public static readonly TimeSpan StartGrace = RunLease;
 
     /// <summary>
     /// Arms every slot of the campaign that no run owns (no row, released, or its lease ran out) to run at
