@@ -71,6 +71,8 @@ public static class CompanyNotices
     public const string CampaignNeedsAttention = "campaign-needs-attention";
     public const string InvitationAccepted = "invitation-accepted";
     public const string CampaignFinished = "campaign-finished";
+    public const string PaymentReceived = "payment-received";
+    public const string LowBalance = "low-balance";
 
     /// <summary>Every optional notice with what the preferences page calls it.</summary>
     public static readonly IReadOnlyList<(string Kind, string Label)> All =
@@ -79,6 +81,8 @@ public static class CompanyNotices
         (CampaignNeedsAttention, "A campaign needs attention (it stopped: credits, Sender ID)"),
         (InvitationAccepted, "Someone accepted an invitation to the team"),
         (CampaignFinished, "A campaign finished sending (a summary of what was sent)"),
+        (PaymentReceived, "A card payment was received (the receipt, with a link to the invoice)"),
+        (LowBalance, "Available credits fell below the warning level set on the Billing page"),
     ];
 }
 

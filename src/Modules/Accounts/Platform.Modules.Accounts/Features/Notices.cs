@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Shared;
 
@@ -105,5 +106,55 @@ internal sealed class NoticeOnCampaignFinished(IMediator mediator, PublicLinks l
                 ],
                 new EmailAction("Open the campaign", links.To($"/Campaigns/Details/{notification.CampaignId}"))),
             $"notice.campaign-finished:{notification.CampaignId}"), cancellationToken);
+    }
+}
+
+/// <summary>
+/// A card payment Billing credited (its outbox) is a receipt to the company: what was bought, what was paid, the invoice
+/// number and a link to the invoice. Once per purchase, also when the event is delivered again.
+/// </summary>
+internal sealed class NoticeOnPaymentReceived(IMediator mediator, PublicLinks links) : INotificationHandler<PaymentReceived>
+{
+    public Task Handle(PaymentReceived notification, CancellationToken cancellationToken)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var amount = string.Create(culture, $"{notification.AmountMinor / 100m:0.00} {notification.Currency.ToUpperInvariant()}");
+        return mediator.Send(new NotifyCompany(
+            notification.CompanyId,
+            CompanyNotices.PaymentReceived,
+            $"Receipt for your payment of {amount} (invoice {notification.InvoiceNumber})",
+            new EmailBody(
+                "Payment received",
+                [
+                    string.Create(culture, $"Thank you: we received your card payment of {amount} on {notification.PaidAt:yyyy-MM-dd} for the {notification.Pack} pack."),
+                    string.Create(culture, $"{notification.Credits:N0} credits were added; {notification.AvailableAfter:N0} credits were available right after."),
+                    $"Invoice {notification.InvoiceNumber} is on your billing page, with the tax it included and the card as Stripe described it.",
+                ],
+                new EmailAction("Open the invoice", links.To($"/Billing/Invoice/{notification.PurchaseId}"))),
+            $"notice.payment-received:{notification.PurchaseId}"), cancellationToken);
+    }
+}
+
+/// <summary>
+/// A balance that fell below the company's warning level (Billing's outbox, once per crossing) is a notice to buy credits
+/// before a campaign stops for want of them.
+/// </summary>
+internal sealed class NoticeOnLowCreditBalance(IMediator mediator, PublicLinks links) : INotificationHandler<LowCreditBalance>
+{
+    public Task Handle(LowCreditBalance notification, CancellationToken cancellationToken)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return mediator.Send(new NotifyCompany(
+            notification.CompanyId,
+            CompanyNotices.LowBalance,
+            string.Create(culture, $"Your credits are running low: {notification.Available:N0} left"),
+            new EmailBody(
+                "Credits running low",
+                [
+                    string.Create(culture, $"Your company has {notification.Available:N0} credits available, below the warning level of {notification.Threshold:N0} set on the Billing page."),
+                    "A campaign that needs more credits than are available stops until you buy more. You can change or turn off the warning level on the Billing page.",
+                ],
+                new EmailAction("Buy credits", links.To("/Billing"))),
+            $"notice.low-balance:{notification.EventId}"), cancellationToken);
     }
 }

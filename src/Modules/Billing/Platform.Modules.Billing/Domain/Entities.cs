@@ -45,6 +45,12 @@ internal sealed class CreditAccount
 
     public bool TrialGranted { get; set; }
 
+    /// <summary>The warning level every account starts with: the column's default in <c>Migrations/0006_notices.sql</c>.</summary>
+    public const long DefaultLowBalanceThreshold = 100;
+
+    /// <summary>Warn the company when its available credits fall below this many; null: never (Migrations/0006_notices.sql).</summary>
+    public long? LowBalanceThreshold { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -112,7 +112,7 @@ internal sealed class AdjustCreditsHandler(BillingDbContext db, IMediator mediat
                 $"The company has {account.Available} credits available; you can remove at most that many.");
         }
 
-        Ledger.Append(db, account, LedgerKinds.Adjustment, change, 0, now, reference: $"admin:{tenant.UserId}", reason: request.Reason.Trim());
+        await Ledger.AppendAsync(db, account, LedgerKinds.Adjustment, change, 0, now, reference: $"admin:{tenant.UserId}", reason: request.Reason.Trim(), cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return account.Available;

@@ -4,12 +4,14 @@ using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Billing.Domain;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.Billing.Features;
 
 /// <summary>
 /// The one way balances change: lock the company's account row (created on first use), append a ledger
-/// entry carrying the balance after it, save, commit. Everything runs in the caller's transaction.
+/// entry carrying the balance after it, save, commit. Everything runs in the caller's transaction. It is also the one
+/// place that sees a balance cross the company's low-balance threshold, so the warning is written with the change.
 /// </summary>
 internal static class Ledger
 {
@@ -31,7 +33,7 @@ internal static class Ledger
         return account;
     }
 
-    public static LedgerEntry Append(
+    public static async Task<LedgerEntry> AppendAsync(
         BillingDbContext db,
         CreditAccount account,
         string kind,
@@ -40,11 +42,19 @@ internal static class Ledger
         DateTimeOffset now,
         Guid? reservationId = null,
         string? reference = null,
-        string? reason = null)
+        string? reason = null,
+        CancellationToken cancellationToken = default)
     {
         if (account.Available + availableChange < 0 || account.Reserved + reservedChange < 0)
         {
             throw new InvalidOperationException($"A {kind} of {availableChange}/{reservedChange} would make the balance negative.");
+        }
+
+        // A crossing, not a level: a balance that stays low while campaigns reserve warns once, and again only after
+        // a purchase (or a release) took it back to the threshold.
+        if (account.LowBalanceThreshold is { } threshold && account.Available >= threshold && account.Available + availableChange < threshold)
+        {
+            await Outbox.AddAsync(db, new LowCreditBalance(account.CompanyId, account.Available + availableChange, threshold) { OccurredAt = now }, cancellationToken);
         }
 
         account.Available += availableChange;
@@ -132,7 +142,7 @@ internal sealed class ReserveCreditsHandler(BillingDbContext db, TimeProvider cl
             Purpose = Truncate(request.Purpose, 200),
             CreatedAt = now,
         });
-        Ledger.Append(db, account, LedgerKinds.Reserve, -request.Credits, request.Credits, now, request.ReservationId, Truncate(request.Purpose, 200));
+        await Ledger.AppendAsync(db, account, LedgerKinds.Reserve, -request.Credits, request.Credits, now, request.ReservationId, Truncate(request.Purpose, 200), cancellationToken: cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CreditReservation(true, request.Credits, account.Available, null);
@@ -168,7 +178,7 @@ internal sealed class CaptureCreditsHandler(BillingDbContext db, TimeProvider cl
         db.Captures.Add(new Capture { ReservationId = reservation.Id, CaptureKey = key, Credits = amount, CreatedAt = now });
         if (amount > 0)
         {
-            Ledger.Append(db, account, LedgerKinds.Capture, 0, -amount, now, reservation.Id, key);
+            await Ledger.AppendAsync(db, account, LedgerKinds.Capture, 0, -amount, now, reservation.Id, key, cancellationToken: cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -203,7 +213,7 @@ internal sealed class ReleaseCreditsHandler(BillingDbContext db, TimeProvider cl
         reservation.ReleasedAt = now;
         if (rest > 0)
         {
-            Ledger.Append(db, account, LedgerKinds.Release, rest, -rest, now, reservation.Id);
+            await Ledger.AppendAsync(db, account, LedgerKinds.Release, rest, -rest, now, reservation.Id, cancellationToken: cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -254,7 +264,7 @@ internal sealed class GrantTrialCredits(BillingDbContext db, IOptions<BillingOpt
         {
             account.TrialGranted = true;
             var credits = Math.Max(options.Value.TrialCredits, 0);
-            Ledger.Append(db, account, LedgerKinds.Grant, credits, 0, now, reference: "trial", reason: "Trial credits on registration");
+            await Ledger.AppendAsync(db, account, LedgerKinds.Grant, credits, 0, now, reference: "trial", reason: "Trial credits on registration", cancellationToken: cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
             granted = true;
         }

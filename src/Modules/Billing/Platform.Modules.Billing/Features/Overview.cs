@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,8 @@ internal sealed record BillingOverview(
     IReadOnlyList<LedgerLine> History,
     int Page,
     bool HasMore,
-    IReadOnlyList<PurchaseLine> Purchases);
+    IReadOnlyList<PurchaseLine> Purchases,
+    long? LowBalanceThreshold);
 
 /// <summary>The signed-in company's billing page: plan, balance, history (newest first, paged) and purchases.</summary>
 internal sealed record GetBillingOverview(int Page) : IRequest<BillingOverview>
@@ -33,7 +35,7 @@ internal sealed class GetBillingOverviewHandler(BillingDbContext db, ITenantCont
         var companyId = tenant.RequireCompanyId();
         var page = Math.Max(request.Page, 1);
         var account = await db.CreditAccounts.AsNoTracking().SingleOrDefaultAsync(a => a.CompanyId == companyId, cancellationToken)
-                      ?? new CreditAccount { CompanyId = companyId };
+                      ?? new CreditAccount { CompanyId = companyId, LowBalanceThreshold = CreditAccount.DefaultLowBalanceThreshold };
         var history = await db.LedgerEntries.AsNoTracking()
             .Where(e => e.CompanyId == companyId)
             .OrderByDescending(e => e.Id)
@@ -47,7 +49,31 @@ internal sealed class GetBillingOverviewHandler(BillingDbContext db, ITenantCont
             .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt))
             .ToListAsync(cancellationToken);
         return new BillingOverview(account.Plan, account.MaxRecipientsPerCampaign, account.Available, account.Reserved,
-            history.Take(GetBillingOverview.PageSize).ToList(), page, history.Count > GetBillingOverview.PageSize, purchases);
+            history.Take(GetBillingOverview.PageSize).ToList(), page, history.Count > GetBillingOverview.PageSize, purchases, account.LowBalanceThreshold);
+    }
+}
+
+/// <summary>
+/// The signed-in company's low-balance warning level: its users are emailed when available credits fall below it
+/// (<c>LowCreditBalance</c>, sent by the ledger); empty turns the warning off.
+/// </summary>
+internal sealed class SetLowBalanceWarning : IRequest<Unit>
+{
+    [Range(1, 1_000_000_000, ErrorMessage = "Enter a whole number of credits from 1 to 1,000,000,000, or leave it empty for no warning.")]
+    public long? Credits { get; set; }
+}
+
+internal sealed class SetLowBalanceWarningHandler(BillingDbContext db, ITenantContext tenant, TimeProvider clock) : IRequestHandler<SetLowBalanceWarning, Unit>
+{
+    public async Task<Unit> Handle(SetLowBalanceWarning request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await Ledger.LockAsync(db, companyId, clock.GetUtcNow(), cancellationToken);
+        account.LowBalanceThreshold = request.Credits;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return Unit.Value;
     }
 }
 

@@ -5,9 +5,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Billing.Domain;
 using Platform.Modules.Billing.Payments;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.Billing.Features;
 
@@ -178,8 +180,10 @@ internal sealed class ProcessStripeEventHandler(BillingDbContext db, TimeProvide
             account.Plan = Plans.Paid;
         }
 
-        Ledger.Append(db, account, LedgerKinds.Purchase, purchase.Credits, 0, now, reference: purchase.InvoiceNumber,
-            reason: $"Card payment, pack {purchase.Pack}");
+        await Ledger.AppendAsync(db, account, LedgerKinds.Purchase, purchase.Credits, 0, now, reference: purchase.InvoiceNumber,
+            reason: $"Card payment, pack {purchase.Pack}", cancellationToken: cancellationToken);
+        await Outbox.AddAsync(db, new PaymentReceived(purchase.CompanyId, purchase.Id, purchase.InvoiceNumber, purchase.Pack, purchase.Credits,
+            purchase.AmountMinor, purchase.Currency, now, account.Available) { OccurredAt = now }, cancellationToken);
         logger.LogInformation("Credited {Credits} credits to company {CompanyId} for Stripe session {SessionId}", purchase.Credits, purchase.CompanyId, sessionId);
         return "credited";
     }
