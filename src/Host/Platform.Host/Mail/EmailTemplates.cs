@@ -25,6 +25,11 @@ internal static class EmailTemplates
             text.Append(paragraph).Append("\n\n");
         }
 
+        if (!string.IsNullOrWhiteSpace(body.Markdown))
+        {
+            text.Append(body.Markdown.Trim()).Append("\n\n");
+        }
+
         if (body.Action is { } action)
         {
             text.Append(action.Label).Append(": ").Append(action.Url.AbsoluteUri).Append("\n\n");
@@ -58,6 +63,11 @@ internal static class EmailTemplates
             html.Append("<p style=\"font-size:15px;line-height:1.5;margin:0 0 14px\">")
                 .Append(encode.Encode(paragraph).Replace("&#xA;", "<br>", StringComparison.Ordinal))
                 .Append("</p>");
+        }
+
+        if (!string.IsNullOrWhiteSpace(body.Markdown))
+        {
+            html.Append("<div style=\"font-size:15px;line-height:1.5\">").Append(MailMarkdown.ToHtml(body.Markdown)).Append("</div>");
         }
 
         if (body.Action is { } action)

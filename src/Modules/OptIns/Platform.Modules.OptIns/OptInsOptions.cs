@@ -5,11 +5,6 @@ internal sealed class OptInsOptions
 {
     public const string Section = "Platform:OptIns";
 
-    /// <summary>The platform numbers keywords can be created on (<c>Platform:Messaging:PlatformNumbers</c>).</summary>
-    public const string PlatformNumbersKey = "Platform:Messaging:PlatformNumbers";
-
-    public static readonly string[] DefaultPlatformNumbers = ["+15550100100"];
-
     /// <summary>Below this age a subscriber cannot register on the web.</summary>
     public int MinimumAge { get; set; } = 16;
 

@@ -52,6 +52,9 @@ public interface IDataSubjectDirectory
     /// <summary>The person with that id, or null.</summary>
     Task<DataSubject?> FindAsync(Guid id, CancellationToken ct);
 
+    /// <summary>The people with these ids that exist, in one query (a newsletter batch); unknown ids are left out.</summary>
+    Task<IReadOnlyList<DataSubject>> FindManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct);
+
     /// <summary>The person with that email address or mobile number (for legal disclosures), or null.</summary>
     Task<DataSubject?> FindByContactAsync(string emailOrPhone, CancellationToken ct);
 
@@ -79,3 +82,10 @@ public interface IPageViewRecorder
 /// channel ("email" or "sms"). It works without signing in; the token is signed, so it cannot be forged or altered.
 /// </summary>
 public sealed record CreateUnsubscribeLink(DataSubjectKind Kind, Guid SubjectId, string Channel) : IRequest<string>;
+
+/// <summary>
+/// A bare STOP from <paramref name="Phone"/> (OptIns' inbound path): when the platform sent that number a newsletter SMS
+/// within the look-back, the business users it went to stop getting newsletters by SMS. Answers whether it stopped any,
+/// so the STOP's one confirmation can say so.
+/// </summary>
+public sealed record StopNewsletterSms(string Phone, DateTimeOffset At) : IRequest<bool>;

@@ -12,6 +12,10 @@ internal sealed class PrivacyDbContext(DbContextOptions<PrivacyDbContext> option
 
     public DbSet<MarketingConsent> MarketingConsents => Set<MarketingConsent>();
 
+    public DbSet<Newsletter> Newsletters => Set<Newsletter>();
+
+    public DbSet<NewsletterRecipient> NewsletterRecipients => Set<NewsletterRecipient>();
+
     public DbSet<PageViewCount> PageViewCounts => Set<PageViewCount>();
 
     public DbSet<Disclosure> Disclosures => Set<Disclosure>();
@@ -39,6 +43,25 @@ internal sealed class PrivacyDbContext(DbContextOptions<PrivacyDbContext> option
             e.Property(c => c.SubjectKind).HasMaxLength(20);
             e.Property(c => c.Channel).HasMaxLength(10);
             e.Property(c => c.Source).HasMaxLength(40);
+        });
+
+        modelBuilder.Entity<Newsletter>(e =>
+        {
+            e.ToTable("newsletters");
+            e.Property(n => n.Id).ValueGeneratedNever();
+            e.Property(n => n.Subject).HasMaxLength(150);
+            e.Property(n => n.SmsText).HasMaxLength(300);
+            e.Property(n => n.Status).HasMaxLength(10);
+        });
+
+        modelBuilder.Entity<NewsletterRecipient>(e =>
+        {
+            e.ToTable("newsletter_recipients");
+            e.HasKey(r => new { r.NewsletterId, r.Channel, r.SubjectId });
+            e.Property(r => r.Channel).HasMaxLength(10);
+            e.Property(r => r.Address).HasMaxLength(320);
+            e.Property(r => r.Error).HasMaxLength(300);
+            e.HasOne<Newsletter>().WithMany().HasForeignKey(r => r.NewsletterId);
         });
 
         modelBuilder.Entity<PageViewCount>(e =>

@@ -29,8 +29,10 @@ public sealed record SendEmail(
 /// <summary>
 /// An email's content: a heading, paragraphs of plain text (never HTML: the host encodes them) and at most one action
 /// button, whose address must be built from <c>Platform:PublicBaseUrl</c>, never from the request's Host header.
+/// <paramref name="Markdown"/>: a newsletter's body written by staff, after the paragraphs; the host renders it with
+/// <see cref="MailMarkdown"/> (no raw HTML) and puts the Markdown itself in the plain-text part.
 /// </summary>
-public sealed record EmailBody(string Heading, IReadOnlyList<string> Paragraphs, EmailAction? Action = null);
+public sealed record EmailBody(string Heading, IReadOnlyList<string> Paragraphs, EmailAction? Action = null, string? Markdown = null);
 
 /// <summary>The email's button: its label and the absolute address it opens (also written out in the plain-text part).</summary>
 public sealed record EmailAction(string Label, Uri Url);

@@ -16,6 +16,11 @@ internal sealed class BusinessUserDirectory(AccountsDbContext db, UserManager<Pl
             .Select(u => new DataSubject(DataSubjectKind.BusinessUser, u.Id, u.Email, u.PhoneNumber, u.CompanyId))
             .SingleOrDefaultAsync(ct);
 
+    public async Task<IReadOnlyList<DataSubject>> FindManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
+            .Select(u => new DataSubject(DataSubjectKind.BusinessUser, u.Id, u.Email, u.PhoneNumber, u.CompanyId))
+            .ToListAsync(ct);
+
     public async Task<DataSubject?> FindByContactAsync(string emailOrPhone, CancellationToken ct)
     {
         var normalized = emailOrPhone.Trim().ToUpperInvariant();

@@ -11,13 +11,8 @@ namespace Platform.Modules.Campaigns.Sending;
 /// </summary>
 internal sealed class OptOutRoute(IConfiguration configuration)
 {
-    /// <summary>The same setting OptIns creates keywords on; the first number is the opt-out route for alphanumeric senders.</summary>
-    public const string PlatformNumbersKey = "Platform:Messaging:PlatformNumbers";
-
-    private const string DefaultPlatformNumber = "+15550100100";
-
-    public string RouteNumber { get; } = configuration.GetSection(PlatformNumbersKey).Get<string[]>() is { Length: > 0 } numbers
-        && PhoneNumbers.TryNormalizeE164(numbers[0], out var first) ? first : DefaultPlatformNumber;
+    /// <summary>The first platform number (the setting OptIns creates keywords on) is the opt-out route for alphanumeric senders.</summary>
+    public string RouteNumber { get; } = PlatformNumbers.From(configuration)[0];
 
     /// <summary>The platform number a handset's answer to <paramref name="senderId"/> arrives at.</summary>
     public string ReplyNumber(string senderId) =>

@@ -8,6 +8,7 @@ using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.OptIns.Domain;
+using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.OptIns.Features;
@@ -67,6 +68,7 @@ internal sealed class InboundSmsHandler(
     private const string UnknownKind = "unknown";
     private const string HelpKind = "help";
     private const string NothingKind = "nothing";
+    private const string NewsletterStopped = "You will get no more newsletters from us by SMS; you can change that in your account.";
 
     /// <summary>Resolved only off the hot path: a keyword opt-in needs no DbContext.</summary>
     private OptInsDbContext Db => field ??= services.GetRequiredService<OptInsDbContext>();
@@ -170,7 +172,9 @@ internal sealed class InboundSmsHandler(
             : await store.ChangeConsentAsync(subscriber.Id, subscribed, optIn: false, ConsentChannels.Sms, text, at, cancellationToken);
         // SubscriberOptedOut for each changed company went to the outbox with its consent record (0005_outbox.sql).
         var stopped = changed.Union(suppressed).ToList();
-        if (stopped.Count == 0)
+        // A bare STOP also answers the platform's own newsletter SMS to a business user's mobile (Privacy).
+        var newsletters = word is null && await mediator.Send(new StopNewsletterSms(from, at), cancellationToken);
+        if (stopped.Count == 0 && !newsletters)
         {
             await CourtesyAsync(from, to, NothingKind, options.Value.UnknownReplyInterval, "You will get no messages from companies on this number, so there is nothing more to stop.", at, cancellationToken);
             return;
@@ -178,7 +182,10 @@ internal sealed class InboundSmsHandler(
 
         // Exactly one confirmation, however many companies it concerned.
         await ReplyAsync(to, from,
-            $"You are unsubscribed from {await companies.JoinAsync(stopped, cancellationToken)} and will get no more messages from them. Reply START to opt back in.",
+            stopped.Count == 0
+                ? NewsletterStopped
+                : $"You are unsubscribed from {await companies.JoinAsync(stopped, cancellationToken)} and will get no more messages from them. Reply START to opt back in."
+                  + (newsletters ? " " + NewsletterStopped : string.Empty),
             cancellationToken);
     }
 

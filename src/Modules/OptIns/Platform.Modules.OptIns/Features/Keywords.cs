@@ -12,9 +12,7 @@ namespace Platform.Modules.OptIns.Features;
 /// <summary>The platform numbers keywords can live on, from <c>Platform:Messaging:PlatformNumbers</c>.</summary>
 internal sealed class PlatformNumberList(IConfiguration configuration)
 {
-    public IReadOnlyList<string> All { get; } = configuration.GetSection(OptInsOptions.PlatformNumbersKey).Get<string[]>() is { Length: > 0 } configured
-        ? configured.Select(n => PhoneNumbers.TryNormalizeE164(n, out var e164) ? e164 : n).ToArray()
-        : OptInsOptions.DefaultPlatformNumbers;
+    public IReadOnlyList<string> All { get; } = PlatformNumbers.From(configuration);
 }
 
 internal sealed record KeywordSummary(Guid Id, string Word, string PlatformNumber, string Description, int OptedIn, int OptedOut, long Requests, DateTimeOffset CreatedAt);

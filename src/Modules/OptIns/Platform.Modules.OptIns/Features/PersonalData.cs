@@ -34,6 +34,14 @@ internal sealed class SubscriberDirectory(OptInsDbContext db) : IDataSubjectDire
                select new DataSubject(DataSubjectKind.Subscriber, s.Id, a == null ? null : a.Email, s.Phone, null))
             .SingleOrDefaultAsync(ct);
 
+    public async Task<IReadOnlyList<DataSubject>> FindManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        await (from s in db.Subscribers.AsNoTracking()
+               join a in db.SubscriberAccounts.AsNoTracking() on s.Id equals a.SubscriberId into accounts
+               from a in accounts.DefaultIfEmpty()
+               where ids.Contains(s.Id)
+               select new DataSubject(DataSubjectKind.Subscriber, s.Id, a == null ? null : a.Email, s.Phone, null))
+            .ToListAsync(ct);
+
     public async Task<DataSubject?> FindByContactAsync(string emailOrPhone, CancellationToken ct)
     {
         var email = emailOrPhone.Trim().ToLower();

@@ -56,6 +56,68 @@ internal sealed class MarketingConsent
     public DateTimeOffset RecordedAt { get; set; }
 }
 
+internal static class NewsletterStatus
+{
+    public const string Draft = "Draft";
+    public const string Sending = "Sending";
+    public const string Sent = "Sent";
+}
+
+/// <summary>A newsletter or product update written by platform staff (Migrations/0003_newsletters.sql).</summary>
+internal sealed class Newsletter
+{
+    public Guid Id { get; set; }
+
+    public required string Subject { get; set; }
+
+    /// <summary>The email's body, Markdown (rendered by <c>MailMarkdown</c>).</summary>
+    public required string Body { get; set; }
+
+    /// <summary>The SMS version (plain text); the opt-out sentence is added when it is sent.</summary>
+    public string? SmsText { get; set; }
+
+    /// <summary>Sent by email ("by_mail": a column named for email would be taken for an address).</summary>
+    public bool ByMail { get; set; }
+
+    public bool BySms { get; set; }
+
+    public string Status { get; set; } = NewsletterStatus.Draft;
+
+    public Guid CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}
+
+/// <summary>Where one newsletter went to one person on one channel, and what came of it.</summary>
+internal sealed class NewsletterRecipient
+{
+    public Guid NewsletterId { get; set; }
+
+    public Guid SubjectId { get; set; }
+
+    public required string Channel { get; set; }
+
+    public short State { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Sending you the newsletters you opted in to, and knowing which one a STOP reply to a newsletter SMS answers",
+        "13 months after the newsletter was sent, and at once when you erase your account", Person = PersonKind.BusinessUser, SeenBy = "Platform administrators, as counts only")]
+    public string? Address { get; set; }
+
+    public DateTimeOffset? ClaimedAt { get; set; }
+
+    public DateTimeOffset? SentAt { get; set; }
+
+    public string? Error { get; set; }
+
+    public DateTimeOffset? UnsubscribedAt { get; set; }
+}
+
 /// <summary>Page views counted per day, path, browser family, OS, referrer host and truncated network. No cookie, no user.</summary>
 internal sealed class PageViewCount
 {

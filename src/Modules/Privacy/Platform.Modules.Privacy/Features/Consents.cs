@@ -71,9 +71,11 @@ internal sealed class UnsubscribeTokens(IDataProtectionProvider provider)
 {
     private readonly IDataProtector protector = provider.CreateProtector("Platform.Privacy.Unsubscribe.v1");
 
-    public string Create(DataSubjectKind kind, Guid subjectId, string channel) => protector.Protect($"{kind}|{subjectId}|{channel}");
+    /// <param name="newsletterId">The newsletter the link is in, so its unsubscriptions are counted on it; null for other mail.</param>
+    public string Create(DataSubjectKind kind, Guid subjectId, string channel, Guid? newsletterId = null) =>
+        protector.Protect(newsletterId is { } id ? $"{kind}|{subjectId}|{channel}|{id}" : $"{kind}|{subjectId}|{channel}");
 
-    public (DataSubjectKind Kind, Guid SubjectId, string Channel)? Read(string? token)
+    public (DataSubjectKind Kind, Guid SubjectId, string Channel, Guid? NewsletterId)? Read(string? token)
     {
         if (string.IsNullOrWhiteSpace(token))
         {
@@ -83,8 +85,9 @@ internal sealed class UnsubscribeTokens(IDataProtectionProvider provider)
         try
         {
             var parts = protector.Unprotect(token).Split('|');
-            return parts.Length == 3 && Enum.TryParse<DataSubjectKind>(parts[0], out var kind) && Guid.TryParse(parts[1], out var id) && Channels.All.Contains(parts[2])
-                ? (kind, id, parts[2])
+            Guid? newsletter = parts.Length == 4 && Guid.TryParse(parts[3], out var n) ? n : null;
+            return (parts.Length == 3 || newsletter is not null) && Enum.TryParse<DataSubjectKind>(parts[0], out var kind) && Guid.TryParse(parts[1], out var id) && Channels.All.Contains(parts[2])
+                ? (kind, id, parts[2], newsletter)
                 : null;
         }
         catch (System.Security.Cryptography.CryptographicException)
@@ -97,7 +100,7 @@ internal sealed class UnsubscribeTokens(IDataProtectionProvider provider)
 /// <summary>The one-click unsubscribe: answers false for a token that is not ours.</summary>
 internal sealed record UnsubscribeWithToken(string? Token) : IRequest<string?>;
 
-internal sealed class UnsubscribeWithTokenHandler(UnsubscribeTokens tokens, IMediator mediator) : IRequestHandler<UnsubscribeWithToken, string?>
+internal sealed class UnsubscribeWithTokenHandler(UnsubscribeTokens tokens, IMediator mediator, PrivacyDbContext db, TimeProvider clock) : IRequestHandler<UnsubscribeWithToken, string?>
 {
     public async Task<string?> Handle(UnsubscribeWithToken request, CancellationToken cancellationToken)
     {
@@ -107,6 +110,15 @@ internal sealed class UnsubscribeWithTokenHandler(UnsubscribeTokens tokens, IMed
         }
 
         await mediator.Send(new SetMarketingConsents(target.Kind, target.SubjectId, new Dictionary<string, bool> { [target.Channel] = false }, "unsubscribe link"), cancellationToken);
+        if (target.NewsletterId is { } newsletterId)
+        {
+            // Counted on the newsletter the link was in, once however often the link is used.
+            var at = clock.GetUtcNow();
+            await db.NewsletterRecipients
+                .Where(r => r.NewsletterId == newsletterId && r.SubjectId == target.SubjectId && r.Channel == target.Channel && r.UnsubscribedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.UnsubscribedAt, at), cancellationToken);
+        }
+
         return target.Channel;
     }
 }

@@ -134,9 +134,15 @@ internal sealed class PrivacyContributor(PrivacyDbContext db) : IPersonalDataCon
         // Views for a legal disclosure are left out: the law may forbid telling the person about the request.
         var views = db.StaffAccesses.Where(s => s.SubjectId == subject.Id && !s.Reason.StartsWith("Legal disclosure")).OrderBy(s => s.Id)
             .Select(s => new { s.Reason, s.At });
+        var newsletters = from r in db.NewsletterRecipients
+                          join n in db.Newsletters on r.NewsletterId equals n.Id
+                          where r.SubjectId == subject.Id
+                          orderby r.ClaimedAt
+                          select new { n.Subject, r.Channel, r.Address, r.SentAt, r.UnsubscribedAt };
         return new
         {
             newsletterConsents = await consents.ToListAsync(ct),
+            newslettersSent = await newsletters.ToListAsync(ct),
             requests = await requests.ToListAsync(ct),
             staffViews = await views.ToListAsync(ct),
         };
@@ -144,7 +150,8 @@ internal sealed class PrivacyContributor(PrivacyDbContext db) : IPersonalDataCon
 
     public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)
     {
-        var erased = await db.MarketingConsents.Where(c => c.SubjectId == subject.Id).ExecuteDeleteAsync(ct);
+        var erased = await db.MarketingConsents.Where(c => c.SubjectId == subject.Id).ExecuteDeleteAsync(ct)
+                     + await db.NewsletterRecipients.Where(r => r.SubjectId == subject.Id).ExecuteDeleteAsync(ct);
         return new ErasureOutcome(Module, erased,
         [
             "A log of this erasure request (its date and which modules erased what, none of your details), to show that we carried it out.",
