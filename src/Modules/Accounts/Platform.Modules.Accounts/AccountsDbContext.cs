@@ -17,6 +17,12 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
 
     public DbSet<CompanyStandingChange> CompanyStandingChanges => Set<CompanyStandingChange>();
 
+    public DbSet<SupportTicket> SupportTickets => Set<SupportTicket>();
+
+    public DbSet<SupportMessage> SupportMessages => Set<SupportMessage>();
+
+    public DbSet<SupportAttachment> SupportAttachments => Set<SupportAttachment>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -48,6 +54,34 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
             company.Property(c => c.Country).HasMaxLength(2);
             company.Property(c => c.TermsVersion).HasMaxLength(40);
             company.Property(c => c.SuspensionReason).HasMaxLength(500);
+        });
+
+        builder.Entity<SupportTicket>(ticket =>
+        {
+            ticket.ToTable("support_tickets");
+            ticket.Property(t => t.Id).ValueGeneratedNever();
+            ticket.Property(t => t.Number).UseIdentityByDefaultColumn();
+            ticket.HasIndex(t => t.Number).IsUnique();
+            ticket.Property(t => t.Name).HasMaxLength(200);
+            ticket.Property(t => t.Email).HasMaxLength(256);
+            ticket.Property(t => t.Subject).HasMaxLength(150);
+            ticket.Property(t => t.Status).HasMaxLength(10);
+        });
+
+        builder.Entity<SupportMessage>(message =>
+        {
+            message.ToTable("support_messages");
+            message.Property(m => m.Id).ValueGeneratedNever();
+            message.HasOne<SupportTicket>().WithMany().HasForeignKey(m => m.TicketId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<SupportAttachment>(attachment =>
+        {
+            attachment.ToTable("support_attachments");
+            attachment.Property(a => a.Id).ValueGeneratedNever();
+            attachment.Property(a => a.FileName).HasMaxLength(200);
+            attachment.Property(a => a.ContentType).HasMaxLength(50);
+            attachment.HasOne<SupportMessage>().WithMany().HasForeignKey(a => a.MessageId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<CompanyStandingChange>(change =>

@@ -108,6 +108,9 @@ public static class AccountsModule
             "Emails business users who have not accepted the terms and privacy policy in force that it changed (once per version).");
         services.AddRecurringJob<PurgeExpiredInvitationsJob>(PurgeExpiredInvitationsJob.Id, "0 5 * * * *",
             "Deletes invitations (and the email addresses they hold) past their retention.");
+        services.AddRecurringJob<PurgeClosedTicketsJob>(PurgeClosedTicketsJob.Id, "0 15 3 * * *",
+            "Deletes support tickets (with their messages and attachments) 2 years after they closed.");
+        services.AddScoped<HelpdeskMail>();
         return services;
     }
 

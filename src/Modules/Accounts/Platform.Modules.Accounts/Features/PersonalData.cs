@@ -51,6 +51,21 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
         var invitations = await db.Invitations.AsNoTracking().Where(i => i.Email.ToUpper() == normalized)
             .Select(i => new { i.Email, i.Role, i.CreatedAt, i.ExpiresAt, i.AcceptedAt }).ToListAsync(ct);
         var roles = await users.GetRolesAsync(user);
+        var email = user.Email ?? string.Empty;
+        var tickets = await db.SupportTickets.AsNoTracking().Where(t => t.UserId == user.Id || t.Email.ToLower() == email.ToLower()).OrderBy(t => t.CreatedAt)
+            .Select(t => new
+            {
+                t.Number,
+                t.Subject,
+                t.Status,
+                t.Name,
+                t.Email,
+                t.CreatedAt,
+                Messages = db.SupportMessages.Where(m => m.TicketId == t.Id).OrderBy(m => m.CreatedAt)
+                    .Select(m => new { m.FromStaff, m.Body, m.CreatedAt, Attachments = db.SupportAttachments.Where(a => a.MessageId == m.Id).Select(a => a.FileName).ToList() })
+                    .ToList(),
+            })
+            .ToListAsync(ct);
         return new
         {
             user = new
@@ -73,6 +88,7 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
             },
             company = company is null ? null : new { company.Name, company.MarketSector, company.TermsVersion, company.TermsAcceptedAt, company.CreatedAt },
             invitationsToYourAddress = invitations,
+            supportRequests = tickets,
         };
     }
 
@@ -88,6 +104,8 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
         if (user?.NormalizedEmail is { } normalized)
         {
             erased += await db.Invitations.Where(i => i.Email.ToUpper() == normalized).ExecuteDeleteAsync(ct);
+            // Support requests, with their messages and attachments (cascade), also those sent from the Contact page.
+            erased += await db.SupportTickets.Where(t => t.UserId == user.Id || t.Email.ToUpper() == normalized).ExecuteDeleteAsync(ct);
         }
 
         if (user is not null)

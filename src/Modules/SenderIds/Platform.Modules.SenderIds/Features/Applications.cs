@@ -82,33 +82,17 @@ internal sealed class SaveApplicationValidator(IOptions<SenderIdsOptions> option
             {
                 if (request.Id is null)
                 {
-                    yield return new ValidationError(field, $"Attach the {label} ({DocumentRules.TypesHint[7..^1]}, up to 5 MB).");
+                    yield return new ValidationError(field, $"Attach the {label} ({UploadedDocuments.TypesHint[7..^1]}, up to 5 MB).");
                 }
 
                 continue;
             }
 
-            if (DocumentRules.NameLooksLikeAPath(file.FileName))
+            if (UploadedDocuments.Problem(file, label, options.Value.MaxDocumentBytes) is { } wrong)
             {
-                yield return new ValidationError(field, $"The {label}'s file name must not contain a path (\"..\", slashes). Rename the file and upload it again.");
-            }
-            else if (file.Length > options.Value.MaxDocumentBytes)
-            {
-                yield return new ValidationError(field, $"The {label} is larger than {options.Value.MaxDocumentBytes / (1024 * 1024)} MB. Upload a smaller file.");
-            }
-            else if (Sniff(file) is null)
-            {
-                yield return new ValidationError(field, $"The {label} is not a PDF, PNG or JPEG file (checked by its content, not its name). {DocumentRules.TypesHint}");
+                yield return new ValidationError(field, wrong);
             }
         }
-    }
-
-    public static string? Sniff(IFormFile file)
-    {
-        using var stream = file.OpenReadStream();
-        Span<byte> head = stackalloc byte[8];
-        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        return DocumentRules.Sniff(head[..read]);
     }
 }
 
@@ -188,7 +172,7 @@ internal sealed class SaveApplicationHandler(SenderIdsDbContext db, ITenantConte
                     ApplicationId = application.Id,
                     CompanyId = companyId,
                     Kind = kind,
-                    ContentType = SaveApplicationValidator.Sniff(file)!,
+                    ContentType = UploadedDocuments.Sniff(file)!,
                     SizeBytes = file.Length,
                     UploadedAt = now,
                 };
@@ -384,7 +368,7 @@ internal sealed class OpenDocumentHandler(SenderIdsDbContext db, ITenantContext 
             DocumentId = document.Id, ApplicationId = document.ApplicationId, UserId = actor.UserId, AsAdmin = request.AsAdmin, At = clock.GetUtcNow(),
         });
         await db.SaveChangesAsync(cancellationToken);
-        var name = $"{document.Kind.ToLowerInvariant()}-{document.Id.ToString("N")[..8]}.{DocumentRules.Extension(document.ContentType)}";
+        var name = $"{document.Kind.ToLowerInvariant()}-{document.Id.ToString("N")[..8]}.{UploadedDocuments.Extension(document.ContentType)}";
         return new OpenedDocument(content, document.ContentType, name);
     }
 }
