@@ -29,13 +29,15 @@ public sealed partial class NoticeTests(SenderIdsFactory factory) : IClassFixtur
 
         // The member turns Sender ID decisions off; the page shows the choice back.
         var member = await factory.LoginAsync(memberEmail, "Teammate9Pass");
-        var saved = await member.PostFormAsync("/Accounts/Notices", new() { ["Wanted"] = "campaign-needs-attention" });
+        var saved = await member.PostFormAsync("/Accounts/Notices", new() { ["Wanted[0]"] = "campaign-needs-attention", ["Wanted[1]"] = "sender-id-submitted" });
         saved.StatusCode.Should().Be(HttpStatusCode.Redirect);
         var (_, page) = await member.GetAsync("/Accounts/Notices");
         page.Should().MatchRegex("id=\"notice-sender-id-decided\"(?![^>]*checked)").And.MatchRegex("value=\"campaign-needs-attention\"[^>]*checked");
 
         var applicationId = await SenderIdsFactory.ApplyAsync(owner, "NOTICEPZ", "GB");
         await SenderIdsFactory.SubmitAsync(owner, applicationId);
+        (await EmailsAsync("notice.sender-id-submitted", ownerEmail)).Should().Be(1);
+        (await EmailsAsync("notice.sender-id-submitted", memberEmail)).Should().Be(1, "the member turned off decisions, not submissions");
         var decided = await SenderIdsFactory.DecideAsync(await factory.AdminAsync(), applicationId, "Reject", "The documents do not name the brand.");
         decided.StatusCode.Should().Be(HttpStatusCode.Redirect, WebUtility.HtmlDecode(await decided.Content.ReadAsStringAsync()));
 

@@ -67,6 +67,7 @@ public sealed record EnsureCompanyWithOwner(
 /// </summary>
 public static class CompanyNotices
 {
+    public const string SenderIdSubmitted = "sender-id-submitted";
     public const string SenderIdDecided = "sender-id-decided";
     public const string CampaignNeedsAttention = "campaign-needs-attention";
     public const string InvitationAccepted = "invitation-accepted";
@@ -77,6 +78,7 @@ public static class CompanyNotices
     /// <summary>Every optional notice with what the preferences page calls it.</summary>
     public static readonly IReadOnlyList<(string Kind, string Label)> All =
     [
+        (SenderIdSubmitted, "A Sender ID application was submitted for review"),
         (SenderIdDecided, "A Sender ID application is approved, rejected or revoked"),
         (CampaignNeedsAttention, "A campaign needs attention (it stopped: credits, Sender ID)"),
         (InvitationAccepted, "Someone accepted an invitation to the team"),

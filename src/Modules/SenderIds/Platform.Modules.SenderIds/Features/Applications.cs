@@ -4,6 +4,7 @@ using MediatR;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.SenderIds.Domain;
 using Platform.Modules.Shared;
 
@@ -212,7 +213,7 @@ internal static class Duplicates
 /// <summary>Sends a draft (or a fixed, rejected application) to the review queue.</summary>
 internal sealed record SubmitApplication(Guid Id) : IRequest<bool>;
 
-internal sealed class SubmitApplicationHandler(SenderIdsDbContext db, ITenantContext tenant, Actor actor, TimeProvider clock)
+internal sealed class SubmitApplicationHandler(SenderIdsDbContext db, ITenantContext tenant, Actor actor, TimeProvider clock, IMediator mediator, PublicLinks links)
     : IRequestHandler<SubmitApplication, bool>
 {
     public async Task<bool> Handle(SubmitApplication request, CancellationToken cancellationToken)
@@ -248,6 +249,17 @@ internal sealed class SubmitApplicationHandler(SenderIdsDbContext db, ITenantCon
         application.DecidedAt = null;
         application.UpdatedAt = now;
         await db.SaveChangesAsync(cancellationToken);
+
+        // After the save: the team hears of a submission that happened, once per submission (a rejected one may come again).
+        await mediator.Send(new NotifyCompany(
+            companyId,
+            CompanyNotices.SenderIdSubmitted,
+            $"Sender ID {application.SenderId} was submitted for review",
+            new EmailBody(
+                $"Sender ID {application.SenderId}: submitted",
+                [$"{actor.Email} submitted the application for {application.SenderId} ({string.Join(", ", application.Countries)}). Our staff review it, usually within two working days; you will be emailed the decision."],
+                new EmailAction("Open your Sender IDs", links.To("/SenderIds"))),
+            $"notice.sender-id-submitted:{application.Id}:{now:O}"), cancellationToken);
         return true;
     }
 }
