@@ -74,6 +74,7 @@ public static class CompanyNotices
     public const string CampaignFinished = "campaign-finished";
     public const string PaymentReceived = "payment-received";
     public const string LowBalance = "low-balance";
+    public const string PriceChange = "price-change";
 
     /// <summary>Every optional notice with what the preferences page calls it.</summary>
     public static readonly IReadOnlyList<(string Kind, string Label)> All =
@@ -85,6 +86,7 @@ public static class CompanyNotices
         (CampaignFinished, "A campaign finished sending (a summary of what was sent)"),
         (PaymentReceived, "A card payment was received (the receipt, with a link to the invoice)"),
         (LowBalance, "Available credits fell below the warning level set on the Billing page"),
+        (PriceChange, "A price per SMS segment changes (announced before it applies)"),
     ];
 }
 

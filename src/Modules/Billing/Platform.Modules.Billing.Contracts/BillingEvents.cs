@@ -22,3 +22,10 @@ public sealed record PaymentReceived(
 /// in the transaction that took the balance below it; the next one comes only after the balance rose to the threshold again.
 /// </summary>
 public sealed record LowCreditBalance(Guid CompanyId, long Available, long Threshold) : IntegrationEvent;
+
+/// <summary>
+/// A price per SMS segment for a country ("*": every country without its own) applies from <paramref name="ValidFrom"/>
+/// on; <paramref name="PreviousCreditsPerSegment"/> is the one it replaces (null: the country had none of its own).
+/// Published through Billing's outbox for the announcement to every company.
+/// </summary>
+public sealed record PriceScheduled(string CountryCode, long CreditsPerSegment, long? PreviousCreditsPerSegment, DateTimeOffset ValidFrom) : IntegrationEvent;

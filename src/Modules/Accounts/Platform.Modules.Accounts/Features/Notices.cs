@@ -30,13 +30,17 @@ internal sealed class NotifyCompanyHandler(AccountsDbContext db, IMediator media
                 user.Email!,
                 $"{user.FirstName} {user.Surname}",
                 request.Subject,
-                request.Body with { Paragraphs = [$"Hello {user.FirstName},", .. request.Body.Paragraphs, "You can turn this notice off under Profile → Email notices."] },
+                Personal(request.Body, user.FirstName),
                 $"notice.{request.Notice}",
                 $"{request.DedupKey}:{user.Id}"), cancellationToken);
         }
 
         return recipients.Count;
     }
+
+    /// <summary>Every optional notice greets its reader and says where to turn it off.</summary>
+    public static EmailBody Personal(EmailBody body, string firstName) =>
+        body with { Paragraphs = [$"Hello {firstName},", .. body.Paragraphs, "You can turn this notice off under Profile → Email notices."] };
 }
 
 /// <summary>The signed-in user's notice choices: the kinds they get (all but the muted ones).</summary>
@@ -156,5 +160,44 @@ internal sealed class NoticeOnLowCreditBalance(IMediator mediator, PublicLinks l
                 ],
                 new EmailAction("Buy credits", links.To("/Billing"))),
             $"notice.low-balance:{notification.EventId}"), cancellationToken);
+    }
+}
+
+/// <summary>
+/// A new price (Billing's outbox) concerns every company: each business user who has not turned the notice off is emailed
+/// once per price (the dedup key names the event and the user), before it applies when it was scheduled ahead.
+/// </summary>
+internal sealed class NoticeOnPriceScheduled(AccountsDbContext db, IMediator mediator, PublicLinks links) : INotificationHandler<PriceScheduled>
+{
+    public async Task Handle(PriceScheduled notification, CancellationToken cancellationToken)
+    {
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        var where = notification.CountryCode == "*" ? "every country without a price of its own" : notification.CountryCode;
+        var change = notification.PreviousCreditsPerSegment is { } before
+            ? $"from {before.ToString(culture)} to {notification.CreditsPerSegment.ToString(culture)} credits"
+            : $"{notification.CreditsPerSegment.ToString(culture)} credits";
+        var body = new EmailBody(
+            "A price changes",
+            [
+                string.Create(culture, $"From {notification.ValidFrom:yyyy-MM-dd HH:mm} UTC an SMS segment to {where} costs {change}."),
+                "Campaigns scheduled before then keep the price they reserved credits at. The pricing page shows every price and what it costs in each pack.",
+            ],
+            new EmailAction("See the prices", links.To("/Billing/Prices")));
+        // Streamed: every business user with an address who wants the notice, one email each.
+        await foreach (var user in db.Users.AsNoTracking()
+                           .Where(u => u.CompanyId != null && u.Email != null && !u.MutedNotices.Contains(CompanyNotices.PriceChange))
+                           .OrderBy(u => u.Id)
+                           .Select(u => new { u.Id, u.Email, u.FirstName, u.Surname })
+                           .AsAsyncEnumerable()
+                           .WithCancellation(cancellationToken))
+        {
+            await mediator.Send(new SendEmail(
+                user.Email!,
+                $"{user.FirstName} {user.Surname}",
+                $"Price change for SMS to {where}",
+                NotifyCompanyHandler.Personal(body, user.FirstName),
+                $"notice.{CompanyNotices.PriceChange}",
+                $"notice.price-change:{notification.EventId}:{user.Id}"), cancellationToken);
+        }
     }
 }

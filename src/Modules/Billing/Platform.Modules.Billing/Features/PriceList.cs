@@ -2,8 +2,11 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Billing.Domain;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Events;
 
 namespace Platform.Modules.Billing.Features;
 
@@ -78,8 +81,52 @@ internal sealed class SetPriceHandler(BillingDbContext db) : IRequestHandler<Set
             throw new RequestValidationException(nameof(request.ValidFrom), $"{country} already has a price from {from:yyyy-MM-dd HH:mm} UTC. Choose another time.");
         }
 
+        // The price before this one takes over, so the announcement can say what changes.
+        long? previous = await db.Prices.AsNoTracking().Where(p => p.CountryCode == country && p.ValidFrom < from)
+            .OrderByDescending(p => p.ValidFrom).Select(p => (long?)p.CreditsPerSegment).FirstOrDefaultAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Prices.Add(new Price { Id = Guid.CreateVersion7(), CountryCode = country, CreditsPerSegment = request.CreditsPerSegment, ValidFrom = from });
         await db.SaveChangesAsync(cancellationToken);
+        // Announced to every company from the outbox, with the price, in the same transaction.
+        await Outbox.AddAsync(db, new PriceScheduled(country, request.CreditsPerSegment, previous, from), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return Unit.Value;
     }
+}
+
+/// <summary>What one segment to a country costs: its credits, and its money when bought in each pack (tax included).</summary>
+internal sealed record CountryPrice(string CountryCode, long CreditsPerSegment, IReadOnlyList<decimal> PerPackMoney);
+
+/// <summary>A price that applies from a later date.</summary>
+internal sealed record ScheduledPrice(string CountryCode, long CreditsPerSegment, DateTimeOffset ValidFrom);
+
+internal sealed record PriceTable(string Currency, AppliedTax Tax, IReadOnlyList<CreditPack> Packs, IReadOnlyList<CountryPrice> Countries, IReadOnlyList<ScheduledPrice> Scheduled);
+
+/// <summary>
+/// The prices customers see (/Pricing, Billing → Prices): per country the credits per segment in force now — the same rule
+/// <see cref="PriceList.CreditsPerSegmentAsync"/> quotes and reserves at — and what that costs in money in each pack, with
+/// the tax for <paramref name="Country"/> (the company's; the default rate for a visitor). Pack prices include tax.
+/// </summary>
+internal sealed record GetPriceTable(string? Country) : IRequest<PriceTable>;
+
+internal sealed class GetPriceTableHandler(BillingDbContext db, IOptions<BillingOptions> options, TimeProvider clock) : IRequestHandler<GetPriceTable, PriceTable>
+{
+    public async Task<PriceTable> Handle(GetPriceTable request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var prices = await db.Prices.AsNoTracking().OrderBy(p => p.CountryCode).ThenByDescending(p => p.ValidFrom).ToListAsync(cancellationToken);
+        var packs = options.Value.Stripe.EffectivePacks;
+        var inForce = prices.Where(p => p.ValidFrom <= now).GroupBy(p => p.CountryCode).Select(g => g.First())
+            // "*" (every other country) last, the countries by code.
+            .OrderBy(p => p.CountryCode == "*").ThenBy(p => p.CountryCode, StringComparer.Ordinal)
+            .Select(p => new CountryPrice(p.CountryCode, p.CreditsPerSegment, packs.Select(pack => PerSegment(pack, p.CreditsPerSegment)).ToList()))
+            .ToList();
+        var scheduled = prices.Where(p => p.ValidFrom > now).OrderBy(p => p.ValidFrom).Select(p => new ScheduledPrice(p.CountryCode, p.CreditsPerSegment, p.ValidFrom)).ToList();
+        var tax = request.Country is null ? TaxRates.Default(options.Value) : TaxRates.For(options.Value, request.Country);
+        return new PriceTable(options.Value.Stripe.Currency.ToUpperInvariant(), tax, packs, inForce, scheduled);
+    }
+
+    /// <summary>Money per segment in the pack, in major units: the pack's price per credit times the segment's credits.</summary>
+    private static decimal PerSegment(CreditPack pack, long creditsPerSegment) =>
+        pack.Credits <= 0 ? 0 : Math.Round(pack.AmountMinor / 100m / pack.Credits * creditsPerSegment, 4, MidpointRounding.AwayFromZero);
 }
