@@ -73,7 +73,7 @@ public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFa
         var (_, companyId) = await factory.CompanyAsync($"Adjust {Guid.NewGuid():N}");
         var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
 
-        var response = await admin.PostFormAsync("/Admin/Billing", new()
+        var response = await admin.PostFormAsync($"/Admin/Billing/Company?id={companyId}", new()
         {
             ["Adjust.CompanyId"] = company.Replace("{company}", companyId.ToString()).Replace("{unknown}", Guid.NewGuid().ToString()),
             ["Adjust.Credits"] = credits,
@@ -91,7 +91,7 @@ public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFa
         var (_, companyId) = await factory.CompanyAsync($"Reason {Guid.NewGuid():N}");
         var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
 
-        var response = await admin.PostFormAsync("/Admin/Billing", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "5", ["Adjust.Reason"] = "" }, "Adjust");
+        var response = await admin.PostFormAsync($"/Admin/Billing/Company?id={companyId}", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "5", ["Adjust.Reason"] = "" }, "Adjust");
 
         WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("Enter the reason for the adjustment");
         (await factory.SendAsync(new GetCreditBalance(companyId))).Available.Should().Be(BillingFactory.TrialCredits);
@@ -103,8 +103,8 @@ public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFa
         var (owner, companyId) = await factory.CompanyAsync($"Admin {Guid.NewGuid():N}");
         var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
 
-        var adjusted = await admin.PostFormAsync("/Admin/Billing", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "-4", ["Adjust.Reason"] = "Duplicate trial" }, "Adjust");
-        var planned = await admin.PostFormAsync("/Admin/Billing", new() { ["Plan.CompanyId"] = companyId.ToString(), ["Plan.Plan"] = "Free", ["Plan.MaxRecipientsPerCampaign"] = "250" }, "Plan");
+        var adjusted = await admin.PostFormAsync($"/Admin/Billing/Company?id={companyId}", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "-4", ["Adjust.Reason"] = "Duplicate trial" }, "Adjust");
+        var planned = await admin.PostFormAsync($"/Admin/Billing/Company?id={companyId}", new() { ["Plan.CompanyId"] = companyId.ToString(), ["Plan.Plan"] = "Free", ["Plan.MaxRecipientsPerCampaign"] = "250" }, "Plan");
 
         (await adjusted.Content.ReadAsStringAsync()).Should().Contain("the company now has 6 credits available");
         (await planned.Content.ReadAsStringAsync()).Should().Contain("Plan set to Free.");
@@ -112,4 +112,31 @@ public sealed class PagesTests(BillingFactory factory) : IClassFixture<BillingFa
         (await factory.SendAsync(new GetPlanLimits(companyId))).Should().Be(new PlanLimits("Free", 250));
         (await owner.GetAsync("/Billing")).Body.Should().Contain("Duplicate trial").And.Contain("id=\"max-recipients\">250<");
     }
+
+    [Fact]
+    public async Task The_admin_finds_a_company_by_name_and_sees_its_balance_purchases_and_ledger_without_a_GUID_to_paste()
+    {
+        var name = $"Findable Bakery {Guid.NewGuid():N}"[..28];
+        var (owner, companyId) = await factory.CompanyAsync(name);
+        await factory.BuyAsync(owner, companyId);
+        var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
+
+        var (_, list) = await admin.GetAsync("/Admin/Billing");
+        Visible(list).Should().NotContain(companyId.ToString(), "admins see names, not ids");
+        var (_, found) = await admin.GetAsync("/Admin/Billing?Name=" + Uri.EscapeDataString(name[5..20].ToUpperInvariant()));
+        found.Should().Contain(name).And.Contain($"/Admin/Billing/Company?id={companyId}");
+        var (_, other) = await admin.GetAsync("/Admin/Billing?Name=no%25such_company");
+        other.Should().Contain("id=\"none\"", "% and _ are searched for, not patterns");
+
+        var (_, company) = await admin.GetAsync($"/Admin/Billing/Company?id={companyId}");
+        var invoice = await factory.Database.ScalarAsync<string>("SELECT invoice_number FROM billing.purchases WHERE company_id = @c AND status = 'Paid'", ("c", companyId));
+        company.Should().Contain(name).And.Contain(invoice!).And.Contain("id=\"available\">1010<").And.Contain("Trial credits on registration");
+        Visible(company).Should().NotContain(companyId.ToString());
+        var adjusted = await admin.PostFormAsync($"/Admin/Billing/Company?id={companyId}", new() { ["Adjust.CompanyId"] = companyId.ToString(), ["Adjust.Credits"] = "25", ["Adjust.Reason"] = "Goodwill for the outage" }, "Adjust");
+        WebUtility.HtmlDecode(await adjusted.Content.ReadAsStringAsync()).Should().Contain("the company now has 1035 credits available").And.Contain("Goodwill for the outage (by a platform admin)");
+    }
+
+    /// <summary>The page as a person reads it: without link targets and hidden form values.</summary>
+    private static string Visible(string html) =>
+        System.Text.RegularExpressions.Regex.Replace(html, "(href|value|action)=\"[^\"]*\"", string.Empty);
 }

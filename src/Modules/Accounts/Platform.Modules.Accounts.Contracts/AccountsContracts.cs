@@ -21,6 +21,12 @@ public sealed record CheckCompanyMaySpend(Guid CompanyId) : IRequest<string?>;
 /// <summary>Looks a company up by id; null when there is none.</summary>
 public sealed record GetCompany(Guid CompanyId) : IRequest<CompanyDto?>;
 
+/// <summary>The companies with these ids that exist, in one query (a page of names for a list of ids).</summary>
+public sealed record GetCompanies(IReadOnlyCollection<Guid> CompanyIds) : IRequest<IReadOnlyList<CompanyDto>>;
+
+/// <summary>Companies whose name contains <paramref name="NameContains"/> (any case), by name, at most <paramref name="Limit"/>: how admin pages find one.</summary>
+public sealed record SearchCompanies(string NameContains, int Limit = 50) : IRequest<IReadOnlyList<CompanyDto>>;
+
 /// <summary>
 /// An admin suspended the company (from Accounts' outbox): Campaigns pauses its campaigns and API sends. Its users are
 /// signed out and cannot sign in, and <see cref="CheckCompanyMaySpend"/> answers the reason; STOP and HELP from its

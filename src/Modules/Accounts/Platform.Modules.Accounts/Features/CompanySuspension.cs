@@ -154,14 +154,7 @@ internal sealed class FindCompaniesHandler(AccountsDbContext db) : IRequestHandl
 {
     public async Task<IReadOnlyList<CompanyListItem>> Handle(FindCompanies request, CancellationToken cancellationToken)
     {
-        var query = db.Companies.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(request.Name))
-        {
-            var pattern = "%" + request.Name.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
-            query = query.Where(c => EF.Functions.ILike(c.Name, pattern));
-        }
-
-        return await query.OrderBy(c => c.Name).Take(FindCompanies.Limit)
+        return await CompanyNameSearch.Matching(db.Companies.AsNoTracking(), request.Name).OrderBy(c => c.Name).Take(FindCompanies.Limit)
             .Select(c => new CompanyListItem(c.Id, c.Name, c.Country, c.CreatedAt, c.ConfirmedAt != null, c.SuspendedAt, c.SuspensionReason))
             .ToListAsync(cancellationToken);
     }

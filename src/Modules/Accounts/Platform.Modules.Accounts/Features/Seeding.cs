@@ -123,3 +123,35 @@ internal sealed class GetCompanyHandler(AccountsDbContext db) : IRequestHandler<
             .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
             .SingleOrDefaultAsync(cancellationToken);
 }
+
+internal sealed class CompanyLookupHandlers(AccountsDbContext db)
+    : IRequestHandler<GetCompanies, IReadOnlyList<CompanyDto>>, IRequestHandler<SearchCompanies, IReadOnlyList<CompanyDto>>
+{
+    public async Task<IReadOnlyList<CompanyDto>> Handle(GetCompanies request, CancellationToken cancellationToken) =>
+        await db.Companies.AsNoTracking()
+            .Where(c => request.CompanyIds.Contains(c.Id))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
+            .ToListAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<CompanyDto>> Handle(SearchCompanies request, CancellationToken cancellationToken) =>
+        await CompanyNameSearch.Matching(db.Companies.AsNoTracking(), request.NameContains)
+            .OrderBy(c => c.Name)
+            .Take(Math.Clamp(request.Limit, 1, 200))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
+            .ToListAsync(cancellationToken);
+}
+
+/// <summary>How admins find a company: its name contains the text, in any case; LIKE's own characters are searched for, not patterns.</summary>
+internal static class CompanyNameSearch
+{
+    public static IQueryable<Company> Matching(IQueryable<Company> companies, string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return companies;
+        }
+
+        var pattern = "%" + name.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+        return companies.Where(c => EF.Functions.ILike(c.Name, pattern));
+    }
+}

@@ -9,22 +9,78 @@ namespace Platform.Modules.Billing.Features;
 
 internal sealed record AccountLine(Guid CompanyId, string CompanyName, string Plan, int? MaxRecipientsPerCampaign, long Available, long Reserved);
 
-/// <summary>Platform admin: every company's billing account.</summary>
-internal sealed record ListCreditAccounts : IRequest<IReadOnlyList<AccountLine>>;
+/// <summary>
+/// Platform admin: companies' billing accounts by company name (<paramref name="Name"/> contained in it, any case), or
+/// the 50 most recently active ones; names come from Accounts in one query for the page, never one per row.
+/// </summary>
+internal sealed record ListCreditAccounts(string? Name = null) : IRequest<IReadOnlyList<AccountLine>>
+{
+    public const int Limit = 50;
+}
 
 internal sealed class ListCreditAccountsHandler(BillingDbContext db, IMediator mediator) : IRequestHandler<ListCreditAccounts, IReadOnlyList<AccountLine>>
 {
     public async Task<IReadOnlyList<AccountLine>> Handle(ListCreditAccounts request, CancellationToken cancellationToken)
     {
-        var accounts = await db.CreditAccounts.AsNoTracking().OrderByDescending(a => a.UpdatedAt).Take(200).ToListAsync(cancellationToken);
-        var lines = new List<AccountLine>(accounts.Count);
-        foreach (var account in accounts)
+        IReadOnlyList<CompanyDto> companies;
+        List<CreditAccount> accounts;
+        if (!string.IsNullOrWhiteSpace(request.Name))
         {
-            var company = await mediator.Send(new GetCompany(account.CompanyId), cancellationToken);
-            lines.Add(new AccountLine(account.CompanyId, company?.Name ?? "(unknown company)", account.Plan, account.MaxRecipientsPerCampaign, account.Available, account.Reserved));
+            companies = await mediator.Send(new SearchCompanies(request.Name, ListCreditAccounts.Limit), cancellationToken);
+            var ids = companies.Select(c => c.Id).ToList();
+            accounts = await db.CreditAccounts.AsNoTracking().Where(a => ids.Contains(a.CompanyId)).ToListAsync(cancellationToken);
+        }
+        else
+        {
+            accounts = await db.CreditAccounts.AsNoTracking().OrderByDescending(a => a.UpdatedAt).Take(ListCreditAccounts.Limit).ToListAsync(cancellationToken);
+            var found = await mediator.Send(new GetCompanies(accounts.Select(a => a.CompanyId).ToList()), cancellationToken);
+            // In the accounts' order (most recently active first).
+            companies = accounts.Select(a => found.FirstOrDefault(c => c.Id == a.CompanyId)).OfType<CompanyDto>().ToList();
         }
 
-        return lines;
+        return companies.Select(c => accounts.FirstOrDefault(a => a.CompanyId == c.Id) is { } a
+                ? new AccountLine(c.Id, c.Name, a.Plan, a.MaxRecipientsPerCampaign, a.Available, a.Reserved)
+                : new AccountLine(c.Id, c.Name, Plans.Free, null, 0, 0))
+            .ToList();
+    }
+}
+
+/// <summary>Platform admin: one company's billing — its account, paid purchases with their invoices, and its ledger (newest first, paged).</summary>
+internal sealed record GetCompanyBilling(Guid CompanyId, int Page) : IRequest<CompanyBilling?>
+{
+    public const int PageSize = 50;
+}
+
+internal sealed record CompanyBilling(CompanyDto Company, AccountLine Account, long? LowBalanceThreshold, IReadOnlyList<PurchaseLine> Purchases, IReadOnlyList<LedgerLine> Ledger, int Page, bool HasMore);
+
+internal sealed class GetCompanyBillingHandler(BillingDbContext db, IMediator mediator) : IRequestHandler<GetCompanyBilling, CompanyBilling?>
+{
+    public async Task<CompanyBilling?> Handle(GetCompanyBilling request, CancellationToken cancellationToken)
+    {
+        if (await mediator.Send(new GetCompany(request.CompanyId), cancellationToken) is not { } company)
+        {
+            return null;
+        }
+
+        var page = Math.Max(request.Page, 1);
+        var account = await db.CreditAccounts.AsNoTracking().SingleOrDefaultAsync(a => a.CompanyId == company.Id, cancellationToken);
+        var purchases = await db.Purchases.AsNoTracking()
+            .Where(p => p.CompanyId == company.Id && p.Status == PurchaseStatus.Paid)
+            .OrderByDescending(p => p.PaidAt)
+            .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt))
+            .ToListAsync(cancellationToken);
+        var ledger = await db.LedgerEntries.AsNoTracking()
+            .Where(e => e.CompanyId == company.Id)
+            .OrderByDescending(e => e.Id)
+            .Skip((page - 1) * GetCompanyBilling.PageSize)
+            .Take(GetCompanyBilling.PageSize + 1)
+            .Select(e => new LedgerLine(e.Id, e.CreatedAt, e.Kind, e.AvailableChange, e.ReservedChange, e.AvailableAfter, e.ReservedAfter, e.Reference, e.Reason))
+            .ToListAsync(cancellationToken);
+        var line = account is null
+            ? new AccountLine(company.Id, company.Name, Plans.Free, null, 0, 0)
+            : new AccountLine(company.Id, company.Name, account.Plan, account.MaxRecipientsPerCampaign, account.Available, account.Reserved);
+        return new CompanyBilling(company, line, account?.LowBalanceThreshold, purchases,
+            ledger.Take(GetCompanyBilling.PageSize).ToList(), page, ledger.Count > GetCompanyBilling.PageSize);
     }
 }
 
