@@ -1,0 +1,46 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using UglyToad.PdfPig;
+
+namespace Platform.Tests.Integration.Billing;
+
+/// <summary>
+/// Invoices as PDF (issue #18 item 3): the PDF opens (parsed back with PdfPig), and its number, buyer, pack, net, tax and
+/// amount are the HTML invoice's; only the buying company gets it.
+/// </summary>
+public sealed class InvoicePdfTests(BillingFactory factory) : IClassFixture<BillingFactory>
+{
+    [Fact]
+    public async Task The_PDF_invoice_opens_and_says_what_the_HTML_invoice_says()
+    {
+        var name = $"Pdf Bakery {Guid.NewGuid():N}"[..24];
+        var (owner, companyId) = await factory.CompanyAsync(name);
+        var purchaseId = await factory.BuyAsync(owner, companyId, "medium");
+
+        var (_, html) = await owner.GetAsync($"/Billing/Invoice/{purchaseId}");
+        html = WebUtility.HtmlDecode(html);
+        html.Should().Contain("href=\"?handler=Pdf\" id=\"download-pdf\">Download PDF</a>");
+        var response = await owner.Http.GetAsync($"/Billing/Invoice/{purchaseId}?handler=Pdf");
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/pdf");
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        using var pdf = PdfDocument.Open(bytes);
+        pdf.NumberOfPages.Should().Be(1);
+        var text = string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+        var number = await factory.Database.ScalarAsync<string>("SELECT invoice_number FROM billing.purchases WHERE id = @id", ("id", purchaseId));
+        text.Should().Contain($"Invoice {number}").And.Contain(name).And.Contain("5000 credits");
+        foreach (var field in new[] { "invoice-net", "invoice-tax", "invoice-gross" })
+        {
+            var value = Regex.Match(html, $"id=\"{field}\">([^<]+)<").Groups[1].Value;
+            value.Should().MatchRegex(@"^\d+\.\d\d EUR$");
+            text.Should().Contain(value, $"the PDF's {field} is the HTML's");
+        }
+
+        text.Should().Contain("45.00 EUR", "the medium pack costs 45.00 EUR");
+
+        // Another company gets nothing.
+        var (other, _) = await factory.CompanyAsync($"Pdf other {Guid.NewGuid():N}"[..24]);
+        (await other.Http.GetAsync($"/Billing/Invoice/{purchaseId}?handler=Pdf")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+}
