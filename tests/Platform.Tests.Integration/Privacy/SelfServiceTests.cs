@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Text.Json;
 using Platform.Modules.OptIns.Contracts;
@@ -77,6 +78,12 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
 
         var text = export.RootElement.GetRawText();
         text.Should().Contain(person.Email).And.Contain(person.FirstName).And.Contain(person.Code).And.Contain(person.Handset);
+        // Companies are named, not only identified (issue #19 item 2): every companyId has its companyName beside it.
+        var subscription = modules.GetProperty("OptIns").GetProperty("subscriptions")[0];
+        var exportPizza = await factory.Database.ScalarAsync<string>("SELECT id::text FROM accounts.companies WHERE name = 'Export Pizza'");
+        subscription.GetProperty("companyId").GetString().Should().Be(exportPizza);
+        subscription.GetProperty("companyName").GetString().Should().Be("Export Pizza");
+        Regex.Matches(text, "\"companyId\"").Count.Should().Be(Regex.Matches(text, "\"companyName\"").Count, "every company named");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM privacy.requests WHERE kind = 'export' AND subject_kind = 'Subscriber'"))
             .Should().BeGreaterThan(0, "each request is logged");
     }

@@ -1,6 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Privacy.Domain;
 using Platform.Modules.Shared;
@@ -8,7 +10,7 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Privacy.Features;
 
 /// <summary>The directories of people (Accounts, OptIns) and every module's contributor, called together.</summary>
-internal sealed class DataSubjects(IEnumerable<IDataSubjectDirectory> directories, IEnumerable<IPersonalDataContributor> contributors)
+internal sealed class DataSubjects(IEnumerable<IDataSubjectDirectory> directories, IEnumerable<IPersonalDataContributor> contributors, IMediator mediator)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -32,13 +34,62 @@ internal sealed class DataSubjects(IEnumerable<IDataSubjectDirectory> directorie
             parts[contributor.Module] = await contributor.ExportAsync(subject, ct);
         }
 
-        var document = new
-        {
-            exportedAt = at,
-            subject = new { kind = subject.Kind.ToString(), id = subject.Id, email = subject.Email, phone = subject.Phone },
-            modules = parts,
-        };
+        var document = JsonSerializer.SerializeToNode(
+            new
+            {
+                exportedAt = at,
+                subject = new { kind = subject.Kind.ToString(), id = subject.Id, email = subject.Email, phone = subject.Phone },
+                modules = parts,
+            },
+            Json)!;
+        await NameCompaniesAsync(document, ct);
         return JsonSerializer.SerializeToUtf8Bytes(document, Json);
+    }
+
+    /// <summary>
+    /// Every object in the export that names a company by id gets its name beside it (<c>companyName</c>), so the person
+    /// can tell who holds what: one place for every module's part, the names from Accounts in one query.
+    /// </summary>
+    private async Task NameCompaniesAsync(JsonNode document, CancellationToken ct)
+    {
+        var holders = new List<(JsonObject Holder, Guid CompanyId)>();
+        Collect(document, holders);
+        if (holders.Count == 0)
+        {
+            return;
+        }
+
+        var names = (await mediator.Send(new GetCompanies(holders.Select(h => h.CompanyId).Distinct().ToList()), ct)).ToDictionary(c => c.Id, c => c.Name);
+        foreach (var (holder, companyId) in holders)
+        {
+            holder["companyName"] = names.TryGetValue(companyId, out var name) ? name : "(a company that no longer exists)";
+        }
+    }
+
+    private static void Collect(JsonNode? node, List<(JsonObject, Guid)> holders)
+    {
+        switch (node)
+        {
+            case JsonObject item:
+                if (item["companyId"] is JsonValue value && value.TryGetValue<string>(out var text) && Guid.TryParse(text, out var id))
+                {
+                    holders.Add((item, id));
+                }
+
+                foreach (var (_, child) in item.ToList())
+                {
+                    Collect(child, holders);
+                }
+
+                break;
+            case JsonArray list:
+                foreach (var child in list)
+                {
+                    Collect(child, holders);
+                }
+
+                break;
+        }
     }
 }
 
