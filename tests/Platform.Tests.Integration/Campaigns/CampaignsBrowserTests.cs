@@ -94,6 +94,12 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await page.CheckAsync($"#list-{listId}");
             await Expect(page.Locator("#audience-estimate")).ToContainTextAsync($"About {GoodRows} recipients");
             await page.UncheckAsync("#Input_RespectQuietHours");
+            // The button says what it does: with a time it schedules, without one it sends now.
+            await Expect(page.Locator("#schedule")).ToHaveTextAsync("Send now");
+            await page.FillAsync("#Input_SendAt", "2031-05-01T09:30");
+            await Expect(page.Locator("#schedule")).ToHaveTextAsync("Schedule");
+            await page.FillAsync("#Input_SendAt", string.Empty);
+            await Expect(page.Locator("#schedule")).ToHaveTextAsync("Send now");
             await page.ClickAsync("#schedule");
             await page.ArriveAtAsync("**/Campaigns/Details/**");
             await Expect(page.Locator("#message")).ToContainTextAsync("Scheduled");

@@ -72,6 +72,16 @@
     }, 150);
     document.querySelectorAll('.audience').forEach(function (c) { c.addEventListener('change', estimate); });
     estimate();
+
+    // The main button says what it will do: send now without a time, schedule with one.
+    var sendAt = document.getElementById('Input_SendAt');
+    var go = document.getElementById('schedule');
+    if (sendAt && go) {
+      var label = function () { go.textContent = sendAt.value ? 'Schedule' : 'Send now'; };
+      sendAt.addEventListener('input', label);
+      sendAt.addEventListener('change', label);
+      label();
+    }
   }
 
   var progress = document.getElementById('progress');
