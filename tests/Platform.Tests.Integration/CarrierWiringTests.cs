@@ -78,6 +78,17 @@ public sealed class CarrierWiringTests : IClassFixture<PlatformFactory>
         InboundRecorder.Receipts.Should().Contain(r => r.CarrierMessageId == result.CarrierMessageId && r.Status == "Delivered");
     }
 
+    [Fact]
+    public async Task An_alphanumeric_sender_reaches_the_handset_as_the_name_not_as_a_number()
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new SendSms("WALKBAKERY", "+15551230078", "Fresh bread at 7"));
+
+        result.Accepted.Should().BeTrue(result.Error);
+        var outbox = await Client().GetFromJsonAsync<JsonElement>("/simulator/outbox?to=%2B15551230078");
+        outbox.EnumerateArray().Last().GetProperty("from").GetString().Should().Be("WALKBAKERY", "issue #20: it showed +WALKBAKERY");
+    }
+
     [Theory]
     [InlineData("{\"from\":\"12345\",\"to\":\"+15550100100\",\"text\":\"HI\"}", "from")]
     [InlineData("{\"from\":\"+15551230001\",\"to\":\"\",\"text\":\"HI\"}", "to")]

@@ -72,5 +72,7 @@ internal static class SimulatorEndpoints
             : Results.Problem(title: "No simulator carrier is running.", detail: "Configure an instance of kind 'simulator' under Platform:Carriers.", statusCode: 503);
     }
 
-    private static string WithPlus(string number) => number.StartsWith('+') ? number : "+" + number;
+    /// <summary>International digits as E.164 ("+" added); an alphanumeric Sender ID ("WALKBAKERY") or a short code as the handset shows it.</summary>
+    private static string WithPlus(string number) =>
+        number.Length >= 8 && number.All(char.IsAsciiDigit) ? "+" + number : number;
 }
