@@ -27,6 +27,12 @@ public sealed class ReviewAndEnforcementTests(SenderIdsFactory factory) : IClass
         var (status, review) = await admin.GetAsync($"/Admin/SenderIds/Review/{id}");
         status.Should().Be(HttpStatusCode.OK);
         review.Should().Contain("@senderids.example", "the history shows the applicant's email");
+        // Admins see the company by name, not its id (issue #18 item 5: names, not GUIDs, on every admin page).
+        var company = await factory.Database.ScalarAsync<Guid>("SELECT company_id FROM senderids.applications WHERE id = @id", ("id", id));
+        var name = await factory.Database.ScalarAsync<string>("SELECT name FROM accounts.companies WHERE id = @c", ("c", company));
+        review.Should().Contain($"id=\"company\">{System.Net.WebUtility.HtmlEncode(name)}<").And.NotContain(company.ToString());
+        var (_, queue) = await admin.GetAsync("/Admin/SenderIds?Status=Submitted");
+        queue.Should().Contain(System.Net.WebUtility.HtmlEncode(name)).And.NotContain($">{company}<");
         (await factory.Database.ScalarAsync<long>(recorded, ("s", applicant), ("r", reason))).Should().Be(1, "one view, one record for the one company person in the history");
     }
 

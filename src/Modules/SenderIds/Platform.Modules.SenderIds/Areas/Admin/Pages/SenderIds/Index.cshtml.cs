@@ -2,6 +2,7 @@ using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.SenderIds.Features;
 
 namespace Platform.Modules.SenderIds.Areas.Admin.Pages.SenderIds;
@@ -18,6 +19,13 @@ internal sealed class ReviewQueueModel(IMediator mediator) : PageModel
 
     public IReadOnlyList<ApplicationSummary> Queue { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) =>
+    /// <summary>The companies of the queue by name (one query to Accounts for the page): admins see names, not ids.</summary>
+    public IReadOnlyDictionary<Guid, string> CompanyNames { get; private set; } = new Dictionary<Guid, string>();
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
         Queue = await mediator.Send(new GetReviewQueue(Country?.Trim(), Status), cancellationToken);
+        CompanyNames = (await mediator.Send(new GetCompanies(Queue.Select(a => a.CompanyId).Distinct().ToList()), cancellationToken))
+            .ToDictionary(c => c.Id, c => c.Name);
+    }
 }

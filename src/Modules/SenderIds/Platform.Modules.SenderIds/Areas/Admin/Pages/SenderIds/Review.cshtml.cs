@@ -2,6 +2,7 @@ using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.SenderIds.Domain;
 using Platform.Modules.SenderIds.Features;
@@ -14,6 +15,9 @@ internal sealed class ReviewModel(IMediator mediator, ITenantContext tenant) : P
 {
     public ApplicationDetails? Details { get; private set; }
 
+    /// <summary>The applying company by name, from Accounts.</summary>
+    public string CompanyName { get; private set; } = string.Empty;
+
     [BindProperty]
     public string? Reason { get; set; }
 
@@ -24,6 +28,8 @@ internal sealed class ReviewModel(IMediator mediator, ITenantContext tenant) : P
         {
             return NotFound();
         }
+
+        CompanyName = (await mediator.Send(new GetCompany(Details.Application.CompanyId), cancellationToken))?.Name ?? "(company deleted)";
 
         // The history shows the company's people by email: each view is a staff access to their data, recorded
         // before it is shown (docs/privacy.md), with the review as its reason.
