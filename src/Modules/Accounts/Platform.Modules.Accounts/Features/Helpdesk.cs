@@ -130,7 +130,7 @@ internal sealed class OpenTicketHandler(AccountsDbContext db, ITenantContext ten
         db.SupportMessages.Add(message);
         db.SupportAttachments.AddRange(await HelpdeskRules.ReadAsync(request.Attachments, message.Id, cancellationToken));
         await db.SaveChangesAsync(cancellationToken);
-        await mail.ReceivedAsync(ticket, message, cancellationToken);
+        await mail.ReceivedAsync(ticket, message, opened: true, cancellationToken);
         return new SupportTicketCreated(ticket.Id, ticket.Number);
     }
 }
@@ -178,7 +178,7 @@ internal sealed class ReplyToTicketHandler(AccountsDbContext db, ITenantContext 
         }
         else
         {
-            await mail.ReceivedAsync(ticket, message, cancellationToken);
+            await mail.ReceivedAsync(ticket, message, opened: false, cancellationToken);
         }
 
         return Unit.Value;
@@ -291,9 +291,10 @@ internal sealed class GetTicketAttachmentHandler(AccountsDbContext db, ITenantCo
 /// </summary>
 internal sealed class HelpdeskMail(AccountsDbContext db, IMediator mediator, PublicLinks links)
 {
-    public async Task ReceivedAsync(SupportTicket ticket, SupportMessage message, CancellationToken ct)
+    /// <param name="opened">The message opened the ticket: the person gets the acknowledgement (the caller knows; no query needed).</param>
+    public async Task ReceivedAsync(SupportTicket ticket, SupportMessage message, bool opened, CancellationToken ct)
     {
-        if (message.Id == (await db.SupportMessages.AsNoTracking().Where(m => m.TicketId == ticket.Id).OrderBy(m => m.CreatedAt).Select(m => m.Id).FirstAsync(ct)))
+        if (opened)
         {
             await mediator.Send(new SendEmail(
                 ticket.Email,
