@@ -111,12 +111,17 @@ public sealed class CampaignResilienceTests(ITestOutputHelper output)
         await using var database = await TestDatabase.CreateAsync();
         await using var api = await FakeSmsApi.StartAsync();
         // Each node runs at most two jobs at once and the campaign has four sending slots, so one node cannot take them all.
+        // The runs are one-second slices and the carrier takes 6,000 a second, so the campaign is at least ten seconds of
+        // dozens of runs, each fetched by whichever node has a free worker: on a fast machine a single round of four runs
+        // once went entirely to one node while the other's two workers were busy with recurring jobs (CI, stop 29).
         var settings = new Dictionary<string, string>(api.HostSettings())
         {
             ["Platform__Jobs__WorkerCount"] = "2",
             ["Platform__Campaigns__Slots"] = "4",
             ["Platform__Campaigns__Workers"] = "1",
             ["Platform__Campaigns__BatchSize"] = "500",
+            ["Platform__Campaigns__RunSlice"] = "00:00:01",
+            ["Platform__Carriers__Instances__0__MaxPerSecond"] = "6000",
         };
         await using var nodeA = HostProcess.Start(database.ConnectionString, "share-a", settings);
         await using var nodeB = HostProcess.Start(database.ConnectionString, "share-b", settings);
