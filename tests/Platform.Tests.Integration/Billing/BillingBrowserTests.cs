@@ -19,7 +19,17 @@ public sealed class BillingHostFixture : BrowserHostFixture
         ["Platform__Billing__Stripe__SecretKey"] = $"sk_test_{Guid.NewGuid():N}",
         ["Platform__Billing__Stripe__WebhookSecret"] = $"whsec_{Guid.NewGuid():N}",
         ["Platform__RateLimits__LoginPerMinute"] = "1000",
+        // The demo's platform admin (with the test authenticator key), who refunds in the credit-note test.
+        ["Platform__Demo__Seed"] = "true",
+        ["Platform__Demo__AdminEmail"] = AdminEmail,
+        ["Platform__Demo__AdminPassword"] = AdminPassword,
+        ["Platform__Demo__OwnerEmail"] = "owner@billing-browser.test",
+        ["Platform__Demo__OwnerPassword"] = "BillingOwn3rPass",
+        [Infrastructure.TestAdmins.DemoSetting.Key] = Infrastructure.TestAdmins.DemoSetting.Value,
     };
+
+    public const string AdminEmail = "admin@billing-browser.test";
+    public const string AdminPassword = "BillingAdm1nPass";
 }
 
 public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : BrowserTestBase, IClassFixture<BillingHostFixture>
@@ -86,6 +96,56 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
     }
 
     [Fact]
+    public async Task An_admin_refunds_half_a_purchase_and_the_customer_sees_the_credit_note()
+    {
+        await using var customerContext = await Browser.NewContextAsync();
+        await using var adminContext = await Browser.NewContextAsync();
+        var customer = await customerContext.NewPageAsync();
+        var admin = await adminContext.NewPageAsync();
+        customer.SetDefaultTimeout(60_000);
+        admin.SetDefaultTimeout(60_000);
+        var company = $"Refund Browser {Guid.NewGuid():N}"[..27];
+        try
+        {
+            var number = await BuyAsync(customer, company, $"olga.{Guid.NewGuid():N}@refundbrowser.example");
+            await Expect(customer.Locator("#download-pdf")).ToBeVisibleAsync();
+
+            // The admin finds the company by name and refunds half of the 45.00 EUR pack; the fake Stripe's charge.refunded
+            // webhook for it reaches the platform too, and still there is one credit note.
+            await admin.AdminLogInAsync(fixture.Host.BaseUrl, BillingHostFixture.AdminEmail, BillingHostFixture.AdminPassword);
+            await admin.GotoAsync($"{fixture.Host.BaseUrl}/Admin/Billing");
+            await admin.FillAsync("#Name", company[..20]);
+            await admin.ClickAsync("#find-company button");
+            await admin.ClickAsync($"#accounts a:text-is(\"{company}\")");
+            await admin.ArriveAtAsync("**/Admin/Billing/Company**");
+            var row = admin.Locator($"#purchases tr[data-invoice=\"{number}\"]");
+            await Expect(row.Locator(".unspent")).ToHaveTextAsync("5000");
+            await row.Locator(".refund-amount").FillAsync("22.50");
+            await row.Locator(".refund-reason").FillAsync("Half the pack was bought by mistake");
+            await row.Locator(".refund-button").ClickAsync();
+            await Expect(admin.Locator("#message")).ToContainTextAsync("Refunded 22.50 EUR: credit note CN-");
+            await Expect(admin.Locator("#message")).ToContainTextAsync("2500 credits taken back.");
+            await Expect(admin.Locator("#credit-notes tbody tr")).ToHaveCountAsync(1);
+
+            await customer.GotoAsync($"{fixture.Host.BaseUrl}/Billing");
+            await Expect(customer.Locator("#available")).ToHaveTextAsync("2600");
+            await Expect(customer.Locator("#credit-notes tbody tr")).ToHaveCountAsync(1);
+            await customer.Locator("#credit-notes tbody tr a").First.ClickAsync();
+            await customer.ArriveAtAsync("**/Billing/CreditNote/**");
+            await Expect(customer.Locator("#credit-note-invoice")).ToContainTextAsync(number);
+            await Expect(customer.Locator("#credit-note-gross")).ToHaveTextAsync("22.50 EUR");
+            await Expect(customer.Locator("#credit-note-credits")).ToHaveTextAsync("2500");
+            await Expect(customer.Locator("#credit-note-number")).ToHaveTextAsync(new Regex(@"^CN-\d{4}-\d{6}$"));
+        }
+        catch
+        {
+            await BrowserSession.ScreenshotAsync(customer, "billing-refund-customer");
+            await BrowserSession.ScreenshotAsync(admin, "billing-refund-admin");
+            throw;
+        }
+    }
+
+    [Fact]
     public void The_scan_recognises_card_numbers_however_they_are_written()
     {
         CardNumbers("card 4242 4242 4242 4242, 4000-0000-0000-0002 and 378282246310005").Should().Equal("4242424242424242", "4000000000000002", "378282246310005");
@@ -93,6 +153,8 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
         CardNumbers("fire instance 7822108370750").Should().BeEmpty("a machine counter is not a payment card (major industry identifier 7)");
         CardNumbers("purchase 0a1b2c3d-4994-9208-0202-2f3a4b5c6d7e paid").Should().BeEmpty("a GUID's digit groups are not a card number");
         CardNumbers("id 0a1b2c3d-1111-2222-3333-444455556666, card 4242-4242-4242-4242").Should().Equal("4242424242424242");
+        CardNumbers("TraceId:b65ad408184163351208ff1a9e860159, SpanId:ffa7ee80a303ceef").Should().BeEmpty("a trace id's digits (408184163351208, Luhn-valid by chance) are not a card number");
+        CardNumbers("trace b65ad408184163351208ff1a9e860159 card 4242424242424242").Should().Equal("4242424242424242");
     }
 
     [Fact]
@@ -134,10 +196,12 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
     /// its major industry identifier (ISO/IEC 7812, the first digit) is 2 to 6 — Mastercard, Amex, Visa, Discover and
     /// the rest all are — which keeps zero-filled trace ids and tick-based counters (one in ten of any digits passes Luhn)
     /// from being taken for cards. GUIDs are taken out first: their dash-separated groups can be all digits
-    /// (…-4994-9208-0202-2f…), which once read as the 13-digit "card" 4994920802022 in the host log.
+    /// (…-4994-9208-0202-2f…), which once read as the 13-digit "card" 4994920802022 in the host log; so are hex ids of 16
+    /// or more characters with a letter in them (trace and span ids: TraceId b65ad408184163351208ff… once read as the card
+    /// 408184163351208). A card number typed into a form is never glued to hex letters.
     /// </summary>
     private static IEnumerable<string> CardNumbers(string text) =>
-        Digits().Matches(Guids().Replace(text, " "))
+        Digits().Matches(HexIds().Replace(Guids().Replace(text, " "), " "))
             .Select(m => new string(m.Value.Where(char.IsAsciiDigit).ToArray()))
             .Where(d => d.Length is >= 13 and <= 19 && d[0] is >= '2' and <= '6' && Luhn(d));
 
@@ -160,6 +224,9 @@ public sealed partial class BillingBrowserTests(BillingHostFixture fixture) : Br
 
     [GeneratedRegex(@"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")]
     private static partial Regex Digits();
+
+    [GeneratedRegex("(?<![0-9A-Za-z])(?=[0-9A-Fa-f]*[A-Fa-f])[0-9A-Fa-f]{16,}(?![0-9A-Za-z])")]
+    private static partial Regex HexIds();
 
     [GeneratedRegex("[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")]
     private static partial Regex Guids();

@@ -20,6 +20,23 @@ namespace Platform.Tests.Integration.Billing;
 public sealed record FakeSessionRequest(
     string SessionId, IReadOnlyDictionary<string, string> Form, string? Authorization, string? IdempotencyKey, string? StripeVersion = null);
 
+/// <summary>A refund the fake Stripe made: the form Stripe.net sent (payment_intent, amount, metadata[...]) and its idempotency key.</summary>
+public sealed record FakeRefund(string Id, string PaymentIntent, long Amount, IReadOnlyDictionary<string, string> Form, string? IdempotencyKey)
+{
+    /// <summary>The refund object as Stripe writes it.</summary>
+    public object Object() => new
+    {
+        id = Id,
+        @object = "refund",
+        amount = Amount,
+        currency = "eur",
+        payment_intent = PaymentIntent,
+        charge = $"ch_{PaymentIntent}",
+        status = "succeeded",
+        metadata = Form.Where(f => f.Key.StartsWith("metadata[", StringComparison.Ordinal)).ToDictionary(f => f.Key["metadata[".Length..^1], f => f.Value),
+    };
+}
+
 /// <summary>
 /// A local fake of the Stripe REST calls Billing makes through Stripe.net (create and retrieve a Checkout Session), on
 /// 127.0.0.1 and a free port; it records each request and answers objects shaped as Stripe's (with their <c>object</c>).
@@ -35,6 +52,15 @@ public sealed class FakeStripe : IAsyncDisposable
 
     /// <summary>Every session id Billing retrieved, in order.</summary>
     public ConcurrentQueue<string> Retrieved { get; } = new();
+
+    /// <summary>Refunds made through POST /v1/refunds, in order (a replay of an idempotency key adds none).</summary>
+    public ConcurrentQueue<FakeRefund> Refunds { get; } = new();
+
+    /// <summary>Refunds made elsewhere (as in Stripe's dashboard) that GET /v1/refunds lists besides <see cref="Refunds"/>.</summary>
+    public ConcurrentQueue<FakeRefund> DashboardRefunds { get; } = new();
+
+    /// <summary>Payment intents whose refunds GET /v1/refunds was asked for, in order.</summary>
+    public ConcurrentQueue<string> RefundListings { get; } = new();
 
     public string BaseUrl { get; private set; } = string.Empty;
 
@@ -63,6 +89,41 @@ public sealed class FakeStripe : IAsyncDisposable
             return session is null
                 ? Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such checkout.session: '{id}'" } }, statusCode: 404)
                 : Results.Json(BillingFactory.SessionObject(session, Paid.ContainsKey(id) ? "paid" : "unpaid"));
+        });
+        app.MapPost("/v1/refunds", async (HttpRequest request) =>
+        {
+            var form = (await request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString());
+            var key = request.Headers["Idempotency-Key"].ToString();
+            if (Refunds.FirstOrDefault(r => r.IdempotencyKey == key) is { } replay)
+            {
+                return Results.Json(replay.Object());
+            }
+
+            var paymentIntent = form.GetValueOrDefault("payment_intent") ?? string.Empty;
+            var session = Sessions.FirstOrDefault(s => $"pi_{s.SessionId}" == paymentIntent);
+            if (session is null)
+            {
+                return Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such payment_intent: '{paymentIntent}'" } }, statusCode: 400);
+            }
+
+            var paid = long.Parse(session.Form["line_items[0][price_data][unit_amount]"], CultureInfo.InvariantCulture);
+            var left = paid - Refunds.Concat(DashboardRefunds).Where(r => r.PaymentIntent == paymentIntent).Sum(r => r.Amount);
+            var amount = form.TryGetValue("amount", out var asked) ? long.Parse(asked, CultureInfo.InvariantCulture) : left;
+            if (amount > left)
+            {
+                return Results.Json(new { error = new { type = "invalid_request_error", code = "amount_too_large", message = $"Refund amount is greater than unrefunded amount on charge ({left})" } }, statusCode: 400);
+            }
+
+            var refund = new FakeRefund($"re_{Guid.NewGuid():N}", paymentIntent, amount, form, key);
+            Refunds.Enqueue(refund);
+            return Results.Json(refund.Object());
+        });
+        app.MapGet("/v1/refunds", (HttpRequest request) =>
+        {
+            var paymentIntent = request.Query["payment_intent"].ToString();
+            RefundListings.Enqueue(paymentIntent);
+            var data = Refunds.Concat(DashboardRefunds).Where(r => r.PaymentIntent == paymentIntent).Select(r => r.Object()).Reverse().ToList();
+            return Results.Json(new { @object = "list", url = "/v1/refunds", has_more = false, data });
         });
         await app.StartAsync();
         BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -192,13 +253,30 @@ public sealed class BillingFactory : PlatformFactory
                 address = new { line1 = "1 Billing Street", line2 = (string?)null, city = "Dublin", postal_code = "D02 X285", state = (string?)null, country = "IE" },
             }
             : null,
-        payment_intent = withDetails
-            ? new
+        // A webhook's session names its payment intent by id; retrieved with expand, it is the object.
+        payment_intent = paymentStatus != "paid" ? null : !withDetails ? (object)$"pi_{session.SessionId}" : new
             {
                 id = $"pi_{session.SessionId}",
                 @object = "payment_intent",
                 payment_method = new { id = $"pm_{session.SessionId}", @object = "payment_method", type = "card", card = new { brand = "visa", last4 = "4242", exp_month = 12, exp_year = 2034 } },
-            }
-            : null,
+            },
     };
+
+    /// <summary>
+    /// A <c>charge.refunded</c> event for the payment of <paramref name="session"/>; with <paramref name="refunds"/> its
+    /// refunds are expanded in the charge (older API versions), without them not (since 2022-11-15), and Billing lists them.
+    /// </summary>
+    public static string ChargeRefunded(string eventId, FakeSessionRequest session, params FakeRefund[] refunds) =>
+        Event(eventId, "charge.refunded", new
+        {
+            id = $"ch_pi_{session.SessionId}",
+            @object = "charge",
+            amount = long.Parse(session.Form["line_items[0][price_data][unit_amount]"], CultureInfo.InvariantCulture),
+            amount_refunded = refunds.Sum(r => r.Amount),
+            currency = "eur",
+            payment_intent = $"pi_{session.SessionId}",
+            refunded = true,
+            status = "succeeded",
+            refunds = refunds.Length == 0 ? null : new { @object = "list", has_more = false, data = refunds.Select(r => r.Object()).ToList() },
+        });
 }

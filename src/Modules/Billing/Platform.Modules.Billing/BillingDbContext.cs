@@ -23,6 +23,10 @@ internal sealed class BillingDbContext(DbContextOptions<BillingDbContext> option
 
     public DbSet<InvoiceCounter> InvoiceCounters => Set<InvoiceCounter>();
 
+    public DbSet<Refund> Refunds => Set<Refund>();
+
+    public DbSet<CreditNoteCounter> CreditNoteCounters => Set<CreditNoteCounter>();
+
     public DbSet<StripeEvent> StripeEvents => Set<StripeEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -78,6 +82,8 @@ internal sealed class BillingDbContext(DbContextOptions<BillingDbContext> option
             purchase.Property(p => p.Currency).HasMaxLength(3);
             purchase.Property(p => p.Status).HasMaxLength(20);
             purchase.Property(p => p.StripeSessionId).HasMaxLength(255);
+            purchase.Property(p => p.StripePaymentIntentId).HasMaxLength(255);
+            purchase.HasIndex(p => p.StripePaymentIntentId).IsUnique();
             purchase.Property(p => p.InvoiceNumber).HasMaxLength(20);
             purchase.Property(p => p.TaxCountry).HasMaxLength(2);
             purchase.Property(p => p.TaxRatePercent).HasPrecision(5, 2);
@@ -100,6 +106,26 @@ internal sealed class BillingDbContext(DbContextOptions<BillingDbContext> option
         modelBuilder.Entity<InvoiceCounter>(counter =>
         {
             counter.ToTable("invoice_counters");
+            counter.HasKey(c => c.Year);
+            counter.Property(c => c.Year).ValueGeneratedNever();
+        });
+
+        modelBuilder.Entity<Refund>(refund =>
+        {
+            refund.ToTable("refunds");
+            refund.Property(r => r.Id).ValueGeneratedNever();
+            refund.Property(r => r.StripeRefundId).HasMaxLength(255);
+            refund.HasIndex(r => r.StripeRefundId).IsUnique();
+            refund.Property(r => r.Currency).HasMaxLength(3);
+            refund.Property(r => r.CreditNoteNumber).HasMaxLength(20);
+            refund.HasIndex(r => r.CreditNoteNumber).IsUnique();
+            refund.Property(r => r.Reason).HasMaxLength(500);
+            refund.HasIndex(r => r.PurchaseId);
+        });
+
+        modelBuilder.Entity<CreditNoteCounter>(counter =>
+        {
+            counter.ToTable("credit_note_counters");
             counter.HasKey(c => c.Year);
             counter.Property(c => c.Year).ValueGeneratedNever();
         });

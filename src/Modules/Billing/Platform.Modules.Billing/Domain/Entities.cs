@@ -18,6 +18,7 @@ internal static class LedgerKinds
     public const string Capture = "capture";
     public const string Release = "release";
     public const string Adjustment = "adjustment";
+    public const string Refund = "refund";
 }
 
 internal sealed class Price
@@ -135,7 +136,16 @@ internal sealed class Purchase
 
     public string? StripeSessionId { get; set; }
 
+    /// <summary>What a refund names (Migrations/0007_refunds.sql); null until the purchase is paid, or for old ones until asked of Stripe.</summary>
+    public string? StripePaymentIntentId { get; set; }
+
     public string? InvoiceNumber { get; set; }
+
+    /// <summary>Refunded so far, in minor units; never more than <see cref="AmountMinor"/>.</summary>
+    public long RefundedMinor { get; set; }
+
+    /// <summary>Credits the ledger took back for its refunds so far; never more than <see cref="Credits"/>.</summary>
+    public long ReversedCredits { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -184,6 +194,44 @@ internal sealed class Purchase
     public string? BillingAddressCountry { get; set; }
 
     private const string Retention = "10 years after the invoice (tax law)";
+}
+
+/// <summary>One Stripe refund of a purchase and its credit note (Migrations/0007_refunds.sql, ADR 28).</summary>
+internal sealed class Refund
+{
+    public Guid Id { get; set; }
+
+    public string StripeRefundId { get; set; } = string.Empty;
+
+    public Guid PurchaseId { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public long AmountMinor { get; set; }
+
+    public string Currency { get; set; } = "eur";
+
+    /// <summary>The refunded share of the pack's credits.</summary>
+    public long CreditsDue { get; set; }
+
+    /// <summary>What the ledger took back: <see cref="CreditsDue"/>, or fewer when the company had spent or reserved them.</summary>
+    public long CreditsReversed { get; set; }
+
+    public string CreditNoteNumber { get; set; } = string.Empty;
+
+    public string? Reason { get; set; }
+
+    /// <summary>The admin who refunded on the company's billing page; null when the refund was made at Stripe.</summary>
+    public Guid? RefundedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+internal sealed class CreditNoteCounter
+{
+    public int Year { get; set; }
+
+    public int LastNumber { get; set; }
 }
 
 internal sealed class InvoiceCounter

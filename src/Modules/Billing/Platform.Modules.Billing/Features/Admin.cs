@@ -51,7 +51,17 @@ internal sealed record GetCompanyBilling(Guid CompanyId, int Page) : IRequest<Co
     public const int PageSize = 50;
 }
 
-internal sealed record CompanyBilling(CompanyDto Company, AccountLine Account, long? LowBalanceThreshold, IReadOnlyList<PurchaseLine> Purchases, IReadOnlyList<LedgerLine> Ledger, int Page, bool HasMore);
+/// <param name="Unspent">Each purchase's credits not yet spent or reserved, by invoice number: what a refund can take back (<see cref="CreditLots"/>).</param>
+internal sealed record CompanyBilling(
+    CompanyDto Company,
+    AccountLine Account,
+    long? LowBalanceThreshold,
+    IReadOnlyList<PurchaseLine> Purchases,
+    IReadOnlyList<LedgerLine> Ledger,
+    int Page,
+    bool HasMore,
+    IReadOnlyDictionary<string, long> Unspent,
+    IReadOnlyList<CreditNoteLine> CreditNotes);
 
 internal sealed class GetCompanyBillingHandler(BillingDbContext db, IMediator mediator) : IRequestHandler<GetCompanyBilling, CompanyBilling?>
 {
@@ -67,7 +77,7 @@ internal sealed class GetCompanyBillingHandler(BillingDbContext db, IMediator me
         var purchases = await db.Purchases.AsNoTracking()
             .Where(p => p.CompanyId == company.Id && p.Status == PurchaseStatus.Paid)
             .OrderByDescending(p => p.PaidAt)
-            .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt))
+            .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt, p.RefundedMinor))
             .ToListAsync(cancellationToken);
         var ledger = await db.LedgerEntries.AsNoTracking()
             .Where(e => e.CompanyId == company.Id)
@@ -80,7 +90,9 @@ internal sealed class GetCompanyBillingHandler(BillingDbContext db, IMediator me
             ? new AccountLine(company.Id, company.Name, Plans.Free, null, 0, 0)
             : new AccountLine(company.Id, company.Name, account.Plan, account.MaxRecipientsPerCampaign, account.Available, account.Reserved);
         return new CompanyBilling(company, line, account?.LowBalanceThreshold, purchases,
-            ledger.Take(GetCompanyBilling.PageSize).ToList(), page, ledger.Count > GetCompanyBilling.PageSize);
+            ledger.Take(GetCompanyBilling.PageSize).ToList(), page, ledger.Count > GetCompanyBilling.PageSize,
+            await CreditLots.UnspentByInvoiceAsync(db, company.Id, line.Available, cancellationToken),
+            await CreditNotes.ForCompanyAsync(db, company.Id, cancellationToken));
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MediatR;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using PdfSharp.Drawing;
 using PdfSharp.Fonts;
@@ -32,7 +33,7 @@ internal sealed record InvoiceDocument(
     string PaidWith,
     IReadOnlyList<string> BillingContact)
 {
-    public string Money(long minor) => string.Create(CultureInfo.InvariantCulture, $"{minor / 100m:0.00} {Currency}");
+    public string Money(long minor) => MoneyText.Of(minor, Currency);
 }
 
 /// <summary>The invoice of one of the signed-in company's paid purchases; null otherwise (404).</summary>
@@ -40,15 +41,16 @@ internal sealed record GetInvoiceDocument(Guid PurchaseId) : IRequest<InvoiceDoc
 
 internal sealed class GetInvoiceDocumentHandler(IMediator mediator, ITenantContext tenant, IOptions<BillingOptions> options) : IRequestHandler<GetInvoiceDocument, InvoiceDocument?>
 {
-    public async Task<InvoiceDocument?> Handle(GetInvoiceDocument request, CancellationToken cancellationToken)
-    {
-        if (await mediator.Send(new GetInvoice(request.PurchaseId), cancellationToken) is not { } invoice)
-        {
-            return null;
-        }
+    public async Task<InvoiceDocument?> Handle(GetInvoiceDocument request, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetInvoice(request.PurchaseId), cancellationToken) is { } invoice
+            ? InvoiceDocuments.From(invoice, await mediator.Send(new GetCompany(tenant.RequireCompanyId()), cancellationToken), options.Value.Invoice)
+            : null;
+}
 
-        var seller = options.Value.Invoice;
-        var company = await mediator.Send(new GetCompany(tenant.RequireCompanyId()), cancellationToken);
+internal static class InvoiceDocuments
+{
+    public static InvoiceDocument From(InvoiceView invoice, CompanyDto? company, InvoiceOptions seller)
+    {
         // The country the tax was chosen for; for purchases from before that, the company's now.
         var country = invoice.Tax.Country ?? company?.Country;
         var purchase = invoice.Purchase;
@@ -78,6 +80,46 @@ internal sealed class GetInvoiceDocumentHandler(IMediator mediator, ITenantConte
 }
 
 /// <summary>
+/// What a credit note says (ADR 28): the refund of part or all of an invoice, with the same seller, buyer and tax rate as
+/// that invoice, the refunded amount split into net and tax the same way, and the credits taken back.
+/// </summary>
+internal sealed record CreditNoteDocument(
+    Guid RefundId,
+    string Number,
+    DateTimeOffset Date,
+    InvoiceDocument Invoice,
+    long Net,
+    long Tax,
+    long Gross,
+    long CreditsDue,
+    long CreditsReversed)
+{
+    /// <summary>Stripe returns a refund to the card that paid: named as the invoice names it.</summary>
+    public string RefundedTo => Invoice.PaidWith.StartsWith("By card", StringComparison.Ordinal) ? "The card that paid, through Stripe" : Invoice.PaidWith;
+}
+
+/// <summary>One of the signed-in company's credit notes; null otherwise (404).</summary>
+internal sealed record GetCreditNoteDocument(Guid RefundId) : IRequest<CreditNoteDocument?>;
+
+internal sealed class GetCreditNoteDocumentHandler(BillingDbContext db, IMediator mediator, ITenantContext tenant, IOptions<BillingOptions> options)
+    : IRequestHandler<GetCreditNoteDocument, CreditNoteDocument?>
+{
+    public async Task<CreditNoteDocument?> Handle(GetCreditNoteDocument request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        var refund = await db.Refunds.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RefundId && r.CompanyId == companyId, cancellationToken);
+        if (refund is null || await mediator.Send(new GetInvoice(refund.PurchaseId), cancellationToken) is not { } invoice)
+        {
+            return null;
+        }
+
+        var document = InvoiceDocuments.From(invoice, await mediator.Send(new GetCompany(companyId), cancellationToken), options.Value.Invoice);
+        var (net, tax) = invoice.Tax.Split(refund.AmountMinor);
+        return new CreditNoteDocument(refund.Id, refund.CreditNoteNumber, refund.CreatedAt, document, net, tax, refund.AmountMinor, refund.CreditsDue, refund.CreditsReversed);
+    }
+}
+
+/// <summary>
 /// The invoice as a PDF (PDFsharp 6.2.4): one A4 page with the same lines as the HTML invoice, in DejaVu Sans embedded
 /// from the module (Fonts/, its licence beside it), so the PDF looks the same on any machine and needs no installed font.
 /// </summary>
@@ -99,9 +141,51 @@ internal static class InvoicePdf
 
     public static byte[] Render(InvoiceDocument invoice)
     {
+        var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
+        rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
+        rows.Add(("To", invoice.BuyerName));
+        if (invoice.BuyerCountry is { } country)
+        {
+            rows.Add(("Country", country));
+        }
+
+        rows.Add(("Number", invoice.Number));
+        rows.Add(("Date", invoice.Date?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? string.Empty));
+        rows.Add(("Pack", string.Create(CultureInfo.InvariantCulture, $"{invoice.Pack} ({invoice.Credits} credits)")));
+        rows.Add(null);
+        rows.Add(("Net", invoice.Money(invoice.Net)));
+        rows.Add((invoice.TaxCaption, invoice.Money(invoice.Tax)));
+        rows.Add(("Amount", invoice.Money(invoice.Gross)));
+        rows.Add(("Paid", invoice.PaidWith));
+        rows.AddRange(invoice.BillingContact.Select((line, i) => ((string, string)?)(i == 0 ? "Billing contact" : string.Empty, line)));
+        return Draw($"Invoice {invoice.Number}", invoice.SellerName, rows);
+    }
+
+    public static byte[] Render(CreditNoteDocument note)
+    {
+        var invoice = note.Invoice;
+        var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
+        rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
+        rows.Add(("To", invoice.BuyerName));
+        rows.Add(("Number", note.Number));
+        rows.Add(("Date", note.Date.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        rows.Add(("Credits invoice", $"{invoice.Number} of {invoice.Date?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"));
+        rows.Add(("Pack", string.Create(CultureInfo.InvariantCulture, $"{invoice.Pack} ({invoice.Credits} credits)")));
+        rows.Add(null);
+        rows.Add(("Net refunded", invoice.Money(note.Net)));
+        rows.Add((invoice.TaxCaption, invoice.Money(note.Tax)));
+        rows.Add(("Amount refunded", invoice.Money(note.Gross)));
+        rows.Add(("Refunded to", note.RefundedTo));
+        rows.Add(("Credits taken back", note.CreditsReversed.ToString(CultureInfo.InvariantCulture)));
+        return Draw($"Credit note {note.Number}", invoice.SellerName, rows);
+    }
+
+    /// <summary>One A4 page: the title, then caption and value rows (null: a half-line gap).</summary>
+    private static byte[] Draw(string titleText, string author, IEnumerable<(string Caption, string Value)?> rows)
+    {
         using var document = new PdfDocument();
-        document.Info.Title = $"Invoice {invoice.Number}";
-        document.Info.Author = invoice.SellerName;
+        document.Info.Title = titleText;
+        document.Info.Author = author;
         var page = document.AddPage();
         page.Size = PdfSharp.PageSize.A4;
         using (var graphics = XGraphics.FromPdfPage(page))
@@ -111,39 +195,19 @@ internal static class InvoicePdf
             var text = new XFont(Family, 10, XFontStyleEx.Regular);
             const double left = 56, valueAt = 200, line = 16;
             var y = 64.0;
-            graphics.DrawString($"Invoice {invoice.Number}", title, XBrushes.Black, left, y);
+            graphics.DrawString(titleText, title, XBrushes.Black, left, y);
             y += 36;
-
-            void Row(string caption, string value)
+            foreach (var row in rows)
             {
-                graphics.DrawString(caption, label, XBrushes.Black, left, y);
-                graphics.DrawString(value, text, XBrushes.Black, valueAt, y);
+                if (row is not { } r)
+                {
+                    y += line / 2;
+                    continue;
+                }
+
+                graphics.DrawString(r.Caption, label, XBrushes.Black, left, y);
+                graphics.DrawString(r.Value, text, XBrushes.Black, valueAt, y);
                 y += line;
-            }
-
-            Row("From", invoice.SellerName);
-            foreach (var part in new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)))
-            {
-                Row(string.Empty, part!);
-            }
-
-            Row("To", invoice.BuyerName);
-            if (invoice.BuyerCountry is { } country)
-            {
-                Row("Country", country);
-            }
-
-            Row("Number", invoice.Number);
-            Row("Date", invoice.Date?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? string.Empty);
-            Row("Pack", string.Create(CultureInfo.InvariantCulture, $"{invoice.Pack} ({invoice.Credits} credits)"));
-            y += line / 2;
-            Row("Net", invoice.Money(invoice.Net));
-            Row(invoice.TaxCaption, invoice.Money(invoice.Tax));
-            Row("Amount", invoice.Money(invoice.Gross));
-            Row("Paid", invoice.PaidWith);
-            for (var i = 0; i < invoice.BillingContact.Count; i++)
-            {
-                Row(i == 0 ? "Billing contact" : string.Empty, invoice.BillingContact[i]);
             }
         }
 

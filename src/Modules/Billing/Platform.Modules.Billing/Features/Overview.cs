@@ -9,7 +9,28 @@ namespace Platform.Modules.Billing.Features;
 
 internal sealed record LedgerLine(long Id, DateTimeOffset At, string Kind, long AvailableChange, long ReservedChange, long AvailableAfter, long ReservedAfter, string? Reference, string? Reason);
 
-internal sealed record PurchaseLine(Guid Id, DateTimeOffset CreatedAt, string Pack, long Credits, long AmountMinor, string Currency, string Status, string? InvoiceNumber, DateTimeOffset? PaidAt);
+internal sealed record PurchaseLine(
+    Guid Id, DateTimeOffset CreatedAt, string Pack, long Credits, long AmountMinor, string Currency, string Status, string? InvoiceNumber, DateTimeOffset? PaidAt,
+    long RefundedMinor = 0);
+
+/// <summary>A refund's credit note as listed: what was refunded of which invoice, and the credits the ledger took back.</summary>
+internal sealed record CreditNoteLine(
+    Guid Id, string Number, DateTimeOffset At, string? InvoiceNumber, long AmountMinor, string Currency, long CreditsDue, long CreditsReversed, string? Reason, bool ByAdmin)
+{
+    public string Money => MoneyText.Of(AmountMinor, Currency);
+}
+
+internal static class CreditNotes
+{
+    /// <summary>A company's credit notes, newest first (a handful per company: one per refund).</summary>
+    public static async Task<IReadOnlyList<CreditNoteLine>> ForCompanyAsync(BillingDbContext db, Guid companyId, CancellationToken cancellationToken) =>
+        await db.Refunds.AsNoTracking()
+            .Where(r => r.CompanyId == companyId)
+            .OrderByDescending(r => r.CreatedAt)
+            .Join(db.Purchases, r => r.PurchaseId, p => p.Id, (r, p) => new CreditNoteLine(
+                r.Id, r.CreditNoteNumber, r.CreatedAt, p.InvoiceNumber, r.AmountMinor, r.Currency, r.CreditsDue, r.CreditsReversed, r.Reason, r.RefundedBy != null))
+            .ToListAsync(cancellationToken);
+}
 
 internal sealed record BillingOverview(
     string Plan,
@@ -20,7 +41,8 @@ internal sealed record BillingOverview(
     int Page,
     bool HasMore,
     IReadOnlyList<PurchaseLine> Purchases,
-    long? LowBalanceThreshold);
+    long? LowBalanceThreshold,
+    IReadOnlyList<CreditNoteLine> CreditNotes);
 
 /// <summary>The signed-in company's billing page: plan, balance, history (newest first, paged) and purchases.</summary>
 internal sealed record GetBillingOverview(int Page) : IRequest<BillingOverview>
@@ -46,10 +68,11 @@ internal sealed class GetBillingOverviewHandler(BillingDbContext db, ITenantCont
         var purchases = await db.Purchases.AsNoTracking()
             .Where(p => p.CompanyId == companyId && p.Status == PurchaseStatus.Paid)
             .OrderByDescending(p => p.PaidAt)
-            .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt))
+            .Select(p => new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt, p.RefundedMinor))
             .ToListAsync(cancellationToken);
         return new BillingOverview(account.Plan, account.MaxRecipientsPerCampaign, account.Available, account.Reserved,
-            history.Take(GetBillingOverview.PageSize).ToList(), page, history.Count > GetBillingOverview.PageSize, purchases, account.LowBalanceThreshold);
+            history.Take(GetBillingOverview.PageSize).ToList(), page, history.Count > GetBillingOverview.PageSize, purchases, account.LowBalanceThreshold,
+            await CreditNotes.ForCompanyAsync(db, companyId, cancellationToken));
     }
 }
 

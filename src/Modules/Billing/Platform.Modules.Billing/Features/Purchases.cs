@@ -116,6 +116,7 @@ internal sealed class ProcessStripeEventHandler(BillingDbContext db, TimeProvide
         var outcome = stripeEvent.Type switch
         {
             "checkout.session.completed" or "checkout.session.async_payment_succeeded" => await CreditAsync(stripeEvent, now, cancellationToken),
+            RefundRecorder.ChargeRefunded => await RefundedAsync(stripeEvent, now, cancellationToken),
             _ => "ignored",
         };
         await db.SaveChangesAsync(cancellationToken);
@@ -158,6 +159,7 @@ internal sealed class ProcessStripeEventHandler(BillingDbContext db, TimeProvide
         purchase.Status = PurchaseStatus.Paid;
         purchase.PaidAt = now;
         purchase.StripeSessionId ??= sessionId;
+        purchase.StripePaymentIntentId ??= stripeEvent.PaymentIntentId;
         if (stripeEvent.Payment is { } payment)
         {
             purchase.CardBrand = payment.CardBrand;
@@ -186,6 +188,31 @@ internal sealed class ProcessStripeEventHandler(BillingDbContext db, TimeProvide
             purchase.AmountMinor, purchase.Currency, now, account.Available) { OccurredAt = now }, cancellationToken);
         logger.LogInformation("Credited {Credits} credits to company {CompanyId} for Stripe session {SessionId}", purchase.Credits, purchase.CompanyId, sessionId);
         return "credited";
+    }
+
+    /// <summary>
+    /// A refunded charge: each of its refunds not yet recorded becomes a credit note and a reversal (the admin's own refund
+    /// usually is recorded already, by the page that made it). Refunds made in Stripe's dashboard arrive only this way.
+    /// </summary>
+    private async Task<string> RefundedAsync(StripeEventPayload stripeEvent, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (stripeEvent.PaymentIntentId is not { } paymentIntentId
+            || await RefundRecorder.LockPurchaseAsync(db, null, paymentIntentId, cancellationToken) is not { } purchase)
+        {
+            logger.LogWarning("Refunded charge of payment {PaymentIntent} (event {EventId}) matches no paid purchase", stripeEvent.PaymentIntentId, stripeEvent.Id);
+            return "unknown payment";
+        }
+
+        var recorded = 0;
+        foreach (var refund in (stripeEvent.Refunds ?? []).Where(r => r.PaymentIntentId is null || r.PaymentIntentId == paymentIntentId))
+        {
+            if (await RefundRecorder.RecordAsync(db, purchase, refund, null, null, now, logger, cancellationToken) is { Recorded: true })
+            {
+                recorded++;
+            }
+        }
+
+        return recorded == 0 ? "refunds already recorded" : $"{recorded} refund(s) recorded";
     }
 
     /// <summary>Per year, no gaps: the counter row is locked by the same transaction that credits the purchase.</summary>

@@ -103,3 +103,10 @@ internal sealed class TaxSettingsValidation : IValidateOptions<BillingOptions>
     public ValidateOptionsResult Validate(string? name, BillingOptions options) =>
         TaxRates.Problems(options).ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }
+
+/// <summary>Money as every Billing page, document and message writes it: "22.50 EUR" (minor units in, invariant culture).</summary>
+internal static class MoneyText
+{
+    public static string Of(long minor, string currency) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{minor / 100m:0.00} {currency.ToUpperInvariant()}");
+}

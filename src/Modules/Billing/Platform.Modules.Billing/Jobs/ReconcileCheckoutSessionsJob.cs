@@ -60,7 +60,40 @@ internal sealed class ReconcileCheckoutSessionsJob(
             }
         }
 
+        var backfilled = await BackfillPaymentIntentsAsync(settings.BatchSize, cancellationToken);
         logger.LogInformation("Reconciled {Checked} pending Stripe sessions: {Credited} credited, {Failed} not answered", pending.Count, credited, failed);
-        return $"Checked {pending.Count} session(s), credited {credited}, {failed} not answered";
+        return $"Checked {pending.Count} session(s), credited {credited}, {failed} not answered; {backfilled} payment id(s) filled in";
+    }
+
+    /// <summary>
+    /// Paid purchases from before the payment intent was kept (Migrations/0007_refunds.sql) get it from their Checkout
+    /// Session, a batch per run, so that refunds and charge.refunded events find them. A session Stripe cannot answer for
+    /// is asked about again next run.
+    /// </summary>
+    private async Task<int> BackfillPaymentIntentsAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        var missing = await db.Purchases.AsNoTracking()
+            .Where(p => p.Status == PurchaseStatus.Paid && p.StripePaymentIntentId == null && p.StripeSessionId != null)
+            .OrderBy(p => p.PaidAt)
+            .Take(batchSize)
+            .Select(p => new { p.Id, SessionId = p.StripeSessionId! })
+            .ToListAsync(cancellationToken);
+        var filled = 0;
+        foreach (var purchase in missing)
+        {
+            try
+            {
+                if (await PaymentIntents.AskStripeAsync(db, stripe, purchase.Id, purchase.SessionId, cancellationToken) is not null)
+                {
+                    filled++;
+                }
+            }
+            catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+            {
+                logger.LogWarning(exception, "Could not ask Stripe for the payment of purchase {PurchaseId}", purchase.Id);
+            }
+        }
+
+        return filled;
     }
 }

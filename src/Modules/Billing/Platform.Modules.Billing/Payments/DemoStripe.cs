@@ -51,18 +51,26 @@ internal sealed class DemoSession
     public string Field(string name) => Form.TryGetValue(name, out var value) ? value : string.Empty;
 }
 
-/// <summary>The fake's sessions, by id and by idempotency key.</summary>
+/// <summary>One refund the fake made, of a paid session's payment intent.</summary>
+internal sealed record DemoRefund(string Id, string PaymentIntentId, long AmountMinor, string Currency, Dictionary<string, string> Metadata, long Created);
+
+/// <summary>The fake's sessions, by id and by idempotency key, and its refunds.</summary>
 internal sealed class DemoStripeSessions
 {
     public ConcurrentDictionary<string, DemoSession> ById { get; } = new();
 
     public ConcurrentDictionary<string, string> ByIdempotencyKey { get; } = new();
+
+    public ConcurrentDictionary<string, DemoRefund> RefundsByIdempotencyKey { get; } = new();
+
+    public ConcurrentQueue<DemoRefund> Refunds { get; } = new();
 }
 
 /// <summary>
 /// A local fake of Stripe for the <c>./run</c> demo (ADR 19), mapped only when <c>Platform:Billing:FakeStripe:Enabled</c>:
-/// the REST calls <see cref="StripeGateway"/> makes through Stripe.net (create and retrieve a Checkout Session), a hosted pay page that accepts
-/// the test card 4242 4242 4242 4242, and a signed <c>checkout.session.completed</c> webhook to the platform. The card
+/// the REST calls <see cref="StripeGateway"/> makes through Stripe.net (create and retrieve a Checkout Session, create and list
+/// refunds), a hosted pay page that accepts the test card 4242 4242 4242 4242, and signed <c>checkout.session.completed</c>
+/// and <c>charge.refunded</c> webhooks to the platform. The card
 /// number is checked and dropped: only the brand, last four digits and expiry go into the event, as Stripe sends them.
 /// </summary>
 internal static class DemoStripe
@@ -80,6 +88,16 @@ internal static class DemoStripe
             !Authorized(request, billing.Value) ? Unauthorized()
             : sessions.ById.TryGetValue(id, out var session) ? Results.Json(SessionObject(session), statusCode: 200)
             : Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such checkout.session: '{id}'" } }, statusCode: 404));
+        group.MapPost("/v1/refunds", CreateRefundAsync);
+        group.MapGet("/v1/refunds", (HttpRequest request, DemoStripeSessions sessions, IOptions<BillingOptions> billing) =>
+            !Authorized(request, billing.Value) ? Unauthorized()
+            : Results.Json(new Dictionary<string, object?>
+            {
+                ["object"] = "list",
+                ["url"] = "/v1/refunds",
+                ["has_more"] = false,
+                ["data"] = sessions.Refunds.Where(r => r.PaymentIntentId == request.Query["payment_intent"].ToString()).Reverse().Select(RefundObject).ToList(),
+            }));
         group.MapGet("/pay/{id}", (string id, DemoStripeSessions sessions) =>
             sessions.ById.TryGetValue(id, out var session) ? Page(session, null, new Dictionary<string, string>()) : Results.NotFound());
         group.MapPost("/pay/{id}", PayAsync);
@@ -115,6 +133,93 @@ internal static class DemoStripe
 
         return Results.Json(SessionObject(session));
     }
+
+    /// <summary>
+    /// A refund of a paid session's payment, at most what is left of it (Stripe's own rule and message), idempotent by key;
+    /// then the signed <c>charge.refunded</c> webhook Stripe sends, with the charge's refunds not expanded, as Stripe's API
+    /// versions since 2022-11-15 send it (Billing lists them).
+    /// </summary>
+    private static async Task<IResult> CreateRefundAsync(
+        HttpRequest request,
+        DemoStripeSessions sessions,
+        IOptions<BillingOptions> billing,
+        IOptions<DemoStripeOptions> demo,
+        IHttpClientFactory clients,
+        TimeProvider clock,
+        ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        if (!Authorized(request, billing.Value))
+        {
+            return Unauthorized();
+        }
+
+        var form = (await request.ReadFormAsync(cancellationToken)).ToDictionary(f => f.Key, f => f.Value.ToString());
+        var key = request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > 0 && sessions.RefundsByIdempotencyKey.TryGetValue(key, out var again))
+        {
+            return Results.Json(RefundObject(again));
+        }
+
+        var paymentIntent = form.GetValueOrDefault("payment_intent") ?? string.Empty;
+        var session = sessions.ById.Values.FirstOrDefault(s => s.Paid && s.PaymentIntentId == paymentIntent);
+        if (session is null)
+        {
+            return Results.Json(new { error = new { type = "invalid_request_error", code = "resource_missing", message = $"No such payment_intent: '{paymentIntent}'" } }, statusCode: 400);
+        }
+
+        var refunded = sessions.Refunds.Where(r => r.PaymentIntentId == paymentIntent).Sum(r => r.AmountMinor);
+        var amount = long.TryParse(form.GetValueOrDefault("amount"), NumberStyles.None, CultureInfo.InvariantCulture, out var asked) ? asked : session.AmountMinor - refunded;
+        if (amount <= 0 || amount > session.AmountMinor - refunded)
+        {
+            return Results.Json(new
+            {
+                error = new
+                {
+                    type = "invalid_request_error",
+                    code = "amount_too_large",
+                    message = string.Create(CultureInfo.InvariantCulture, $"Refund amount ({amount / 100m:0.00}) is greater than unrefunded amount on charge ({(session.AmountMinor - refunded) / 100m:0.00})"),
+                },
+            }, statusCode: 400);
+        }
+
+        var metadata = form.Where(f => f.Key.StartsWith("metadata[", StringComparison.Ordinal)).ToDictionary(f => f.Key["metadata[".Length..^1], f => f.Value);
+        var refund = new DemoRefund($"re_test_{Guid.NewGuid():N}", paymentIntent, amount, session.Field("line_items[0][price_data][currency]"), metadata,
+            clock.GetUtcNow().ToUnixTimeSeconds());
+        sessions.Refunds.Enqueue(refund);
+        if (key.Length > 0)
+        {
+            sessions.RefundsByIdempotencyKey[key] = refund;
+        }
+
+        var charge = new Dictionary<string, object?>
+        {
+            ["id"] = $"ch_{paymentIntent}",
+            ["object"] = "charge",
+            ["amount"] = session.AmountMinor,
+            ["amount_refunded"] = refunded + amount,
+            ["currency"] = refund.Currency,
+            ["payment_intent"] = paymentIntent,
+            ["refunded"] = refunded + amount == session.AmountMinor,
+            ["status"] = "succeeded",
+        };
+        await SendWebhookAsync("charge.refunded", charge, request, billing.Value, demo.Value, clients, clock, loggers.CreateLogger("Platform.Modules.Billing.DemoStripe"), cancellationToken);
+        return Results.Json(RefundObject(refund));
+    }
+
+    private static Dictionary<string, object?> RefundObject(DemoRefund refund) => new()
+    {
+        ["id"] = refund.Id,
+        ["object"] = "refund",
+        ["amount"] = refund.AmountMinor,
+        ["currency"] = refund.Currency,
+        ["payment_intent"] = refund.PaymentIntentId,
+        ["charge"] = $"ch_{refund.PaymentIntentId}",
+        ["status"] = "succeeded",
+        ["reason"] = "requested_by_customer",
+        ["metadata"] = refund.Metadata,
+        ["created"] = refund.Created,
+    };
 
     private static async Task<IResult> PayAsync(
         string id,
@@ -158,7 +263,7 @@ internal static class DemoStripe
             session.Customer = customer;
             session.PaymentIntentId = $"pi_test_{Guid.NewGuid():N}";
             session.Paid = true;
-            await SendWebhookAsync(session, request, billing.Value, demo.Value, clients, clock, loggers.CreateLogger("Platform.Modules.Billing.DemoStripe"), cancellationToken);
+            await SendWebhookAsync("checkout.session.completed", SessionObject(session), request, billing.Value, demo.Value, clients, clock, loggers.CreateLogger("Platform.Modules.Billing.DemoStripe"), cancellationToken);
         }
 
         return Results.Redirect(session.Field("success_url"));
@@ -201,7 +306,8 @@ internal static class DemoStripe
     }
 
     private static async Task SendWebhookAsync(
-        DemoSession session,
+        string type,
+        Dictionary<string, object?> dataObject,
         HttpRequest request,
         BillingOptions billing,
         DemoStripeOptions demo,
@@ -224,9 +330,9 @@ internal static class DemoStripe
             // The version Stripe.net pins: the webhook refuses events of another API version, as it would Stripe's own.
             ["api_version"] = StripeConfiguration.ApiVersion,
             ["created"] = now,
-            ["type"] = "checkout.session.completed",
+            ["type"] = type,
             ["livemode"] = false,
-            ["data"] = new Dictionary<string, object?> { ["object"] = SessionObject(session) },
+            ["data"] = new Dictionary<string, object?> { ["object"] = dataObject },
         });
 
         var url = demo.WebhookUrl is { Length: > 0 } configured ? configured : $"{request.Scheme}://{request.Host}{StripeWebhook.Path}";
@@ -239,12 +345,12 @@ internal static class DemoStripe
             using var response = await clients.CreateClient(nameof(DemoStripe)).SendAsync(message, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                logger.LogWarning("The fake Stripe's webhook for {SessionId} was answered {Status}", session.Id, (int)response.StatusCode);
+                logger.LogWarning("The fake Stripe's {Type} webhook for {Id} was answered {Status}", type, dataObject["id"], (int)response.StatusCode);
             }
         }
         catch (HttpRequestException exception)
         {
-            logger.LogWarning(exception, "The fake Stripe could not deliver the webhook for {SessionId}; the reconciliation job will credit it", session.Id);
+            logger.LogWarning(exception, "The fake Stripe could not deliver the {Type} webhook for {Id}", type, dataObject["id"]);
         }
     }
 

@@ -95,6 +95,53 @@ internal sealed class StripeGateway(HttpClient http, IOptions<BillingOptions> op
         }
     }
 
+    /// <summary>
+    /// Refunds <paramref name="amountMinor"/> of the payment through Stripe's Refund API. The key is the admin form's own
+    /// (one per form shown), so a form sent twice gets the same refund back from Stripe, never a second one.
+    /// </summary>
+    public async Task<StripeRefund> CreateRefundAsync(
+        string paymentIntentId, long amountMinor, string idempotencyKey, IDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var create = new RefundCreateOptions
+        {
+            PaymentIntent = paymentIntentId,
+            Amount = amountMinor,
+            Reason = "requested_by_customer",
+            Metadata = new Dictionary<string, string>(metadata),
+        };
+        try
+        {
+            var refund = await new RefundService(Client()).CreateAsync(create, new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
+            return StripeRefund.From(refund);
+        }
+        catch (StripeException exception)
+        {
+            // Stripe's own message says why (e.g. "Refund amount (€50.00) is greater than unrefunded amount on charge (€45.00)").
+            var why = string.IsNullOrEmpty(exception.StripeError?.Message) ? string.Empty : $": {exception.StripeError.Message}";
+            throw new PaymentProviderException($"Stripe refused the refund ({Status(exception)}){why}", exception);
+        }
+    }
+
+    /// <summary>Every refund of a payment, as Stripe lists them (for a charge.refunded event that did not carry them).</summary>
+    public async Task<IReadOnlyList<StripeRefund>> ListRefundsAsync(string paymentIntentId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var refunds = new List<StripeRefund>();
+            var options = new RefundListOptions { PaymentIntent = paymentIntentId, Limit = 100 };
+            await foreach (var refund in new RefundService(Client()).ListAutoPagingAsync(options, requestOptions: null, cancellationToken))
+            {
+                refunds.Add(StripeRefund.From(refund));
+            }
+
+            return refunds;
+        }
+        catch (StripeException exception)
+        {
+            throw new PaymentProviderException($"Stripe refused to list the refunds of {paymentIntentId} ({Status(exception)}).", exception);
+        }
+    }
+
     /// <summary>A client for this call: the secret key and API base as configured now (refused when no key is set).</summary>
     private StripeClient Client()
     {

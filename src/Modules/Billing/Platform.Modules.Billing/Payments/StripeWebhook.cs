@@ -31,6 +31,7 @@ internal static class StripeWebhook
     private static async Task<IResult> HandleAsync(
         HttpRequest request,
         IMediator mediator,
+        StripeGateway stripe,
         IOptions<BillingOptions> options,
         TimeProvider clock,
         ILoggerFactory loggers,
@@ -81,7 +82,22 @@ internal static class StripeWebhook
             return Results.Text(problem, statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var outcome = await mediator.Send(new ProcessStripeEvent(StripeEventPayload.From(stripeEvent)), cancellationToken);
+        var read = StripeEventPayload.From(stripeEvent);
+        if (read is { Type: RefundRecorder.ChargeRefunded, Refunds: null, PaymentIntentId: { } paymentIntentId })
+        {
+            try
+            {
+                read = read with { Refunds = await stripe.ListRefundsAsync(paymentIntentId, cancellationToken) };
+            }
+            catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+            {
+                // Not ours to refuse: Stripe retries an event answered with a 5xx, and the refunds are asked for again then.
+                logger.LogWarning(exception, "Could not list the refunds of {PaymentIntent} for event {EventId}", paymentIntentId, stripeEvent.Id);
+                return Results.Text("Stripe's refunds could not be read; send the event again later.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }
+
+        var outcome = await mediator.Send(new ProcessStripeEvent(read), cancellationToken);
         return Results.Text(outcome, statusCode: StatusCodes.Status200OK);
     }
 }
@@ -178,6 +194,16 @@ internal sealed record PaymentDetails(
         string.IsNullOrWhiteSpace(value) ? null : value.Length > length ? value[..length] : value;
 }
 
+/// <summary>A Stripe refund as Billing reads it: its id, the payment it refunds, the amount, its status and our metadata.</summary>
+internal sealed record StripeRefund(string Id, string? PaymentIntentId, long AmountMinor, string? Status, IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>Refunds Stripe gave up on (failed, canceled) returned nothing to the buyer and make no credit note.</summary>
+    public bool Returned => Status is not ("failed" or "canceled");
+
+    public static StripeRefund From(Refund refund) =>
+        new(refund.Id, refund.PaymentIntentId, refund.Amount, refund.Status, refund.Metadata ?? new Dictionary<string, string>());
+}
+
 /// <summary>The parts of a Stripe event Billing reads, taken from Stripe.net's objects.</summary>
 internal sealed record StripeEventPayload(
     string Id,
@@ -186,17 +212,24 @@ internal sealed record StripeEventPayload(
     string? PaymentStatus,
     string? ClientReferenceId,
     string? PurchaseId,
-    PaymentDetails? Payment = null)
+    PaymentDetails? Payment = null,
+    string? PaymentIntentId = null,
+    IReadOnlyList<StripeRefund>? Refunds = null)
 {
-    /// <summary>A verified webhook event; only a Checkout Session's events carry what Billing reads.</summary>
-    public static StripeEventPayload From(Event stripeEvent) =>
-        stripeEvent.Data?.Object is Session session
-            ? FromSession(stripeEvent.Id, stripeEvent.Type, session)
-            : new StripeEventPayload(stripeEvent.Id, stripeEvent.Type, null, null, null, null);
+    /// <summary>A verified webhook event; a Checkout Session's events and a refunded charge's carry what Billing reads.</summary>
+    public static StripeEventPayload From(Event stripeEvent) => stripeEvent.Data?.Object switch
+    {
+        Session session => FromSession(stripeEvent.Id, stripeEvent.Type, session),
+        // Since API version 2022-11-15 a charge's refunds are not expanded in events; null here: Billing asks Stripe for them.
+        Charge charge => new StripeEventPayload(stripeEvent.Id, stripeEvent.Type, null, null, null, null, null, charge.PaymentIntentId,
+            charge.Refunds?.Data is { Count: > 0 } refunds ? refunds.Select(StripeRefund.From).ToList() : null),
+        _ => new StripeEventPayload(stripeEvent.Id, stripeEvent.Type, null, null, null, null),
+    };
 
     /// <summary>An event for a Checkout Session object (from a webhook, or fetched by the reconciliation job).</summary>
     public static StripeEventPayload FromSession(string eventId, string type, Session session) =>
         new(eventId, type, session.Id, session.PaymentStatus, session.ClientReferenceId,
             session.Metadata is { } metadata && metadata.TryGetValue("purchase_id", out var purchaseId) ? purchaseId : null,
-            PaymentDetails.FromSession(session));
+            PaymentDetails.FromSession(session),
+            session.PaymentIntentId);
 }

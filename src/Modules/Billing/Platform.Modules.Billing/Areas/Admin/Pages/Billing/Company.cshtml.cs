@@ -27,6 +27,12 @@ internal sealed class CompanyModel(IMediator mediator) : PageModel
     [BindProperty]
     public ChangePlan Plan { get; set; } = new();
 
+    [BindProperty]
+    public RefundPurchase Refund { get; set; } = new();
+
+    /// <summary>Why the posted refund was refused, shown above the purchases (one refund form per purchase).</summary>
+    public IReadOnlyList<string> RefundErrors { get; private set; } = [];
+
     public CompanyBilling? View { get; private set; }
 
     public string? Message { get; private set; }
@@ -50,6 +56,36 @@ internal sealed class CompanyModel(IMediator mediator) : PageModel
         return Page();
     }
 
+    public async Task<IActionResult> OnPostRefundAsync(CancellationToken cancellationToken)
+    {
+        // The other forms were not posted: their empty fields are not this form's errors.
+        foreach (var key in ModelState.Keys.Where(k => k.StartsWith($"{nameof(Adjust)}.", StringComparison.Ordinal) || k.StartsWith($"{nameof(Plan)}.", StringComparison.Ordinal)).ToList())
+        {
+            ModelState.Remove(key);
+        }
+
+        if (IsValid(nameof(Refund)))
+        {
+            var (ok, record) = await mediator.TrySendAsync(Refund, ModelState, nameof(Refund), cancellationToken);
+            if (ok && record is { Refund: var refund })
+            {
+                // Whether this page or Stripe's charge.refunded webhook (often first) recorded it, it is this refund.
+                Message = $"Refunded {MoneyText.Of(refund.AmountMinor, refund.Currency)}: credit note {refund.CreditNoteNumber}; {refund.CreditsReversed} credits taken back."
+                          + (refund.CreditsReversed < refund.CreditsDue
+                              ? $" Not {refund.CreditsDue}: the other {refund.CreditsDue - refund.CreditsReversed} of this purchase's credits were already spent or reserved (spending uses the oldest credits first, and reserved credits are never taken back)."
+                              : string.Empty);
+                ModelState.Clear();
+                Refund = new RefundPurchase();
+            }
+        }
+
+        RefundErrors = ModelState.Where(e => e.Key.Length == 0 || e.Key.StartsWith($"{nameof(Refund)}.", StringComparison.Ordinal))
+            .SelectMany(e => e.Value!.Errors.Select(error => error.ErrorMessage)).ToList();
+        ModelState.Remove(string.Empty);
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
     public async Task<IActionResult> OnPostPlanAsync(CancellationToken cancellationToken)
     {
         if (IsValid(nameof(Plan)))
@@ -69,7 +105,7 @@ internal sealed class CompanyModel(IMediator mediator) : PageModel
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
-        Id ??= Adjust.CompanyId ?? Plan.CompanyId;
+        Id ??= Adjust.CompanyId ?? Plan.CompanyId ?? Refund.CompanyId;
         View = Id is { } id ? await mediator.Send(new GetCompanyBilling(id, PageNumber), cancellationToken) : null;
         if (View is { } view && !ModelState.ContainsKey($"{nameof(Plan)}.{nameof(ChangePlan.Plan)}"))
         {
