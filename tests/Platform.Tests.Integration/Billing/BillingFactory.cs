@@ -148,11 +148,14 @@ public sealed class BillingFactory : PlatformFactory
 
     public FakeStripe Stripe { get; } = new();
 
+    /// <summary>A real SMTP server the host sends to (receipts with their invoice PDF attached).</summary>
+    public SmtpTestServer Smtp { get; } = SmtpTestServer.Start();
+
     public string SecretKey { get; } = $"sk_test_{Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}";
 
     public string WebhookSecret { get; } = $"whsec_{Convert.ToHexString(RandomNumberGenerator.GetBytes(24))}";
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings.Concat(Smtp.HostSettings))
     {
         ["Platform:Billing:TrialCredits"] = TrialCredits.ToString(CultureInfo.InvariantCulture),
         ["Platform:PublicBaseUrl"] = PublicBaseUrl,
@@ -178,6 +181,7 @@ public sealed class BillingFactory : PlatformFactory
     {
         await base.DisposeAsync();
         await Stripe.DisposeAsync();
+        await Smtp.DisposeAsync();
     }
 
     /// <summary>

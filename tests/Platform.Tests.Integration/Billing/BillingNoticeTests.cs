@@ -10,7 +10,7 @@ namespace Platform.Tests.Integration.Billing;
 public sealed class BillingNoticeTests(BillingFactory factory) : IClassFixture<BillingFactory>
 {
     [Fact]
-    public async Task A_paid_purchase_is_emailed_once_as_a_receipt_with_its_invoice_link()
+    public async Task A_paid_purchase_is_emailed_once_as_a_receipt_with_its_invoice_link_and_PDF()
     {
         var (owner, companyId) = await factory.CompanyAsync($"Receipt {Guid.NewGuid():N}");
         var ownerEmail = await OwnerEmailAsync(companyId);
@@ -27,6 +27,18 @@ public sealed class BillingNoticeTests(BillingFactory factory) : IClassFixture<B
                 "SELECT subject || ' ' || text_body FROM platform.emails WHERE kind = 'notice.payment-received' AND to_address = @e", ("e", ownerEmail)))
             .Should().Contain($"invoice {number}").And.Contain("10.00 EUR").And.Contain("1,000 credits were added")
             .And.Contain($"{BillingFactory.PublicBaseUrl}/Billing/Invoice/{purchaseId}");
+
+        // Through the SMTP server: the invoice PDF is attached, and it is this purchase's invoice.
+        var received = await factory.Smtp.WaitForAsync(m => m.To.Mailboxes.Any(a => a.Address == ownerEmail) && (m.Subject ?? string.Empty).Contains(number!, StringComparison.Ordinal));
+        var attachment = received.Attachments.OfType<MimeKit.MimePart>().Single();
+        attachment.FileName.Should().Be($"invoice-{number}.pdf");
+        attachment.ContentType.MimeType.Should().Be("application/pdf");
+        using (var content = new MemoryStream())
+        {
+            await attachment.Content!.DecodeToAsync(content);
+            using var pdf = UglyToad.PdfPig.PdfDocument.Open(content.ToArray());
+            string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text)).Should().Contain($"Invoice {number}").And.Contain("10.00 EUR");
+        }
 
         // Delivered again (as after a crash before the outbox row was marked): the receipt is not emailed twice.
         await factory.Database.ExecuteAsync($"UPDATE billing.outbox SET dispatched_at = NULL WHERE payload ->> 'purchaseId' = '{purchaseId}'");

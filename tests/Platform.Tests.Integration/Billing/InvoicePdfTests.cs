@@ -43,4 +43,37 @@ public sealed class InvoicePdfTests(BillingFactory factory) : IClassFixture<Bill
         var (other, _) = await factory.CompanyAsync($"Pdf other {Guid.NewGuid():N}"[..24]);
         (await other.Http.GetAsync($"/Billing/Invoice/{purchaseId}?handler=Pdf")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task The_buyers_tax_id_from_the_company_profile_is_on_the_invoice_as_it_was_at_checkout()
+    {
+        var (owner, companyId) = await factory.CompanyAsync($"Tax Id Bakery {Guid.NewGuid():N}"[..26]);
+        // A tax ID that is not one is refused with a message, and nothing changes.
+        var refused = await owner.PostFormAsync("/Accounts/Profile", Profile("<b>1</b>"));
+        refused.StatusCode.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(await refused.Content.ReadAsStringAsync()).Should().Contain("Enter the tax ID as it is written");
+        (await factory.Database.ScalarAsync<string>("SELECT tax_id FROM accounts.companies WHERE id = @id", ("id", companyId))).Should().BeNull();
+
+        (await owner.PostFormAsync("/Accounts/Profile", Profile("gb 123 456 789"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var purchaseId = await factory.BuyAsync(owner, companyId);
+        // Changed after the purchase: the issued invoice keeps the number it was issued with.
+        (await owner.PostFormAsync("/Accounts/Profile", Profile("GB999999999"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+
+        var (_, html) = await owner.GetAsync($"/Billing/Invoice/{purchaseId}");
+        WebUtility.HtmlDecode(html).Should().MatchRegex("id=\"invoice-company\">Tax Id Bakery [^<]* · VAT ID GB123456789<");
+        using var pdf = PdfDocument.Open(await owner.Http.GetByteArrayAsync($"/Billing/Invoice/{purchaseId}?handler=Pdf"));
+        var text = string.Join(" ", pdf.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+        text.Should().Contain("VAT ID GB123456789").And.NotContain("GB999999999");
+    }
+
+    private static Dictionary<string, string> Profile(string taxId) => new()
+    {
+        ["Input.FirstName"] = "Ada",
+        ["Input.Surname"] = "Lovelace",
+        ["Input.MobileNumber"] = "+44 7700 900123",
+        ["Input.PostalCode"] = "SW1A 1AA",
+        ["Input.MarketSector"] = "Food and drink",
+        ["Input.Country"] = "GB",
+        ["Input.TaxId"] = taxId,
+    };
 }

@@ -23,11 +23,21 @@ internal sealed class SendEmailHandler(IConfiguration configuration, IOptions<Ma
             throw new ArgumentException($"'{request.To}' is not an email address ({request.Kind}).", nameof(request));
         }
 
+        var attachments = request.Attachments ?? [];
+        if (attachments.Sum(a => (long)a.Content.Length) > EmailAttachment.MaxTotalBytes
+            || attachments.Any(a => string.IsNullOrWhiteSpace(a.FileName) || a.FileName.Length > 200 || !ContentType.TryParse(a.ContentType, out _)))
+        {
+            throw new ArgumentException($"The attachments of a {request.Kind} email are over {EmailAttachment.MaxTotalBytes} bytes or badly named.", nameof(request));
+        }
+
         var mail = options.Value;
         var (text, html) = EmailTemplates.Render(request.Body, mail.FromName, request.Unsubscribe?.OneClickUrl);
         var id = Guid.CreateVersion7(clock.GetUtcNow());
         var dedupKey = Bounded(request.DedupKey, 200)!;
         await using var connection = new NpgsqlConnection(configuration.PlatformConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        // The email and its files together: the sending job never sees one without the other.
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO platform.emails (id, dedup_key, kind, message_id, to_address, to_name, subject, text_body, html_body, unsubscribe_url)
@@ -46,7 +56,16 @@ internal sealed class SendEmailHandler(IConfiguration configuration, IOptions<Ma
                 Text = text,
                 Html = html,
                 Unsubscribe = request.Unsubscribe?.OneClickUrl.AbsoluteUri,
-            }, cancellationToken: cancellationToken));
+            }, transaction, cancellationToken: cancellationToken));
+        if (inserted == 1 && attachments.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO platform.email_attachments (email_id, position, file_name, content_type, content) VALUES (@Id, @Position, @FileName, @ContentType, @Content)",
+                attachments.Select((a, i) => new { Id = id, Position = (short)i, a.FileName, a.ContentType, a.Content }),
+                transaction, cancellationToken: cancellationToken));
+        }
+
+        await transaction.CommitAsync(cancellationToken);
         if (inserted == 0)
         {
             // The row can have left since (30 days after it was final): then the key is spent and nothing is queued either.

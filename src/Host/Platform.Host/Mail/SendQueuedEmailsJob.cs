@@ -105,14 +105,28 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
         $"{tally.GetValueOrDefault(MailDelivery.Sent)} sent, {tally.GetValueOrDefault(MailDelivery.RetryLater)} deferred, " +
         $"{tally.GetValueOrDefault(MailDelivery.Refused)} refused, {tally.GetValueOrDefault(MailDelivery.Unknown) + abandoned} unknown, {purged} purged";
 
-    private static async Task<IReadOnlyList<QueuedEmail>> DueAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        [.. await connection.QueryAsync<QueuedEmail>(new CommandDefinition(
+    private static async Task<IReadOnlyList<QueuedEmail>> DueAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var due = (await connection.QueryAsync<QueuedEmail>(new CommandDefinition(
             """
             SELECT id, message_id AS MessageId, to_address AS "To", to_name AS ToName, subject, text_body AS Text, html_body AS Html,
                    unsubscribe_url AS Unsubscribe, attempts
             FROM platform.emails WHERE state = @Queued AND next_attempt_at <= now()
             ORDER BY next_attempt_at LIMIT @Limit
-            """, new { States.Queued, Limit = BatchSize }, cancellationToken: cancellationToken))];
+            """, new { States.Queued, Limit = BatchSize }, cancellationToken: cancellationToken))).ToList();
+        if (due.Count == 0)
+        {
+            return due;
+        }
+
+        // The batch's files in one query (most emails have none).
+        var files = (await connection.QueryAsync<QueuedAttachment>(new CommandDefinition(
+            """
+            SELECT email_id AS EmailId, file_name AS FileName, content_type AS ContentType, content
+            FROM platform.email_attachments WHERE email_id = ANY(@Ids) ORDER BY email_id, position
+            """, new { Ids = due.Select(e => e.Id).ToArray() }, cancellationToken: cancellationToken))).ToLookup(f => f.EmailId);
+        return [.. due.Select(e => e with { Attachments = [.. files[e.Id]] })];
+    }
 
     /// <summary>Committed before the data goes out: if this process dies now, the next run finds the row Sending and knows.</summary>
     private static async Task<bool> MarkSendingAsync(NpgsqlConnection connection, Guid id, CancellationToken cancellationToken) =>
@@ -172,8 +186,12 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
         public EmailState Unknown => EmailState.Unknown;
     }
 
+    private sealed record QueuedAttachment(Guid EmailId, string FileName, string ContentType, byte[] Content);
+
     private sealed record QueuedEmail(Guid Id, string MessageId, string To, string? ToName, string Subject, string Text, string Html, string? Unsubscribe, int Attempts)
     {
+        public IReadOnlyList<QueuedAttachment> Attachments { get; init; } = [];
+
         public MimeMessage ToMimeMessage(MailOptions mail)
         {
             var message = new MimeMessage { MessageId = MessageId, Subject = Subject, Date = DateTimeOffset.UtcNow };
@@ -191,7 +209,13 @@ internal sealed class SendQueuedEmailsJob(IConfiguration configuration, IOptions
                 message.Headers.Add("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
             }
 
-            message.Body = new BodyBuilder { TextBody = Text, HtmlBody = Html }.ToMessageBody();
+            var body = new BodyBuilder { TextBody = Text, HtmlBody = Html };
+            foreach (var file in Attachments)
+            {
+                body.Attachments.Add(file.FileName, file.Content, ContentType.Parse(file.ContentType));
+            }
+
+            message.Body = body.ToMessageBody();
             return message;
         }
     }

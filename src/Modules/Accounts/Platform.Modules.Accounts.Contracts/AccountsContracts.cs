@@ -9,7 +9,8 @@ namespace Platform.Modules.Accounts.Contracts;
 /// (<c>PhoneNumbers.Parse</c>) and showing them (<c>PhoneNumbers.Display</c>), and for tax and time-zone defaults.
 /// </param>
 /// <param name="Confirmed">Whether the owner has confirmed the registration's email address (until then the company may not send or buy).</param>
-public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt, string Country, bool Confirmed);
+/// <param name="TaxId">Its VAT or other tax number as an Owner entered it on the profile (invoices print it); null: none.</param>
+public sealed record CompanyDto(Guid Id, string Name, string MarketSector, DateTimeOffset CreatedAt, string Country, bool Confirmed, string? TaxId = null);
 
 /// <summary>
 /// Whether a company may spend now: send campaigns or API messages, buy credits. Answers null when it may, else the
@@ -101,4 +102,5 @@ public static class CompanyNotices
 /// <see cref="CompanyNotices"/>); the dedup key (per user) makes a repeated request harmless. Answers how many were emailed.
 /// </summary>
 /// <param name="ExceptUserId">A user the notice is about, who needs no email about it (the person who just joined).</param>
-public sealed record NotifyCompany(Guid CompanyId, string Notice, string Subject, EmailBody Body, string DedupKey, Guid? ExceptUserId = null) : IRequest<int>;
+public sealed record NotifyCompany(
+    Guid CompanyId, string Notice, string Subject, EmailBody Body, string DedupKey, Guid? ExceptUserId = null, IReadOnlyList<EmailAttachment>? Attachments = null) : IRequest<int>;

@@ -52,6 +52,7 @@ internal sealed class AccountsDbContext(DbContextOptions<AccountsDbContext> opti
             company.Property(c => c.Name).HasMaxLength(200);
             company.Property(c => c.MarketSector).HasMaxLength(100);
             company.Property(c => c.Country).HasMaxLength(2);
+            company.Property(c => c.TaxId).HasMaxLength(CompanyRules.MaxTaxIdLength);
             company.Property(c => c.TermsVersion).HasMaxLength(40);
             company.Property(c => c.SuspensionReason).HasMaxLength(500);
         });

@@ -38,6 +38,12 @@ public sealed record GetPlanLimits(Guid CompanyId) : IRequest<PlanLimits>;
 
 public sealed record PlanLimits(string Plan, int? MaxRecipientsPerCampaign);
 
+/// <summary>A paid purchase's invoice as a PDF, for the company that made it (null otherwise): the receipt email attaches it.</summary>
+public sealed record GetInvoicePdf(Guid CompanyId, Guid PurchaseId) : IRequest<InvoicePdfFile?>;
+
+/// <summary>The invoice PDF's file name ("invoice-2026-000001.pdf") and bytes.</summary>
+public sealed record InvoicePdfFile(string FileName, byte[] Content);
+
 /// <summary>
 /// Grants a newly registered company its trial credits now, so its first page already shows them and a first
 /// campaign can be scheduled at once. Idempotent (once per company): CompanyRegistered from Accounts' outbox grants

@@ -88,6 +88,7 @@ internal sealed class BillingDbContext(DbContextOptions<BillingDbContext> option
             purchase.Property(p => p.TaxCountry).HasMaxLength(2);
             purchase.Property(p => p.TaxRatePercent).HasPrecision(5, 2);
             purchase.Property(p => p.TaxLabel).HasMaxLength(TaxRates.MaxLabelLength);
+            purchase.Property(p => p.BuyerTaxId).HasMaxLength(30);
             purchase.Property(p => p.CardBrand).HasMaxLength(20);
             purchase.Property(p => p.CardLast4).HasMaxLength(4);
             purchase.Property(p => p.BillingName).HasMaxLength(200);

@@ -17,6 +17,7 @@ namespace Platform.Modules.Shared;
 /// key queues nothing new, so a caller that retries (an event handler delivered twice) never sends twice.
 /// </param>
 /// <param name="Unsubscribe">For newsletters and other bulk mail: the one-click unsubscribe address (RFC 8058).</param>
+/// <param name="Attachments">Files sent with the email (e.g. the invoice PDF with a receipt), kept with it in the queue.</param>
 public sealed record SendEmail(
     string To,
     string? ToName,
@@ -24,7 +25,17 @@ public sealed record SendEmail(
     EmailBody Body,
     string Kind,
     string DedupKey,
-    EmailUnsubscribe? Unsubscribe = null) : IRequest<EmailQueued>;
+    EmailUnsubscribe? Unsubscribe = null,
+    IReadOnlyList<EmailAttachment>? Attachments = null) : IRequest<EmailQueued>;
+
+/// <summary>
+/// A file sent with an email: its name as the recipient sees it, its MIME type and its bytes. At most
+/// <see cref="MaxTotalBytes"/> per email: mail servers commonly refuse messages over 10 MB once encoded.
+/// </summary>
+public sealed record EmailAttachment(string FileName, string ContentType, byte[] Content)
+{
+    public const int MaxTotalBytes = 5 * 1024 * 1024;
+}
 
 /// <summary>
 /// An email's content: a heading, paragraphs of plain text (never HTML: the host encodes them) and at most one action

@@ -17,6 +17,9 @@ internal sealed class Company
     /// </summary>
     public required string Country { get; set; }
 
+    /// <summary>VAT or other tax number, printed on invoices as the buyer's (Migrations/0012_company_tax_id.sql); null: none.</summary>
+    public string? TaxId { get; set; }
+
     /// <summary>The version of the terms and privacy policy the registering owner accepted.</summary>
     public required string TermsVersion { get; set; }
 
@@ -77,6 +80,19 @@ internal static class MarketSectors
 /// <summary>The company fields' rules beyond data annotations, shared by registration and the profile (empty: not given).</summary>
 internal static class CompanyRules
 {
+    /// <summary>A tax number as tax authorities write them: letters, digits, and the spaces, dots and dashes people type in them.</summary>
+    public const int MaxTaxIdLength = 30;
+
+    public static IEnumerable<ValidationError> TaxIdProblems(string? taxId)
+    {
+        var value = taxId?.Trim() ?? string.Empty;
+        if (value.Length > 0 && (value.Length is < 4 or > MaxTaxIdLength || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '.' or '-')
+                                 || !value.Any(char.IsAsciiDigit)))
+        {
+            yield return new ValidationError("TaxId", $"Enter the tax ID as it is written (4 to {MaxTaxIdLength} letters and digits, e.g. GB123456789), or leave it empty.");
+        }
+    }
+
     public static IEnumerable<ValidationError> Problems(string? country, string? marketSector)
     {
         if (!string.IsNullOrWhiteSpace(country) && PhoneCountries.Find(country) is null)

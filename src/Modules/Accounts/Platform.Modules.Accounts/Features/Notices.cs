@@ -32,7 +32,8 @@ internal sealed class NotifyCompanyHandler(AccountsDbContext db, IMediator media
                 request.Subject,
                 Personal(request.Body, user.FirstName),
                 $"notice.{request.Notice}",
-                $"{request.DedupKey}:{user.Id}"), cancellationToken);
+                $"{request.DedupKey}:{user.Id}",
+                Attachments: request.Attachments), cancellationToken);
         }
 
         return recipients.Count;
@@ -119,11 +120,13 @@ internal sealed class NoticeOnCampaignFinished(IMediator mediator, PublicLinks l
 /// </summary>
 internal sealed class NoticeOnPaymentReceived(IMediator mediator, PublicLinks links) : INotificationHandler<PaymentReceived>
 {
-    public Task Handle(PaymentReceived notification, CancellationToken cancellationToken)
+    public async Task Handle(PaymentReceived notification, CancellationToken cancellationToken)
     {
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         var amount = string.Create(culture, $"{notification.AmountMinor / 100m:0.00} {notification.Currency.ToUpperInvariant()}");
-        return mediator.Send(new NotifyCompany(
+        // The invoice itself goes with the receipt, as the PDF the billing page offers (the same document).
+        var pdf = await mediator.Send(new GetInvoicePdf(notification.CompanyId, notification.PurchaseId), cancellationToken);
+        await mediator.Send(new NotifyCompany(
             notification.CompanyId,
             CompanyNotices.PaymentReceived,
             $"Receipt for your payment of {amount} (invoice {notification.InvoiceNumber})",
@@ -132,10 +135,13 @@ internal sealed class NoticeOnPaymentReceived(IMediator mediator, PublicLinks li
                 [
                     string.Create(culture, $"Thank you: we received your card payment of {amount} on {notification.PaidAt:yyyy-MM-dd} for the {notification.Pack} pack."),
                     string.Create(culture, $"{notification.Credits:N0} credits were added; {notification.AvailableAfter:N0} credits were available right after."),
-                    $"Invoice {notification.InvoiceNumber} is on your billing page, with the tax it included and the card as Stripe described it.",
+                    pdf is null
+                        ? $"Invoice {notification.InvoiceNumber} is on your billing page, with the tax it included and the card as Stripe described it."
+                        : $"Invoice {notification.InvoiceNumber} is attached as a PDF, and on your billing page.",
                 ],
                 new EmailAction("Open the invoice", links.To($"/Billing/Invoice/{notification.PurchaseId}"))),
-            $"notice.payment-received:{notification.PurchaseId}"), cancellationToken);
+            $"notice.payment-received:{notification.PurchaseId}",
+            Attachments: pdf is null ? null : [new EmailAttachment(pdf.FileName, "application/pdf", pdf.Content)]), cancellationToken);
     }
 }
 

@@ -86,7 +86,7 @@ internal sealed class AccountsPersonalData(AccountsDbContext db, UserManager<Pla
                 // Whether it is on, never the authenticator key or the recovery codes: secrets, not information about the person.
                 user.TwoFactorEnabled,
             },
-            company = company is null ? null : new { company.Name, company.MarketSector, company.TermsVersion, company.TermsAcceptedAt, company.CreatedAt },
+            company = company is null ? null : new { company.Name, company.MarketSector, company.TaxId, company.TermsVersion, company.TermsAcceptedAt, company.CreatedAt },
             invitationsToYourAddress = invitations,
             supportRequests = tickets,
         };

@@ -16,6 +16,10 @@ internal sealed class UpdateProfile : PersonInput, IRequest<Unit>
     [Display(Name = "Market sector")]
     public string? MarketSector { get; set; }
 
+    /// <summary>The company's VAT or tax number, printed on its invoices; empty: none.</summary>
+    [Display(Name = "VAT / tax ID")]
+    public string? TaxId { get; set; }
+
     /// <summary>The company's country, as the Owner chooses it on the form (a Member's form does not show it).</summary>
     [Display(Name = "Country")]
     public string? Country { get; set; }
@@ -27,7 +31,7 @@ internal sealed class UpdateProfile : PersonInput, IRequest<Unit>
 internal sealed class UpdateProfileValidator : IRequestValidator<UpdateProfile>
 {
     public IEnumerable<ValidationError> Validate(UpdateProfile request) =>
-        request.PersonProblems().Concat(CompanyRules.Problems(request.Country, request.MarketSector));
+        request.PersonProblems().Concat(CompanyRules.Problems(request.Country, request.MarketSector)).Concat(CompanyRules.TaxIdProblems(request.TaxId));
 }
 
 /// <summary>The signed-in user's profile as the form shows it: the mobile number in national format when it is of the company's country.</summary>
@@ -51,6 +55,7 @@ internal sealed class GetProfileHandler(AccountsDbContext db, ITenantContext ten
             CompanyName = company?.Name,
             MarketSector = company?.MarketSector,
             Country = company?.Country,
+            TaxId = company?.TaxId,
             CompanyCountry = company?.Country,
         };
     }
@@ -82,6 +87,9 @@ internal sealed class UpdateProfileHandler(AccountsDbContext db, ITenantContext 
             {
                 company.Country = country.Code;
             }
+
+            // Optional, so empty clears it; upper case and without inner spaces, as it is printed.
+            company.TaxId = string.IsNullOrWhiteSpace(request.TaxId) ? null : request.TaxId.Trim().Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
         }
 
         await db.SaveChangesAsync(cancellationToken);

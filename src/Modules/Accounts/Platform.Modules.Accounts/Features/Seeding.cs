@@ -120,7 +120,7 @@ internal sealed class GetCompanyHandler(AccountsDbContext db) : IRequestHandler<
     public Task<CompanyDto?> Handle(GetCompany request, CancellationToken cancellationToken) =>
         db.Companies.AsNoTracking()
             .Where(c => c.Id == request.CompanyId)
-            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null, c.TaxId))
             .SingleOrDefaultAsync(cancellationToken);
 }
 
@@ -130,14 +130,14 @@ internal sealed class CompanyLookupHandlers(AccountsDbContext db)
     public async Task<IReadOnlyList<CompanyDto>> Handle(GetCompanies request, CancellationToken cancellationToken) =>
         await db.Companies.AsNoTracking()
             .Where(c => request.CompanyIds.Contains(c.Id))
-            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null, c.TaxId))
             .ToListAsync(cancellationToken);
 
     public async Task<IReadOnlyList<CompanyDto>> Handle(SearchCompanies request, CancellationToken cancellationToken) =>
         await CompanyNameSearch.Matching(db.Companies.AsNoTracking(), request.NameContains)
             .OrderBy(c => c.Name)
             .Take(Math.Clamp(request.Limit, 1, 200))
-            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null))
+            .Select(c => new CompanyDto(c.Id, c.Name, c.MarketSector, c.CreatedAt, c.Country, c.ConfirmedAt != null, c.TaxId))
             .ToListAsync(cancellationToken);
 }
 

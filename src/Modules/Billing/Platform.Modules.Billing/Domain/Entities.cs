@@ -159,6 +159,9 @@ internal sealed class Purchase
 
     public string? TaxLabel { get; set; }
 
+    /// <summary>The company's tax ID when the purchase was started (Migrations/0008_buyer_tax_id.sql), printed on its invoice.</summary>
+    public string? BuyerTaxId { get; set; }
+
     // What Stripe returns about the card (never its number) and about who paid: the billing contact, who may
     // not be one of the company's users. Written once, from the paid session.
     public string? CardBrand { get; set; }

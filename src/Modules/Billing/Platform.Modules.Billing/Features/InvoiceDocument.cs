@@ -6,6 +6,7 @@ using PdfSharp.Drawing;
 using PdfSharp.Fonts;
 using PdfSharp.Pdf;
 using Platform.Modules.Accounts.Contracts;
+using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Billing.Features;
@@ -22,6 +23,7 @@ internal sealed record InvoiceDocument(
     string SellerAddress,
     string? SellerTaxId,
     string BuyerName,
+    string? BuyerTaxId,
     string? BuyerCountry,
     string Pack,
     long Credits,
@@ -47,6 +49,21 @@ internal sealed class GetInvoiceDocumentHandler(IMediator mediator, ITenantConte
             : null;
 }
 
+/// <summary>For the receipt email (Accounts): the invoice PDF of a company's paid purchase, without a signed-in user.</summary>
+internal sealed class GetInvoicePdfHandler(BillingDbContext db, IMediator mediator, IOptions<BillingOptions> options) : IRequestHandler<GetInvoicePdf, InvoicePdfFile?>
+{
+    public async Task<InvoicePdfFile?> Handle(GetInvoicePdf request, CancellationToken cancellationToken)
+    {
+        if (await Invoices.ViewAsync(db, request.CompanyId, request.PurchaseId, options.Value, cancellationToken) is not { } view)
+        {
+            return null;
+        }
+
+        var document = InvoiceDocuments.From(view, await mediator.Send(new GetCompany(request.CompanyId), cancellationToken), options.Value.Invoice);
+        return new InvoicePdfFile(InvoicePdf.FileName(document), InvoicePdf.Render(document));
+    }
+}
+
 internal static class InvoiceDocuments
 {
     public static InvoiceDocument From(InvoiceView invoice, CompanyDto? company, InvoiceOptions seller)
@@ -66,6 +83,7 @@ internal static class InvoiceDocuments
             seller.SellerAddress,
             seller.SellerTaxId.Length > 0 ? $"{seller.TaxLabel} ID {seller.SellerTaxId}" : null,
             company?.Name ?? string.Empty,
+            invoice.BuyerTaxId is { } buyerTaxId ? $"{seller.TaxLabel} ID {buyerTaxId}" : null,
             PhoneCountries.Find(country)?.Name ?? country,
             purchase.Pack,
             purchase.Credits,
@@ -139,11 +157,18 @@ internal static class InvoicePdf
         }
     }
 
+    public static string FileName(InvoiceDocument invoice) => $"invoice-{invoice.Number}.pdf";
+
     public static byte[] Render(InvoiceDocument invoice)
     {
         var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
         rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
         rows.Add(("To", invoice.BuyerName));
+        if (invoice.BuyerTaxId is { } buyerTaxId)
+        {
+            rows.Add((string.Empty, buyerTaxId));
+        }
+
         if (invoice.BuyerCountry is { } country)
         {
             rows.Add(("Country", country));
@@ -167,6 +192,11 @@ internal static class InvoicePdf
         var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
         rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
         rows.Add(("To", invoice.BuyerName));
+        if (invoice.BuyerTaxId is { } buyerTaxId)
+        {
+            rows.Add((string.Empty, buyerTaxId));
+        }
+
         rows.Add(("Number", note.Number));
         rows.Add(("Date", note.Date.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         rows.Add(("Credits invoice", $"{invoice.Number} of {invoice.Date?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"));

@@ -110,7 +110,8 @@ internal sealed record InvoiceView(
     short? CardExpYear,
     string? BillingName,
     string? BillingEmail,
-    IReadOnlyList<string> BillingAddress)
+    IReadOnlyList<string> BillingAddress,
+    string? BuyerTaxId = null)
 {
     /// <summary>"Visa •••• 4242 (exp. 12/2034)", or null when Stripe told us nothing about the card.</summary>
     public string? Card => CardLast4 is null
@@ -132,11 +133,17 @@ internal sealed record GetInvoice(Guid PurchaseId) : IRequest<InvoiceView?>;
 
 internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tenant, IOptions<BillingOptions> options) : IRequestHandler<GetInvoice, InvoiceView?>
 {
-    public async Task<InvoiceView?> Handle(GetInvoice request, CancellationToken cancellationToken)
+    public Task<InvoiceView?> Handle(GetInvoice request, CancellationToken cancellationToken) =>
+        Invoices.ViewAsync(db, tenant.RequireCompanyId(), request.PurchaseId, options.Value, cancellationToken);
+}
+
+internal static class Invoices
+{
+    /// <summary>One of the company's paid purchases as its invoice shows it; null when it is not one.</summary>
+    public static async Task<InvoiceView?> ViewAsync(BillingDbContext db, Guid companyId, Guid purchaseId, BillingOptions options, CancellationToken cancellationToken)
     {
-        var companyId = tenant.RequireCompanyId();
         var p = await db.Purchases.AsNoTracking()
-            .SingleOrDefaultAsync(p => p.Id == request.PurchaseId && p.CompanyId == companyId && p.Status == PurchaseStatus.Paid, cancellationToken);
+            .SingleOrDefaultAsync(p => p.Id == purchaseId && p.CompanyId == companyId && p.Status == PurchaseStatus.Paid, cancellationToken);
         if (p is null)
         {
             return null;
@@ -153,11 +160,12 @@ internal sealed class GetInvoiceHandler(BillingDbContext db, ITenantContext tena
         // What was stored at checkout; purchases from before that have none, and show the configured default (0005_purchase_tax.sql).
         var tax = p is { TaxRatePercent: { } rate, TaxLabel: { } label }
             ? new AppliedTax(p.TaxCountry, rate, label)
-            : TaxRates.Default(options.Value);
+            : TaxRates.Default(options);
         return new InvoiceView(
             new PurchaseLine(p.Id, p.CreatedAt, p.Pack, p.Credits, p.AmountMinor, p.Currency, p.Status, p.InvoiceNumber, p.PaidAt),
             tax,
             p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, p.BillingName, p.BillingEmail,
-            lines.Where(l => !string.IsNullOrEmpty(l)).Select(l => l!).ToList());
+            lines.Where(l => !string.IsNullOrEmpty(l)).Select(l => l!).ToList(),
+            p.BuyerTaxId);
     }
 }

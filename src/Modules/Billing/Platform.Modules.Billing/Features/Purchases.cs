@@ -50,8 +50,8 @@ internal sealed class StartCheckoutHandler(
 
         var pack = options.Value.Stripe.EffectivePacks.Single(p => p.Id == request.Pack);
         // The tax is fixed now, with the price: the invoice shows it whatever the settings or the company's country say later.
-        var country = (await mediator.Send(new GetCompany(companyId), cancellationToken))?.Country;
-        var tax = TaxRates.For(options.Value, country);
+        var company = await mediator.Send(new GetCompany(companyId), cancellationToken);
+        var tax = TaxRates.For(options.Value, company?.Country);
         var purchase = new Purchase
         {
             Id = Guid.NewGuid(),
@@ -65,6 +65,7 @@ internal sealed class StartCheckoutHandler(
             TaxCountry = tax.Country,
             TaxRatePercent = tax.RatePercent,
             TaxLabel = tax.Label,
+            BuyerTaxId = company?.TaxId,
         };
         // Stored before the call: its id is the idempotency key, and the webhook finds it by metadata or session id.
         db.Purchases.Add(purchase);

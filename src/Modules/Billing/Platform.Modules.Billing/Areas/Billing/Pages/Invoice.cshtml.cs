@@ -30,6 +30,6 @@ internal sealed class InvoiceModel(IMediator mediator) : PageModel
     /// <summary>The invoice as a PDF file, with the same content as the page.</summary>
     public async Task<IActionResult> OnGetPdfAsync(Guid id, CancellationToken cancellationToken) =>
         await mediator.Send(new GetInvoiceDocument(id), cancellationToken) is { } invoice
-            ? File(InvoicePdf.Render(invoice), "application/pdf", $"invoice-{invoice.Number}.pdf")
+            ? File(InvoicePdf.Render(invoice), "application/pdf", InvoicePdf.FileName(invoice))
             : NotFound();
 }
