@@ -38,7 +38,7 @@ internal sealed class SmscProcess : IAsyncDisposable
     public static async Task<SmscProcess> StartAsync()
     {
         var directory = FindSmscDirectory();
-        await EnsureNodeModulesAsync(directory).ConfigureAwait(false);
+        await NodeModules.EnsureAsync(directory, "smpp").ConfigureAwait(false);
         var port = FreePort();
         var start = new ProcessStartInfo("node", ["smsc.js", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
@@ -211,46 +211,5 @@ internal sealed class SmscProcess : IAsyncDisposable
             }
         }
         throw new InvalidOperationException("Could not find tests/Platform.Carriers.Tests/smsc/smsc.js above " + AppContext.BaseDirectory);
-    }
-
-    // node_modules is not committed: install the pinned smpp package on first use (serialised across test processes).
-    private static readonly SemaphoreSlim InstallLock = new(1, 1);
-
-    private static async Task EnsureNodeModulesAsync(string directory)
-    {
-        await InstallLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            await InstallIfMissingAsync(directory).ConfigureAwait(false);
-        }
-        finally
-        {
-            InstallLock.Release();
-        }
-    }
-
-    private static async Task InstallIfMissingAsync(string directory)
-    {
-        if (File.Exists(Path.Combine(directory, "node_modules", "smpp", "package.json")))
-        {
-            return;
-        }
-        var install = new ProcessStartInfo("npm", File.Exists(Path.Combine(directory, "package-lock.json"))
-            ? ["ci", "--no-audit", "--no-fund"]
-            : ["install", "--no-audit", "--no-fund"])
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(install) ?? throw new InvalidOperationException("Could not start npm.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3)).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"npm install failed in {directory}: {await output.ConfigureAwait(false)} {await error.ConfigureAwait(false)}");
-        }
     }
 }

@@ -216,6 +216,46 @@ public sealed class BillingFactory : PlatformFactory
         return await client.SendAsync(request);
     }
 
+    /// <summary>
+    /// The <c>Stripe-Signature</c> header as Stripe's official Node library computes it (<c>stripe.webhooks.generateTestHeaderString</c>,
+    /// npm stripe 23.1.0 pinned in Billing/stripe-node, installed on first use), run as a process: a signer that shares no
+    /// code with Stripe.net, which checks the signature.
+    /// </summary>
+    public async Task<string> SignWithStripeNodeAsync(string payload)
+    {
+        var directory = StripeNodeDirectory();
+        await Platform.Carriers.Tests.Smsc.NodeModules.EnsureAsync(directory, "stripe");
+        var start = new System.Diagnostics.ProcessStartInfo("node", ["sign.js", WebhookSecret])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        await process.StandardInput.WriteAsync(payload);
+        process.StandardInput.Close();
+        var header = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        return process.ExitCode == 0 ? header.Trim() : throw new InvalidOperationException($"node sign.js failed: {error}");
+    }
+
+    private static string StripeNodeDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "tests", "Platform.Tests.Integration", "Billing", "stripe-node");
+            if (File.Exists(Path.Combine(candidate, "sign.js")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("Could not find tests/Platform.Tests.Integration/Billing/stripe-node/sign.js above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>The <c>Stripe-Signature</c> header as Stripe.net's own test helper computes it.</summary>
     public string SignWithStripeNet(string payload) => global::Stripe.EventUtility.GenerateSignatureHeader(payload, WebhookSecret);
 

@@ -45,12 +45,15 @@ public sealed class StripeNetTests(BillingFactory factory) : IClassFixture<Billi
             .Should().Be("Paid|visa|4242|IE", "Stripe.net read the session, its expanded card and the billing contact");
     }
 
-    [Fact]
-    public async Task A_webhook_signed_by_Stripe_net_is_accepted_and_the_same_one_tampered_is_refused_with_a_clear_message_crediting_nothing()
+    [Theory]
+    [InlineData("Stripe.net")]
+    [InlineData("npm stripe")]
+    public async Task A_webhook_signed_by_Stripes_own_library_is_accepted_and_the_same_one_tampered_is_refused_with_a_clear_message_crediting_nothing(string signer)
     {
         var (companyId, session) = await CheckoutAsync();
         var payload = BillingFactory.CheckoutCompleted($"evt_{Guid.NewGuid():N}", session);
-        var signature = factory.SignWithStripeNet(payload);
+        var signature = signer == "npm stripe" ? await factory.SignWithStripeNodeAsync(payload) : factory.SignWithStripeNet(payload);
+        signature.Should().MatchRegex(@"^t=\d+,v1=[0-9a-f]{64}");
         var forged = payload.Replace("\"payment_status\":\"paid\"", "\"payment_status\": \"paid\"", StringComparison.Ordinal);
         forged.Should().NotBe(payload);
         // The header's v1 with its last hex digit changed: still well formed, no longer Stripe's.
