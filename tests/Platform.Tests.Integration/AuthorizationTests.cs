@@ -66,7 +66,7 @@ public sealed partial class AuthorizationTests(PlatformFactory factory) : IClass
         var accepted = await member.PostFormAsync($"/Accounts/AcceptInvitation?token={token}", acceptance);
         accepted.StatusCode.Should().Be(HttpStatusCode.Redirect, WebUtility.HtmlDecode(await accepted.Content.ReadAsStringAsync()));
         (await factory.Database.ScalarAsync<string>("SELECT terms_version FROM accounts.users WHERE email = 'member@teamco.example' AND terms_accepted_at IS NOT NULL"))
-            .Should().Be("2026-11-01", "the member's own acceptance of the policy version is recorded");
+            .Should().Be(Platform.Modules.Shared.PrivacyPolicyVersion.Current, "the member's own acceptance of the policy version is recorded");
 
         var (dashboardStatus, dashboard) = await member.GetAsync("/Dashboard");
         dashboardStatus.Should().Be(HttpStatusCode.OK);

@@ -15,7 +15,7 @@ public sealed class RegistrationTests(PlatformFactory factory) : IClassFixture<P
         WebUtility.HtmlDecode(body).Should().Contain("Luigi's Pizza");
 
         var termsVersion = await factory.Database.ScalarAsync<string>("SELECT terms_version FROM accounts.companies WHERE name = 'Luigi''s Pizza'");
-        termsVersion.Should().Be("2026-11-01", "the version of the terms the owner accepted is recorded");
+        termsVersion.Should().Be(Platform.Modules.Shared.PrivacyPolicyVersion.Current, "the version of the terms the owner accepted is recorded");
         var role = await factory.Database.ScalarAsync<string>("SELECT company_role FROM accounts.users WHERE email = 'luigi@example.com'");
         role.Should().Be("Owner");
         var mobile = await factory.Database.ScalarAsync<string>("SELECT phone_number FROM accounts.users WHERE email = 'luigi@example.com'");

@@ -82,12 +82,13 @@ public sealed class SubscriberAccountTests(OptInsFactory factory) : IClassFixtur
     {
         var (handset, code, _) = await OptedInAsync("Age Co", "AGECO");
         var before = await AccountsAsync();
-        var fifteen = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-15).ToString("yyyy-MM-dd");
+        // A day short of 18: old enough under the rule before ADR 30 (16), not under the one rule now.
+        var seventeen = DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-18).AddDays(1).ToString("yyyy-MM-dd");
 
-        var response = await factory.CreateFormClient().PostFormAsync("/OptIns/Me/Register", Form(code, handset, "young@age.example", fifteen));
+        var response = await factory.CreateFormClient().PostFormAsync("/OptIns/Me/Register", Form(code, handset, "young@age.example", seventeen));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
-        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("you must be at least 16 to create an account");
+        WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()).Should().Contain("you must be at least 18 to create an account");
         (await AccountsAsync()).Should().Be(before);
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM optins.subscriber_accounts WHERE email = 'young@age.example'")).Should().Be(0);
     }

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Shared;
 using Platform.Tests.Integration.Infrastructure;
 using Platform.Tests.Integration.OptIns;
 using static Platform.Tests.Integration.Privacy.PrivacyTestKit;
@@ -64,37 +66,134 @@ public sealed class PolicyPromisesTests(OptInsFactory factory) : IClassFixture<O
     }
 
     [Fact]
-    public async Task Our_cookies_are_session_cookies_that_end_when_the_browser_closes_and_all_are_listed_in_the_policy()
+    public async Task The_cookie_list_is_the_cookies_the_site_sets_with_the_lifetimes_they_really_have_with_and_without_remember_me()
     {
         var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        policy = WebUtility.HtmlDecode(policy);
         await factory.CompanyWithKeywordAsync("Cookie Pizza", "COOKIEPZ");
         var person = await SubscriberAsync(factory, "COOKIEPZ", "cookie");
-        var setCookies = new List<string>();
+        var setCookies = new List<(string Header, DateTimeOffset At)>();
+        void Keep(HttpResponseMessage response) =>
+            setCookies.AddRange((response.Headers.TryGetValues("Set-Cookie", out var values) ? values : []).Select(v => (v, DateTimeOffset.UtcNow)));
 
         var business = factory.CreateFormClient();
         var businessEmail = $"c.{Guid.NewGuid():N}@example.com";
-        var register = await business.PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm("Cookie Co", businessEmail));
-        setCookies.AddRange(register.Headers.TryGetValues("Set-Cookie", out var a) ? a : []);
-        var confirmed = await business.Http.GetAsync(await PlatformFactory.ConfirmationLinkAsync(factory.Database, businessEmail));
-        setCookies.AddRange(confirmed.Headers.TryGetValues("Set-Cookie", out var a2) ? a2 : []);
+        Keep(await business.PostFormAsync("/Accounts/Register", PlatformFactory.RegistrationForm("Cookie Co", businessEmail)));
+        Keep(await business.Http.GetAsync(await PlatformFactory.ConfirmationLinkAsync(factory.Database, businessEmail)));
         var signIn = await business.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = businessEmail, ["Input.Password"] = "Passw0rdPassw0rd" });
         signIn.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        setCookies.AddRange(signIn.Headers.TryGetValues("Set-Cookie", out var a3) ? a3 : []);
-        var page = await business.Http.GetAsync("/Privacy/Account");
-        setCookies.AddRange(page.Headers.TryGetValues("Set-Cookie", out var b) ? b : []);
-        var saved = await business.PostFormAsync("/Privacy/Account", new() { ["NewsletterSms"] = "true" }, handler: "Consents");
-        setCookies.AddRange(saved.Headers.TryGetValues("Set-Cookie", out var c) ? c : []);
-        var login = await factory.CreateFormClient().PostFormAsync("/OptIns/Me/Login", new() { ["Input.Email"] = person.Email, ["Input.Password"] = SubscriberPassword });
-        setCookies.AddRange(login.Headers.TryGetValues("Set-Cookie", out var d) ? d : []);
+        Keep(signIn);
+        Keep(await business.Http.GetAsync("/Privacy/Account"));
+        Keep(await business.PostFormAsync("/Privacy/Account", new() { ["NewsletterSms"] = "true" }, handler: "Consents"));
+        var remembered = factory.CreateFormClient();
+        var rememberedSignIn = await remembered.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = businessEmail, ["Input.Password"] = "Passw0rdPassw0rd", ["Input.RememberMe"] = "true" });
+        rememberedSignIn.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        Keep(rememberedSignIn);
+        // An admin signs in with two factors: the step between password and code has a cookie of its own.
+        var admin = factory.CreateFormClient();
+        var password = await admin.PostFormAsync("/Accounts/Login", new() { ["Input.Email"] = PlatformFactory.AdminEmail, ["Input.Password"] = PlatformFactory.AdminPassword });
+        Keep(password);
+        Keep(await TestAdmins.CompleteTwoFactorAsync(admin, password.Headers.Location!.OriginalString));
+        Keep(await factory.CreateFormClient().Http.GetAsync("/Accounts/Login"));
+        Keep(await factory.CreateFormClient().PostFormAsync("/OptIns/Me/Login", new() { ["Input.Email"] = person.Email, ["Input.Password"] = SubscriberPassword }));
 
-        setCookies.Should().NotBeEmpty();
-        foreach (var cookie in setCookies.Where(c => !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase)))
+        var set = setCookies.Where(c => !c.Header.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase)).ToList();
+        set.Select(c => Name(c.Header)).Distinct().Should().Contain([PlatformCookies.BusinessSession, PlatformCookies.SubscriberSession, PlatformCookies.Antiforgery, PlatformCookies.TwoFactorStep]);
+        foreach (var (header, at) in set)
         {
-            var name = cookie[..cookie.IndexOf('=')];
-            cookie.Should().NotContainEquivalentOf("expires=").And.NotContainEquivalentOf("max-age", $"{name} is a session cookie");
-            policy.Should().Contain($">{name}<", $"the cookie notice lists {name}");
+            var name = Name(header);
+            var listed = PlatformCookies.All.SingleOrDefault(c => c.Name == name);
+            listed.Should().NotBeNull($"{name} is set by the site, so the policy's list (PlatformCookies) names it");
+            policy.Should().Contain($"<td class=\"cookie-lifetime\">{listed!.Lifetime}</td>", $"the policy states {name}'s lifetime");
+            var expires = System.Text.RegularExpressions.Regex.Match(header, "expires=([^;]+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+            if (!expires.Success)
+            {
+                header.Should().NotContainEquivalentOf("max-age", $"{name} without an expiry is a session cookie");
+                continue;
+            }
+
+            // Kept by the browser: only as long as the list says, with "Remember me" where it says so.
+            var lifetime = DateTimeOffset.Parse(expires.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - at;
+            var allowed = new[] { listed.KeptFor, listed.KeptForWhenRemembered }.OfType<TimeSpan>().ToList();
+            allowed.Should().NotBeEmpty($"{name} has an expiry ({expires.Groups[1].Value}), so the policy must give it one");
+            allowed.Should().Contain(a => Math.Abs((a - lifetime).TotalMinutes) < 2, $"{name} is kept {lifetime} by the browser");
         }
 
+        set.Where(c => Name(c.Header) == PlatformCookies.BusinessSession).Count(c => c.Header.Contains("expires=", StringComparison.OrdinalIgnoreCase))
+            .Should().Be(1, "only the sign-in with Remember me is kept after the browser closes");
         (await factory.CreateFormClient().Http.GetAsync("/Dashboard")).StatusCode.Should().Be(HttpStatusCode.Redirect, "without the cookie an account cannot be used");
     }
+
+    [Fact]
+    public async Task Every_carrier_configured_is_named_as_a_recipient_with_the_numbers_routed_to_it()
+    {
+        await using (var scope = factory.Services.CreateAsyncScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<Platform.Host.Carriers.CarrierConfigurationStore>();
+            await store.SaveInstanceAsync(new() { Name = "policy-smpp", Kind = "smpp", Settings = new() { ["Host"] = "127.0.0.1", ["Port"] = "2775", ["SystemId"] = "p", ["Password"] = "p" } }, CancellationToken.None);
+            await store.SaveInstanceAsync(new() { Name = "policy-http", Kind = "http", Settings = new() { ["Url"] = "https://sms.example/api" } }, CancellationToken.None);
+            await store.AddRouteAsync(new() { Prefix = "+353", Instance = "policy-smpp", Priority = 10 }, CancellationToken.None);
+            await store.AddRouteAsync(new() { Prefix = "+49", Instance = "policy-http", Priority = 10 }, CancellationToken.None);
+        }
+
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        policy = WebUtility.HtmlDecode(policy);
+
+        policy.Should().Contain("Mobile network carrier 'policy-smpp' (SMPP)").And.Contain("Numbers starting +353")
+            .And.Contain("Mobile network carrier 'policy-http' (HTTP)").And.Contain("Numbers starting +49")
+            .And.Contain("The built-in carrier simulator", "the test host's own carrier is the simulator, and it is named as one");
+        policy.Should().NotContain("We do not share, sell or transfer your personal data to third parties", "carriers, Stripe and the mail server do receive it");
+    }
+
+    [Fact]
+    public async Task One_age_rule_of_18_holds_on_every_path_and_the_policy_states_it_once()
+    {
+        AgeRule.BusinessConfirmation.Should().Contain(AgeRule.Minimum.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        AgeRule.BusinessRefusal.Should().Contain(AgeRule.Minimum.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        policy = WebUtility.HtmlDecode(policy);
+        policy.Split(AgeRule.PolicyStatement).Length.Should().Be(2, "the rule is stated once");
+        policy.Should().NotContain("(16)").And.NotContain("16 or under");
+
+        // The first reply to a new number states it: a text message cannot show an age.
+        await factory.CompanyWithKeywordAsync("Age Rule Bakery", "AGERULE");
+        var handset = $"+44770090{Random.Shared.Next(1000, 9999)}";
+        await factory.TextPlatformAsync(handset, "AGERULE");
+        factory.Outbox.To(handset).Should().ContainSingle().Which.Text.Should().Contain(AgeRule.SmsNotice);
+
+        // The end-user web registration offers no age band below it.
+        var (_, register) = await factory.CreateFormClient().GetAsync("/OptIns/Me/Register");
+        WebUtility.HtmlDecode(register).Should().Contain($"minimum age ({AgeRule.Minimum})");
+    }
+
+    [Fact]
+    public async Task What_a_company_holds_on_its_contact_list_says_the_company_sees_it()
+    {
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        policy = WebUtility.HtmlDecode(policy);
+
+        foreach (var item in new[] { "Campaigns.Contact.Phone", "Campaigns.Contact.FirstName", "Campaigns.Contact.LastName" })
+        {
+            var row = System.Text.RegularExpressions.Regex.Match(policy, $"<tr data-item=\"{item}\">.*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+            row.Should().Contain("The company that holds your number", $"{item} is on the company's own list").And.NotContain("never these details");
+        }
+    }
+
+    [Fact]
+    public async Task A_changed_policy_is_a_new_version_that_business_users_accept()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var inventory = scope.ServiceProvider.GetRequiredService<Platform.Modules.Privacy.Features.PersonalDataInventory>();
+        var published = Platform.Modules.Privacy.Features.PolicyVersions.All[^1];
+
+        published.Name.Should().Be(PrivacyPolicyVersion.Current, "the version list ends with the version in force");
+        Platform.Modules.Privacy.Features.PolicyFingerprint.Of(inventory).Should().Be(published.Fingerprint,
+            "the generated policy (inventory, cookies, age rule) changed: publish it as a new version in PolicyVersions and PrivacyPolicyVersion, which every business user accepts");
+        scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Platform.Modules.Accounts.AccountsOptions>>().Value.TermsVersion
+            .Should().Be(PrivacyPolicyVersion.Current, "users accept the version the policy page publishes");
+        var (_, policy) = await factory.CreateFormClient().GetAsync("/privacy");
+        policy.Should().Contain($"Version {PrivacyPolicyVersion.Current}.");
+    }
+
+    private static string Name(string setCookie) => setCookie[..setCookie.IndexOf('=')];
 }

@@ -18,7 +18,7 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
         var (status, html) = await anonymous.GetAsync("/privacy");
 
         status.Should().Be(HttpStatusCode.OK);
-        html.Should().Contain("id=\"policy-version\"").And.Contain("Version 2026-11-01");
+        html.Should().Contain("id=\"policy-version\"").And.Contain($"Version {Platform.Modules.Shared.PrivacyPolicyVersion.Current}");
         foreach (var person in new[] { "Visitor", "BusinessUser", "EndUser", "BillingContact" })
         {
             html.Should().Contain($"data-person=\"{person}\"");

@@ -37,6 +37,7 @@ internal static class CarrierServices
         });
         services.AddSingleton(new LoadedPlugins(loaded.Select(p => $"{p.Manifest.Name} {p.Manifest.Version}").ToList(), skipped.Select(s => $"{s.Directory}: {s.Reason}").ToList()));
         services.AddSingleton<CarrierConfigurationStore>();
+        services.AddSingleton<IDataRecipientSource, CarrierDataRecipients>();
         services.AddSingleton(HostModule);
         services.AddSingleton<CarrierHost>();
         services.AddHostedService(provider => provider.GetRequiredService<CarrierHost>());

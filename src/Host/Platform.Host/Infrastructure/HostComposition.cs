@@ -40,7 +40,7 @@ internal static class HostComposition
         var allowHttp = configuration.GetValue("Platform:Security:AllowHttp", builder.Environment.IsDevelopment());
         services.AddAntiforgery(options =>
         {
-            options.Cookie.Name = "platform.antiforgery";
+            options.Cookie.Name = PlatformCookies.Antiforgery;
             options.Cookie.SecurePolicy = allowHttp ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
             options.Cookie.SameSite = SameSiteMode.Strict;
         });

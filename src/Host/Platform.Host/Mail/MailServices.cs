@@ -1,3 +1,4 @@
+using Platform.Modules.Shared;
 using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Host.Mail;
@@ -10,6 +11,7 @@ internal static class MailServices
         services.AddOptions<MailOptions>().Bind(configuration.GetSection(MailOptions.Section));
         services.AddSingleton<IMailTransport, SmtpMailTransport>();
         services.AddSingleton<EmailSendingWakeUp>();
+        services.AddSingleton<IDataRecipientSource, MailDataRecipients>();
         services.AddScoped<EmailActivity>();
         services.AddScoped<Platform.Modules.Privacy.Contracts.IPersonalDataContributor, EmailPersonalData>();
         services.AddRecurringJob<SendQueuedEmailsJob>(SendQueuedEmailsJob.Id, RecurringJobServices.Every(SendQueuedEmailsJob.Interval),

@@ -69,7 +69,7 @@ public static class AccountsModule
 
         services.ConfigureApplicationCookie(cookie =>
         {
-            cookie.Cookie.Name = "platform.auth";
+            cookie.Cookie.Name = PlatformCookies.BusinessSession;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
@@ -83,7 +83,12 @@ public static class AccountsModule
         services.AddServerSideSessions(IdentityConstants.ApplicationScheme, ClaimTypes.NameIdentifier);
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.ExternalScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
         // The cookie between the password and the code of a two-factor sign-in (it names the user, for 5 minutes).
-        services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
+        services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, c =>
+        {
+            c.Cookie.Name = PlatformCookies.TwoFactorStep;
+            c.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            c.ExpireTimeSpan = PlatformCookies.TwoFactorStepLifetime;
+        });
         // Identity rebuilds the principal from the database when it re-checks the security stamp, which would drop how the
         // session was signed in: an admin would be sent back to the two-factor page after half an hour.
         services.Configure<SecurityStampValidatorOptions>(options => options.OnRefreshingPrincipal = context =>

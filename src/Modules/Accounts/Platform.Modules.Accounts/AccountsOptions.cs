@@ -1,3 +1,5 @@
+using Platform.Modules.Shared;
+
 namespace Platform.Modules.Accounts;
 
 /// <summary>Settings under <c>Platform:Accounts</c>.</summary>
@@ -6,7 +8,7 @@ internal sealed class AccountsOptions
     public const string Section = "Platform:Accounts";
 
     /// <summary>The version of the terms and privacy policy a registering company accepts (recorded with it).</summary>
-    public string TermsVersion { get; set; } = "2026-11-01";
+    public string TermsVersion { get; set; } = PrivacyPolicyVersion.Current;
 
     /// <summary>How long an invitation link works.</summary>
     public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);

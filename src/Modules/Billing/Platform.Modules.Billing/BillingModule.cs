@@ -29,6 +29,7 @@ public static class BillingModule
         services.AddSingleton<IValidateOptions<BillingOptions>, TaxSettingsValidation>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient<StripeGateway>();
+        services.AddSingleton<IDataRecipientSource, StripeDataRecipient>();
         services.AddOptions<DemoStripeOptions>().Bind(configuration.GetSection(DemoStripeOptions.Section));
         if (configuration.GetValue<bool>($"{DemoStripeOptions.Section}:Enabled"))
         {

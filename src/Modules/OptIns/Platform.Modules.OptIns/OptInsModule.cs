@@ -42,11 +42,11 @@ public static class OptInsModule
         // A scheme of its own: it never becomes the default, so company pages keep using Identity's cookie.
         services.AddAuthentication().AddCookie(SubscriberScheme, cookie =>
         {
-            cookie.Cookie.Name = "platform.subscriber";
+            cookie.Cookie.Name = PlatformCookies.SubscriberSession;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.Always;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(1);
+            cookie.ExpireTimeSpan = PlatformCookies.SubscriberSessionIdle;
             cookie.SlidingExpiration = true;
             cookie.LoginPath = "/OptIns/Me/Login";
             cookie.LogoutPath = "/OptIns/Me/Logout";

@@ -5,9 +5,6 @@ internal sealed class OptInsOptions
 {
     public const string Section = "Platform:OptIns";
 
-    /// <summary>Below this age a subscriber cannot register on the web.</summary>
-    public int MinimumAge { get; set; } = 16;
-
     /// <summary>At most one reply to unrecognised texts (and to "nothing to change") per number in this interval.</summary>
     public TimeSpan UnknownReplyInterval { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -39,8 +39,8 @@ internal sealed class RegisterCompany : NewUserInput, IRequest<Guid>
     [Display(Name = "Market sector")]
     public string MarketSector { get; set; } = string.Empty;
 
-    [Range(typeof(bool), "true", "true", ErrorMessage = "You must be 18 or over to register a company.")]
-    [Display(Name = "I am 18 or over")]
+    [Range(typeof(bool), "true", "true", ErrorMessage = AgeRule.BusinessRefusal)]
+    [Display(Name = AgeRule.BusinessConfirmation)]
     public bool IsAdult { get; set; }
 
     [Range(typeof(bool), "true", "true", ErrorMessage = "Accept the terms and the privacy policy to register.")]

@@ -10,7 +10,7 @@ namespace Platform.Modules.Accounts.Features;
 internal static class AccountSessions
 {
     /// <summary>How long a sign-in lasts without a request (sliding): the cookie's lifetime, and what the Security page says.</summary>
-    public static readonly TimeSpan IdleLifetime = TimeSpan.FromHours(8);
+    public static readonly TimeSpan IdleLifetime = PlatformCookies.BusinessSessionIdle;
 
     public static string Scheme => IdentityConstants.ApplicationScheme;
 

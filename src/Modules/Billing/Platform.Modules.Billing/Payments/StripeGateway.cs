@@ -171,3 +171,14 @@ internal sealed class StripeGateway(HttpClient http, IOptions<BillingOptions> op
     private static string Status(StripeException exception) =>
         exception.HttpStatusCode == 0 ? "no answer" : ((int)exception.HttpStatusCode).ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>Stripe, the payment provider, named in the privacy policy as a recipient when card payments are configured.</summary>
+internal sealed class StripeDataRecipient(IOptions<BillingOptions> options) : Platform.Modules.Shared.IDataRecipientSource
+{
+    public Task<IReadOnlyList<Platform.Modules.Shared.DataRecipient>> RecipientsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Platform.Modules.Shared.DataRecipient>>(string.IsNullOrEmpty(options.Value.Stripe.SecretKey)
+            ? []
+            : [new Platform.Modules.Shared.DataRecipient("Stripe (card payments)",
+                "The card details and billing contact you type on its checkout page, the amount, and the company the payment is for",
+                "To take card payments and refunds; Stripe shares card details with the issuing bank to verify the payment", "Whoever pays for an account")]);
+}

@@ -142,7 +142,7 @@ internal sealed class InboundSmsHandler(
         }
 
         var reply = outcome.NewSubscriber
-            ? $"{outcome.AutoReply} Your user code is {outcome.UserCode}. Register to manage your opt-ins: {links.Register(outcome.UserCode)} Reply STOP {outcome.Word} to opt out."
+            ? $"{outcome.AutoReply} Your user code is {outcome.UserCode}. {AgeRule.SmsNotice} Register to manage your opt-ins: {links.Register(outcome.UserCode)} Reply STOP {outcome.Word} to opt out."
             : $"{outcome.AutoReply} Reply STOP {outcome.Word} to opt out.";
         await ReplyAsync(to, from, reply, cancellationToken);
     }

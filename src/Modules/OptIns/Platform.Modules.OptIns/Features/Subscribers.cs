@@ -15,7 +15,8 @@ namespace Platform.Modules.OptIns.Features;
 /// <summary>The choices the registration form offers for the optional fields (from the privacy policy).</summary>
 internal static class SubscriberChoices
 {
-    public static readonly IReadOnlyList<string> AgeBands = ["16 or under", "17-20", "21-25", "26-30", "31-40", "41-50", "Over 50"];
+    /// <summary>From the minimum age up (AgeRule, ADR 30); Migrations/0007_age_bands.sql cleared the bands below it.</summary>
+    public static readonly IReadOnlyList<string> AgeBands = ["18-20", "21-25", "26-30", "31-40", "41-50", "Over 50"];
 
     public static readonly IReadOnlyList<string> Genders = ["Female", "Male", "Another gender", "Prefer not to say"];
 }
@@ -125,7 +126,7 @@ internal sealed class RegisterSubscriber : SubscriberProfileFields, IRequest<Gui
     public string ConfirmPassword { get; set; } = string.Empty;
 }
 
-internal sealed class RegisterSubscriberValidator(IOptions<OptInsOptions> options, TimeProvider clock) : IRequestValidator<RegisterSubscriber>
+internal sealed class RegisterSubscriberValidator(TimeProvider clock) : IRequestValidator<RegisterSubscriber>
 {
     public IEnumerable<ValidationError> Validate(RegisterSubscriber request)
     {
@@ -137,11 +138,11 @@ internal sealed class RegisterSubscriberValidator(IOptions<OptInsOptions> option
             {
                 yield return new ValidationError(nameof(request.DateOfBirth), "Enter your real date of birth.");
             }
-            else if (age < options.Value.MinimumAge)
+            else if (age < AgeRule.Minimum)
             {
                 // Refused before anything is stored: nothing the person typed is kept.
                 yield return new ValidationError(nameof(request.DateOfBirth),
-                    $"Sorry, you must be at least {options.Value.MinimumAge} to create an account. Nothing you entered has been kept. You can still reply STOP to any message.");
+                    $"Sorry, you must be at least {AgeRule.Minimum} to create an account. Nothing you entered has been kept. You can still reply STOP to any message.");
                 yield break;
             }
         }

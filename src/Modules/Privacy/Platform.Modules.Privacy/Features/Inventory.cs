@@ -49,11 +49,17 @@ internal sealed partial class PersonalDataInventory(IEnumerable<IModule> modules
         _ => PersonKind.BusinessUser,
     };
 
-    private static string DefaultSeenBy(PersonKind person) => person switch
+    /// <summary>
+    /// Who sees a kind of person's data unless a declaration says. An end user's data in Campaigns (a company's contact list,
+    /// its messages, replies and suppressions) is the company's to see — it imported the number or messaged it — unlike the
+    /// opt-ins in OptIns, which companies see only by user code; one sentence for both once contradicted itself on /privacy.
+    /// </summary>
+    private static string DefaultSeenBy(PersonKind person, string module) => (person, module) switch
     {
-        PersonKind.EndUser => "You, in your account. Companies see your 6-character user code, never these details. Platform staff only to support you or by law (every view is audited).",
-        PersonKind.BusinessUser => "You and your company's team. Platform staff only to support you or by law (every view is audited).",
-        PersonKind.Visitor => "Platform administrators, as totals only",
+        (PersonKind.EndUser, "Campaigns") => "The company that holds your number (it imported you onto its list, or messaged you through its campaigns or the send API), and its team. Platform staff only to support it or by law (every view is audited).",
+        (PersonKind.EndUser, _) => "You, in your account. Companies see your 6-character user code, never these details. Platform staff only to support you or by law (every view is audited).",
+        (PersonKind.BusinessUser, _) => "You and your company's team. Platform staff only to support you or by law (every view is audited).",
+        (PersonKind.Visitor, _) => "Platform administrators, as totals only",
         _ => "You and platform staff (every view is audited)",
     };
 
@@ -77,7 +83,7 @@ internal sealed partial class PersonalDataInventory(IEnumerable<IModule> modules
                         Humanize(property.Name),
                         declared.Category,
                         declared.Purpose,
-                        declared.SeenBy ?? DefaultSeenBy(person),
+                        declared.SeenBy ?? DefaultSeenBy(person, module.Name),
                         declared.Retention,
                         module.Name,
                         type.Name,

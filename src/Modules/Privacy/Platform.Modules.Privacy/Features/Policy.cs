@@ -1,32 +1,51 @@
+using System.Security.Cryptography;
+using System.Text;
+using Platform.Modules.Shared;
+
 namespace Platform.Modules.Privacy.Features;
 
 /// <summary>
-/// The versions of the published privacy policy. A business registering accepts <see cref="Current"/>, and Accounts
-/// records that version with the company (<c>accounts.companies.terms_version</c>); keep
-/// <c>Platform:Accounts:TermsVersion</c> equal to it when a new version is published.
+/// The versions of the published privacy policy. A business registering accepts <see cref="Current"/> (Shared's
+/// <see cref="PrivacyPolicyVersion"/>, which Accounts asks every user to accept), and Accounts records it with the company.
+/// Each version records the fingerprint of the generated policy it published (<see cref="PolicyFingerprint"/>): a change
+/// to the inventory, the cookies or the age rule without a new version here fails <c>PolicyPromisesTests</c>, so users
+/// are never held to a policy that changed under them.
 /// </summary>
 internal static class PolicyVersions
 {
-    public sealed record Version(string Name, string Changes);
+    public sealed record Version(string Name, string Changes, string? Fingerprint);
 
     public static readonly IReadOnlyList<Version> All =
     [
-        new("2026-11-01", "First published version: the inventory below is generated from the platform's code."),
+        new("2026-11-01", "First published version: the inventory below is generated from the platform's code.", null),
+        new("2026-12-04",
+            "Cookie lifetimes listed (\"Remember me\" keeps the business sign-in 8 hours); who receives your data (the mobile networks, " +
+            "the payment provider, our mail server) listed from the running configuration; a company's contact list is seen by that " +
+            "company, said so; one age rule for everyone: 18 and over; age bands start at 18; buyers' tax IDs on invoices.",
+            "a247f4ad988101e7"),
     ];
 
-    public static string Current => All[^1].Name;
+    public static string Current => PrivacyPolicyVersion.Current;
 }
 
-/// <summary>The cookies the site sets. All of them are session cookies: they end when the browser closes.</summary>
-internal static class SiteCookies
+/// <summary>A short hash of everything the policy generates from code: the inventory, the cookie list and the age rule.</summary>
+internal static class PolicyFingerprint
 {
-    public sealed record Cookie(string Name, string Purpose, string SetWhen);
+    public static string Of(PersonalDataInventory inventory)
+    {
+        var text = new StringBuilder();
+        foreach (var item in inventory.Items)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"{item.Person}|{item.Module}.{item.Entity}.{item.Property}|{item.What}|{item.Why}|{item.SeenBy}|{item.HowLong}\n");
+        }
 
-    public static readonly IReadOnlyList<Cookie> All =
-    [
-        new("platform.auth", "Keeps a business user signed in (at most 8 hours idle): a random key to your session, which we keep on our server until you sign out or it expires", "When you sign in to a company account; removed when you sign out"),
-        new("platform.subscriber", "Keeps an end user signed in to their opt-ins account (at most 1 hour idle): a random key to your session, which we keep on our server until you sign out or it expires", "When you sign in at My opt-ins; removed when you sign out"),
-        new("platform.antiforgery", "Protects forms against cross-site request forgery; holds no personal data", "When a page with a form is shown"),
-        new(".AspNetCore.Mvc.CookieTempDataProvider", "Carries a one-off message (\"saved\") to the next page; holds no personal data", "After some form submissions; deleted when read"),
-    ];
+        foreach (var cookie in PlatformCookies.All)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"{cookie.Name}|{cookie.Purpose}|{cookie.SetWhen}|{cookie.Lifetime}\n");
+        }
+
+        text.Append(AgeRule.PolicyStatement);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
 }

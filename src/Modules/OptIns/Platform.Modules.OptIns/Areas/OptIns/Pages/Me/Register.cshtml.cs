@@ -13,12 +13,12 @@ namespace Platform.Modules.OptIns.Areas.OptIns.Pages.Me;
 /// <summary>A subscriber creates their account with the code texted to them (rate-limited like a sign-in: it checks a secret).</summary>
 [AllowAnonymous]
 [EnableRateLimiting(RateLimitPolicies.Login)]
-internal sealed class SubscriberRegisterModel(IMediator mediator, IOptions<OptInsOptions> options) : PageModel
+internal sealed class SubscriberRegisterModel(IMediator mediator) : PageModel
 {
     [BindProperty]
     public RegisterSubscriber Input { get; set; } = new();
 
-    public int MinimumAge => options.Value.MinimumAge;
+    public int MinimumAge => AgeRule.Minimum;
 
     public void OnGet(string? code) => Input.UserCode = code ?? string.Empty;
 
