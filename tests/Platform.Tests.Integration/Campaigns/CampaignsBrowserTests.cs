@@ -121,6 +121,16 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             // The bar is drawn full width once its CSS transition has finished.
             await page.WaitForFunctionAsync("() => { const bar = document.getElementById('progress-bar'); return bar.getBoundingClientRect().width >= bar.parentElement.getBoundingClientRect().width - 1; }");
             await BrowserSession.ScreenshotAsync(page, "campaigns-details");
+
+            // The per-recipient report: every number, delivered; filtered to the failed ones, none.
+            await page.ClickAsync("#recipients-link");
+            await page.ArriveAtAsync("**/Campaigns/Recipients/**");
+            await Expect(page.Locator("#recipients tbody tr")).ToHaveCountAsync(GoodRows);
+            await Expect(page.Locator("#recipients tbody tr[data-state='Delivered']")).ToHaveCountAsync(GoodRows);
+            await page.SelectOptionAsync("#status", "failed");
+            await page.ClickAsync("#filter button[type=submit]");
+            await Expect(page.Locator("#no-recipients")).ToBeVisibleAsync();
+            await Expect(page.Locator("#no-failures")).ToBeVisibleAsync();
         }
         catch (Exception exception)
         {

@@ -32,6 +32,7 @@ public static class CampaignsModule
         services.AddSingleton<CampaignsDataSource>();
         services.AddScoped<CompanyCountry>();
         services.AddSingleton<MessageStore>();
+        services.AddSingleton<Features.Reports.RecipientReport>();
         services.AddSingleton<OptOutRoute>();
         services.AddSingleton<Features.TwoWay.ConversationStore>();
         services.AddSingleton<Features.TwoWay.RecipientContacts>();
