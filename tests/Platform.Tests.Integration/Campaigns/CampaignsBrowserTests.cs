@@ -145,6 +145,41 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
     }
 
     [Fact]
+    public async Task The_owner_saves_a_template_and_starts_a_campaign_from_it_with_its_text_in_the_composer()
+    {
+        var baseUrl = fixture.Host.BaseUrl;
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        try
+        {
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, fixture.Database, "Bianchi Template Pizza", "olga@bianchitemplatepizza.example", "+44 7700 900997");
+            await page.GotoAsync($"{baseUrl}/Campaigns");
+            await page.ClickAsync("#templates-link");
+            await page.ArriveAtAsync("**/Campaigns/Templates");
+            await Expect(page.Locator("#no-templates")).ToBeVisibleAsync();
+            await page.ClickAsync("#new-template");
+            await page.ArriveAtAsync("**/Campaigns/Templates/Edit");
+            await page.FillAsync("#Input_Name", "Friday special");
+            await page.FillAsync("#Input_Body", Message);
+            await page.FillAsync("#Input_Tags", "promo");
+            await page.ClickAsync("#save-template");
+            await Expect(page.Locator("#message")).ToContainTextAsync("Template \"Friday special\" saved.");
+            await Expect(page.Locator("#history li")).ToHaveCountAsync(1);
+
+            await page.ClickAsync("#use-template");
+            await page.ArriveAtAsync("**/Campaigns/Create?template=**");
+            await Expect(page.Locator("#body")).ToHaveValueAsync(Message);
+            await Expect(page.Locator("#Input_Name")).ToHaveValueAsync("Friday special");
+        }
+        catch
+        {
+            await BrowserSession.ScreenshotAsync(page, "failed-templates");
+            throw;
+        }
+    }
+
+    [Fact]
     public async Task The_preview_shows_the_latest_text_even_when_an_earlier_preview_answers_after_it()
     {
         const string First = "Table for two";

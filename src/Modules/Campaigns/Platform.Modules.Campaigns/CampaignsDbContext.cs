@@ -30,6 +30,10 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<Campaign> Campaigns => Set<Campaign>();
 
+    public DbSet<MessageTemplateEntry> Templates => Set<MessageTemplateEntry>();
+
+    public DbSet<MessageTemplateVersion> TemplateVersions => Set<MessageTemplateVersion>();
+
     public DbSet<CampaignPrice> CampaignPrices => Set<CampaignPrice>();
 
     public DbSet<CampaignRun> CampaignRuns => Set<CampaignRun>();
@@ -97,6 +101,27 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.ToTable("conversation_messages");
             e.Property(x => x.Id).UseIdentityAlwaysColumn();
         });
+        modelBuilder.Entity<MessageTemplateEntry>(e =>
+        {
+            e.ToTable("templates");
+            e.Property(t => t.Id).ValueGeneratedNever();
+            e.Property(t => t.Name).HasMaxLength(100);
+            e.Property(t => t.Body).HasMaxLength(1600);
+            e.Property(t => t.Tags).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<MessageTemplateVersion>(e =>
+        {
+            e.ToTable("template_versions");
+            e.Property(v => v.Id).UseIdentityByDefaultColumn();
+            e.Property(v => v.Name).HasMaxLength(100);
+            e.Property(v => v.Body).HasMaxLength(1600);
+            e.Property(v => v.Tags).HasMaxLength(200);
+            e.HasIndex(v => new { v.TemplateId, v.Id });
+            // Known to EF so that a new template is inserted before its first history entry (and deletes cascade in the database).
+            e.HasOne<MessageTemplateEntry>().WithMany().HasForeignKey(v => v.TemplateId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         modelBuilder.Entity<Campaign>(e =>
         {
             e.ToTable("campaigns");

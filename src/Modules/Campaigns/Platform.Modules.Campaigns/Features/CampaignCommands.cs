@@ -27,8 +27,8 @@ internal sealed record SaveCampaign : IRequest<Guid>
     [Required(ErrorMessage = "Choose a Sender ID.")]
     public string SenderId { get; init; } = string.Empty;
 
-    [Required(ErrorMessage = "Write the message.")]
-    [StringLength(1600, ErrorMessage = "A message can have at most 1,600 characters.")]
+    [Required(ErrorMessage = MessageTemplate.Missing)]
+    [StringLength(MessageTemplate.MaxLength, ErrorMessage = MessageTemplate.TooLong)]
     public string Body { get; init; } = string.Empty;
 
     public bool IncludeSubscribers { get; init; }
@@ -53,9 +53,9 @@ internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
 {
     public IEnumerable<ValidationError> Validate(SaveCampaign request)
     {
-        foreach (var unknown in MessageTemplate.UnknownPlaceholders(request.Body ?? string.Empty))
+        foreach (var problem in MessageTemplate.PlaceholderProblems(request.Body ?? string.Empty))
         {
-            yield return new ValidationError(nameof(request.Body), $"{{{unknown}}} is not a placeholder we know. Use {{first_name}} or {{first_name|fallback}}.");
+            yield return new ValidationError(nameof(request.Body), problem);
         }
 
         if (!request.IncludeSubscribers && request.ListIds.Count == 0)

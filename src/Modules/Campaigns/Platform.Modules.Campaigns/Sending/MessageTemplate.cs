@@ -13,6 +13,13 @@ internal static partial class MessageTemplate
 {
     public const string FirstName = "first_name";
 
+    /// <summary>The longest text a campaign or a saved template may have (ten concatenated segments and then some), and the form's words for it.</summary>
+    public const int MaxLength = 1600;
+
+    public const string TooLong = "A message can have at most 1,600 characters.";
+
+    public const string Missing = "Write the message.";
+
     public static readonly IReadOnlyList<string> KnownPlaceholders = [FirstName];
 
     /// <summary>The placeholders used that the platform does not know (each is a mistake to show on the form).</summary>
@@ -21,6 +28,10 @@ internal static partial class MessageTemplate
             .Where(name => !KnownPlaceholders.Contains(name, StringComparer.OrdinalIgnoreCase))
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .ToList();
+
+    /// <summary>What is wrong with a text's placeholders, as a form says it (campaigns and saved templates alike).</summary>
+    public static IEnumerable<string> PlaceholderProblems(string template) =>
+        UnknownPlaceholders(template).Select(unknown => $"{{{unknown}}} is not a placeholder we know. Use {{first_name}} or {{first_name|fallback}}.");
 
     public static string Render(string template, string? firstName)
     {

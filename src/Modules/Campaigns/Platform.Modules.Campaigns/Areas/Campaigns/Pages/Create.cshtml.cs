@@ -21,11 +21,18 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
 
     public IReadOnlyList<ContactList> Lists { get; private set; } = [];
 
-    public async Task OnGetAsync(Guid? id, CancellationToken cancellationToken)
+    /// <param name="template">A saved template to start from: its text (copied) and its name as the campaign's.</param>
+    public async Task OnGetAsync(Guid? id, Guid? template, CancellationToken cancellationToken)
     {
         await LoadChoicesAsync(cancellationToken);
         Input.SenderId = Senders.FirstOrDefault()?.SenderId ?? string.Empty;
         Input.TimeZone = await DefaultTimeZoneAsync(cancellationToken);
+        if (template is { } templateId && await mediator.Send(new GetTemplate(templateId), cancellationToken) is { } saved)
+        {
+            Input.Name = saved.Template.Name;
+            Input.Body = saved.Template.Body;
+        }
+
         if (id is { } existing)
         {
             var companyId = tenant.RequireCompanyId();
