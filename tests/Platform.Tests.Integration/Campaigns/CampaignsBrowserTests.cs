@@ -112,6 +112,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await Expect(page.Locator("[data-counter='submitted']")).ToHaveTextAsync($"{GoodRows}");
             await Expect(page.Locator("[data-counter='failed']")).ToHaveTextAsync("0");
             await Expect(page.Locator("[data-counter='pending']")).ToHaveTextAsync("0");
+            await Expect(page.Locator("#pending-note")).ToBeHiddenAsync();
             await Expect(page.Locator("#status")).ToHaveClassAsync(new Regex(@"\btext-bg-success\b"));
             await Expect(page.Locator("#pause")).ToBeHiddenAsync();
             await Expect(page.Locator("#cancel")).ToBeHiddenAsync();

@@ -127,6 +127,11 @@
         var button = document.getElementById(id);
         if (button) { button.form.classList.toggle('d-none', actions[id].indexOf(p.status) < 0); }
       });
+      var pendingNote = document.getElementById('pending-note');
+      if (pendingNote) {
+        pendingNote.textContent = p.pendingNote || '';
+        pendingNote.classList.toggle('d-none', !p.pendingNote);
+      }
       if (p.attentionReason) {
         var attention = document.getElementById('attention');
         attention.textContent = p.attentionReason;

@@ -11,8 +11,12 @@ using Platform.Modules.Shared;
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages;
 
 /// <summary>One campaign: its counters, a live progress bar and chart (server-sent events), and pause/resume/cancel.</summary>
-internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, TimeProvider clock, CampaignPageCache cache) : PageModel
+internal sealed class DetailsModel(
+    CampaignsDbContext db, ITenantContext tenant, IMediator mediator, TimeProvider clock, CampaignPageCache cache, Microsoft.Extensions.Options.IOptions<CampaignsOptions> options)
+    : PageModel
 {
+    public TimeSpan ReceiptTimeout => options.Value.ReceiptTimeout;
+
     public Campaign Campaign { get; private set; } = null!;
 
     public IReadOnlyList<string> ListNames { get; private set; } = [];
@@ -65,7 +69,7 @@ internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant,
             while (!cancellationToken.IsCancellationRequested)
             {
                 var campaign = await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id && c.CompanyId == companyId, cancellationToken);
-                var progress = Progress.Of(campaign, clock.GetUtcNow());
+                var progress = Progress.Of(campaign, clock.GetUtcNow(), options.Value.ReceiptTimeout);
                 await Response.WriteAsync($"data: {JsonSerializer.Serialize(progress, JsonSerializerOptions.Web)}\n\n", cancellationToken);
                 await Response.Body.FlushAsync(cancellationToken);
                 if (progress.Finished)
@@ -94,15 +98,29 @@ internal sealed class DetailsModel(CampaignsDbContext db, ITenantContext tenant,
 /// <summary>What the progress stream sends: counters, the share processed, and whether it is over.</summary>
 internal sealed record Progress(
     string Status, int Targeted, int Suppressed, int Submitted, int Delivered, int Failed, int Expired, int Unknown, int Pending,
-    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason, string Credits)
+    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason, string Credits, string? PendingNote)
 {
-    public static Progress Of(Campaign c, DateTimeOffset now)
+    /// <param name="receiptTimeout">How long the platform waits for a delivery receipt (<c>Platform:Campaigns:ReceiptTimeout</c>).</param>
+    public static Progress Of(Campaign c, DateTimeOffset now, TimeSpan receiptTimeout)
     {
         var percent = c.Targeted == 0 ? (c.PreparedAt is null ? 0 : 100) : (int)Math.Min(100, 100L * c.Processed / c.Targeted);
         var final = CampaignLifecycle.IsAtRest(c.Status);
         return new Progress(c.Status, c.Targeted, c.Suppressed, c.Submitted, c.Delivered, c.Failed, c.Expired, c.Unknown, c.Pending,
-            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason, CreditsText(c));
+            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason, CreditsText(c), AwaitingReceipts(c, percent, receiptTimeout));
     }
+
+    /// <summary>
+    /// Why a campaign at 100% (or completed) still has pending messages: every message went to the carriers and their
+    /// receipts are awaited — said with how long, so "100%" next to "Pending 20" is not read as something stuck.
+    /// </summary>
+    public static string? AwaitingReceipts(Campaign c, int percent, TimeSpan receiptTimeout) =>
+        c.Pending > 0 && (percent >= 100 || c.Status == CampaignStatus.Completed) && c.Status is CampaignStatus.Sending or CampaignStatus.Completed
+            ? $"Every message has gone to the carriers; waiting for {c.Pending:N0} delivery receipt{(c.Pending == 1 ? string.Empty : "s")}. "
+              + $"Carriers send them within {Duration(receiptTimeout)}; a message still without one then counts as Expired (no receipt)."
+            : null;
+
+    private static string Duration(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hours" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes" : $"{span.TotalSeconds:0} seconds";
 
     /// <summary>What the credits line says: reserved while it runs, then what was spent (the rest went back).</summary>
     public static string CreditsText(Campaign c) =>
