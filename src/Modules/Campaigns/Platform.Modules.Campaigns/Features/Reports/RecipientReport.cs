@@ -66,10 +66,21 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
 
     public async Task<IReadOnlyList<RecipientLine>> PageAsync(Guid companyId, Guid campaignId, MessageState[] states, string? phone, long after, int limit, CancellationToken cancellationToken)
     {
-        // One range per status, each in id order through the index, merged: "pending" is three short scans, not a sort of the campaign.
-        var ranges = states.Length == 0
-            ? ["SELECT id, phone, first_name, state, segments, error, submitted_at, finished_at FROM campaigns.messages WHERE campaign_id = @campaign AND company_id = @company AND id > @after AND (@phone::text IS NULL OR phone = @phone) ORDER BY id LIMIT @limit"]
-            : states.Select(s => $"(SELECT id, phone, first_name, state, segments, error, submitted_at, finished_at FROM campaigns.messages WHERE campaign_id = @campaign AND company_id = @company AND state = {(short)s} AND id > @after AND (@phone::text IS NULL OR phone = @phone) ORDER BY id LIMIT @limit)").ToList();
+        // One range per status, each in id order through the (campaign_id, state, id) index, merged: "pending" is three short
+        // scans, "all" eight, never a sort of the campaign. Written so that only that index can give the order: with
+        // "state = s ... ORDER BY id" PostgreSQL 15 walks the primary key from @after instead and reads every older campaign's
+        // rows first (measured behind a million other rows: 200–450 ms a page); "state BETWEEN s AND s ... ORDER BY state, id"
+        // is an order the primary key cannot give, and the row comparison with "id > @after" starts the scan at the page's
+        // first entry. Measured with 2,000,000 rows (1,000,000 in the campaign), generic and custom plans: 0.3–6 ms a page,
+        // first or deep; 20–30 ms for a CSV batch of 5,000. A number search reads the campaign's entries (350–600 ms there).
+        var wanted = states.Length == 0 ? Enum.GetValues<MessageState>() : states;
+        var ranges = wanted.Select(s => $"""
+            (SELECT id, phone, first_name, state, segments, error, submitted_at, finished_at FROM campaigns.messages
+             WHERE (campaign_id, state, id) > (@campaign, {(short)s}::smallint, @after) AND campaign_id = @campaign
+               AND state BETWEEN {(short)s} AND {(short)s} AND id > @after
+               AND company_id = @company AND (@phone::text IS NULL OR phone = @phone)
+             ORDER BY state, id LIMIT @limit)
+            """);
         var sql = $"SELECT * FROM ({string.Join(" UNION ALL ", ranges)}) r ORDER BY id LIMIT @limit";
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.AddWithValue("campaign", campaignId);
