@@ -160,7 +160,7 @@ public sealed class DurableEventsTests(DurableEventsTests.FailingHandlerFactory 
         return eventId;
     }
 
-    internal static string Handset() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+    internal static string Handset() => Infrastructure.TestHandsets.New();
 
     /// <summary>
     /// A company with a keyword, a handset that texts it (opt-in) and registers on the web with its code, then opts out of

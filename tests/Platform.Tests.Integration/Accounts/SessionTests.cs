@@ -28,7 +28,7 @@ public sealed class SessionTests(PlatformFactory factory) : IClassFixture<Platfo
     [Fact]
     public async Task A_subscribers_cookie_saved_before_logout_gets_the_login_page()
     {
-        var handset = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var handset = Infrastructure.TestHandsets.New();
         await DurableEventsTests.OptOutOnTheWebAsync(factory.CreateFormClient, factory.CreateClient(), factory.Database, $"Session Pizza {Guid.NewGuid():N}", $"SES{Random.Shared.Next(10_000, 99_999)}", handset);
         var email = await factory.Database.ScalarAsync<string>(
             "SELECT a.email FROM optins.subscriber_accounts a JOIN optins.subscribers s ON s.id = a.subscriber_id WHERE s.phone = @p", ("p", handset));

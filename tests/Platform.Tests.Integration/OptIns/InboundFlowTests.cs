@@ -6,7 +6,7 @@ namespace Platform.Tests.Integration.OptIns;
 /// <summary>The inbound handler on the real host and database; replies read from the recording carrier.</summary>
 public sealed partial class InboundFlowTests(OptInsFactory factory) : IClassFixture<OptInsFactory>
 {
-    private static string NewHandset() => $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+    private static string NewHandset() => Infrastructure.TestHandsets.New();
 
     [Fact]
     public async Task A_first_keyword_creates_the_subscriber_and_texts_back_a_user_code_and_the_registration_link()

@@ -11,7 +11,7 @@ public sealed class SubscriberAccountTests(OptInsFactory factory) : IClassFixtur
     private async Task<(string Handset, string Code, Guid KeywordId)> OptedInAsync(string company, string word)
     {
         var (_, keywordId) = await factory.CompanyWithKeywordAsync(company, word);
-        var handset = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var handset = Infrastructure.TestHandsets.New();
         await factory.TextAsync(handset, word);
         var code = await factory.Database.ScalarAsync<string>("SELECT user_code FROM optins.subscribers WHERE phone = @p", ("p", handset));
         return (handset, code!, keywordId);

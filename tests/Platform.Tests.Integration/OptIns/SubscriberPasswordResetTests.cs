@@ -11,7 +11,7 @@ public sealed class SubscriberPasswordResetTests(MailPlatformFactory factory) : 
     [Fact]
     public async Task A_subscriber_resets_the_password_through_the_emailed_link_once()
     {
-        var handset = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var handset = Infrastructure.TestHandsets.New();
         await DurableEventsTests.OptOutOnTheWebAsync(factory.CreateFormClient, factory.CreateClient(), factory.Database, $"Sub Reset {Guid.NewGuid():N}", $"SR{Random.Shared.Next(10_000, 99_999)}", handset);
         var email = await factory.Database.ScalarAsync<string>(
             "SELECT a.email FROM optins.subscriber_accounts a JOIN optins.subscribers s ON s.id = a.subscriber_id WHERE s.phone = @p", ("p", handset));

@@ -21,7 +21,7 @@ public sealed partial class SubscriberSmsResetTests(PlatformFactory factory) : I
         var (owner, _) = await factory.CompanyAsync($"Sms Reset {Guid.NewGuid():N}");
         var word = $"SR{Random.Shared.Next(10_000, 99_999)}";
         await OptInsFactory.CreateKeywordAsync(owner, word);
-        var handset = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var handset = Infrastructure.TestHandsets.New();
         await factory.TextPlatformAsync(handset, word);
         var code = (await factory.Database.ScalarAsync<string>("SELECT user_code FROM optins.subscribers WHERE phone = @p", ("p", handset)))!;
         var person = new Person(handset, code, $"{Guid.NewGuid():N}@smsreset.example", factory.CreateFormClient());

@@ -128,7 +128,7 @@ public sealed partial class NewsletterTests(MailPlatformFactory factory) : IClas
     private async Task<BusinessUser> BusinessUserAsync(params string[] channels)
     {
         var email = $"{Guid.NewGuid():N}@newsletter.example";
-        var mobile = $"+1555{Random.Shared.Next(2_000_000, 9_999_999)}";
+        var mobile = Infrastructure.TestHandsets.New(min: 2_000_000);
         var form = PlatformFactory.RegistrationForm($"News {Guid.NewGuid():N}"[..30], email);
         form["Input.MobileNumber"] = mobile;
         var owner = await factory.RegisterAsync(form);

@@ -157,7 +157,7 @@ public sealed class PolicyPromisesTests(OptInsFactory factory) : IClassFixture<O
 
         // The first reply to a new number states it: a text message cannot show an age.
         await factory.CompanyWithKeywordAsync("Age Rule Bakery", "AGERULE");
-        var handset = $"+44770090{Random.Shared.Next(1000, 9999)}";
+        var handset = Infrastructure.TestHandsets.New("+44770090", 1000, 9999);
         await factory.TextPlatformAsync(handset, "AGERULE");
         factory.Outbox.To(handset).Should().ContainSingle().Which.Text.Should().Contain(AgeRule.SmsNotice);
 

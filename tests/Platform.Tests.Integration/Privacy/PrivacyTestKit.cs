@@ -17,7 +17,7 @@ public static partial class PrivacyTestKit
     /// <summary>Texts the keyword from a fresh number, registers on the web with distinctive details, returns the signed-in client.</summary>
     public static async Task<Person> SubscriberAsync(OptInsFactory factory, string word, string tag, string gender = "Female", string country = "Iceland")
     {
-        var handset = $"+1555{Random.Shared.Next(1_000_000, 9_999_999)}";
+        var handset = Infrastructure.TestHandsets.New();
         await factory.TextAsync(handset, word);
         var code = (await factory.Database.ScalarAsync<string>("SELECT user_code FROM optins.subscribers WHERE phone = @p", ("p", handset)))!;
         var person = new Person(handset, code, $"{tag}.{Guid.NewGuid():N}@person.example", $"Fn{tag}Zq", $"Sn{tag}Xq", $"PC{Random.Shared.Next(10000, 99999)}", NewImei(), factory.CreateFormClient());

@@ -130,7 +130,7 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
     public async Task Erasing_a_business_user_keeps_only_the_company_and_its_invoices_and_they_cannot_log_in_again()
     {
         var email = $"owner.{Guid.NewGuid():N}@erase.example";
-        var mobile = $"+4477009{Random.Shared.Next(10000, 99999)}";
+        var mobile = Infrastructure.TestHandsets.New("+4477009", 10000, 99999);
         var form = PlatformFactory.RegistrationForm("Erase Me Ltd", email);
         (form["Input.FirstName"], form["Input.Surname"], form["Input.MobileNumber"], form["Input.PostalCode"]) = ("Fnowner" + Random.Shared.Next(1000, 9999), "Snowner" + Random.Shared.Next(1000, 9999), mobile, "EC" + Random.Shared.Next(1000, 9999));
         var owner = await factory.RegisterAsync(form);
