@@ -104,3 +104,11 @@ public static class CompanyNotices
 /// <param name="ExceptUserId">A user the notice is about, who needs no email about it (the person who just joined).</param>
 public sealed record NotifyCompany(
     Guid CompanyId, string Notice, string Subject, EmailBody Body, string DedupKey, Guid? ExceptUserId = null, IReadOnlyList<EmailAttachment>? Attachments = null) : IRequest<int>;
+
+/// <summary>
+/// A business user's own mobile number once they proved it is theirs with a code sent to it (Profile → Verify mobile), and
+/// their first name; null when it is not verified (or they changed it since). Campaigns sends test messages only there.
+/// </summary>
+public sealed record GetVerifiedMobile(Guid UserId) : IRequest<VerifiedMobile?>;
+
+public sealed record VerifiedMobile(string Phone, string FirstName);

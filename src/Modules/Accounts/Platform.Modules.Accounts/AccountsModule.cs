@@ -116,6 +116,8 @@ public static class AccountsModule
         services.AddRecurringJob<PurgeClosedTicketsJob>(PurgeClosedTicketsJob.Id, "0 15 3 * * *",
             "Deletes support tickets (with their messages and attachments) 2 years after they closed.");
         services.AddScoped<HelpdeskMail>();
+        services.AddScoped<MobileVerification>();
+        services.AddMemoryCache();
         return services;
     }
 

@@ -58,7 +58,10 @@ internal abstract class PersonInput
     {
         user.FirstName = FirstName.Trim();
         user.Surname = Surname.Trim();
-        user.PhoneNumber = ParsedMobileNumber().E164;
+        var phone = ParsedMobileNumber().E164;
+        // A new number is not the one that was verified by SMS (test sends go only to a verified one).
+        user.PhoneNumberConfirmed &= user.PhoneNumber == phone;
+        user.PhoneNumber = phone;
         user.PostalCode = PostalCode.Trim();
     }
 }

@@ -3,17 +3,27 @@ using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Features;
+using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.SenderIds.Contracts;
 using Platform.Modules.Shared;
 
 namespace Platform.Modules.Campaigns.Areas.Campaigns.Pages;
 
 /// <summary>Write a campaign: Sender ID, text with live preview, audience with its estimate, schedule and quiet hours.</summary>
-internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITenantContext tenant, CampaignPageCache cache, CompanyCountry companyCountry)
+internal sealed class CreateModel(
+    IMediator mediator, CampaignsDbContext db, ITenantContext tenant, CampaignPageCache cache, CompanyCountry companyCountry, OptOutRoute route, IMemoryCache recent)
     : PageModel
 {
+    /// <summary>Tests one user may send an hour (this node's count): enough to try a text, not a way to message people for free.</summary>
+    public const int TestsPerHour = 5;
+
+    /// <summary>What happened to "Send me a test".</summary>
+    public string? TestMessage { get; private set; }
+
     [BindProperty]
     public CampaignForm Input { get; set; } = new();
 
@@ -62,6 +72,58 @@ internal sealed class CreateModel(IMediator mediator, CampaignsDbContext db, ITe
         TempData["Message"] = Input.Schedule ? "Scheduled. The audience is being prepared and the credits reserved." : "Saved as a draft.";
         cache.Forget(tenant.RequireCompanyId(), id);
         return RedirectToPage("/Details", new { id });
+    }
+
+    /// <summary>
+    /// "Send me a test": the message as written, from the chosen Sender ID, with the user's own first name and the opt-out
+    /// route a campaign adds, to the user's own mobile once verified by SMS (Accounts' GetVerifiedMobile) — never to anyone
+    /// else. Nothing is saved; only the Sender ID and the text are checked.
+    /// </summary>
+    public async Task<IActionResult> OnPostTestAsync(CancellationToken cancellationToken)
+    {
+        await LoadChoicesAsync(cancellationToken);
+        foreach (var key in ModelState.Keys.Where(k => k is not ("Input.Body" or "Input.SenderId")).ToList())
+        {
+            ModelState.Remove(key);
+        }
+
+        foreach (var problem in MessageTemplate.PlaceholderProblems(Input.Body ?? string.Empty))
+        {
+            ModelState.AddModelError("Input.Body", problem);
+        }
+
+        if (!string.IsNullOrEmpty(Input.SenderId) && Senders.All(s => s.SenderId != Input.SenderId))
+        {
+            ModelState.AddModelError("Input.SenderId", "Choose one of your approved Sender IDs.");
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var userId = tenant.UserId ?? throw new UnauthorizedAccessException("Sign in first.");
+        if (await mediator.Send(new GetVerifiedMobile(userId), cancellationToken) is not { } mobile)
+        {
+            ModelState.AddModelError(string.Empty, "Verify your mobile number first (Profile → Verify your mobile): tests go only to a number you proved is yours.");
+            return Page();
+        }
+
+        var sent = recent.GetOrCreate($"campaigns.tests:{userId}", entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1);
+            return new int[1];
+        })!;
+        if (Interlocked.Increment(ref sent[0]) > TestsPerHour)
+        {
+            ModelState.AddModelError(string.Empty, $"You have sent {TestsPerHour} tests in the last hour; try again later.");
+            return Page();
+        }
+
+        var text = route.Apply(Input.SenderId, MessageTemplate.Render(Input.Body!, mobile.FirstName));
+        var result = await mediator.Send(new SendSms(Input.SenderId, mobile.Phone, text), cancellationToken);
+        TestMessage = result.Accepted ? $"Test sent to {mobile.Phone}." : $"The test could not be sent: {result.Error}";
+        return Page();
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
