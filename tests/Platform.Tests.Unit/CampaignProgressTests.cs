@@ -46,4 +46,25 @@ public sealed class CampaignProgressTests
         done.PendingNote.Should().BeNull();
         done.Finished.Should().BeTrue();
     }
+
+    [Fact]
+    public void Recipients_whose_zone_is_in_quiet_hours_are_named_with_when_sending_resumes()
+    {
+        // 12:00 UTC: 12:00 in London (open), 21:00 in Tokyo (closed from 21:00), 07:00 in New York (closed until 08:00).
+        var campaign = Campaign(CampaignStatus.Sending, 30, 10, 10);
+        campaign.TimeZones = ["Asia/Tokyo", "America/New_York", "Europe/London"];
+
+        var note = Progress.Of(campaign, Now, TimeSpan.FromHours(48)).QuietNote;
+
+        note.Should().Be("Recipients in America/New_York, Asia/Tokyo are in quiet hours now (08:00–21:00 their time is when messages go); "
+            + "their messages wait, and the next window opens at 2026-12-04 13:00 UTC.");
+        campaign.TimeZones = ["Asia/Tokyo"];
+        Progress.Of(campaign, Now, TimeSpan.FromHours(48)).QuietNote.Should().StartWith("Every recipient is in quiet hours now")
+            .And.EndWith("the next window opens at 2026-12-04 23:00 UTC.");
+        campaign.RespectQuietHours = false;
+        Progress.Of(campaign, Now, TimeSpan.FromHours(48)).QuietNote.Should().BeNull("quiet hours are not kept");
+        campaign.RespectQuietHours = true;
+        campaign.TimeZones = ["Europe/London"];
+        Progress.Of(campaign, Now, TimeSpan.FromHours(48)).QuietNote.Should().BeNull("London is open at noon");
+    }
 }

@@ -127,11 +127,13 @@
         var button = document.getElementById(id);
         if (button) { button.form.classList.toggle('d-none', actions[id].indexOf(p.status) < 0); }
       });
-      var pendingNote = document.getElementById('pending-note');
-      if (pendingNote) {
-        pendingNote.textContent = p.pendingNote || '';
-        pendingNote.classList.toggle('d-none', !p.pendingNote);
-      }
+      [['pending-note', p.pendingNote], ['quiet-note', p.quietNote]].forEach(function (note) {
+        var el = document.getElementById(note[0]);
+        if (el) {
+          el.textContent = note[1] || '';
+          el.classList.toggle('d-none', !note[1]);
+        }
+      });
       if (p.attentionReason) {
         var attention = document.getElementById('attention');
         attention.textContent = p.attentionReason;

@@ -159,6 +159,9 @@ internal sealed class Campaign
 
     public bool RespectQuietHours { get; set; } = true;
 
+    /// <summary>The recipients' time zones, noted when the audience was built (Migrations/0006): quiet hours are kept in each.</summary>
+    public string[] TimeZones { get; set; } = [];
+
     public string? AttentionReason { get; set; }
 
     public DateTimeOffset? PreparedAt { get; set; }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using MediatR;
 using Microsoft.AspNetCore.Http;
@@ -98,7 +99,7 @@ internal sealed class DetailsModel(
 /// <summary>What the progress stream sends: counters, the share processed, and whether it is over.</summary>
 internal sealed record Progress(
     string Status, int Targeted, int Suppressed, int Submitted, int Delivered, int Failed, int Expired, int Unknown, int Pending,
-    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason, string Credits, string? PendingNote)
+    int Percent, bool Finished, DateTimeOffset At, string? AttentionReason, string Credits, string? PendingNote, string? QuietNote)
 {
     /// <param name="receiptTimeout">How long the platform waits for a delivery receipt (<c>Platform:Campaigns:ReceiptTimeout</c>).</param>
     public static Progress Of(Campaign c, DateTimeOffset now, TimeSpan receiptTimeout)
@@ -106,7 +107,7 @@ internal sealed record Progress(
         var percent = c.Targeted == 0 ? (c.PreparedAt is null ? 0 : 100) : (int)Math.Min(100, 100L * c.Processed / c.Targeted);
         var final = CampaignLifecycle.IsAtRest(c.Status);
         return new Progress(c.Status, c.Targeted, c.Suppressed, c.Submitted, c.Delivered, c.Failed, c.Expired, c.Unknown, c.Pending,
-            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason, CreditsText(c), AwaitingReceipts(c, percent, receiptTimeout));
+            percent, final && (c.Pending == 0 || c.Status != CampaignStatus.Completed), now, c.AttentionReason, CreditsText(c), AwaitingReceipts(c, percent, receiptTimeout), HeldByQuietHours(c, now));
     }
 
     /// <summary>
@@ -118,6 +119,30 @@ internal sealed record Progress(
             ? $"Every message has gone to the carriers; waiting for {c.Pending:N0} delivery receipt{(c.Pending == 1 ? string.Empty : "s")}. "
               + $"Carriers send them within {Duration(receiptTimeout)}; a message still without one then counts as Expired (no receipt)."
             : null;
+
+    /// <summary>
+    /// Which recipients wait for quiet hours to end, and when sending resumes: while a campaign that keeps quiet hours is
+    /// sending and some of its recipients' zones are inside them now (the zones noted when the audience was built).
+    /// </summary>
+    public static string? HeldByQuietHours(Campaign c, DateTimeOffset now)
+    {
+        if (!c.RespectQuietHours || c.Status != CampaignStatus.Sending || c.Pending == 0)
+        {
+            return null;
+        }
+
+        var held = c.TimeZones.Where(zone => !Sending.QuietHours.IsOpen(now, zone, c.QuietStart, c.QuietEnd)).Order(StringComparer.Ordinal).ToList();
+        if (held.Count == 0)
+        {
+            return null;
+        }
+
+        var next = held.Min(zone => Sending.QuietHours.NextOpening(now, zone, c.QuietStart, c.QuietEnd));
+        var where = held.Count <= 3 ? string.Join(", ", held) : $"{string.Join(", ", held.Take(3))} and {held.Count - 3} more zones";
+        return (held.Count == c.TimeZones.Length ? "Every recipient is in quiet hours now" : $"Recipients in {where} are in quiet hours now")
+               + $" ({c.QuietStart.ToString("HH:mm", CultureInfo.InvariantCulture)}–{c.QuietEnd.ToString("HH:mm", CultureInfo.InvariantCulture)} their time is when messages go); their messages wait, and the next"
+               + $" window opens at {next.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.";
+    }
 
     private static string Duration(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hours" : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes" : $"{span.TotalSeconds:0} seconds";
