@@ -41,12 +41,16 @@ internal sealed record InvoiceDocument(
 /// <summary>The invoice of one of the signed-in company's paid purchases; null otherwise (404).</summary>
 internal sealed record GetInvoiceDocument(Guid PurchaseId) : IRequest<InvoiceDocument?>;
 
-internal sealed class GetInvoiceDocumentHandler(IMediator mediator, ITenantContext tenant, IOptions<BillingOptions> options) : IRequestHandler<GetInvoiceDocument, InvoiceDocument?>
+internal sealed class GetInvoiceDocumentHandler(BillingDbContext db, IMediator mediator, ITenantContext tenant, IOptions<BillingOptions> options)
+    : IRequestHandler<GetInvoiceDocument, InvoiceDocument?>
 {
-    public async Task<InvoiceDocument?> Handle(GetInvoiceDocument request, CancellationToken cancellationToken) =>
-        await mediator.Send(new GetInvoice(request.PurchaseId), cancellationToken) is { } invoice
-            ? InvoiceDocuments.From(invoice, await mediator.Send(new GetCompany(tenant.RequireCompanyId()), cancellationToken), options.Value.Invoice)
+    public async Task<InvoiceDocument?> Handle(GetInvoiceDocument request, CancellationToken cancellationToken)
+    {
+        var companyId = tenant.RequireCompanyId();
+        return await Invoices.ViewAsync(db, companyId, request.PurchaseId, options.Value, cancellationToken) is { } invoice
+            ? InvoiceDocuments.From(invoice, await mediator.Send(new GetCompany(companyId), cancellationToken), options.Value.Invoice)
             : null;
+    }
 }
 
 /// <summary>For the receipt email (Accounts): the invoice PDF of a company's paid purchase, without a signed-in user.</summary>
@@ -109,7 +113,6 @@ internal sealed record CreditNoteDocument(
     long Net,
     long Tax,
     long Gross,
-    long CreditsDue,
     long CreditsReversed)
 {
     /// <summary>Stripe returns a refund to the card that paid: named as the invoice names it.</summary>
@@ -126,14 +129,14 @@ internal sealed class GetCreditNoteDocumentHandler(BillingDbContext db, IMediato
     {
         var companyId = tenant.RequireCompanyId();
         var refund = await db.Refunds.AsNoTracking().SingleOrDefaultAsync(r => r.Id == request.RefundId && r.CompanyId == companyId, cancellationToken);
-        if (refund is null || await mediator.Send(new GetInvoice(refund.PurchaseId), cancellationToken) is not { } invoice)
+        if (refund is null || await Invoices.ViewAsync(db, companyId, refund.PurchaseId, options.Value, cancellationToken) is not { } invoice)
         {
             return null;
         }
 
         var document = InvoiceDocuments.From(invoice, await mediator.Send(new GetCompany(companyId), cancellationToken), options.Value.Invoice);
         var (net, tax) = invoice.Tax.Split(refund.AmountMinor);
-        return new CreditNoteDocument(refund.Id, refund.CreditNoteNumber, refund.CreatedAt, document, net, tax, refund.AmountMinor, refund.CreditsDue, refund.CreditsReversed);
+        return new CreditNoteDocument(refund.Id, refund.CreditNoteNumber, refund.CreatedAt, document, net, tax, refund.AmountMinor, refund.CreditsReversed);
     }
 }
 
@@ -161,14 +164,7 @@ internal static class InvoicePdf
 
     public static byte[] Render(InvoiceDocument invoice)
     {
-        var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
-        rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
-        rows.Add(("To", invoice.BuyerName));
-        if (invoice.BuyerTaxId is { } buyerTaxId)
-        {
-            rows.Add((string.Empty, buyerTaxId));
-        }
-
+        var rows = Parties(invoice);
         if (invoice.BuyerCountry is { } country)
         {
             rows.Add(("Country", country));
@@ -189,14 +185,7 @@ internal static class InvoicePdf
     public static byte[] Render(CreditNoteDocument note)
     {
         var invoice = note.Invoice;
-        var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
-        rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
-        rows.Add(("To", invoice.BuyerName));
-        if (invoice.BuyerTaxId is { } buyerTaxId)
-        {
-            rows.Add((string.Empty, buyerTaxId));
-        }
-
+        var rows = Parties(invoice);
         rows.Add(("Number", note.Number));
         rows.Add(("Date", note.Date.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
         rows.Add(("Credits invoice", $"{invoice.Number} of {invoice.Date?.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"));
@@ -208,6 +197,20 @@ internal static class InvoicePdf
         rows.Add(("Refunded to", note.RefundedTo));
         rows.Add(("Credits taken back", note.CreditsReversed.ToString(CultureInfo.InvariantCulture)));
         return Draw($"Credit note {note.Number}", invoice.SellerName, rows);
+    }
+
+    /// <summary>Seller (with address and tax ID) and buyer (with tax ID): the first rows of an invoice and of its credit notes.</summary>
+    private static List<(string, string)?> Parties(InvoiceDocument invoice)
+    {
+        var rows = new List<(string, string)?> { ("From", invoice.SellerName) };
+        rows.AddRange(new[] { invoice.SellerAddress, invoice.SellerTaxId }.Where(p => !string.IsNullOrEmpty(p)).Select(p => ((string, string)?)(string.Empty, p!)));
+        rows.Add(("To", invoice.BuyerName));
+        if (invoice.BuyerTaxId is { } buyerTaxId)
+        {
+            rows.Add((string.Empty, buyerTaxId));
+        }
+
+        return rows;
     }
 
     /// <summary>One A4 page: the title, then caption and value rows (null: a half-line gap).</summary>

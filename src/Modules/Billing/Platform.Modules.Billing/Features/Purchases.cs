@@ -78,7 +78,7 @@ internal sealed class StartCheckoutHandler(
             session = await stripe.CreateCheckoutSessionAsync(purchase.Id, companyId, pack,
                 links.To("/Billing?checkout=success").AbsoluteUri, links.To("/Billing?checkout=cancelled").AbsoluteUri, cancellationToken);
         }
-        catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+        catch (Exception exception) when (PaymentProviderException.IsProviderFailure(exception))
         {
             throw new RequestValidationException(string.Empty,
                 exception is PaymentProviderException ? exception.Message : "The payment provider could not be reached. Try again in a minute.");

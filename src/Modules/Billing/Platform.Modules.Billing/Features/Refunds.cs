@@ -250,7 +250,7 @@ internal sealed class RefundPurchaseHandler(
                 ["reason"] = request.Reason.Trim(),
             }, cancellationToken);
         }
-        catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+        catch (Exception exception) when (PaymentProviderException.IsProviderFailure(exception))
         {
             throw new RequestValidationException(string.Empty,
                 exception is PaymentProviderException ? exception.Message : "Stripe could not be reached; nothing was refunded. Try again in a minute.");
@@ -276,7 +276,7 @@ internal sealed class RefundPurchaseHandler(
         {
             return await PaymentIntents.AskStripeAsync(db, stripe, purchase.Id, purchase.StripeSessionId, cancellationToken);
         }
-        catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+        catch (Exception exception) when (PaymentProviderException.IsProviderFailure(exception))
         {
             throw new RequestValidationException(string.Empty, "Stripe could not be asked which payment paid this purchase; nothing was refunded. Try again in a minute.");
         }

@@ -53,7 +53,7 @@ internal sealed class ReconcileCheckoutSessionsJob(
                     credited++;
                 }
             }
-            catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+            catch (Exception exception) when (PaymentProviderException.IsProviderFailure(exception))
             {
                 failed++;
                 logger.LogWarning(exception, "Could not reconcile Stripe session {SessionId}", sessionId);
@@ -88,7 +88,7 @@ internal sealed class ReconcileCheckoutSessionsJob(
                     filled++;
                 }
             }
-            catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+            catch (Exception exception) when (PaymentProviderException.IsProviderFailure(exception))
             {
                 logger.LogWarning(exception, "Could not ask Stripe for the payment of purchase {PurchaseId}", purchase.Id);
             }

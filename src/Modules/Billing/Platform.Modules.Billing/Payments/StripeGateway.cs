@@ -10,7 +10,11 @@ namespace Platform.Modules.Billing.Payments;
 internal sealed record CheckoutSession(string Id, string Url);
 
 /// <summary>Stripe refused or could not answer a call; the message is ours and fit to show a company user.</summary>
-internal sealed class PaymentProviderException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class PaymentProviderException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>What a call to Stripe can end in besides an answer: its refusal (this), no answer, or a timeout.</summary>
+    public static bool IsProviderFailure(Exception exception) => exception is PaymentProviderException or HttpRequestException or TaskCanceledException;
+}
 
 /// <summary>
 /// The few Stripe calls Billing makes, through Stripe.net (ADR 19): a <see cref="StripeClient"/> whose <c>ApiBase</c> comes

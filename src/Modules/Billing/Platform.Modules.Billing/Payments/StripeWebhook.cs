@@ -89,7 +89,7 @@ internal static class StripeWebhook
             {
                 read = read with { Refunds = await stripe.ListRefundsAsync(paymentIntentId, cancellationToken) };
             }
-            catch (Exception exception) when (exception is PaymentProviderException or HttpRequestException or TaskCanceledException)
+            catch (Exception exception) when (PaymentProviderException.IsProviderFailure(exception))
             {
                 // Not ours to refuse: Stripe retries an event answered with a 5xx, and the refunds are asked for again then.
                 logger.LogWarning(exception, "Could not list the refunds of {PaymentIntent} for event {EventId}", paymentIntentId, stripeEvent.Id);
