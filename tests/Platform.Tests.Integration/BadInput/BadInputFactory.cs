@@ -36,6 +36,8 @@ public sealed class BadInputFactory : PlatformFactory
         ["Platform:RateLimits:InboundPerSecond"] = "100000",
         // Configured, so Stripe's webhook judges what it is sent (unconfigured, it answers every post 503 on purpose).
         ["Platform:Billing:Stripe:WebhookSecret"] = "whsec_sweep",
+        // Sealing consent records is background work that would change optins tables between two snapshots of the sweep.
+        ["Platform:OptIns:ConsentSealCron"] = "0 0 0 31 2 *",
     };
 
     /// <summary>The signed-in client of each role, in the order a page's role is looked for.</summary>

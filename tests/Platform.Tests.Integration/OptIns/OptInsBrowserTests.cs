@@ -91,6 +91,25 @@ public sealed partial class OptInsBrowserTests(OptInsHostFixture fixture) : Brow
             (await row.Locator("[data-counter='opted-out']").TextContentAsync()).Should().Be("1");
             (await row.Locator("[data-counter='opted-in']").TextContentAsync()).Should().Be("0");
             await BrowserSession.ScreenshotAsync(owner, "optins-keywords");
+
+            // Consent proof: the owner looks the number up, downloads the bundle, and anyone checks it on the public page.
+            await owner.ClickAsync("#consent-proof");
+            await owner.FillAsync("#Phone", "+15551239901");
+            await owner.ClickAsync("#show-records");
+            (await owner.TextContentAsync("#proof-verdict")).Should().Contain("The proof of +15551239901 checks out");
+            (await owner.Locator("#proof-records tbody tr").CountAsync()).Should().Be(2, "the opt-in by SMS and the opt-out on the web");
+            var download = await owner.RunAndWaitForDownloadAsync(() => owner.ClickAsync("#download-bundle"));
+            var bundleFile = Path.Combine(Path.GetTempPath(), $"consent-proof-{Guid.NewGuid():N}.json");
+            await download.SaveAsAsync(bundleFile);
+            await using var auditorContext = await Browser.NewContextAsync();
+            var auditor = await auditorContext.NewPageAsync();
+            await auditor.GotoAsync($"{baseUrl}/privacy/verify");
+            await auditor.SetInputFilesAsync("#Bundle", bundleFile);
+            await auditor.ClickAsync("#verify");
+            (await auditor.TextContentAsync("#proof-verdict")).Should().Contain("Valid so far: the records below are consistent");
+            (await auditor.Locator("#proof-records tbody tr").CountAsync()).Should().Be(2);
+            await BrowserSession.ScreenshotAsync(auditor, "consent-proof-verified");
+            File.Delete(bundleFile);
         }
         catch (Exception exception)
         {

@@ -15,10 +15,12 @@ public static partial class PrivacyTestKit
     public sealed record Person(string Handset, string Code, string Email, string FirstName, string Surname, string PostalCode, string Imei, FormClient Client);
 
     /// <summary>Texts the keyword from a fresh number, registers on the web with distinctive details, returns the signed-in client.</summary>
-    public static async Task<Person> SubscriberAsync(OptInsFactory factory, string word, string tag, string gender = "Female", string country = "Iceland")
+    public static async Task<Person> SubscriberAsync(PlatformFactory factory, string word, string tag, string gender = "Female", string country = "Iceland",
+        string? handset = null)
     {
-        var handset = Infrastructure.TestHandsets.New();
-        await factory.TextAsync(handset, word);
+        handset ??= Infrastructure.TestHandsets.New();
+        // OptIns' own factory hands the text to the module; the others text through the simulator carrier.
+        await (factory is OptInsFactory optIns ? optIns.TextAsync(handset, word) : factory.TextPlatformAsync(handset, word));
         var code = (await factory.Database.ScalarAsync<string>("SELECT user_code FROM optins.subscribers WHERE phone = @p", ("p", handset)))!;
         var person = new Person(handset, code, $"{tag}.{Guid.NewGuid():N}@person.example", $"Fn{tag}Zq", $"Sn{tag}Xq", $"PC{Random.Shared.Next(10000, 99999)}", NewImei(), factory.CreateFormClient());
         var response = await person.Client.PostFormAsync($"/OptIns/Me/Register?code={code}", new()

@@ -20,6 +20,8 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
 
     public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
 
+    public DbSet<ConsentLeaf> ConsentLeaves => Set<ConsentLeaf>();
+
     public DbSet<RequestTotal> RequestTotals => Set<RequestTotal>();
 
     public DbSet<KeywordRequest> Requests => Set<KeywordRequest>();
@@ -87,6 +89,35 @@ internal sealed class OptInsDbContext(DbContextOptions<OptInsDbContext> options)
             e.Property(c => c.Id).UseIdentityByDefaultColumn();
             e.Property(c => c.Via).HasMaxLength(8);
             e.Property(c => c.MessageText).HasMaxLength(1600);
+            e.Property(c => c.Keyword).HasMaxLength(20);
+        });
+
+        modelBuilder.Entity<ConsentLeaf>(e =>
+        {
+            e.ToTable("consent_leaves");
+            e.HasKey(l => l.RecordId);
+            e.Property(l => l.RecordId).ValueGeneratedNever();
+            e.Property(l => l.SubjectHash).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ConsentBatch>(e =>
+        {
+            e.ToTable("consent_batches");
+            e.HasKey(b => new { b.CompanyId, b.Seq });
+        });
+
+        modelBuilder.Entity<ConsentCheckpoint>(e =>
+        {
+            e.ToTable("consent_checkpoints");
+            e.Property(c => c.Id).UseIdentityByDefaultColumn();
+            e.Property(c => c.KeyId).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ConsentCheckpointHead>(e =>
+        {
+            e.ToTable("consent_checkpoint_heads");
+            e.HasKey(h => new { h.CompanyId, h.CheckpointId });
+            e.HasOne<ConsentCheckpoint>().WithMany().HasForeignKey(h => h.CheckpointId);
         });
 
         modelBuilder.Entity<RequestTotal>(e =>

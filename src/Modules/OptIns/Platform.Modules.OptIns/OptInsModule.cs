@@ -6,8 +6,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Modules.OptIns.Features;
+using Platform.Modules.OptIns.Features.ConsentProof;
 using Platform.Modules.Privacy.Contracts;
 using Platform.Modules.Shared;
+using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.OptIns;
 
@@ -38,6 +40,13 @@ public static class OptInsModule
         services.AddSingleton<PhoneHashes>();
         services.AddScoped<IDataSubjectDirectory, SubscriberDirectory>();
         services.AddScoped<IPersonalDataContributor, OptInsPersonalData>();
+        services.AddSingleton<ConsentSigningKey>();
+        services.AddScoped<ConsentProofBundles>();
+        // Schedules in configuration so a test (or an operator) can seal and sign at moments of its choosing.
+        services.AddRecurringJob<SealConsentJob>(SealConsentJob.Id, configuration.GetValue("Platform:OptIns:ConsentSealCron", "0 * * * * *")!,
+            "Seals each company's new consent records into a Merkle tree chained to the previous one (consent proof)");
+        services.AddRecurringJob<ConsentCheckpointJob>(ConsentCheckpointJob.Id, configuration.GetValue("Platform:OptIns:ConsentCheckpointCron", "0 5 0 * * *")!,
+            "Signs every company's consent chain head that grew since the last checkpoint and publishes it");
 
         // A scheme of its own: it never becomes the default, so company pages keep using Identity's cookie.
         services.AddAuthentication().AddCookie(SubscriberScheme, cookie =>
@@ -57,5 +66,5 @@ public static class OptInsModule
         return services;
     }
 
-    public static IEndpointRouteBuilder MapOptIns(this IEndpointRouteBuilder endpoints) => endpoints;
+    public static IEndpointRouteBuilder MapOptIns(this IEndpointRouteBuilder endpoints) => endpoints.MapConsentCheckpoints();
 }

@@ -27,4 +27,14 @@ internal sealed class OptInsOptions
     /// in production; changing it makes the kept hashes stop matching.
     /// </summary>
     public string SuppressionKey { get; set; } = "platform-optins-suppression-v1";
+
+    /// <summary>
+    /// The PEM file (PKCS#8, ECDSA P-256) of the key that signs consent checkpoints (ADR 32). Keep it out of the database
+    /// and give every host the same file; when unset, a key is made on first use in <c>.data/consent-signing-key.pem</c>
+    /// under the content root (fine for one host and the demo).
+    /// </summary>
+    public string? ConsentSigningKeyFile { get; set; }
+
+    /// <summary>Where each signed consent checkpoint is also written as a file (default <c>.data/consent-checkpoints</c>).</summary>
+    public string? ConsentCheckpointDirectory { get; set; }
 }

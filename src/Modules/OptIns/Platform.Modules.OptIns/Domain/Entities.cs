@@ -136,6 +136,77 @@ internal sealed class ConsentRecord
     public string? MessageText { get; set; }
 
     public DateTimeOffset RecordedAt { get; set; }
+
+    /// <summary>Random, set by the insert trigger: what makes the record's leaf unguessable; erased with the record.</summary>
+    public byte[] Salt { get; set; } = [];
+
+    /// <summary>The keyword's word when the record was written (a keyword can be renamed later), set by the insert trigger.</summary>
+    public string? Keyword { get; set; }
+}
+
+/// <summary>
+/// A consent record's fingerprint and its place in the company's sealed batches (ADR 32). Kept after the record is erased,
+/// so the record stays provably present; without its salt the fingerprint cannot be turned back into the number or text.
+/// </summary>
+internal sealed class ConsentLeaf
+{
+    public long RecordId { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public required byte[] LeafHash { get; set; }
+
+    public byte[]? PrevHash { get; set; }
+
+    public DateTimeOffset RecordedAt { get; set; }
+
+    public long? BatchSeq { get; set; }
+
+    public int? LeafIndex { get; set; }
+
+    [PersonalData(PersonalDataCategory.Contact, "Proving to a carrier or regulator which consent records the company held for your number, also after you erased your account: a keyed one-way hash of your number beside each record's time and fingerprint, which cannot be turned back into them", "As long as the company uses the platform",
+        SeenBy = "The company, only when it asks for the proof of a number it already knows")]
+    public string? SubjectHash { get; set; }
+}
+
+/// <summary>A company's sealed batch of consent leaves: its Merkle root and the chain link over it (written by SealConsentJob).</summary>
+internal sealed class ConsentBatch
+{
+    public Guid CompanyId { get; set; }
+
+    public long Seq { get; set; }
+
+    public int LeafCount { get; set; }
+
+    public required byte[] Root { get; set; }
+
+    public required byte[] Chain { get; set; }
+
+    public DateTimeOffset SealedAt { get; set; }
+}
+
+/// <summary>A signed daily checkpoint of the companies' chain heads (written by ConsentCheckpointJob).</summary>
+internal sealed class ConsentCheckpoint
+{
+    public long Id { get; set; }
+
+    public DateTimeOffset IssuedAt { get; set; }
+
+    public required string Body { get; set; }
+
+    public required byte[] Signature { get; set; }
+
+    public required string KeyId { get; set; }
+}
+
+/// <summary>Which batch of which company a checkpoint signed as its chain head.</summary>
+internal sealed class ConsentCheckpointHead
+{
+    public long CheckpointId { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public long Seq { get; set; }
 }
 
 internal static class ConsentVia

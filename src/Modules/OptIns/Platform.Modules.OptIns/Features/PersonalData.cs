@@ -84,6 +84,10 @@ internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes,
                 .Select(s => new { s.CompanyId, s.Phone, s.PlatformNumber, s.OptedIn, s.ChangedAt, s.LastContactAt }).ToListAsync(ct),
             consentRecords = await db.ConsentRecords.AsNoTracking().Where(c => c.SubscriberId == id).OrderBy(c => c.Id)
                 .Select(c => new { c.CompanyId, c.OptedIn, c.Via, c.MessageText, c.RecordedAt }).ToListAsync(ct),
+            // Each record's fingerprint in the company's consent proof (ADR 32), with the keyed hash of the number it gets when sealed.
+            consentFingerprints = await db.ConsentLeaves.AsNoTracking()
+                .Where(l => db.ConsentRecords.Any(c => c.SubscriberId == id && c.Id == l.RecordId)).OrderBy(l => l.RecordId)
+                .Select(l => new { l.CompanyId, l.RecordedAt, Fingerprint = l.LeafHash, l.BatchSeq, SubjectHash = l.SubjectHash ?? hash }).ToListAsync(ct),
             requestTotals = await db.RequestTotals.AsNoTracking().Where(t => t.SubscriberId == id)
                 .Select(t => new { t.CompanyId, t.KeywordId, t.Times, t.FirstAt, t.LastAt }).ToListAsync(ct),
             requests = await db.Requests.AsNoTracking().Where(r => r.SubscriberId == id).OrderBy(r => r.Id)
@@ -131,6 +135,13 @@ internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes,
             SELECT keyword_id, 0, -1, 1, 0 FROM optins.subscriptions WHERE subscriber_id = @id AND opted_in
             ON CONFLICT (keyword_id, shard) DO UPDATE SET opted_in = c.opted_in - 1, opted_out = c.opted_out + 1
             """, ct, id);
+        // The consent proof keeps each record's leaf (ADR 32); leaves not sealed yet get the number's keyed hash now, so a
+        // proof for this number still shows them as erased records.
+        await RunAsync(
+            """
+            UPDATE optins.consent_leaves l SET subject_hash = @hash
+            FROM optins.consent_records r WHERE r.id = l.record_id AND r.subscriber_id = @id AND l.subject_hash IS NULL
+            """, ct, id, new NpgsqlParameter("hash", hashes.Hash(subscriber.Phone)));
         foreach (var table in new[] { "consent_records", "requests", "request_totals", "subscriptions", "subscriber_accounts" })
         {
             erased += await RunAsync($"DELETE FROM optins.{table} WHERE subscriber_id = @id", ct, id);
@@ -147,7 +158,8 @@ internal sealed class OptInsPersonalData(OptInsDbContext db, PhoneHashes hashes,
         await sessions.EndAllAsync(OptInsModule.SubscriberScheme, subscriber.Id.ToString(), keepCurrent: false, ct);
         return new ErasureOutcome(Module, erased, suppressed == 0
             ? []
-            : [$"A one-way fingerprint (keyed hash) of your mobile number for each of the {suppressed} companies you had opted in to, so that they can never message you again (your STOP keeps working). It cannot be turned back into your number."]);
+            : [$"A one-way fingerprint (keyed hash) of your mobile number for each of the {suppressed} companies you had opted in to, so that they can never message you again (your STOP keeps working). It cannot be turned back into your number.",
+                "The fingerprint of each consent record (with its time), so that a company can still prove it held a record of your number then; the record itself and the random value that would let anyone read it back are erased."]);
     }
 
     /// <summary>Each statement gets fresh parameter objects (Npgsql refuses one parameter in two commands).</summary>

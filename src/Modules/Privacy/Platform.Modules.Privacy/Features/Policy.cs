@@ -23,6 +23,10 @@ internal static class PolicyVersions
             "the payment provider, our mail server) listed from the running configuration; a company's contact list is seen by that " +
             "company, said so; one age rule for everyone: 18 and over; age bands start at 18; buyers' tax IDs on invoices.",
             "a247f4ad988101e7"),
+        new("2026-12-05",
+            "Consent proof: each opt-in and opt-out gets a fingerprint that a company can use to prove it held the record; the " +
+            "fingerprint, its time and a keyed one-way hash of the number are kept after you erase your account (the record itself is erased).",
+            "bd8ce5c652a91133"),
     ];
 
     public static string Current => PrivacyPolicyVersion.Current;
