@@ -59,7 +59,7 @@ public sealed partial class RecipientReportTests(SendingFactory factory) : IClas
         csv.StatusCode.Should().Be(HttpStatusCode.OK);
         csv.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
         var rows = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        rows[0].Should().Be("number,first_name,status,error,meaning,parts,submitted_at,finished_at");
+        rows[0].Should().Be("number,first_name,status,error,meaning,parts,submitted_at,finished_at,clicks");
         rows.Skip(1).Select(r => r.Split(',')[0]).Should().Equal(failed);
         var all = await (await owner.Http.GetAsync($"{page}/Csv")).Content.ReadAsStringAsync();
         all.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(301);

@@ -205,6 +205,8 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
             VALUES ('{campaign}', '{company}', 'Deals', 'PLATFORM', 'Hi', 'Completed', 'UTC', now(), now());
             INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, body, state, not_before)
             VALUES ('{campaign}', '{company}', '{phone}', 'US', 'UTC', '{firstName}', 'Your deal', 3, now());
+            INSERT INTO campaigns.link_clicks (message_id, link_index, campaign_id, company_id, first_clicked_at, last_clicked_at, clicks)
+            SELECT id, 0, campaign_id, company_id, now(), now(), 1 FROM campaigns.messages WHERE campaign_id = '{campaign}';
             INSERT INTO campaigns.suppressions (company_id, phone, reason, created_at) VALUES ('{company}', '{phone}', 'opted-out', now());
             INSERT INTO campaigns.imports (id, company_id, list_id, file_name, default_country, consent_attestation, status, created_at)
             VALUES ('{import}', '{company}', '{list}', 'a.csv', 'US', 'paper form', 'Completed', now());

@@ -122,6 +122,20 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.HasOne<MessageTemplateEntry>().WithMany().HasForeignKey(v => v.TemplateId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        modelBuilder.Entity<LinkClick>(e =>
+        {
+            e.ToTable("link_clicks");
+            e.HasKey(c => new { c.MessageId, c.LinkIndex });
+            e.HasOne<Campaign>().WithMany().HasForeignKey(c => c.CampaignId);
+        });
+
+        modelBuilder.Entity<LinkStat>(e =>
+        {
+            e.ToTable("link_stats");
+            e.HasKey(s => new { s.CampaignId, s.LinkIndex });
+            e.HasOne<Campaign>().WithMany().HasForeignKey(s => s.CampaignId);
+        });
+
         modelBuilder.Entity<Campaign>(e =>
         {
             e.ToTable("campaigns");

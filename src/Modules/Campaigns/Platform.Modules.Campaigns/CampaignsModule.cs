@@ -50,6 +50,9 @@ public static class CampaignsModule
         services.AddSuppressions();
         services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
         services.AddSendApi(configuration);
+        services.AddSingleton<Features.Links.TrackedLinks>();
+        services.AddSingleton<Features.Links.LinkClickWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<Features.Links.LinkClickWriter>());
 
         var maintenanceSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MaintenanceSeconds", 30));
         var retentionSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:InboxRetentionSweepSeconds", 3600));
@@ -58,7 +61,7 @@ public static class CampaignsModule
         services.AddRecurringJob<ResumeSendingSlotsJob>(ResumeSendingSlotsJob.Id, "*/10 * * * * *",
             "Hands the sending slots of a killed host to a live one (their 30 s lease ran out), so a campaign goes on within a minute.");
         services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),
-            "Deletes inbox conversations past the inbox retention, and who-messaged-whom rows past the STOP look-back.");
+            "Deletes inbox conversations past the inbox retention, who-messaged-whom rows past the STOP look-back, and link clicks past the click retention.");
         return services;
     }
 
@@ -66,6 +69,7 @@ public static class CampaignsModule
     {
         endpoints.MapContacts();
         endpoints.MapSendApi();
+        Features.Links.ShortLinkEndpoint.MapTrackedLinks(endpoints);
         return endpoints;
     }
 }

@@ -5,6 +5,9 @@ internal sealed class CampaignsOptions
 {
     public const string Section = "Platform:Campaigns";
 
+    /// <summary>How long a recipient's link clicks are kept (the campaign's click totals stay): 13 months by default.</summary>
+    public TimeSpan ClickRetention { get; set; } = TimeSpan.FromDays(395);
+
     /// <summary>Messages claimed and submitted together (≥ 500: per-message work is set-based).</summary>
     public int BatchSize { get; set; } = 1000;
 

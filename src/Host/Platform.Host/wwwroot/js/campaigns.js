@@ -32,6 +32,7 @@
   var form = document.getElementById('campaign-form');
   if (form) {
     var body = document.getElementById('body');
+    var trackLinks = document.getElementById('Input_TrackLinks');
     var previewUrl = form.dataset.previewUrl;
     var audienceUrl = form.dataset.audienceUrl;
     var set = function (id, value) { document.getElementById(id).textContent = value; };
@@ -53,10 +54,12 @@
     // The sender matters: an alphanumeric Sender ID cannot be answered, so the opt-out route is appended and counted.
     var sender = document.getElementById('Input_SenderId');
     var preview = debounce(function () {
-      showPreview(previewUrl + '?text=' + encodeURIComponent(body.value) + (sender ? '&sender=' + encodeURIComponent(sender.value) : ''));
+      showPreview(previewUrl + '?text=' + encodeURIComponent(body.value) + (sender ? '&sender=' + encodeURIComponent(sender.value) : '')
+        + (trackLinks ? '&trackLinks=' + trackLinks.checked : ''));
     }, 150);
     body.addEventListener('input', preview);
     if (sender) { sender.addEventListener('change', preview); }
+    if (trackLinks) { trackLinks.addEventListener('change', preview); }
     preview();
 
     var showEstimate = latestOnly(function (a) {
@@ -132,6 +135,13 @@
         if (el) {
           el.textContent = note[1] || '';
           el.classList.toggle('d-none', !note[1]);
+        }
+      });
+      (p.links || []).forEach(function (link) {
+        var row = document.querySelector('[data-link="' + link.index + '"]');
+        if (row) {
+          row.querySelector('[data-clicks]').textContent = link.clicks;
+          row.querySelector('[data-unique-clicks]').textContent = link.uniqueClicks;
         }
       });
       if (p.attentionReason) {

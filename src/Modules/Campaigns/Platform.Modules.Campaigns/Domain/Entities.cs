@@ -159,6 +159,9 @@ internal sealed class Campaign
 
     public bool RespectQuietHours { get; set; } = true;
 
+    /// <summary>Links in the text are sent as the platform's short links, which count clicks per recipient (ADR 33).</summary>
+    public bool TrackLinks { get; set; }
+
     /// <summary>The recipients' time zones, noted when the audience was built (Migrations/0006): quiet hours are kept in each.</summary>
     public string[] TimeZones { get; set; } = [];
 
@@ -322,4 +325,36 @@ internal sealed class ApiKey
     public DateTimeOffset? LastUsedAt { get; set; }
 
     public DateTimeOffset? RevokedAt { get; set; }
+}
+
+/// <summary>Which link of which message was clicked, when first and last, and how often (link previews and bots excluded).</summary>
+internal sealed class LinkClick
+{
+    public long MessageId { get; set; }
+
+    public short LinkIndex { get; set; }
+
+    public Guid CampaignId { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    [PersonalData(PersonalDataCategory.Communication, "Counting which recipients opened the links of the company's messages (link tracking)",
+        "Deleted with the message history, at most 13 months, or when the person asks for erasure")]
+    public DateTimeOffset FirstClickedAt { get; set; }
+
+    public DateTimeOffset LastClickedAt { get; set; }
+
+    public int Clicks { get; set; }
+}
+
+/// <summary>A campaign link's click counters, kept as clicks are recorded so the live page never counts rows.</summary>
+internal sealed class LinkStat
+{
+    public Guid CampaignId { get; set; }
+
+    public short LinkIndex { get; set; }
+
+    public long Clicks { get; set; }
+
+    public long UniqueClicks { get; set; }
 }

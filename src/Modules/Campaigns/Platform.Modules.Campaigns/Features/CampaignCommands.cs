@@ -42,6 +42,8 @@ internal sealed record SaveCampaign : IRequest<Guid>
 
     public bool RespectQuietHours { get; init; } = true;
 
+    public bool TrackLinks { get; init; }
+
     public TimeOnly QuietStart { get; init; } = new(8, 0);
 
     public TimeOnly QuietEnd { get; init; } = new(21, 0);
@@ -158,6 +160,7 @@ internal sealed class SaveCampaignHandler(
         campaign.TimeZone = request.TimeZone;
         campaign.ScheduledAt = sendAt;
         campaign.RespectQuietHours = request.RespectQuietHours;
+        campaign.TrackLinks = request.TrackLinks;
         campaign.QuietStart = request.QuietStart;
         campaign.QuietEnd = request.QuietEnd;
         campaign.UpdatedAt = now;
@@ -321,16 +324,19 @@ internal static class CampaignScheduling
 /// The live preview of a template: encoding, segments, the character that forced UCS-2, and the cost per recipient —
 /// of the text as it will be sent, so with the opt-out route an alphanumeric <see cref="SenderId"/> needs.
 /// </summary>
-internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null) : IRequest<TemplatePreview>;
+internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, bool TrackLinks = false) : IRequest<TemplatePreview>;
 
 internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
 
-internal sealed class PreviewTemplateHandler(ITenantContext tenant, IMediator mediator, OptOutRoute route) : IRequestHandler<PreviewTemplate, TemplatePreview>
+internal sealed class PreviewTemplateHandler(ITenantContext tenant, IMediator mediator, OptOutRoute route, Features.Links.TrackedLinks links)
+    : IRequestHandler<PreviewTemplate, TemplatePreview>
 {
     public async Task<TemplatePreview> Handle(PreviewTemplate request, CancellationToken cancellationToken)
     {
         var text = request.Text ?? string.Empty;
-        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? text : route.Apply(request.SenderId.Trim(), text);
+        // Links as they will be sent: a short link of the fixed length every recipient's has.
+        var template = links.Template(text, request.TrackLinks, 0);
+        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? template : route.Apply(request.SenderId.Trim(), template);
         var preview = MessageTemplate.Preview(sent, "Alexandra");
         var quote = await mediator.Send(new QuotePrice(tenant.RequireCompanyId(), request.Country ?? "*", preview.Segments, 1), cancellationToken);
         var problems = MessageTemplate.UnknownPlaceholders(text).Select(p => $"{{{p}}} is not a placeholder we know.").ToList();

@@ -11,7 +11,8 @@ namespace Platform.Modules.Campaigns.Jobs;
 /// look-back go too (nothing is attributed by them any more). Set-based, in batches; safe to run twice or on two nodes
 /// at once (rows are locked with SKIP LOCKED and the age re-checked under the lock).
 /// </summary>
-internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts recipientContacts, IOptions<CampaignsOptions> options, TimeProvider clock, ILogger<InboxRetentionJob> logger) : IRecurringJob
+internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts recipientContacts, CampaignsDataSource data, IOptions<CampaignsOptions> options,
+    TimeProvider clock, ILogger<InboxRetentionJob> logger) : IRecurringJob
 {
     public const string Id = "campaigns.inbox-retention";
 
@@ -32,12 +33,25 @@ internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts reci
         while (deleted == Batch && !cancellationToken.IsCancellationRequested);
 
         var contacts = await recipientContacts.DeleteBeforeAsync(now - options.Value.StopLookback, cancellationToken);
-        if (threads + contacts > 0)
+        var clicks = 0;
+        do
         {
-            logger.LogInformation("Inbox retention: {Threads} conversations older than {Cutoff:u} deleted with their messages, {Contacts} who-messaged-whom rows past the look-back deleted",
-                threads, cutoff, contacts);
+            // Per-recipient clicks are personal data with a retention of their own; the per-link totals stay.
+            deleted = await data.Source.ExecuteAsync(
+                """
+                DELETE FROM campaigns.link_clicks WHERE ctid = ANY (ARRAY(
+                    SELECT ctid FROM campaigns.link_clicks WHERE last_clicked_at < @cutoff LIMIT @batch))
+                """, cancellationToken, ("cutoff", now - options.Value.ClickRetention), ("batch", Batch));
+            clicks += deleted;
+        }
+        while (deleted == Batch && !cancellationToken.IsCancellationRequested);
+
+        if (threads + contacts + clicks > 0)
+        {
+            logger.LogInformation("Inbox retention: {Threads} conversations older than {Cutoff:u} deleted with their messages, {Contacts} who-messaged-whom rows past the look-back deleted, {Clicks} link clicks past their retention deleted",
+                threads, cutoff, contacts, clicks);
         }
 
-        return $"{threads} conversations, {contacts} recipient contacts deleted";
+        return $"{threads} conversations, {contacts} recipient contacts, {clicks} link clicks deleted";
     }
 }

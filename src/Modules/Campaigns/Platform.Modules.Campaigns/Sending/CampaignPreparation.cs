@@ -20,7 +20,7 @@ internal sealed record PreparationResult(bool Ready, string? Problem);
 /// destination country and the plan's limit, and reserves the credits (Billing, idempotent by campaign id).
 /// Reentrant: a run that died is rolled back whole and the next run starts over.
 /// </summary>
-internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOutRoute route, IMediator mediator, TimeProvider clock, ILogger<CampaignPreparation> logger)
+internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOutRoute route, Features.Links.TrackedLinks links, IMediator mediator, TimeProvider clock, ILogger<CampaignPreparation> logger)
 {
     public async Task<PreparationResult> PrepareAsync(Guid campaignId, CancellationToken cancellationToken)
     {
@@ -48,7 +48,8 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         {
             var segments = campaign.Kind == CampaignKinds.Api
                 ? await connection.ScalarAsync<int>("SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
-                : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(campaign.Body, longestName)));
+                // Every short link has the same length, so any message id gives the length each message will have.
+                : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, 0), longestName)));
             foreach (var (country, count) in byCountry)
             {
                 var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
@@ -291,7 +292,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status
+            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status, track_links
             FROM campaigns.campaigns WHERE id = @campaign FOR UPDATE
             """, connection);
         command.Parameters.AddWithValue("campaign", campaignId);
@@ -315,6 +316,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             TimeZone = reader.GetString(7),
             ScheduledAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
             PreparedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+            TrackLinks = reader.GetBoolean(11),
         };
     }
 }

@@ -16,7 +16,7 @@ namespace Platform.Modules.Campaigns.Sending;
 /// <summary>The parts of a campaign a sending run needs, read once per run.</summary>
 internal sealed record SendingCampaign(
     Guid Id, Guid CompanyId, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
-    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones);
+    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones, bool TrackLinks);
 
 /// <summary>
 /// One sending run of a campaign (one Hangfire job, <see cref="Jobs.SendCampaignRun"/>): prepares it if needed, then keeps
@@ -31,6 +31,7 @@ internal sealed class CampaignSender(
     CampaignPreparation preparation,
     CampaignSettlement settlement,
     OptOutRoute route,
+    Features.Links.TrackedLinks links,
     IServiceScopeFactory scopes,
     IOptions<CampaignsOptions> options,
     TimeProvider clock,
@@ -266,7 +267,8 @@ internal sealed class CampaignSender(
         }
 
         // API messages were stored as sent; a campaign's text is rendered per recipient, with the opt-out route.
-        var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId, MessageTemplate.Render(campaign.Body, m.FirstName))).ToList();
+        var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId,
+            MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, m.Id), m.FirstName))).ToList();
         return new ClaimedBatch(claimed, texts, replyNumber, heldIds, claimedCount);
     }
 
@@ -436,7 +438,7 @@ internal sealed class CampaignSender(
     private async Task<SendingCampaign?> LoadAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand("""
-            SELECT company_id, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones
+            SELECT company_id, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones, track_links
             FROM campaigns.campaigns WHERE id = @id
             """);
         command.Parameters.AddWithValue("id", campaignId);
@@ -450,7 +452,7 @@ internal sealed class CampaignSender(
             campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-            reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9));
+            reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9), reader.GetBoolean(10));
     }
 }
 

@@ -25,8 +25,9 @@ internal static class PolicyVersions
             "a247f4ad988101e7"),
         new("2026-12-05",
             "Consent proof: each opt-in and opt-out gets a fingerprint that a company can use to prove it held the record; the " +
-            "fingerprint, its time and a keyed one-way hash of the number are kept after you erase your account (the record itself is erased).",
-            "bd8ce5c652a91133"),
+            "fingerprint, its time and a keyed one-way hash of the number are kept after you erase your account (the record itself is erased); " +
+            "a company that tracks the links of its campaigns sees which recipients clicked them (kept at most 13 months).",
+            "20d22b851390975c"),
     ];
 
     public static string Current => PrivacyPolicyVersion.Current;

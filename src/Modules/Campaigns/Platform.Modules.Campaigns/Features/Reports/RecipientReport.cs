@@ -38,7 +38,8 @@ internal static class RecipientStatusFilter
 }
 
 /// <summary>One message of the report: the number, the contact's first name, what happened and when.</summary>
-internal sealed record RecipientLine(long Id, string Phone, string? FirstName, MessageState State, short Segments, string? StoredError, DateTimeOffset? SubmittedAt, DateTimeOffset? FinishedAt)
+internal sealed record RecipientLine(long Id, string Phone, string? FirstName, MessageState State, short Segments, string? StoredError, DateTimeOffset? SubmittedAt, DateTimeOffset? FinishedAt,
+    long Clicks = 0)
 {
     /// <summary>The carrier's error, not shown for a delivered message (a receipt's "err:000" says nothing to a marketer).</summary>
     public string? Error => State == MessageState.Delivered ? null : StoredError;
@@ -81,7 +82,11 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
                AND company_id = @company AND (@phone::text IS NULL OR phone = @phone)
              ORDER BY state, id LIMIT @limit)
             """);
-        var sql = $"SELECT * FROM ({string.Join(" UNION ALL ", ranges)}) r ORDER BY id LIMIT @limit";
+        // Clicks of the page's rows only: one primary-key probe per row shown, after the page is cut.
+        var sql = $"""
+            SELECT p.*, (SELECT coalesce(sum(k.clicks), 0) FROM campaigns.link_clicks k WHERE k.message_id = p.id)
+            FROM (SELECT * FROM ({string.Join(" UNION ALL ", ranges)}) r ORDER BY id LIMIT @limit) p ORDER BY p.id
+            """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.AddWithValue("campaign", campaignId);
         command.Parameters.AddWithValue("company", companyId);
@@ -95,7 +100,8 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
             lines.Add(new RecipientLine(
                 reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), (MessageState)reader.GetInt16(3), reader.GetInt16(4),
                 reader.IsDBNull(5) ? null : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7)));
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                reader.GetInt64(8)));
         }
 
         return lines;
@@ -127,7 +133,7 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
     public async Task WriteCsvAsync(Stream output, Guid companyId, Guid campaignId, MessageState[] states, string? phone, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
-        await writer.WriteAsync("number,first_name,status,error,meaning,parts,submitted_at,finished_at\r\n");
+        await writer.WriteAsync("number,first_name,status,error,meaning,parts,submitted_at,finished_at,clicks\r\n");
         long after = 0;
         while (true)
         {
@@ -136,7 +142,7 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
             {
                 // The number is E.164 (a plus and digits), written as it is so the file imports again, as the list export does.
                 await writer.WriteAsync(line.Phone + "," + Csv.Line(line.FirstName, RecipientStatusFilter.Label(line.State), line.Error, line.Meaning,
-                    line.Segments.ToString(CultureInfo.InvariantCulture), Time(line.SubmittedAt), Time(line.FinishedAt)));
+                    line.Segments.ToString(CultureInfo.InvariantCulture), Time(line.SubmittedAt), Time(line.FinishedAt), line.Clicks.ToString(CultureInfo.InvariantCulture)));
             }
 
             await writer.FlushAsync(cancellationToken);

@@ -127,8 +127,8 @@ internal sealed class CreateModel(
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
-    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, CancellationToken cancellationToken) =>
-        new JsonResult(await mediator.Send(new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender), cancellationToken));
+    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, bool trackLinks, CancellationToken cancellationToken) =>
+        new JsonResult(await mediator.Send(new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, trackLinks), cancellationToken));
 
     public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? []), cancellationToken));
@@ -187,6 +187,9 @@ internal sealed class CampaignForm
     [Display(Name = "Hold messages outside the recipients' daytime window")]
     public bool RespectQuietHours { get; set; } = true;
 
+    [Display(Name = "Shorten links and count clicks per recipient")]
+    public bool TrackLinks { get; set; } = true;
+
     public TimeOnly QuietStart { get; set; } = new(8, 0);
 
     public TimeOnly QuietEnd { get; set; } = new(21, 0);
@@ -204,6 +207,7 @@ internal sealed class CampaignForm
         TimeZone = TimeZone,
         SendAt = SendAt,
         RespectQuietHours = RespectQuietHours,
+        TrackLinks = TrackLinks,
         QuietStart = QuietStart,
         QuietEnd = QuietEnd,
         Schedule = Schedule,
@@ -220,6 +224,7 @@ internal sealed class CampaignForm
         TimeZone = campaign.TimeZone,
         SendAt = campaign.ScheduledAt is { } at ? TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(campaign.TimeZone)).DateTime : null,
         RespectQuietHours = campaign.RespectQuietHours,
+        TrackLinks = campaign.TrackLinks,
         QuietStart = campaign.QuietStart,
         QuietEnd = campaign.QuietEnd,
     };

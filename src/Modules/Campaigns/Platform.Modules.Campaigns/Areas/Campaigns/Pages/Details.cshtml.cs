@@ -22,6 +22,9 @@ internal sealed class DetailsModel(
 
     public IReadOnlyList<string> ListNames { get; private set; } = [];
 
+    /// <summary>The campaign's tracked links with their clicks (none when it does not track links).</summary>
+    public IReadOnlyList<LinkCount> Links { get; private set; } = [];
+
     [TempData]
     public string? Message { get; set; }
 
@@ -35,6 +38,7 @@ internal sealed class DetailsModel(
 
         Campaign = snapshot.Campaign;
         ListNames = snapshot.ListNames;
+        Links = await LinkCount.OfAsync(db, Campaign, cancellationToken);
         return Page();
     }
 
@@ -70,7 +74,10 @@ internal sealed class DetailsModel(
             while (!cancellationToken.IsCancellationRequested)
             {
                 var campaign = await db.Campaigns.AsNoTracking().SingleAsync(c => c.Id == id && c.CompanyId == companyId, cancellationToken);
-                var progress = Progress.Of(campaign, clock.GetUtcNow(), options.Value.ReceiptTimeout);
+                var progress = Progress.Of(campaign, clock.GetUtcNow(), options.Value.ReceiptTimeout) with
+                {
+                    Links = await LinkCount.OfAsync(db, campaign, cancellationToken),
+                };
                 await Response.WriteAsync($"data: {JsonSerializer.Serialize(progress, JsonSerializerOptions.Web)}\n\n", cancellationToken);
                 await Response.Body.FlushAsync(cancellationToken);
                 if (progress.Finished)
@@ -101,6 +108,9 @@ internal sealed record Progress(
     string Status, int Targeted, int Suppressed, int Submitted, int Delivered, int Failed, int Expired, int Unknown, int Pending,
     int Percent, bool Finished, DateTimeOffset At, string? AttentionReason, string Credits, string? PendingNote, string? QuietNote)
 {
+    /// <summary>Clicks per tracked link, sent with the counters so the page shows them live.</summary>
+    public IReadOnlyList<LinkCount> Links { get; init; } = [];
+
     /// <param name="receiptTimeout">How long the platform waits for a delivery receipt (<c>Platform:Campaigns:ReceiptTimeout</c>).</param>
     public static Progress Of(Campaign c, DateTimeOffset now, TimeSpan receiptTimeout)
     {
@@ -150,4 +160,20 @@ internal sealed record Progress(
     /// <summary>What the credits line says: reserved while it runs, then what was spent (the rest went back).</summary>
     public static string CreditsText(Campaign c) =>
         c.SettledAt is null ? $"{c.ReservedCredits} reserved" : $"{c.ReservedCredits} reserved, {c.SpentCredits} spent (the rest released)";
+}
+
+/// <summary>One tracked link of a campaign: its place in the text, its address, all clicks and the recipients who clicked.</summary>
+internal sealed record LinkCount(int Index, string Url, long Clicks, long UniqueClicks)
+{
+    /// <summary>From the counters kept per link (at most nine rows), never by counting clicks.</summary>
+    public static async Task<IReadOnlyList<LinkCount>> OfAsync(CampaignsDbContext db, Campaign campaign, CancellationToken cancellationToken)
+    {
+        if (!campaign.TrackLinks || Features.Links.TrackedLinks.Find(campaign.Body) is not { Count: > 0 } urls)
+        {
+            return [];
+        }
+
+        var stats = await db.Set<LinkStat>().AsNoTracking().Where(s => s.CampaignId == campaign.Id).ToDictionaryAsync(s => (int)s.LinkIndex, cancellationToken);
+        return urls.Select((url, i) => stats.TryGetValue(i, out var s) ? new LinkCount(i, url, s.Clicks, s.UniqueClicks) : new LinkCount(i, url, 0, 0)).ToList();
+    }
 }
