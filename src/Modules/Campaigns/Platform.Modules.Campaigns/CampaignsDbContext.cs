@@ -30,6 +30,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<Campaign> Campaigns => Set<Campaign>();
 
+    public DbSet<CampaignRecurrence> Recurrences => Set<CampaignRecurrence>();
+
     public DbSet<MessageTemplateEntry> Templates => Set<MessageTemplateEntry>();
 
     public DbSet<MessageTemplateVersion> TemplateVersions => Set<MessageTemplateVersion>();
@@ -120,6 +122,14 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.HasIndex(v => new { v.TemplateId, v.Id });
             // Known to EF so that a new template is inserted before its first history entry (and deletes cascade in the database).
             e.HasOne<MessageTemplateEntry>().WithMany().HasForeignKey(v => v.TemplateId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<CampaignRecurrence>(e =>
+        {
+            e.ToTable("recurrences");
+            e.Property(r => r.Frequency).HasMaxLength(8);
+            e.Property(r => r.FirstLocal).HasColumnType("timestamp without time zone");
+            e.HasOne<Campaign>().WithMany().HasForeignKey(r => r.SourceCampaignId);
         });
 
         modelBuilder.Entity<LinkClick>(e =>

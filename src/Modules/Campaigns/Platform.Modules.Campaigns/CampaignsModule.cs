@@ -60,6 +60,9 @@ public static class CampaignsModule
             "Lost claims → Unknown, receipt timeouts → Expired, late receipts applied, campaigns completed and settled, stalled sending runs and imports resumed.");
         services.AddRecurringJob<ResumeSendingSlotsJob>(ResumeSendingSlotsJob.Id, "*/10 * * * * *",
             "Hands the sending slots of a killed host to a live one (their 30 s lease ran out), so a campaign goes on within a minute.");
+        services.AddKeyedSingleton(Features.RecurringCampaignsJob.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
+        services.AddRecurringJob<Features.RecurringCampaignsJob>(Features.RecurringCampaignsJob.Id, "0 * * * * *",
+            "Makes each recurring campaign's next occurrence a few minutes before it is due and schedules it.");
         services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),
             "Deletes inbox conversations past the inbox retention, who-messaged-whom rows past the STOP look-back, and link clicks past the click retention.");
         return services;

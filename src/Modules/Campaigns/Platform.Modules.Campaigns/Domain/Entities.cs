@@ -162,6 +162,11 @@ internal sealed class Campaign
     /// <summary>Links in the text are sent as the platform's short links, which count clicks per recipient (ADR 33).</summary>
     public bool TrackLinks { get; set; }
 
+    /// <summary>The series this campaign belongs to (ADR 34), and which of it: 0 is the campaign the series was set up on.</summary>
+    public Guid? RecurrenceId { get; set; }
+
+    public int? Occurrence { get; set; }
+
     /// <summary>The recipients' time zones, noted when the audience was built (Migrations/0006): quiet hours are kept in each.</summary>
     public string[] TimeZones { get; set; } = [];
 

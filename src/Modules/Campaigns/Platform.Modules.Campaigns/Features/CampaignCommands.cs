@@ -44,6 +44,12 @@ internal sealed record SaveCampaign : IRequest<Guid>
 
     public bool TrackLinks { get; init; }
 
+    /// <summary><see cref="RepeatFrequency"/>: none, daily, weekly or monthly (ADR 34).</summary>
+    public string Repeat { get; init; } = RepeatFrequency.None;
+
+    /// <summary>The last day an occurrence may fall on, in the campaign's time zone; none: until stopped.</summary>
+    public DateOnly? RepeatUntil { get; init; }
+
     public TimeOnly QuietStart { get; init; } = new(8, 0);
 
     public TimeOnly QuietEnd { get; init; } = new(21, 0);
@@ -73,6 +79,27 @@ internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
         if (request.RespectQuietHours && request.QuietStart >= request.QuietEnd)
         {
             yield return new ValidationError(nameof(request.QuietStart), "The sending window must start before it ends (for example 08:00 to 21:00).");
+        }
+
+        if (RepeatFrequency.Choices.All(c => c.Value != request.Repeat))
+        {
+            yield return new ValidationError(nameof(request.Repeat), "Choose how often it repeats from the list.");
+        }
+        else if (RepeatFrequency.IsRepeating(request.Repeat))
+        {
+            if (request.SendAt is not { } first)
+            {
+                yield return new ValidationError(nameof(request.SendAt), "A repeating campaign needs the time of its first send: it repeats at that time.");
+            }
+            else if (request.RepeatUntil is { } until && until < DateOnly.FromDateTime(first))
+            {
+                yield return new ValidationError(nameof(request.RepeatUntil), "The repeats must end on or after the day of the first send.");
+            }
+
+            if (!request.Schedule)
+            {
+                yield return new ValidationError(nameof(request.Repeat), "A repeating campaign starts when you schedule it: press Schedule, or choose \"Does not repeat\" to save a draft.");
+            }
         }
     }
 }
@@ -169,9 +196,54 @@ internal sealed class SaveCampaignHandler(
         if (request.Schedule)
         {
             await CampaignScheduling.ScheduleAsync(db, mediator, jobs, campaign, now, cancellationToken);
+            await SetRepeatAsync(campaign, request, now, cancellationToken);
         }
 
         return campaign.Id;
+    }
+
+    /// <summary>
+    /// The campaign's series (ADR 34): made, changed or ended as the form says. Only the campaign a series was set up on
+    /// carries it; an occurrence made from it is an ordinary campaign.
+    /// </summary>
+    private async Task SetRepeatAsync(Campaign campaign, SaveCampaign request, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (campaign.Occurrence > 0)
+        {
+            return;
+        }
+
+        var recurrence = campaign.RecurrenceId is { } existing ? await db.Recurrences.SingleOrDefaultAsync(r => r.Id == existing, cancellationToken) : null;
+        if (!RepeatFrequency.IsRepeating(request.Repeat) || request.SendAt is not { } first)
+        {
+            if (recurrence is { EndedAt: null })
+            {
+                recurrence.EndedAt = now;
+                recurrence.NextAt = null;
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            return;
+        }
+
+        if (recurrence is null)
+        {
+            recurrence = new CampaignRecurrence { Id = Guid.CreateVersion7(), CompanyId = campaign.CompanyId, SourceCampaignId = campaign.Id, Frequency = request.Repeat, TimeZone = request.TimeZone, CreatedAt = now };
+            db.Recurrences.Add(recurrence);
+            campaign.RecurrenceId = recurrence.Id;
+            campaign.Occurrence = 0;
+        }
+
+        recurrence.Frequency = request.Repeat;
+        recurrence.FirstLocal = DateTime.SpecifyKind(first, DateTimeKind.Unspecified);
+        recurrence.TimeZone = request.TimeZone;
+        recurrence.Until = request.RepeatUntil;
+        // Occurrences already made keep their numbers: the series goes on after the last one.
+        recurrence.NextOccurrence = await db.Campaigns.Where(c => c.RecurrenceId == recurrence.Id).MaxAsync(c => c.Occurrence, cancellationToken) ?? 0;
+        recurrence.EndedAt = null;
+        recurrence.LastProblem = null;
+        RecurringCampaignsJob.Advance(recurrence, now);
+        await db.SaveChangesAsync(cancellationToken);
     }
 }
 

@@ -49,7 +49,9 @@ internal sealed class CreateModel(
             var campaign = await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == existing && c.CompanyId == companyId && c.Kind == CampaignKinds.Campaign, cancellationToken);
             if (campaign is not null)
             {
-                Input = CampaignForm.From(campaign);
+                // Only the campaign a series was set up on carries its repeat settings (ADR 34).
+                var recurrence = campaign.Occurrence == 0 ? await db.Recurrences.AsNoTracking().SingleOrDefaultAsync(r => r.Id == campaign.RecurrenceId, cancellationToken) : null;
+                Input = CampaignForm.From(campaign, recurrence);
             }
         }
     }
@@ -187,6 +189,12 @@ internal sealed class CampaignForm
     [Display(Name = "Hold messages outside the recipients' daytime window")]
     public bool RespectQuietHours { get; set; } = true;
 
+    [Display(Name = "Repeat")]
+    public string Repeat { get; set; } = RepeatFrequency.None;
+
+    [Display(Name = "Repeat until (leave empty: until you stop it)")]
+    public DateOnly? RepeatUntil { get; set; }
+
     [Display(Name = "Shorten links and count clicks per recipient")]
     public bool TrackLinks { get; set; } = true;
 
@@ -208,12 +216,14 @@ internal sealed class CampaignForm
         SendAt = SendAt,
         RespectQuietHours = RespectQuietHours,
         TrackLinks = TrackLinks,
+        Repeat = Repeat,
+        RepeatUntil = RepeatUntil,
         QuietStart = QuietStart,
         QuietEnd = QuietEnd,
         Schedule = Schedule,
     };
 
-    public static CampaignForm From(Campaign campaign) => new()
+    public static CampaignForm From(Campaign campaign, CampaignRecurrence? recurrence) => new()
     {
         Id = campaign.Id,
         Name = campaign.Name,
@@ -225,6 +235,8 @@ internal sealed class CampaignForm
         SendAt = campaign.ScheduledAt is { } at ? TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(campaign.TimeZone)).DateTime : null,
         RespectQuietHours = campaign.RespectQuietHours,
         TrackLinks = campaign.TrackLinks,
+        Repeat = recurrence is { EndedAt: null } ? recurrence.Frequency : RepeatFrequency.None,
+        RepeatUntil = recurrence?.Until,
         QuietStart = campaign.QuietStart,
         QuietEnd = campaign.QuietEnd,
     };

@@ -22,6 +22,9 @@ internal sealed class DetailsModel(
 
     public IReadOnlyList<string> ListNames { get; private set; } = [];
 
+    /// <summary>The series the campaign belongs to, if it repeats or was made by one (ADR 34).</summary>
+    public CampaignRecurrence? Recurrence { get; private set; }
+
     /// <summary>The campaign's tracked links with their clicks (none when it does not track links).</summary>
     public IReadOnlyList<LinkCount> Links { get; private set; } = [];
 
@@ -39,6 +42,9 @@ internal sealed class DetailsModel(
         Campaign = snapshot.Campaign;
         ListNames = snapshot.ListNames;
         Links = await LinkCount.OfAsync(db, Campaign, cancellationToken);
+        Recurrence = Campaign.RecurrenceId is { } series
+            ? await db.Recurrences.AsNoTracking().SingleOrDefaultAsync(r => r.Id == series && r.CompanyId == Campaign.CompanyId, cancellationToken)
+            : null;
         return Page();
     }
 
@@ -52,6 +58,13 @@ internal sealed class DetailsModel(
         var (ok, message) = await mediator.TrySendAsync(new ChangeCampaignState(id, action), ModelState, cancellationToken: cancellationToken);
         cache.Forget(tenant.RequireCompanyId(), id);
         Message = ok ? message : string.Join(" ", ModelState.Values.SelectMany(v => v.Errors).Select(e => e.ErrorMessage));
+        return RedirectToPage(new { id });
+    }
+
+    public async Task<IActionResult> OnPostStopRepeatingAsync(Guid id, CancellationToken cancellationToken)
+    {
+        Message = await mediator.Send(new StopRepeating(id), cancellationToken);
+        cache.Forget(tenant.RequireCompanyId(), id);
         return RedirectToPage(new { id });
     }
 
