@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Platform.Tests.Integration.Infrastructure;
 
@@ -125,6 +126,55 @@ public sealed class ContactFieldsTests(SendingFactory factory) : IClassFixture<S
         WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync())
             .Should().Contain("{coupon} is not a placeholder we know. Use {first_name} or one of your contact fields ({city}), with |fallback if you like.");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaigns WHERE company_id = @c", ("c", companyId))).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task An_import_shows_its_columns_and_first_rows_and_applies_the_mapping_to_new_and_existing_fields()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Field Import Pizza");
+        (await AddFieldAsync(owner, "tier", "Tier", "choice", "Gold, Silver")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var listId = await Contacts.CreateListAsync(owner, "Mapped");
+        var csv = "phone,first_name,Home City,Visits,Tier,notes\n" +
+                  "+447700700001,Ann,Leeds,12,gold,ignore me\n" +
+                  "+447700700002,Bob,,3.5,,\n" +
+                  "+447700700003,Cy,York,many,Silver,\n" +
+                  "+447700700004,Di,Bath,1,Bronze,\n";
+
+        var upload = await Contacts.PostImportAsync(owner, listId, Encoding.UTF8.GetBytes(csv));
+        upload.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        upload.Headers.Location!.ToString().Should().Contain("/Campaigns/Lists/ImportMapping/");
+        var importId = Guid.Parse(upload.Headers.Location!.ToString().Split('/')[^1]);
+        (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.imports WHERE id = @id", ("id", importId))).Should().Be("Mapping", "nothing runs before the mapping");
+
+        var (status, page) = await owner.GetAsync($"/Campaigns/Lists/ImportMapping/{importId}");
+        status.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(page).Should().Contain(">Home City</th>").And.Contain(">+447700700003</td>").And.Contain(">many</td>")
+            .And.Contain("New number field {visits}").And.Contain("Field: Tier {tier}");
+        var other = await factory.RegisterCompanyAsync($"Other {Guid.NewGuid():N}", $"{Guid.NewGuid():N}@fields.example");
+        (await other.GetAsync($"/Campaigns/Lists/ImportMapping/{importId}")).Status.Should().Be(HttpStatusCode.NotFound, "another company's import");
+
+        Dictionary<string, string> Mapping(string first, string second) => new()
+        {
+            ["Targets[0]"] = first, ["Targets[1]"] = second, ["Targets[2]"] = "new:text", ["Targets[3]"] = "new:number", ["Targets[4]"] = "field:tier", ["Targets[5]"] = "",
+        };
+        var twice = await owner.PostFormAsync($"/Campaigns/Lists/ImportMapping/{importId}", Mapping("phone", "phone"));
+        twice.StatusCode.Should().Be(HttpStatusCode.OK);
+        WebUtility.HtmlDecode(await twice.Content.ReadAsStringAsync()).Should().Contain("Only one column can fill phone (required); set the others to Ignore.");
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.contact_fields WHERE company_id = @c", ("c", companyId))).Should().Be(1, "a refused mapping makes no field");
+
+        var mapped = await owner.PostFormAsync($"/Campaigns/Lists/ImportMapping/{importId}", Mapping("phone", "first_name"));
+        mapped.StatusCode.Should().Be(HttpStatusCode.Redirect, await mapped.Content.ReadAsStringAsync());
+        (await Contacts.WaitAsync(factory, importId)).Should().Be("Completed");
+
+        (await factory.Database.ScalarAsync<string>("SELECT string_agg(key || ':' || kind, ',' ORDER BY key) FROM campaigns.contact_fields WHERE company_id = @c", ("c", companyId)))
+            .Should().Be("home_city:text,tier:choice,visits:number");
+        const string fields = "SELECT fields = @expected::jsonb FROM campaigns.contacts WHERE list_id = @l AND phone = @p";
+        (await factory.Database.ScalarAsync<bool>(fields, ("l", listId), ("p", "+447700700001"), ("expected", """{"home_city": "Leeds", "visits": "12", "tier": "Gold"}""")))
+            .Should().BeTrue();
+        (await factory.Database.ScalarAsync<bool>(fields, ("l", listId), ("p", "+447700700002"), ("expected", """{"visits": "3.5"}"""))).Should().BeTrue();
+        (await factory.Database.ScalarAsync<string>("SELECT string_agg(line || ' ' || reason, ' | ' ORDER BY line) FROM campaigns.import_errors WHERE import_id = @id", ("id", importId)))
+            .Should().Be("4 Visits: \"many\" is not a number. Write digits with a point for decimals, for example 12.50. | 5 Tier: \"Bronze\" is not one of its choices (Gold, Silver).");
+        (await Contacts.CounterAsync(factory, listId)).Should().Be(2);
     }
 
     private static Dictionary<string, string> Form(string name, Guid listId)
