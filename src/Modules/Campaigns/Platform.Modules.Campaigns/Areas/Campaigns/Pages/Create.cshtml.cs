@@ -32,6 +32,9 @@ internal sealed class CreateModel(
 
     public IReadOnlyList<ContactList> Lists { get; private set; } = [];
 
+    /// <summary>The company's contact fields' keys, named under the message box.</summary>
+    public IReadOnlyList<string> FieldKeys { get; private set; } = [];
+
     /// <param name="template">A saved template to start from: its text (copied) and its name as the campaign's.</param>
     public async Task OnGetAsync(Guid? id, Guid? template, CancellationToken cancellationToken)
     {
@@ -153,6 +156,7 @@ internal sealed class CreateModel(
         var companyId = tenant.RequireCompanyId();
         Senders = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
         Lists = await db.ContactLists.AsNoTracking().Where(l => l.CompanyId == companyId).OrderBy(l => l.Name).ToListAsync(cancellationToken);
+        FieldKeys = await db.ContactFieldKeysAsync(companyId, cancellationToken);
     }
 }
 
