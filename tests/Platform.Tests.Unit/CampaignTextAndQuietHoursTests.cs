@@ -60,7 +60,29 @@ public sealed class MessageTemplateTests
 
     [Fact]
     public void Unknown_placeholders_are_reported() =>
-        MessageTemplate.UnknownPlaceholders("Hi {first_name}, code {coupon} {last_name}").Should().BeEquivalentTo(["coupon", "last_name"]);
+        MessageTemplate.UnknownPlaceholders("Hi {first_name}, code {coupon} {last_name}", []).Should().BeEquivalentTo(["coupon", "last_name"]);
+
+    [Fact]
+    public void A_company_field_is_a_known_placeholder_and_the_problem_names_the_fields_there_are()
+    {
+        MessageTemplate.UnknownPlaceholders("Hi {first_name} in {City|town}, code {coupon}", ["city"]).Should().BeEquivalentTo(["coupon"]);
+        MessageTemplate.PlaceholderProblems("{coupon}", ["city", "plan"]).Should().ContainSingle()
+            .Which.Should().Be("{coupon} is not a placeholder we know. Use {first_name} or one of your contact fields ({city}, {plan}), with |fallback if you like.");
+    }
+
+    [Theory]
+    [InlineData("See you in {city}!", "Leeds", "See you in Leeds!")]
+    [InlineData("See you in {city|town}!", null, "See you in town!")]
+    [InlineData("See you in {city|town}!", " ", "See you in town!")]
+    [InlineData("See you in {CITY|town}!", " Leeds ", "See you in Leeds!")]
+    [InlineData("{first_name|Hi}, {city|friend} {plan_2|}", "Kingston upon Hull", "Hi, Kingston upon Hull ")]
+    public void Contact_fields_render_with_their_fallback(string template, string? city, string expected) =>
+        MessageTemplate.Render(template, null, city is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["city"] = city })
+            .Should().Be(expected);
+
+    [Fact]
+    public void A_text_names_the_fields_it_uses_once_each_without_first_name() =>
+        MessageTemplate.FieldsIn("Hi {first_name}, {city} {City|x} {plan_2}").Should().Equal("city", "plan_2");
 
     [Fact]
     public void GSM7_counts_160_then_153_per_segment_and_extension_characters_double()

@@ -269,6 +269,80 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
         }
     }
 
+    /// <summary>82 characters: "Hi Alexandra, your table in … is ready tonight" with it and the opt-out route is 170 GSM-7 characters, two segments.</summary>
+    private const string LongCity = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch near Anglesey Bay North";
+
+    [Fact]
+    public async Task The_owner_imports_a_mapped_field_and_previews_a_message_with_it_at_the_longest_value_and_the_credits_reserved_follow()
+    {
+        var baseUrl = fixture.Host.BaseUrl;
+        const string body = "Hi {first_name|there}, your table in {city|town} is ready tonight. Reply STOP to opt out";
+        var csv = Path.Combine(Path.GetTempPath(), $"cities-{Guid.NewGuid():N}.csv");
+        // Endings 20–23: none the simulator fails on purpose (13–16).
+        await File.WriteAllTextAsync(csv, $"phone,first_name,City\n+447700900620,Guest20,York\n+447700900621,Guest21,{LongCity}\n+447700900622,Guest22,\n+447700900623,Guest23,Bath\n");
+        await using var context = await Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(60_000);
+        try
+        {
+            await BrowserSession.RegisterCompanyAsync(page, baseUrl, fixture.Database, "Ferrari Fields Pizza", "olga@ferrarifieldspizza.example", "+44 7700 900996");
+            await page.GotoAsync($"{baseUrl}/Campaigns/Lists");
+            await page.FillAsync("#Input_Name", "Diners");
+            await page.ClickAsync("#create-list");
+            await page.ArriveAtAsync("**/Campaigns/Lists/Details/**");
+            var listId = page.Url.Split('/')[^1];
+            await page.ClickAsync("#import-csv");
+            await page.SetInputFilesAsync("#Input_File", csv);
+            await page.FillAsync("#Input_ConsentAttestation", "Diners ticked the SMS box when booking a table.");
+            await page.CheckAsync("#Input_Confirmed");
+            await page.ClickAsync("#start-import");
+
+            // The columns, what each fills, and the first rows, before anything is imported.
+            await page.ArriveAtAsync("**/Campaigns/Lists/ImportMapping/**");
+            await Expect(page.Locator("#mapping th")).ToHaveTextAsync(["phone", "first_name", "City"]);
+            await Expect(page.Locator("#preview-rows tr")).ToHaveCountAsync(4);
+            await Expect(page.Locator("#preview-rows")).ToContainTextAsync(LongCity);
+            (await page.InputValueAsync("#target-0")).Should().Be("phone");
+            await page.SelectOptionAsync("#target-2", "new:text");
+            await page.ClickAsync("#apply-mapping");
+            await page.ArriveAtAsync("**/Campaigns/Lists/ImportStatus/**");
+            await Expect(page.Locator("#import-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
+            await Expect(page.Locator("#imported")).ToHaveTextAsync("4");
+
+            // The composer: an unknown placeholder is named; {city} renders with the longest city, two segments.
+            await page.GotoAsync($"{baseUrl}/Campaigns/Create");
+            await page.FillAsync("#Input_Name", "Tables tonight");
+            await page.FillAsync("#body", "Hi {first_name}, use {coupon}");
+            await Expect(page.Locator("#preview-problems")).ToContainTextAsync("{coupon} is not a placeholder we know. Use {first_name} or one of your contact fields ({city})");
+            await page.FillAsync("#body", body);
+            await Expect(page.Locator("#preview-problems")).ToBeHiddenAsync();
+            await page.CheckAsync($"#list-{listId}");
+            await Expect(page.Locator("#preview-text")).ToHaveTextAsync($"Hi Alexandra, your table in {LongCity} is ready tonight. Reply STOP to opt out{OptOutRoute}");
+            await Expect(page.Locator("#preview-segments")).ToHaveTextAsync("2");
+            await page.UncheckAsync("#Input_RespectQuietHours");
+            await page.ClickAsync("#schedule");
+            await page.ArriveAtAsync("**/Campaigns/Details/**");
+            var campaignId = page.Url.Split('/')[^1];
+            await Expect(page.Locator("#status")).ToHaveTextAsync("Completed", new() { Timeout = 90_000 });
+
+            // Reserved at the segments the preview showed: the longest rendering's two for each of the four, at the UK price.
+            var price = await fixture.Database.ScalarAsync<long>("SELECT credits_per_segment FROM campaigns.campaign_prices WHERE campaign_id = @id AND country = 'GB'", ("id", Guid.Parse(campaignId)));
+            price.Should().BePositive();
+            (await fixture.Database.ScalarAsync<long>("SELECT reserved_credits FROM campaigns.campaigns WHERE id = @id", ("id", Guid.Parse(campaignId))))
+                .Should().Be(4 * 2 * price);
+        }
+        catch (Exception exception)
+        {
+            await BrowserSession.ScreenshotAsync(page, "failed-contact-fields");
+            var logs = string.Join('\n', fixture.Host.Output.Split('\n').TakeLast(60));
+            throw new InvalidOperationException($"failed at {page.Url}: {exception.Message}\n--- host output ---\n{logs}", exception);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
+    }
+
     /// <summary>29 UK mobiles, some written the national way (the default country adds +44), and one row that is no number.</summary>
     private static string CustomersCsv()
     {

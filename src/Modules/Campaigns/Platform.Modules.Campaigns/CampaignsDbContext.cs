@@ -34,6 +34,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<MessageTemplateEntry> Templates => Set<MessageTemplateEntry>();
 
+    public DbSet<ContactField> ContactFields => Set<ContactField>();
+
     public DbSet<MessageTemplateVersion> TemplateVersions => Set<MessageTemplateVersion>();
 
     public DbSet<CampaignPrice> CampaignPrices => Set<CampaignPrice>();
@@ -70,6 +72,15 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
         {
             e.ToTable("contacts");
             e.Property(c => c.Id).UseIdentityAlwaysColumn();
+            e.Property(c => c.Fields).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<ContactField>(e =>
+        {
+            e.ToTable("contact_fields");
+            e.Property(f => f.Id).ValueGeneratedNever();
+            e.Property(f => f.Key).HasMaxLength(40);
+            e.Property(f => f.Label).HasMaxLength(100);
+            e.Property(f => f.Kind).HasMaxLength(10);
         });
         modelBuilder.Entity<ContactImport>(e => e.ToTable("imports"));
         modelBuilder.Entity<ImportError>(e =>
@@ -167,6 +178,7 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.ToTable("messages");
             e.Property(m => m.Id).UseIdentityAlwaysColumn();
             e.Property(m => m.State).HasConversion<short>();
+            e.Property(m => m.Fields).HasColumnType("jsonb");
         });
         modelBuilder.Entity<PendingReceipt>(e =>
         {

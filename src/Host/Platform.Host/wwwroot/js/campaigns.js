@@ -50,12 +50,21 @@
       } else {
         warning.classList.add('d-none');
       }
+      // Placeholders that are neither {first_name} nor one of the company's contact fields.
+      var problems = document.getElementById('preview-problems');
+      if (problems) {
+        problems.textContent = (p.problems || []).join(' ');
+        problems.classList.toggle('d-none', !(p.problems && p.problems.length));
+      }
     });
     // The sender matters: an alphanumeric Sender ID cannot be answered, so the opt-out route is appended and counted.
     var sender = document.getElementById('Input_SenderId');
+    // The lists matter too: contact fields render with their longest value among the ticked lists' contacts.
     var preview = debounce(function () {
-      showPreview(previewUrl + '?text=' + encodeURIComponent(body.value) + (sender ? '&sender=' + encodeURIComponent(sender.value) : '')
-        + (trackLinks ? '&trackLinks=' + trackLinks.checked : ''));
+      var query = '?text=' + encodeURIComponent(body.value) + (sender ? '&sender=' + encodeURIComponent(sender.value) : '')
+        + (trackLinks ? '&trackLinks=' + trackLinks.checked : '');
+      document.querySelectorAll('input[name="Input.ListIds"]:checked').forEach(function (c) { query += '&lists=' + encodeURIComponent(c.value); });
+      showPreview(previewUrl + query);
     }, 150);
     body.addEventListener('input', preview);
     if (sender) { sender.addEventListener('change', preview); }
@@ -73,7 +82,7 @@
       document.querySelectorAll('input[name="Input.ListIds"]:checked').forEach(function (c) { params.append('lists', c.value); });
       showEstimate(audienceUrl + '?' + params.toString());
     }, 150);
-    document.querySelectorAll('.audience').forEach(function (c) { c.addEventListener('change', estimate); });
+    document.querySelectorAll('.audience').forEach(function (c) { c.addEventListener('change', estimate); c.addEventListener('change', preview); });
     estimate();
 
     // The main button says what it will do: send now without a time, schedule with one.

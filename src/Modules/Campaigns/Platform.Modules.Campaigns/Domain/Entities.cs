@@ -35,6 +35,13 @@ internal sealed class Contact
     [PersonalData(PersonalDataCategory.Identity, "Shown to the company on its contact list", "Until the company deletes the contact or the person asks for erasure")]
     public string? LastName { get; set; }
 
+    /// <summary>
+    /// The company's own fields (<see cref="ContactField"/>) as one JSON object of strings, {"city": "Leeds"}; null when none.
+    /// Values are kept as the rules of their kind wrote them (ContactFieldRules), so a message renders them as stored.
+    /// </summary>
+    [PersonalData(PersonalDataCategory.Identity, "Personalising the company's messages with its own contact fields ({city})", "Until the company deletes the contact or the person asks for erasure")]
+    public string? Fields { get; set; }
+
     /// <summary>IANA time zone for quiet hours; the number's country gives one when empty.</summary>
     public string? TimeZone { get; set; }
 
@@ -88,6 +95,9 @@ internal sealed class ContactImport
 
     /// <summary>When its Hangfire job was last enqueued (the maintenance job enqueues a lost one again).</summary>
     public DateTimeOffset? JobEnqueuedAt { get; set; }
+
+    /// <summary>What each CSV column fills (ContactFieldRules' targets), by position; null: the columns are taken by their header names.</summary>
+    public string[]? ColumnTargets { get; set; }
 }
 
 /// <summary>A row of an import that was not taken, with the reason, for the downloadable report.</summary>
@@ -256,6 +266,10 @@ internal sealed class Message
 
     [PersonalData(PersonalDataCategory.Identity, "Personalising the message text", "With the campaign; anonymised when the person asks for erasure")]
     public string? FirstName { get; set; }
+
+    /// <summary>The values of the contact fields the campaign's text uses, copied with the audience (JSON object); null when it uses none.</summary>
+    [PersonalData(PersonalDataCategory.Identity, "Personalising the message text with the company's contact fields", "With the campaign; anonymised when the person asks for erasure")]
+    public string? Fields { get; set; }
 
     [PersonalData(PersonalDataCategory.Communication, "The text of a send-API message", "With the message; anonymised when the person asks for erasure")]
     public string? Body { get; set; }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.OptIns.Contracts;
@@ -61,11 +62,6 @@ internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
 {
     public IEnumerable<ValidationError> Validate(SaveCampaign request)
     {
-        foreach (var problem in MessageTemplate.PlaceholderProblems(request.Body ?? string.Empty))
-        {
-            yield return new ValidationError(nameof(request.Body), problem);
-        }
-
         if (!request.IncludeSubscribers && request.ListIds.Count == 0)
         {
             yield return new ValidationError(nameof(request.ListIds), "Choose who receives it: your opted-in subscribers, one or more lists, or both.");
@@ -117,6 +113,7 @@ internal sealed class SaveCampaignHandler(
             await CampaignScheduling.RequireMaySpendAsync(mediator, companyId, cancellationToken);
         }
 
+        await db.RequireKnownPlaceholdersAsync(companyId, request.Body, nameof(request.Body), cancellationToken);
         var usable = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
         if (!usable.Any(s => string.Equals(s.SenderId, request.SenderId, StringComparison.Ordinal)))
         {
@@ -394,25 +391,32 @@ internal static class CampaignScheduling
 
 /// <summary>
 /// The live preview of a template: encoding, segments, the character that forced UCS-2, and the cost per recipient —
-/// of the text as it will be sent, so with the opt-out route an alphanumeric <see cref="SenderId"/> needs.
+/// of the text as it will be sent, so with the opt-out route an alphanumeric <see cref="SenderId"/> needs. Contact
+/// fields render with their longest value among the contacts of <see cref="ListIds"/> (all the company's lists when
+/// none is chosen), the rendering preparation reserves credits for; a field no contact has renders its fallback.
 /// </summary>
-internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, bool TrackLinks = false) : IRequest<TemplatePreview>;
+internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false) : IRequest<TemplatePreview>;
 
 internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
 
-internal sealed class PreviewTemplateHandler(ITenantContext tenant, IMediator mediator, OptOutRoute route, Features.Links.TrackedLinks links)
+internal sealed class PreviewTemplateHandler(
+    ITenantContext tenant, IMediator mediator, OptOutRoute route, CampaignsDbContext db, LongestFieldValues longest, Features.Links.TrackedLinks links)
     : IRequestHandler<PreviewTemplate, TemplatePreview>
 {
     public async Task<TemplatePreview> Handle(PreviewTemplate request, CancellationToken cancellationToken)
     {
+        var companyId = tenant.RequireCompanyId();
         var text = request.Text ?? string.Empty;
         // Links as they will be sent: a short link of the fixed length every recipient's has.
         var template = links.Template(text, request.TrackLinks, 0);
         var sent = string.IsNullOrWhiteSpace(request.SenderId) ? template : route.Apply(request.SenderId.Trim(), template);
-        var preview = MessageTemplate.Preview(sent, "Alexandra");
-        var quote = await mediator.Send(new QuotePrice(tenant.RequireCompanyId(), request.Country ?? "*", preview.Segments, 1), cancellationToken);
-        var problems = MessageTemplate.UnknownPlaceholders(text).Select(p => $"{{{p}}} is not a placeholder we know.").ToList();
-        return new TemplatePreview(preview, quote.TotalCredits, problems);
+        var used = MessageTemplate.FieldsIn(text);
+        IReadOnlyList<string> keys = used.Count == 0 ? [] : await db.ContactFieldKeysAsync(companyId, cancellationToken);
+        var known = used.Where(keys.Contains).ToList();
+        var samples = known.Count == 0 ? null : await longest.GetAsync(companyId, request.ListIds ?? [], known, cancellationToken);
+        var preview = MessageTemplate.Preview(sent, "Alexandra", samples);
+        var quote = await mediator.Send(new QuotePrice(companyId, request.Country ?? "*", preview.Segments, 1), cancellationToken);
+        return new TemplatePreview(preview, quote.TotalCredits, MessageTemplate.PlaceholderProblems(text, keys).ToList());
     }
 }
 

@@ -26,11 +26,11 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
         }
 
         var contacts = await db.Contacts.AsNoTracking().Where(c => c.Phone == phone)
-            .Select(c => new { c.CompanyId, c.ListId, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.CreatedAt })
+            .Select(c => new { c.CompanyId, c.ListId, c.Phone, c.FirstName, c.LastName, c.Fields, c.TimeZone, c.ConsentSource, c.CreatedAt })
             .ToListAsync(ct);
         var messages = await db.Messages.AsNoTracking().Where(m => m.Phone == phone)
             .OrderBy(m => m.Id).Take(10_000)
-            .Select(m => new { m.CompanyId, m.CampaignId, m.Phone, m.FirstName, m.Body, State = m.State.ToString(), m.SubmittedAt, m.FinishedAt })
+            .Select(m => new { m.CompanyId, m.CampaignId, m.Phone, m.FirstName, m.Fields, m.Body, State = m.State.ToString(), m.SubmittedAt, m.FinishedAt })
             .ToListAsync(ct);
         var linkClicks = await db.Set<Domain.LinkClick>().AsNoTracking()
             .Where(k => db.Messages.Any(m => m.Id == k.MessageId && m.Phone == phone)).OrderBy(k => k.MessageId).Take(10_000)
@@ -78,6 +78,7 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
             .ExecuteUpdateAsync(u => u
                 .SetProperty(m => m.Phone, m => ErasedPhone + "-" + m.Id)
                 .SetProperty(m => m.FirstName, (string?)null)
+                .SetProperty(m => m.Fields, (string?)null)
                 .SetProperty(m => m.Body, (string?)null), ct);
         var errors = await db.ImportErrors.Where(e => e.Value == phone).ExecuteUpdateAsync(u => u.SetProperty(e => e.Value, (string?)null), ct);
         // Idempotency replays only matter for a day; the ones that list this number go now.

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using MediatR;
 using Microsoft.EntityFrameworkCore;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.Shared;
 
@@ -28,12 +29,6 @@ internal sealed class SaveTemplate : IRequest<Guid>
         string.Join(", ", (Tags ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.OrdinalIgnoreCase));
 }
 
-internal sealed class SaveTemplateValidator : IRequestValidator<SaveTemplate>
-{
-    public IEnumerable<ValidationError> Validate(SaveTemplate request) =>
-        MessageTemplate.PlaceholderProblems(request.Body ?? string.Empty).Select(problem => new ValidationError(nameof(request.Body), problem));
-}
-
 internal sealed class SaveTemplateHandler(CampaignsDbContext db, ITenantContext tenant, TimeProvider clock) : IRequestHandler<SaveTemplate, Guid>
 {
     public async Task<Guid> Handle(SaveTemplate request, CancellationToken cancellationToken)
@@ -41,6 +36,7 @@ internal sealed class SaveTemplateHandler(CampaignsDbContext db, ITenantContext 
         var companyId = tenant.RequireCompanyId();
         var name = request.Name.Trim();
         var now = clock.GetUtcNow();
+        await db.RequireKnownPlaceholdersAsync(companyId, request.Body, nameof(request.Body), cancellationToken);
         if (await db.Templates.AnyAsync(t => t.CompanyId == companyId && t.Id != request.Id && t.Name.ToLower() == name.ToLower(), cancellationToken))
         {
             throw new RequestValidationException(nameof(request.Name), $"You already have a template named \"{name}\". Choose another name, or edit that one.");

@@ -38,7 +38,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         var (targeted, audience) = campaign.Kind == CampaignKinds.Api
             ? await ApiAudienceAsync(connection, campaignId, cancellationToken)
             : await MaterialiseAsync(connection, campaign, started, cancellationToken);
-        var (byCountry, suppressed, zones, longestName) = audience;
+        var (byCountry, suppressed, zones, longestName, longestFields) = audience;
         var materialised = clock.GetUtcNow();
         var sendable = targeted - (int)suppressed;
 
@@ -49,7 +49,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             var segments = campaign.Kind == CampaignKinds.Api
                 ? await connection.ScalarAsync<int>("SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
                 // Every short link has the same length, so any message id gives the length each message will have.
-                : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, 0), longestName)));
+                : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, 0), longestName, longestFields)));
             foreach (var (country, count) in byCountry)
             {
                 var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
@@ -129,16 +129,20 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     private async Task<(int Targeted, Audience Audience)> MaterialiseAsync(NpgsqlConnection connection, Campaign campaign, DateTimeOffset started, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync("DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
+        // The contact fields the text uses (the save checked they exist) travel with each message, and only those: a
+        // text without any copies no jsonb at all, so the million-recipient path is the one it was.
+        var keys = MessageTemplate.FieldsIn(campaign.Body);
+        var fields = keys.Count == 0 ? "NULL::jsonb" : "fields";
         // One list alone is already one row per number (unique (list_id, phone)): read it straight, no staging, no dedup.
         // Otherwise stage everything and keep one row per number (a hash aggregate, no sort of the whole audience).
         string source;
         if (!campaign.IncludeSubscribers && campaign.ListIds.Length == 1)
         {
-            source = "(SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = @list)";
+            source = $"(SELECT phone, first_name, time_zone, {fields} AS fields FROM campaigns.contacts WHERE company_id = @company AND list_id = @list)";
         }
         else
         {
-            await connection.ExecuteAsync("CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text) ON COMMIT DROP", cancellationToken);
+            await connection.ExecuteAsync("CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text, fields jsonb) ON COMMIT DROP", cancellationToken);
             if (campaign.IncludeSubscribers)
             {
                 await StageSubscribersAsync(connection, campaign.CompanyId, cancellationToken);
@@ -146,13 +150,16 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
 
             if (campaign.ListIds.Length > 0)
             {
-                await connection.ExecuteAsync("""
-                    INSERT INTO audience_stage (phone, first_name, time_zone)
-                    SELECT phone, first_name, time_zone FROM campaigns.contacts WHERE company_id = @company AND list_id = ANY (@lists)
+                await connection.ExecuteAsync($"""
+                    INSERT INTO audience_stage (phone, first_name, time_zone, fields)
+                    SELECT phone, first_name, time_zone, {fields} FROM campaigns.contacts WHERE company_id = @company AND list_id = ANY (@lists)
                     """, cancellationToken, ("company", campaign.CompanyId), ("lists", campaign.ListIds));
             }
 
-            source = "(SELECT phone, max(first_name) AS first_name, max(time_zone) AS time_zone FROM audience_stage GROUP BY phone)";
+            // A number on two lists takes the first values found (as with first_name, any one of them is a right answer).
+            source = "(SELECT phone, max(first_name) AS first_name, max(time_zone) AS time_zone, "
+                     + (keys.Count == 0 ? "NULL::jsonb" : "(array_agg(fields) FILTER (WHERE fields IS NOT NULL))[1]")
+                     + " AS fields FROM audience_stage GROUP BY phone)";
         }
 
         // Calling codes are prefix-free (ITU E.164), so at most one of the 1-, 2- and 3-digit joins matches. The rows are
@@ -160,11 +167,12 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         // over a million rows (~0.7 s of ~6).
         await using var command = new NpgsqlCommand($"""
             WITH written AS (
-            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, state, not_before, finished_at)
+            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, fields, state, not_before, finished_at)
             SELECT @campaign, @company, s.phone,
                    COALESCE(c3.country, c2.country, c1.country, 'ZZ'),
                    COALESCE(s.time_zone, c3.time_zone, c2.time_zone, c1.time_zone, @zone),
                    s.first_name,
+                   {UsedFields("s.fields", keys)},
                    CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN {MessageStateSql.Queued} ELSE {MessageStateSql.Suppressed} END,
                    @start,
                    CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN NULL ELSE @now END
@@ -174,36 +182,51 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             LEFT JOIN campaigns.calling_codes c3 ON c3.code = substr(s.phone, 2, 3)
             LEFT JOIN campaigns.suppressions sup ON sup.company_id = @company AND sup.phone = s.phone
             LEFT JOIN campaigns.blocked_numbers blk ON blk.phone = s.phone
-            RETURNING country, state, time_zone, first_name)
-            """ + AudienceCounts("written"), connection);
+            RETURNING country, state, time_zone, first_name, fields)
+            """ + AudienceCounts("written", keys), connection);
         command.Parameters.AddWithValue("campaign", campaign.Id);
         command.Parameters.AddWithValue("company", campaign.CompanyId);
         command.Parameters.AddWithValue("zone", campaign.TimeZone);
         command.Parameters.AddWithValue("start", campaign.ScheduledAt ?? started);
         command.Parameters.AddWithValue("now", started);
         command.Parameters.AddWithValue("list", campaign.ListIds.FirstOrDefault());
-        var (audience, rows) = await ReadAudienceAsync(command, cancellationToken);
+        var (audience, rows) = await ReadAudienceAsync(command, keys, cancellationToken);
         return ((int)rows, audience);
     }
 
     /// <summary>
-    /// Counts by country, state and time zone of the rows in <paramref name="source"/> (Queued or Suppressed), with
-    /// the longest first name among the queued (its length zero-padded in front, so the plain maximum is the longest):
-    /// the segment estimate renders the template with it.
+    /// The message's <c>fields</c>: the values of <paramref name="keys"/> only, from the contact's object
+    /// (<paramref name="contactFields"/>), or NULL when the text uses none or the contact has none of them.
     /// </summary>
-    private static string AudienceCounts(string source) => $"""
+    private static string UsedFields(string contactFields, IReadOnlyList<string> keys) => keys.Count == 0
+        ? "NULL::jsonb"
+        : $"nullif(jsonb_strip_nulls(jsonb_build_object({string.Join(", ", keys.Select(k => $"{Sql.Literal(k)}, {contactFields} -> {Sql.Literal(k)}"))})), '{{}}'::jsonb)";
+
+    /// <summary>
+    /// Counts by country, state and time zone of the rows in <paramref name="source"/> (Queued or Suppressed), with
+    /// the longest first name among the queued and the longest value of each contact field in <paramref name="keys"/>
+    /// (<see cref="LongestValue"/>): the segment estimate renders the template with them, an upper bound of every
+    /// recipient's rendering, found in the statement that writes the rows (no second pass).
+    /// </summary>
+    private static string AudienceCounts(string source, IReadOnlyList<string> keys) => $"""
         SELECT country, state, time_zone, count(*),
-               max((lpad(length(first_name)::text, 6, '0') || first_name) COLLATE "C") FILTER (WHERE state = {MessageStateSql.Queued} AND first_name IS NOT NULL)
+               {LongestValue.Sql("first_name", $"state = {MessageStateSql.Queued} AND first_name IS NOT NULL")}
+               {string.Concat(keys.Select(k => $", {LongestValue.Sql($"(fields ->> {Sql.Literal(k)})", $"state = {MessageStateSql.Queued}")}"))}
         FROM {source} GROUP BY country, state, time_zone
         """;
 
-    /// <summary>Queued recipients per destination country, how many were suppressed, the queued recipients' time zones (kept on the campaign for quiet hours) and the longest first name.</summary>
-    private sealed record Audience(IReadOnlyList<(string Country, long Count)> Queued, long Suppressed, string[] Zones, string? LongestName);
+    /// <summary>
+    /// Queued recipients per destination country, how many were suppressed, the queued recipients' time zones (kept on
+    /// the campaign for quiet hours), the longest first name and the longest value of each contact field the text uses.
+    /// </summary>
+    private sealed record Audience(
+        IReadOnlyList<(string Country, long Count)> Queued, long Suppressed, string[] Zones, string? LongestName, IReadOnlyDictionary<string, string> LongestFields);
 
-    private static async Task<(Audience Audience, long Rows)> ReadAudienceAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    private static async Task<(Audience Audience, long Rows)> ReadAudienceAsync(NpgsqlCommand command, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         var queued = new SortedDictionary<string, long>(StringComparer.Ordinal);
         var zones = new SortedSet<string>(StringComparer.Ordinal);
+        var longestFields = new Dictionary<string, string>(StringComparer.Ordinal);
         long suppressed = 0, rows = 0;
         string? longest = null;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -215,9 +238,18 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             {
                 queued[reader.GetString(0)] = queued.GetValueOrDefault(reader.GetString(0)) + count;
                 zones.Add(reader.GetString(2));
-                if (!reader.IsDBNull(4) && reader.GetString(4)[6..] is var name && name.Length > (longest?.Length ?? -1))
+                if (!reader.IsDBNull(4) && LongestValue.Read(reader.GetString(4)) is { } name && name.Length > (longest?.Length ?? -1))
                 {
                     longest = name;
+                }
+
+                for (var i = 0; i < keys.Count; i++)
+                {
+                    if (!reader.IsDBNull(5 + i) && LongestValue.Read(reader.GetString(5 + i)) is { } value
+                        && value.Length > (longestFields.GetValueOrDefault(keys[i])?.Length ?? -1))
+                    {
+                        longestFields[keys[i]] = value;
+                    }
                 }
             }
             else
@@ -226,7 +258,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             }
         }
 
-        return (new Audience(queued.Select(q => (q.Key, q.Value)).ToList(), suppressed, zones.ToArray(), longest), rows);
+        return (new Audience(queued.Select(q => (q.Key, q.Value)).ToList(), suppressed, zones.ToArray(), longest, longestFields), rows);
     }
 
     private async Task<string?> CheckAsync(Campaign campaign, IReadOnlyList<(string Country, long Count)> byCountry, int sendable, CancellationToken cancellationToken)
@@ -284,9 +316,10 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     {
         var targeted = (int)await connection.ScalarAsync<long>("SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId));
         await using var command = new NpgsqlCommand(
-            AudienceCounts($"(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Suppressed})) m"), connection);
+            AudienceCounts($"(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Suppressed})) m", []), connection);
         command.Parameters.AddWithValue("campaign", campaignId);
-        return (targeted, (await ReadAudienceAsync(command, cancellationToken)).Audience);
+        // Send-API messages are stored as sent: no placeholders to measure.
+        return (targeted, (await ReadAudienceAsync(command, [], cancellationToken)).Audience);
     }
 
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ using Npgsql;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
 
@@ -268,7 +269,7 @@ internal sealed class CampaignSender(
 
         // API messages were stored as sent; a campaign's text is rendered per recipient, with the opt-out route.
         var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId,
-            MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, m.Id), m.FirstName))).ToList();
+            MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, m.Id), m.FirstName, m.Fields is null ? null : ContactFieldValues.Parse(m.Fields)))).ToList();
         return new ClaimedBatch(claimed, texts, replyNumber, heldIds, claimedCount);
     }
 

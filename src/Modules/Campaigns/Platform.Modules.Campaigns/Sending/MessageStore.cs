@@ -4,8 +4,8 @@ using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns.Sending;
 
-/// <summary>A claimed message, ready to render and submit.</summary>
-internal sealed record ClaimedMessage(long Id, string Phone, string? FirstName, string? Body, string Country, short Attempts);
+/// <summary>A claimed message, ready to render and submit; <see cref="Fields"/> is the JSON of the contact field values its text uses.</summary>
+internal sealed record ClaimedMessage(long Id, string Phone, string? FirstName, string? Body, string Country, short Attempts, string? Fields = null);
 
 /// <summary>What became of one claimed message after the carrier answered.</summary>
 internal sealed record SubmitOutcomeRow(long Id, MessageState State, string? CarrierInstance, string? CarrierMessageId, string? Error, short Segments, DateTimeOffset? RetryAt);
@@ -110,12 +110,12 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     finished_at = CASE WHEN p.blocked THEN @now ELSE NULL END,
                     attempts = CASE WHEN p.blocked THEN m.attempts ELSE m.attempts + 1 END
                 FROM picked p WHERE m.id = p.id
-                RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Queued}::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts),
+                RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Queued}::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts, m.fields),
             moved AS (SELECT campaign_id, state, was FROM claimed WHERE state = {MessageStateSql.Suppressed}),
             counted AS (
             """ + CounterUpdate + $"""
             )
-            SELECT id, phone, first_name, body, country, attempts FROM claimed WHERE state = {MessageStateSql.Submitting}
+            SELECT id, phone, first_name, body, country, attempts, fields::text FROM claimed WHERE state = {MessageStateSql.Submitting}
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -131,7 +131,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         {
             claimed.Add(new ClaimedMessage(
                 reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt16(5)));
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
         }
 
         return claimed;

@@ -6,8 +6,11 @@ namespace Platform.Modules.Campaigns.Sending;
 
 /// <summary>
 /// A campaign's text with placeholders: <c>{first_name}</c>, or <c>{first_name|there}</c> with a fallback for
-/// recipients without a first name. Rendering is per recipient, at send time, so a long first name can change
-/// the number of segments; preparation reserves credits for the longest first name in the audience.
+/// recipients without a first name, and the company's own contact fields the same way, <c>{city}</c> or
+/// <c>{city|your town}</c> (ADR 31). The one home of the placeholder rule: what a placeholder looks like, which are
+/// known, and how one renders — the sender, the preview, the test send and the credit estimate all render here.
+/// Rendering is per recipient, at send time, so a long value can change the number of segments; preparation reserves
+/// credits for the longest value of each placeholder in the audience.
 /// </summary>
 internal static partial class MessageTemplate
 {
@@ -20,20 +23,33 @@ internal static partial class MessageTemplate
 
     public const string Missing = "Write the message.";
 
-    public static readonly IReadOnlyList<string> KnownPlaceholders = [FirstName];
+    /// <summary>The placeholders a text uses, lower case, each once, in order of appearance.</summary>
+    public static IReadOnlyList<string> PlaceholdersIn(string template) =>
+        Placeholder().Matches(template).Select(m => m.Groups["name"].Value.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
 
-    /// <summary>The placeholders used that the platform does not know (each is a mistake to show on the form).</summary>
-    public static IReadOnlyList<string> UnknownPlaceholders(string template) =>
-        Placeholder().Matches(template).Select(m => m.Groups["name"].Value)
-            .Where(name => !KnownPlaceholders.Contains(name, StringComparer.OrdinalIgnoreCase))
-            .Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToList();
+    /// <summary>The contact fields a text uses: every placeholder but <c>{first_name}</c>.</summary>
+    public static IReadOnlyList<string> FieldsIn(string template) =>
+        PlaceholdersIn(template).Where(name => name != FirstName).ToList();
 
-    /// <summary>What is wrong with a text's placeholders, as a form says it (campaigns and saved templates alike).</summary>
-    public static IEnumerable<string> PlaceholderProblems(string template) =>
-        UnknownPlaceholders(template).Select(unknown => $"{{{unknown}}} is not a placeholder we know. Use {{first_name}} or {{first_name|fallback}}.");
+    /// <summary>The placeholders used that are neither <c>{first_name}</c> nor one of <paramref name="fieldKeys"/> (each is a mistake to show on the form).</summary>
+    public static IReadOnlyList<string> UnknownPlaceholders(string template, IReadOnlyCollection<string> fieldKeys) =>
+        FieldsIn(template).Where(name => !fieldKeys.Contains(name, StringComparer.Ordinal)).ToList();
 
-    public static string Render(string template, string? firstName)
+    /// <summary>What is wrong with a text's placeholders, as a form says it (campaigns, saved templates and the preview alike).</summary>
+    public static IEnumerable<string> PlaceholderProblems(string template, IReadOnlyCollection<string> fieldKeys)
+    {
+        var known = fieldKeys.Count == 0
+            ? "Use {first_name} or {first_name|fallback}, or add a contact field under Contact lists → Contact fields."
+            : $"Use {{first_name}} or one of your contact fields ({string.Join(", ", fieldKeys.Take(8).Select(k => $"{{{k}}}"))}), with |fallback if you like.";
+        return UnknownPlaceholders(template, fieldKeys).Select(unknown => $"{{{unknown}}} is not a placeholder we know. {known}");
+    }
+
+    /// <summary>
+    /// The text for one recipient: each placeholder becomes the recipient's value (trimmed), or its fallback when the
+    /// value is missing or blank. <paramref name="fields"/> holds the recipient's contact field values by key; a field
+    /// it lacks (or a field deleted since the text was written) renders its fallback, never the braces.
+    /// </summary>
+    public static string Render(string template, string? firstName, IReadOnlyDictionary<string, string>? fields = null)
     {
         if (template.IndexOf('{', StringComparison.Ordinal) < 0)
         {
@@ -43,16 +59,16 @@ internal static partial class MessageTemplate
         return Placeholder().Replace(template, match =>
         {
             var fallback = match.Groups["fallback"].Success ? match.Groups["fallback"].Value : string.Empty;
-            return string.Equals(match.Groups["name"].Value, FirstName, StringComparison.OrdinalIgnoreCase)
-                ? (string.IsNullOrWhiteSpace(firstName) ? fallback : firstName.Trim())
-                : match.Value;
+            var name = match.Groups["name"].Value.ToLowerInvariant();
+            var value = name == FirstName ? firstName : fields?.GetValueOrDefault(name);
+            return string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
         });
     }
 
     /// <summary>What the preview shows: alphabet, characters, segments and the character that forced UCS-2.</summary>
-    public static TextPreview Preview(string template, string? sampleFirstName)
+    public static TextPreview Preview(string template, string? sampleFirstName, IReadOnlyDictionary<string, string>? sampleFields = null)
     {
-        var text = Render(template, sampleFirstName);
+        var text = Render(template, sampleFirstName, sampleFields);
         var info = SmsEncoding.Analyze(text);
         return new TextPreview(
             info.Alphabet == SmsAlphabet.Gsm7 ? "GSM-7" : "UCS-2",
@@ -78,8 +94,23 @@ internal static partial class MessageTemplate
         return $"{character} ({builder})";
     }
 
-    [GeneratedRegex(@"\{(?<name>[a-zA-Z_]+)(\|(?<fallback>[^{}]*))?\}")]
+    [GeneratedRegex(@"\{(?<name>[a-zA-Z_][a-zA-Z0-9_]*)(\|(?<fallback>[^{}]*))?\}")]
     private static partial Regex Placeholder();
+}
+
+/// <summary>
+/// The longest value of a placeholder over many rows, in one aggregate: the value's length zero-padded in front, so the
+/// plain maximum (byte order) is the longest. Preparation and the composer's preview both use it, so credits are
+/// reserved for the rendering the preview shows.
+/// </summary>
+internal static class LongestValue
+{
+    /// <summary>The aggregate over <paramref name="expression"/> (text), with an optional FILTER condition.</summary>
+    public static string Sql(string expression, string? filter = null) =>
+        $"max((lpad(length({expression})::text, 6, '0') || {expression}) COLLATE \"C\")" + (filter is null ? string.Empty : $" FILTER (WHERE {filter})");
+
+    /// <summary>The value read back from the aggregate (null when no row had one).</summary>
+    public static string? Read(string? padded) => padded is { Length: >= 6 } ? padded[6..] : null;
 }
 
 /// <summary>The live preview of a template: encoding, length in encoding units, segments and the per-part limits.</summary>

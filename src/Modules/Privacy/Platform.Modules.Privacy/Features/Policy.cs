@@ -26,8 +26,9 @@ internal static class PolicyVersions
         new("2026-12-05",
             "Consent proof: each opt-in and opt-out gets a fingerprint that a company can use to prove it held the record; the " +
             "fingerprint, its time and a keyed one-way hash of the number are kept after you erase your account (the record itself is erased); " +
-            "a company that tracks the links of its campaigns sees which recipients clicked them (kept at most 13 months).",
-            "20d22b851390975c"),
+            "a company that tracks the links of its campaigns sees which recipients clicked them (kept at most 13 months); " +
+            "a company may keep fields of its own on its contacts (for example a birthday or a favourite store) and use them in its messages.",
+            "21388fcbce8dd639"),
     ];
 
     public static string Current => PrivacyPolicyVersion.Current;

@@ -8,7 +8,8 @@ using Platform.Modules.Shared;
 
 namespace Platform.Modules.Campaigns.Features.Contacts;
 
-internal sealed record ContactRow(long Id, string Phone, string? FirstName, string? LastName, string? TimeZone, string ConsentSource, DateTimeOffset UpdatedAt);
+/// <summary>A contact as pages and exports show it; <see cref="Fields"/> is the JSON of its contact field values (ContactFieldValues).</summary>
+internal sealed record ContactRow(long Id, string Phone, string? FirstName, string? LastName, string? TimeZone, string ConsentSource, DateTimeOffset UpdatedAt, string? Fields = null);
 
 /// <summary>A page of a list's contacts, oldest first, after the contact id <see cref="After"/>; null for an unknown list.</summary>
 internal sealed record ListContacts(Guid ListId, long After = 0, int Take = 50) : IRequest<IReadOnlyList<ContactRow>?>;
@@ -42,7 +43,7 @@ internal sealed class GetContactHandler(CampaignsDbContext db, ITenantContext te
         var companyId = tenant.RequireCompanyId();
         return await db.Contacts.AsNoTracking()
             .Where(c => c.Id == request.ContactId && c.ListId == request.ListId && c.CompanyId == companyId)
-            .Select(c => new ContactRow(c.Id, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.UpdatedAt))
+            .Select(c => new ContactRow(c.Id, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.UpdatedAt, c.Fields))
             .SingleOrDefaultAsync(cancellationToken);
     }
 }
@@ -80,6 +81,12 @@ internal sealed class SaveContact : IRequest<bool>
     /// </summary>
     [BindNever]
     public string? DefaultCountry { get; set; }
+
+    /// <summary>
+    /// The company's contact fields by key, as typed (checked against each field's kind by the handler). A key not in
+    /// the form keeps its value; an empty one removes it; a key that is not one of the company's fields is ignored.
+    /// </summary>
+    public Dictionary<string, string?> Fields { get; set; } = [];
 }
 
 internal sealed class SaveContactValidator : IRequestValidator<SaveContact>
@@ -131,6 +138,7 @@ internal sealed class SaveContactHandler(CampaignsDbContext db, ITenantContext t
             throw AlreadyOnList(phone);
         }
 
+        contact.Fields = await FieldsAsync(companyId, contact.Fields, request.Fields, cancellationToken);
         contact.Phone = phone;
         contact.FirstName = ContactRules.Clean(request.FirstName);
         contact.LastName = ContactRules.Clean(request.LastName);
@@ -154,6 +162,41 @@ internal sealed class SaveContactHandler(CampaignsDbContext db, ITenantContext t
 
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>The contact's field values after the form's, each checked by its kind; every bad value refused at once, nothing changed.</summary>
+    private async Task<string?> FieldsAsync(Guid companyId, string? stored, Dictionary<string, string?> typed, CancellationToken cancellationToken)
+    {
+        if (typed.Count == 0)
+        {
+            return stored;
+        }
+
+        var values = new Dictionary<string, string>(ContactFieldValues.Parse(stored), StringComparer.Ordinal);
+        var problems = new List<ValidationError>();
+        foreach (var field in await db.ContactFieldsOfAsync(companyId, cancellationToken))
+        {
+            if (!typed.TryGetValue(field.Key, out var raw))
+            {
+                continue;
+            }
+
+            var (value, problem) = ContactFieldRules.Clean(field, raw);
+            if (problem is not null)
+            {
+                problems.Add(new ValidationError($"{nameof(SaveContact.Fields)}[{field.Key}]", problem));
+            }
+            else if (value is null)
+            {
+                values.Remove(field.Key);
+            }
+            else
+            {
+                values[field.Key] = value;
+            }
+        }
+
+        return problems.Count > 0 ? throw new RequestValidationException(problems) : ContactFieldValues.ToJson(values);
     }
 
     private static RequestValidationException AlreadyOnList(string phone) =>

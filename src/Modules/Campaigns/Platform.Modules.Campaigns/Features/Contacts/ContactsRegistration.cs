@@ -14,6 +14,7 @@ internal static class ContactsRegistration
         services.AddSingleton<ImportFiles>();
         services.AddSingleton<ImportJobs>();
         services.AddScoped<ImportContactsJob>();
+        services.AddSingleton<LongestFieldValues>();
         return services;
     }
 

@@ -57,8 +57,10 @@ internal static class CsvUpload
     /// <summary>
     /// Reads the header line: its names trimmed, lower case, spaces as underscores, and the "phone" column found.
     /// <paramref name="columns"/> names the columns the import takes ("phone (required) and note"), for the messages.
+    /// Without <paramref name="requirePhone"/> (the user mapped the columns, so the phone may be in any), a file without
+    /// a "phone" column is read too (its <see cref="CsvHeader.Phone"/> is -1).
     /// </summary>
-    public static CsvHeader ReadHeader(CsvReader csv, string columns)
+    public static CsvHeader ReadHeader(CsvReader csv, string columns, bool requirePhone = true)
     {
         csv.ReadHeader();
         var names = csv.Headers.Select(h => h.Trim().ToLowerInvariant().Replace(' ', '_')).ToArray();
@@ -73,7 +75,7 @@ internal static class CsvUpload
         }
 
         var phone = Array.IndexOf(names, "phone");
-        if (phone < 0)
+        if (phone < 0 && requirePhone)
         {
             var found = string.Join(", ", names.Take(8).Select(h => h.Length > 30 ? h[..30] + "…" : h));
             throw new UnusableFileException(

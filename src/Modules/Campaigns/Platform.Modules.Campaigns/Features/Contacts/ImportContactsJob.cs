@@ -93,13 +93,17 @@ internal sealed class ImportContactsJob(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync("""
             CREATE TEMP TABLE import_stage (
-                line bigint NOT NULL, phone text, first_name text, last_name text, time_zone text, consent text, reason text, value text
+                line bigint NOT NULL, phone text, first_name text, last_name text, time_zone text, consent text, fields jsonb, reason text, value text
             ) ON COMMIT DROP
             """, cancellationToken);
+        if (import.ColumnTargets is not null)
+        {
+            reader.Fields = await FieldsAsync(connection, import.CompanyId, cancellationToken);
+        }
 
         await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan))
         using (var copy = connection.BeginBinaryImport(
-                   "COPY import_stage (line, phone, first_name, last_name, time_zone, consent, reason, value) FROM STDIN (FORMAT BINARY)"))
+                   "COPY import_stage (line, phone, first_name, last_name, time_zone, consent, fields, reason, value) FROM STDIN (FORMAT BINARY)"))
         {
             // Synchronous on purpose: the job has its own thread, and per-field awaits would cost more than the I/O.
             reader.Read(file, copy, cancellationToken);
@@ -128,14 +132,16 @@ internal sealed class ImportContactsJob(
         await using (var upsert = new NpgsqlCommand("""
             WITH up AS (
                 INSERT INTO campaigns.contacts AS c
-                    (company_id, list_id, phone, first_name, last_name, time_zone, consent_source, import_id, created_at, updated_at)
-                SELECT DISTINCT ON (phone) @company, @list, phone, first_name, last_name, time_zone, coalesce(consent, @attestation), @import, @now, @now
+                    (company_id, list_id, phone, first_name, last_name, time_zone, fields, consent_source, import_id, created_at, updated_at)
+                SELECT DISTINCT ON (phone) @company, @list, phone, first_name, last_name, time_zone, fields, coalesce(consent, @attestation), @import, @now, @now
                 FROM import_stage WHERE reason IS NULL
                 ORDER BY phone, line
                 ON CONFLICT (list_id, phone) DO UPDATE SET
                     first_name = coalesce(excluded.first_name, c.first_name),
                     last_name = coalesce(excluded.last_name, c.last_name),
                     time_zone = coalesce(excluded.time_zone, c.time_zone),
+                    -- The file's fields replace those values only; the contact's other fields stay.
+                    fields = CASE WHEN excluded.fields IS NULL THEN c.fields ELSE coalesce(c.fields, '{}'::jsonb) || excluded.fields END,
                     consent_source = excluded.consent_source,
                     import_id = excluded.import_id,
                     updated_at = excluded.updated_at
@@ -170,15 +176,30 @@ internal sealed class ImportContactsJob(
     private async Task<ImportJobData?> LoadAsync(Guid importId, CancellationToken cancellationToken)
     {
         await using var command = data.Source.CreateCommand("""
-            SELECT i.company_id, i.list_id, i.status, i.consent_attestation, i.per_row_consent, i.default_country
+            SELECT i.company_id, i.list_id, i.status, i.consent_attestation, i.per_row_consent, i.default_country, i.column_targets
             FROM campaigns.imports i WHERE i.id = @id
             """);
         command.Parameters.AddWithValue("id", importId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new ImportJobData(importId, reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetBoolean(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5))
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<string[]>(6))
             : null;
+    }
+
+    /// <summary>The company's field definitions, read once per import (each row's values are checked against them in memory).</summary>
+    private static async Task<IReadOnlyDictionary<string, Domain.ContactField>> FieldsAsync(NpgsqlConnection connection, Guid companyId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT key, label, kind, choices FROM campaigns.contact_fields WHERE company_id = @company", connection);
+        command.Parameters.AddWithValue("company", companyId);
+        var fields = new Dictionary<string, Domain.ContactField>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            fields[reader.GetString(0)] = new Domain.ContactField { CompanyId = companyId, Key = reader.GetString(0), Label = reader.GetString(1), Kind = reader.GetString(2), Choices = reader.GetFieldValue<string[]>(3) };
+        }
+
+        return fields;
     }
 
     /// <summary>A short statement of its own (not the import's transaction), so the page sees it at once.</summary>
@@ -217,7 +238,7 @@ internal sealed class ImportContactsJob(
     }
 }
 
-internal sealed record ImportJobData(Guid Id, Guid CompanyId, Guid ListId, string Status, string ConsentAttestation, bool PerRowConsent, string? DefaultCountry);
+internal sealed record ImportJobData(Guid Id, Guid CompanyId, Guid ListId, string Status, string ConsentAttestation, bool PerRowConsent, string? DefaultCountry, string[]? ColumnTargets = null);
 
 /// <summary>
 /// Reads the CSV file as a stream and writes one staging row per data row: either the cleaned contact, or the
@@ -230,6 +251,9 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
     private readonly Dictionary<string, bool> timeZones = new(StringComparer.Ordinal);
 
     public int Rows { get; private set; }
+
+    /// <summary>The company's fields by key, when the user mapped columns to them (ContactImport.ColumnTargets).</summary>
+    public IReadOnlyDictionary<string, Domain.ContactField> Fields { get; set; } = new Dictionary<string, Domain.ContactField>();
 
     public void Read(FileStream file, NpgsqlBinaryImporter copy, CancellationToken cancellationToken)
     {
@@ -263,11 +287,23 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         }
     }
 
-    private sealed record Columns(int Phone, int FirstName, int LastName, int TimeZone, int Consent);
+    private sealed record Columns(int Phone, int FirstName, int LastName, int TimeZone, int Consent, IReadOnlyList<(int Index, Domain.ContactField Field)> Fields);
 
     private Columns ReadHeader(CsvReader csv)
     {
-        var header = CsvUpload.ReadHeader(csv, "phone (required), first_name, last_name, time_zone" + (import.PerRowConsent ? ", consent" : string.Empty));
+        var names = "phone (required), first_name, last_name, time_zone" + (import.PerRowConsent ? ", consent" : string.Empty);
+        if (import.ColumnTargets is { } targets)
+        {
+            // The user said what each column fills (the mapping page): by position, whatever the headers say.
+            CsvUpload.ReadHeader(csv, names, requirePhone: false);
+            var fields = targets.Select((target, index) => (index, key: ImportTargets.FieldKey(target)))
+                .Where(t => t.key is not null && Fields.ContainsKey(t.key))
+                .Select(t => (t.index, Fields[t.key!])).ToList();
+            return new Columns(Array.IndexOf(targets, ImportTargets.Phone), Array.IndexOf(targets, ImportTargets.FirstName), Array.IndexOf(targets, ImportTargets.LastName),
+                Array.IndexOf(targets, ImportTargets.TimeZone), import.PerRowConsent ? Array.IndexOf(targets, ImportTargets.Consent) : -1, fields);
+        }
+
+        var header = CsvUpload.ReadHeader(csv, names);
         var consent = header.IndexOf("consent");
         if (import.PerRowConsent && consent < 0)
         {
@@ -275,7 +311,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         }
 
         return new Columns(header.Phone, header.IndexOf("first_name"), header.IndexOf("last_name"), header.IndexOf("time_zone"),
-            import.PerRowConsent ? consent : -1);
+            import.PerRowConsent ? consent : -1, []);
     }
 
     private void WriteRow(NpgsqlBinaryImporter copy, long line, CsvReader csv, Columns columns, bool malformed)
@@ -285,6 +321,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         var lastName = ContactRules.Clean(Field(csv, columns.LastName));
         var timeZone = ContactRules.Clean(Field(csv, columns.TimeZone));
         var consent = ContactRules.Clean(Field(csv, columns.Consent));
+        var (fields, fieldProblem) = FieldValues(csv, columns);
         string? phone = null;
         // A number without its country code is read as dialled in the country chosen for the file (libphonenumber, ADR 17).
         var reason = malformed ? CsvUpload.UnclosedQuote
@@ -295,7 +332,7 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
             : timeZone is not null && !KnownTimeZone(timeZone) ? $"Unknown time zone \"{Truncate(timeZone)}\": use an IANA name such as Europe/London"
             : columns.Consent >= 0 && consent is null ? "Missing consent: the consent column is empty"
             : consent?.Length > 500 ? "consent is longer than 500 characters"
-            : null;
+            : fieldProblem;
 
         copy.StartRow();
         copy.Write(line, NpgsqlDbType.Bigint);
@@ -306,12 +343,21 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
             Text(copy, lastName);
             Text(copy, timeZone);
             Text(copy, consent);
+            if (fields is null)
+            {
+                copy.WriteNull();
+            }
+            else
+            {
+                copy.Write(fields, NpgsqlDbType.Jsonb);
+            }
+
             copy.WriteNull();
             copy.WriteNull();
         }
         else
         {
-            for (var i = 0; i < 5; i++)
+            for (var i = 0; i < 6; i++)
             {
                 copy.WriteNull();
             }
@@ -321,7 +367,33 @@ internal sealed class RowReader(ContactsOptions options, ImportJobData import, A
         }
     }
 
-    private static string? Field(CsvReader csv, int index) => index < 0 || csv.IsEmpty(index) ? null : csv.GetString(index);
+    private static string? Field(CsvReader csv, int index) => index < 0 || index >= csv.FieldCount || csv.IsEmpty(index) ? null : csv.GetString(index);
+
+    /// <summary>The row's mapped field values as the JSON object a contact keeps (null when none), or the first value that does not fit its field's kind.</summary>
+    private static (string? Json, string? Problem) FieldValues(CsvReader csv, Columns columns)
+    {
+        if (columns.Fields.Count == 0)
+        {
+            return (null, null);
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (index, field) in columns.Fields)
+        {
+            var (value, problem) = ContactFieldRules.Clean(field, Field(csv, index));
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+
+            if (value is not null)
+            {
+                values[field.Key] = value;
+            }
+        }
+
+        return (ContactFieldValues.ToJson(values), null);
+    }
 
     private bool KnownTimeZone(string id)
     {

@@ -9,6 +9,8 @@ namespace Platform.Modules.Campaigns.Features.Contacts;
 
 internal static class ImportStatus
 {
+    /// <summary>Uploaded with columns the import does not take by name: waits for the user's mapping (no job yet).</summary>
+    public const string Mapping = "Mapping";
     public const string Queued = "Queued";
     public const string Reading = "Reading";
     public const string Merging = "Merging";
@@ -88,6 +90,8 @@ internal sealed class StartImportHandler(
             lines = await files.SaveAsync(id, upload, cancellationToken);
         }
 
+        // A column the import does not know by name waits for the user to say what it fills (the mapping page).
+        var mapping = ImportSample.TryRead(files.PathOf(id)) is { NeedsMapping: true };
         db.Imports.Add(new ContactImport
         {
             Id = id,
@@ -97,14 +101,18 @@ internal sealed class StartImportHandler(
             DefaultCountry = country,
             ConsentAttestation = request.ConsentAttestation.Trim(),
             PerRowConsent = request.PerRowConsent,
-            Status = ImportStatus.Queued,
+            Status = mapping ? ImportStatus.Mapping : ImportStatus.Queued,
             RowsExpected = Math.Max(0, lines - 1),
             CreatedBy = tenant.UserId,
             CreatedAt = clock.GetUtcNow(),
         });
         await db.SaveChangesAsync(cancellationToken);
 
-        await importJobs.EnqueueAsync(id, cancellationToken);
+        if (!mapping)
+        {
+            await importJobs.EnqueueAsync(id, cancellationToken);
+        }
+
         return id;
     }
 }

@@ -135,9 +135,12 @@ internal sealed partial class TrackedLinks
         return true;
     }
 
-    /// <summary>A URL does not end with the punctuation of the sentence around it ("see https://x.com/a.").</summary>
-    private static string Trimmed(string url) => url.TrimEnd('.', ',', ';', ':', '!', '?', ')', '\'', '"');
+    /// <summary>
+    /// A URL does not end with the punctuation of the sentence around it ("see https://x.com/a."). One with a placeholder in
+    /// it ("https://x.com/{order_id}") differs per recipient, so it is not shortened (empty: left as written).
+    /// </summary>
+    private static string Trimmed(string url) => url.Contains('{', StringComparison.Ordinal) ? string.Empty : url.TrimEnd('.', ',', ';', ':', '!', '?', ')', '\'', '"');
 
-    [GeneratedRegex(@"https?://[^\s<>""{}]+", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"https?://[^\s<>""]+", RegexOptions.IgnoreCase)]
     private static partial Regex Url();
 }

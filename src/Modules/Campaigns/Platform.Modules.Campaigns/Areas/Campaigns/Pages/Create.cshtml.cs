@@ -7,6 +7,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Platform.Modules.Accounts.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Features;
+using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Campaigns.Sending;
 using Platform.Modules.SenderIds.Contracts;
 using Platform.Modules.Shared;
@@ -30,6 +31,9 @@ internal sealed class CreateModel(
     public IReadOnlyList<ApprovedSenderId> Senders { get; private set; } = [];
 
     public IReadOnlyList<ContactList> Lists { get; private set; } = [];
+
+    /// <summary>The company's contact fields' keys, named under the message box.</summary>
+    public IReadOnlyList<string> FieldKeys { get; private set; } = [];
 
     /// <param name="template">A saved template to start from: its text (copied) and its name as the campaign's.</param>
     public async Task OnGetAsync(Guid? id, Guid? template, CancellationToken cancellationToken)
@@ -89,7 +93,7 @@ internal sealed class CreateModel(
             ModelState.Remove(key);
         }
 
-        foreach (var problem in MessageTemplate.PlaceholderProblems(Input.Body ?? string.Empty))
+        foreach (var problem in MessageTemplate.PlaceholderProblems(Input.Body ?? string.Empty, await db.ContactFieldKeysAsync(tenant.RequireCompanyId(), cancellationToken)))
         {
             ModelState.AddModelError("Input.Body", problem);
         }
@@ -122,6 +126,7 @@ internal sealed class CreateModel(
             return Page();
         }
 
+        // The user is no contact: their contact fields render their fallbacks.
         var text = route.Apply(Input.SenderId, MessageTemplate.Render(Input.Body!, mobile.FirstName));
         var result = await mediator.Send(new SendSms(Input.SenderId, mobile.Phone, text), cancellationToken);
         TestMessage = result.Accepted ? $"Test sent to {mobile.Phone}." : $"The test could not be sent: {result.Error}";
@@ -129,8 +134,9 @@ internal sealed class CreateModel(
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
-    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, bool trackLinks, CancellationToken cancellationToken) =>
-        new JsonResult(await mediator.Send(new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, trackLinks), cancellationToken));
+    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, CancellationToken cancellationToken) =>
+        new JsonResult(await mediator.Send(
+            new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, (lists ?? []).Take(100).ToList(), trackLinks), cancellationToken));
 
     public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? []), cancellationToken));
@@ -152,6 +158,7 @@ internal sealed class CreateModel(
         var companyId = tenant.RequireCompanyId();
         Senders = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
         Lists = await db.ContactLists.AsNoTracking().Where(l => l.CompanyId == companyId).OrderBy(l => l.Name).ToListAsync(cancellationToken);
+        FieldKeys = await db.ContactFieldKeysAsync(companyId, cancellationToken);
     }
 }
 

@@ -1,6 +1,7 @@
 using MediatR;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Features;
 using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.Shared;
@@ -22,6 +23,13 @@ internal sealed class ContactModel(IMediator mediator, CompanyCountry companyCou
 
     public string PhoneHint => CompanyCountry.NumberHint(Country);
 
+    /// <summary>The company's contact fields, each an input under the contact's own.</summary>
+    public IReadOnlyList<ContactField> Fields { get; private set; } = [];
+
+    /// <summary>The error for one field's value, as ModelState holds it.</summary>
+    public string? FieldError(string key) =>
+        ModelState.TryGetValue($"Input.Fields[{key}]", out var entry) ? entry.Errors.FirstOrDefault()?.ErrorMessage : null;
+
     public async Task<IActionResult> OnGetAsync(Guid listId, long? contactId, CancellationToken cancellationToken)
     {
         if (await mediator.Send(new GetContactList(listId), cancellationToken) is not { } list)
@@ -31,6 +39,7 @@ internal sealed class ContactModel(IMediator mediator, CompanyCountry companyCou
 
         List = list;
         Country = await companyCountry.GetAsync(cancellationToken);
+        Fields = await mediator.Send(new ListContactFields(), cancellationToken);
         Input = new SaveContact { ListId = listId };
         if (contactId is { } id)
         {
@@ -48,6 +57,7 @@ internal sealed class ContactModel(IMediator mediator, CompanyCountry companyCou
                 LastName = contact.LastName,
                 TimeZone = contact.TimeZone,
                 ConsentSource = contact.ConsentSource,
+                Fields = ContactFieldValues.Parse(contact.Fields).ToDictionary(v => v.Key, v => (string?)v.Value),
             };
         }
 
@@ -63,6 +73,7 @@ internal sealed class ContactModel(IMediator mediator, CompanyCountry companyCou
 
         List = list;
         Country = await companyCountry.GetAsync(cancellationToken);
+        Fields = await mediator.Send(new ListContactFields(), cancellationToken);
         (Input.ListId, Input.ContactId, Input.DefaultCountry) = (listId, contactId, Country);
         // The pipeline checks the annotations and the number and time zone together, so every problem shows at once.
         ModelState.Clear();

@@ -53,7 +53,15 @@ internal sealed class ImportModel(IMediator mediator, CompanyCountry companyCoun
             return NotFound();
         }
 
-        return ok ? RedirectToPage("/Lists/ImportStatus", new { id = importId }) : Page();
+        if (!ok)
+        {
+            return Page();
+        }
+
+        var started = await mediator.Send(new GetImport(importId!.Value), cancellationToken);
+        return started?.Status == ImportStatus.Mapping
+            ? RedirectToPage("/Lists/ImportMapping", new { id = importId })
+            : RedirectToPage("/Lists/ImportStatus", new { id = importId });
     }
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken cancellationToken)

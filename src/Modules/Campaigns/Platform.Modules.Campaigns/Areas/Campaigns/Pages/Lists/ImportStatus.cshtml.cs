@@ -19,6 +19,11 @@ internal sealed class ImportStatusModel(IMediator mediator) : PageModel
             return NotFound();
         }
 
+        if (import.Status == ImportStatus.Mapping)
+        {
+            return RedirectToPage("/Lists/ImportMapping", new { id }); // nothing runs until its columns are mapped
+        }
+
         Import = import;
         return Page();
     }
