@@ -3,7 +3,7 @@
 # another campaign's 1,000,000 first, then the measured campaign's 1,000,000 (5% failed, 3% without receipt), as a
 # long-lived installation has them. Prints milliseconds for: first page, a middle page, the last page (status "all",
 # eight ranges merged), a number search, failure reasons grouped, and one CSV batch of 5,000, three runs each, with the
-# generic plan the app's prepared statements end up with. Usage: bash tests/Benchmarks/recipient-report.sh
+# generic plan the app's prepared statements end up with; each row's clicks as the page reads them. Usage: bash tests/Benchmarks/recipient-report.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/postgres.sh
@@ -27,6 +27,11 @@ SELECT '00000000-0000-0000-0000-000000000002', '00000000-0000-0000-0000-00000000
   CASE WHEN i % 20 = 0 THEN 'UNDELIV err:' || (i % 7) WHEN i % 33 = 0 THEN 'No delivery receipt in time.' END, now(), now()
 FROM generate_series(1, 1000000) i;
 CREATE INDEX messages_campaign_state ON campaigns.messages (campaign_id, state, id);
+-- Clicks (issue #20 item 4): 10% of the measured campaign's recipients clicked its link once; the page reads each row's.
+CREATE TABLE campaigns.link_clicks (message_id bigint NOT NULL, link_index smallint NOT NULL, campaign_id uuid NOT NULL, company_id uuid NOT NULL,
+    first_clicked_at timestamptz NOT NULL, last_clicked_at timestamptz NOT NULL, clicks integer NOT NULL, PRIMARY KEY (message_id, link_index));
+INSERT INTO campaigns.link_clicks SELECT id, 0, campaign_id, company_id, now(), now(), 1 FROM campaigns.messages
+WHERE campaign_id = '00000000-0000-0000-0000-000000000002' AND id % 10 = 0;
 VACUUM ANALYZE campaigns.messages;
 SQL
 python3 - > /tmp/recipient-report.sql <<'PY'
@@ -35,7 +40,8 @@ parts = [f"(SELECT id, phone, first_name, state, segments, error, submitted_at, 
          f"AND company_id = $2 AND ($4::text IS NULL OR phone = $4) ORDER BY state, id LIMIT $5)" for s in range(8)]
 c, co = "'00000000-0000-0000-0000-000000000002'", "'00000000-0000-0000-0000-0000000000bb'"
 print("SET plan_cache_mode = force_generic_plan;")
-print("PREPARE page(uuid, uuid, bigint, text, int) AS SELECT * FROM (" + " UNION ALL ".join(parts) + ") r ORDER BY id LIMIT $5;")
+print("PREPARE page(uuid, uuid, bigint, text, int) AS SELECT p.*, (SELECT coalesce(sum(k.clicks), 0) FROM campaigns.link_clicks k WHERE k.message_id = p.id) "
+      "FROM (SELECT * FROM (" + " UNION ALL ".join(parts) + ") r ORDER BY id LIMIT $5) p ORDER BY p.id;")
 print("\\o /dev/null")
 print("\\timing on")
 for label, after, phone, limit in [("first page", 0, "NULL", 51), ("middle page", 1500000, "NULL", 51), ("last page", 1999950, "NULL", 51),

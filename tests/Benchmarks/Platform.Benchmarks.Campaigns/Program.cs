@@ -19,6 +19,10 @@ using Platform.Carriers.Tests.Smsc;
 // delivery receipt at once. The same run first measures the SMPP client alone against that SMSC (its ceiling), and
 // reports how far stored receipts trail their arrival: the SMSC times each deliver_sm to its deliver_sm_resp, which the
 // host sends only once the receipt is committed.
+//
+// BENCH_LINK_RATE=500 (issue #20 item 4): the campaign tracks a link, and while it sends, GETs of its recipients' short links
+// (/s/{code}, random recipients, codes made by the module's TrackedLinks with the default key) at that rate: the redirect's
+// latency (302 expected) and the clicks recorded.
 var recipients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var pageRate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
 var throughSmpp = args.Length > 2 && args[2] == "smpp";
@@ -73,6 +77,11 @@ try
         INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, list_ids, time_zone, scheduled_at, respect_quiet_hours, created_at, updated_at)
         VALUES ('{campaignId}', '{companyId}', 'Benchmark', 'PLATFORM', 'Hi {"{"}first_name|there{"}"}, 20% off tonight. Reply STOP to opt out', 'Draft', ARRAY['{listId}']::uuid[], 'UTC', now(), false, now(), now())
         """);
+    var linkRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_LINK_RATE") ?? "0", CultureInfo.InvariantCulture);
+    if (linkRate > 0)
+    {
+        await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET track_links = true, body = 'Hi {"{"}first_name|there{"}"}, menu: https://example.com/menu?from=sms Reply STOP to opt out' WHERE id = '{campaignId}'");
+    }
 
     // Warm-up: a 50,000-recipient campaign through the same path first, so the measured one meets a host whose code
     // is compiled (tiered JIT spends most of a core for the first minute of a fresh process) — a host in production
@@ -171,6 +180,21 @@ try
     // trial credits. The dispatch lag is when Billing's handler began its transaction (its inbox row's handled_at) minus
     // occurred_at: the same clock for every build (before 2026-12-03 the outbox's dispatched_at was the start of the
     // dispatcher's batch, earlier than the handler; now it is the handler's commit).
+    var links = new Platform.Modules.Campaigns.Features.Links.TrackedLinks(
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), new Platform.Modules.Shared.PublicLinks(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+    var linkLoad = Task.Run(async () =>
+    {
+        await sendingStarted.Task;
+        if (linkRate <= 0)
+        {
+            return new PageLoad([], 0);
+        }
+
+        var range = (string)(await ScalarAsync(connectionString, $"SELECT min(id) || ' ' || max(id) FROM campaigns.messages WHERE campaign_id = '{campaignId}'"))!;
+        var (low, high) = (long.Parse(range.Split(' ')[0], CultureInfo.InvariantCulture), long.Parse(range.Split(' ')[1], CultureInfo.InvariantCulture));
+        return await LoadManyAsync(http, () => "/s/" + links.Code(Random.Shared.NextInt64(low, high + 1), 0), string.Empty, linkRate, loadStop.Token, HttpStatusCode.Redirect);
+    });
+
     var eventRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_EVENTS_PER_SECOND") ?? "20", CultureInfo.InvariantCulture);
     var events = Task.Run(async () =>
     {
@@ -232,6 +256,8 @@ try
     await loadStop.CancelAsync();
     sendingStarted.TrySetResult();
     var (latencies, errors) = await load;
+    var (linkLatencies, linkErrors) = await linkLoad;
+    linkLatencies.Sort();
     var eventLags = await EventLagsAsync(connectionString, await events);
     var hwm = MemoryKb(host.Id, "VmHWM");
     string log;
@@ -278,6 +304,12 @@ try
         Console.WriteLine($"| receipt stored after its deliver_sm (SMSC's clock, to deliver_sm_resp): p50 / p99 / max | {lags.P50:F0} / {lags.P99:F0} / {lags.Max:F0} ms ({lags.Count:N0} receipts) |");
     }
     Console.WriteLine($"| campaign page at {pageRate} req/s while sending: p50 / p95 / p99 | {Percentile(0.5):F1} / {Percentile(0.95):F1} / {Percentile(0.99):F1} ms ({latencies.Count:N0} requests, {errors} errors) |");
+    if (linkLatencies.Count > 0)
+    {
+        double Link(double p) => linkLatencies[Math.Min(linkLatencies.Count - 1, (int)Math.Ceiling(p * linkLatencies.Count) - 1)];
+        Console.WriteLine($"| short link redirect at {linkRate} req/s while sending: p50 / p95 / p99 | {Link(0.5):F1} / {Link(0.95):F1} / {Link(0.99):F1} ms ({linkLatencies.Count:N0} requests, {linkErrors} errors; {await ScalarAsync(connectionString, $"SELECT coalesce(sum(clicks), 0) FROM campaigns.link_clicks WHERE campaign_id = '{campaignId}'")} clicks recorded) |");
+    }
+
     if (eventLags.Count > 0)
     {
         double Lag(double p) => eventLags[Math.Min(eventLags.Count - 1, (int)Math.Ceiling(p * eventLags.Count) - 1)];
@@ -479,7 +511,11 @@ static double CpuSeconds(int pid)
 }
 
 // GETs of the url at a fixed rate until stopped, each timed (OK responses only; others and failures are counted).
-static async Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie, int rate, CancellationToken stop)
+static Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie, int rate, CancellationToken stop) =>
+    LoadManyAsync(http, () => url, cookie, rate, stop, HttpStatusCode.OK);
+
+// A fixed rate of GETs of url() (a new address each time, or the same), latency of those answered with the expected status.
+static async Task<PageLoad> LoadManyAsync(HttpClient http, Func<string> url, string cookie, int rate, CancellationToken stop, HttpStatusCode expected)
 {
     var latencies = new List<double>();
     var errors = 0;
@@ -498,13 +534,16 @@ static async Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie
         inFlight.Add(Task.Run(async () =>
         {
             var started = Stopwatch.GetTimestamp();
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Add("Cookie", cookie);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url());
+            if (cookie.Length > 0)
+            {
+                request.Headers.Add("Cookie", cookie);
+            }
             try
             {
                 using var response = await http.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();
-                if (response.StatusCode != HttpStatusCode.OK)
+                if (response.StatusCode != expected)
                 {
                     Interlocked.Increment(ref errors);
                     return;
