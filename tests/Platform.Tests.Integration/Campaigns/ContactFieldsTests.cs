@@ -207,6 +207,23 @@ public sealed class ContactFieldsTests(SendingFactory factory) : IClassFixture<S
         (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.imports WHERE id = @id", ("id", importId))).Should().Be("Mapping");
     }
 
+    [Fact]
+    public async Task An_upload_left_at_its_mapping_for_a_day_is_dropped_with_its_file()
+    {
+        var (owner, _) = await factory.CompanyAsync("Field Abandon Pizza");
+        var upload = await Contacts.PostImportAsync(owner, await Contacts.CreateListAsync(owner, "Abandoned"), Encoding.UTF8.GetBytes("phone,shoe_size\n+447700700201,42\n"));
+        var importId = Guid.Parse(upload.Headers.Location!.ToString().Split('/')[^1]);
+        var file = Path.Combine(Path.GetTempPath(), "platform-tests", "contact-imports", importId.ToString("N") + ".csv");
+        File.Exists(file).Should().BeTrue();
+
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.imports SET created_at = now() - interval '25 hours' WHERE id = '{importId}'");
+
+        // The maintenance job (every second here) drops it.
+        await factory.Database.WaitForAsync("the unmapped upload dropped", TimeSpan.FromSeconds(30),
+            "SELECT status = 'Failed' AND error LIKE 'The columns were not mapped within a day%' FROM campaigns.imports WHERE id = @id", ("id", importId));
+        File.Exists(file).Should().BeFalse();
+    }
+
     private static Dictionary<string, string> Form(string name, Guid listId)
     {
         var form = SendingFactory.CampaignForm(name, listId);
