@@ -200,11 +200,11 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
         await factory.Database.ExecuteAsync($"""
             INSERT INTO campaigns.contact_lists (id, company_id, name, created_at) VALUES ('{list}', '{company}', 'Regulars', now());
             INSERT INTO campaigns.contacts (company_id, list_id, phone, first_name, last_name, fields, consent_source, created_at, updated_at)
-            VALUES ('{company}', '{list}', '{phone}', '{firstName}', 'Export', jsonb_build_object('city', 'Leeds'), 'paper form', now(), now());
+            VALUES ('{company}', '{list}', '{phone}', '{firstName}', 'Export', jsonb_build_object('favourite_topping', 'olives'), 'paper form', now(), now());
             INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, time_zone, created_at, updated_at)
             VALUES ('{campaign}', '{company}', 'Deals', 'PLATFORM', 'Hi', 'Completed', 'UTC', now(), now());
-            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, fields, body, state, not_before)
-            VALUES ('{campaign}', '{company}', '{phone}', 'US', 'UTC', '{firstName}', jsonb_build_object('city', 'Leeds'), 'Your deal', 3, now());
+            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, body, state, not_before)
+            VALUES ('{campaign}', '{company}', '{phone}', 'US', 'UTC', '{firstName}', 'Your deal', 3, now());
             INSERT INTO campaigns.suppressions (company_id, phone, reason, created_at) VALUES ('{company}', '{phone}', 'opted-out', now());
             INSERT INTO campaigns.imports (id, company_id, list_id, file_name, default_country, consent_attestation, status, created_at)
             VALUES ('{import}', '{company}', '{list}', 'a.csv', 'US', 'paper form', 'Completed', now());
