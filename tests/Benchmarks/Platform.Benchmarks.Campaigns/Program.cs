@@ -27,6 +27,9 @@ var recipients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCultu
 var pageRate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
 var throughSmpp = args.Length > 2 && args[2] == "smpp";
 var smppWindow = int.Parse(Environment.GetEnvironmentVariable("BENCH_SMPP_WINDOW") ?? "64", CultureInfo.InvariantCulture);
+// BENCH_FIELD=1 (ADR 31): every contact has a contact field "city" (500 values, 8–10 characters) and the text uses
+// {city|town} besides {first_name|there}, so the run measures the audience copying the field and the sender rendering it.
+var withField = Environment.GetEnvironmentVariable("BENCH_FIELD") == "1";
 await using var smsc = throughSmpp ? await SmscProcess.StartAsync() : null;
 CeilingCase? ceiling = null;
 if (smsc is not null)
@@ -66,16 +69,19 @@ try
     var setup = Stopwatch.StartNew();
     await ExecuteAsync(connectionString, $"""
         INSERT INTO campaigns.contact_lists (id, company_id, name, contact_count, created_at) VALUES ('{listId}', '{companyId}', 'Everyone', {recipients}, now());
-        INSERT INTO campaigns.contacts (company_id, list_id, phone, first_name, consent_source, created_at, updated_at)
-        SELECT '{companyId}', '{listId}', '+4477' || lpad(i::text, 8, '0'), 'Ann' || (i % 1000), 'benchmark', now(), now()
+        INSERT INTO campaigns.contact_fields (id, company_id, key, label, kind, created_at) VALUES ('{Guid.NewGuid()}', '{companyId}', 'city', 'City', 'text', now());
+        INSERT INTO campaigns.contacts (company_id, list_id, phone, first_name, fields, consent_source, created_at, updated_at)
+        SELECT '{companyId}', '{listId}', '+4477' || lpad(i::text, 8, '0'), 'Ann' || (i % 1000),
+               {(withField ? "jsonb_build_object('city', 'Town ' || (i % 500))" : "NULL")}, 'benchmark', now(), now()
         FROM generate_series(1, {recipients}) AS i;
         ANALYZE campaigns.contacts;
         """);
+
     Console.WriteLine($"{recipients:N0} contacts on a list in {setup.Elapsed.TotalSeconds:F1} s (setup, not measured)");
 
     await ExecuteAsync(connectionString, $"""
         INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, list_ids, time_zone, scheduled_at, respect_quiet_hours, created_at, updated_at)
-        VALUES ('{campaignId}', '{companyId}', 'Benchmark', 'PLATFORM', 'Hi {"{"}first_name|there{"}"}, 20% off tonight. Reply STOP to opt out', 'Draft', ARRAY['{listId}']::uuid[], 'UTC', now(), false, now(), now())
+        VALUES ('{campaignId}', '{companyId}', 'Benchmark', 'PLATFORM', 'Hi {"{"}first_name|there{"}"}, 20% off tonight{(withField ? " in {city|town}" : "")}. Reply STOP to opt out', 'Draft', ARRAY['{listId}']::uuid[], 'UTC', now(), false, now(), now())
         """);
     var linkRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_LINK_RATE") ?? "0", CultureInfo.InvariantCulture);
     if (linkRate > 0)

@@ -304,6 +304,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await Expect(page.Locator("#preview-rows")).ToContainTextAsync(LongCity);
             (await page.InputValueAsync("#target-0")).Should().Be("phone");
             await page.SelectOptionAsync("#target-2", "new:text");
+            await BrowserSession.ScreenshotAsync(page, "contact-fields-mapping");
             await page.ClickAsync("#apply-mapping");
             await page.ArriveAtAsync("**/Campaigns/Lists/ImportStatus/**");
             await Expect(page.Locator("#import-status")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
@@ -319,6 +320,7 @@ public sealed class CampaignsBrowserTests(CampaignsHostFixture fixture) : Browse
             await page.CheckAsync($"#list-{listId}");
             await Expect(page.Locator("#preview-text")).ToHaveTextAsync($"Hi Alexandra, your table in {LongCity} is ready tonight. Reply STOP to opt out{OptOutRoute}");
             await Expect(page.Locator("#preview-segments")).ToHaveTextAsync("2");
+            await BrowserSession.ScreenshotAsync(page, "contact-fields-composer");
             await page.UncheckAsync("#Input_RespectQuietHours");
             await page.ClickAsync("#schedule");
             await page.ArriveAtAsync("**/Campaigns/Details/**");

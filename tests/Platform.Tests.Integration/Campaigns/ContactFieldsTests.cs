@@ -175,6 +175,53 @@ public sealed class ContactFieldsTests(SendingFactory factory) : IClassFixture<S
         (await factory.Database.ScalarAsync<string>("SELECT string_agg(line || ' ' || reason, ' | ' ORDER BY line) FROM campaigns.import_errors WHERE import_id = @id", ("id", importId)))
             .Should().Be("4 Visits: \"many\" is not a number. Write digits with a point for decimals, for example 12.50. | 5 Tier: \"Bronze\" is not one of its choices (Gold, Silver).");
         (await Contacts.CounterAsync(factory, listId)).Should().Be(2);
+
+        // The export carries the fields, one column each by key, so the file maps back to them when imported again.
+        var export = await owner.Http.GetStringAsync($"/Campaigns/Lists/Export/{listId}");
+        export.Should().StartWith("phone,first_name,last_name,time_zone,consent,updated_at_utc,home_city,tier,visits\r\n");
+        export.Should().Contain("+447700700001,Ann,,,").And.Contain(",Leeds,Gold,12\r\n").And.Contain(",,,3.5\r\n");
+    }
+
+    [Fact]
+    public async Task Another_company_s_fields_mapping_and_values_are_out_of_reach()
+    {
+        var (victim, victimId) = await factory.CompanyAsync("Field Victim Pizza");
+        (await AddFieldAsync(victim, "city", "City")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var fieldId = await factory.Database.ScalarAsync<Guid>("SELECT id FROM campaigns.contact_fields WHERE company_id = @c", ("c", victimId));
+        var victimList = await factory.ListAsync(victimId, "Secret cities", 1, first: 640_000);
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.contacts SET fields = '{{\"city\": \"Secretville on Sea\"}}' WHERE list_id = '{victimList}'");
+        var upload = await Contacts.PostImportAsync(victim, await Contacts.CreateListAsync(victim, "Waiting"), Encoding.UTF8.GetBytes("phone,city\n+447700700101,Secretville\n"));
+        var importId = Guid.Parse(upload.Headers.Location!.ToString().Split('/')[^1]);
+
+        var (attacker, _) = await factory.CompanyAsync("Field Attacker Pizza");
+        (await AddFieldAsync(attacker, "city", "City")).StatusCode.Should().Be(HttpStatusCode.Redirect, "keys are per company");
+        const string own = "/Campaigns/Fields";
+        (await attacker.PostFormAsync($"/Campaigns/Fields?id={fieldId}", [], handler: "Delete", tokenFrom: own)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await attacker.PostFormAsync($"/Campaigns/Lists/ImportMapping/{importId}", new() { ["Targets[0]"] = "phone", ["Targets[1]"] = "field:city" }, tokenFrom: own))
+            .StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await attacker.PostFormAsync($"/Campaigns/Lists/ImportMapping/{importId}", [], handler: "Cancel", tokenFrom: own)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var (_, preview) = await attacker.GetAsync($"/Campaigns/Create/Preview?text={Uri.EscapeDataString("In {city|town}")}&lists={victimList}");
+        preview.Should().Contain("In town").And.NotContain("Secretville", "the victim's list is not the attacker's audience");
+
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.contact_fields WHERE id = @id", ("id", fieldId))).Should().Be(1);
+        (await factory.Database.ScalarAsync<string>("SELECT status FROM campaigns.imports WHERE id = @id", ("id", importId))).Should().Be("Mapping");
+    }
+
+    [Fact]
+    public async Task An_upload_left_at_its_mapping_for_a_day_is_dropped_with_its_file()
+    {
+        var (owner, _) = await factory.CompanyAsync("Field Abandon Pizza");
+        var upload = await Contacts.PostImportAsync(owner, await Contacts.CreateListAsync(owner, "Abandoned"), Encoding.UTF8.GetBytes("phone,shoe_size\n+447700700201,42\n"));
+        var importId = Guid.Parse(upload.Headers.Location!.ToString().Split('/')[^1]);
+        var file = Path.Combine(Path.GetTempPath(), "platform-tests", "contact-imports", importId.ToString("N") + ".csv");
+        File.Exists(file).Should().BeTrue();
+
+        await factory.Database.ExecuteAsync($"UPDATE campaigns.imports SET created_at = now() - interval '25 hours' WHERE id = '{importId}'");
+
+        // The maintenance job (every second here) drops it.
+        await factory.Database.WaitForAsync("the unmapped upload dropped", TimeSpan.FromSeconds(30),
+            "SELECT status = 'Failed' AND error LIKE 'The columns were not mapped within a day%' FROM campaigns.imports WHERE id = @id", ("id", importId));
+        File.Exists(file).Should().BeFalse();
     }
 
     private static Dictionary<string, string> Form(string name, Guid listId)

@@ -321,13 +321,14 @@ internal sealed class CampaignMaintenanceJob(
         }
 
         var importsResumed = await imports.ResumeLostAsync(cancellationToken);
-        if (unknown + expired + applied + resumed + completed + importsResumed > 0)
+        var mappingsDropped = await imports.DropAbandonedMappingsAsync(cancellationToken);
+        if (unknown + expired + applied + resumed + completed + importsResumed + mappingsDropped > 0)
         {
-            logger.LogInformation("Campaign maintenance: {Unknown} unknown, {Expired} expired, {Applied} late receipts applied, {Resumed} sending slots re-armed, {Completed} completed, {Imports} imports resumed",
-                unknown, expired, applied, resumed, completed, importsResumed);
+            logger.LogInformation("Campaign maintenance: {Unknown} unknown, {Expired} expired, {Applied} late receipts applied, {Resumed} sending slots re-armed, {Completed} completed, {Imports} imports resumed, {Dropped} unmapped uploads dropped",
+                unknown, expired, applied, resumed, completed, importsResumed, mappingsDropped);
         }
 
-        return $"{unknown} unknown, {expired} expired, {applied} receipts applied, {resumed} slots re-armed, {completed} completed, {importsResumed} imports resumed";
+        return $"{unknown} unknown, {expired} expired, {applied} receipts applied, {resumed} slots re-armed, {completed} completed, {importsResumed} imports resumed, {mappingsDropped} unmapped uploads dropped";
     }
 
     private async Task<List<(Guid Id, string Status, DateTimeOffset? ScheduledAt, bool Settled)>> ActiveAsync(CancellationToken cancellationToken)

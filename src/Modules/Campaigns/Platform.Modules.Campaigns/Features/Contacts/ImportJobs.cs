@@ -8,10 +8,37 @@ namespace Platform.Modules.Campaigns.Features.Contacts;
 /// transaction rolled back) is enqueued again by the maintenance job. Runs are idempotent by import id
 /// (<see cref="ImportContactsJob"/> takes an advisory lock on it and skips finished imports).
 /// </summary>
-internal sealed class ImportJobs(CampaignsDataSource data, IBackgroundJobClient hangfire, TimeProvider clock)
+internal sealed class ImportJobs(CampaignsDataSource data, IBackgroundJobClient hangfire, ImportFiles files, TimeProvider clock)
 {
     /// <summary>How long an import may sit unfinished after its job was enqueued before it counts as lost.</summary>
     public static readonly TimeSpan LostAfter = TimeSpan.FromMinutes(2);
+
+    /// <summary>An upload left at its column mapping this long is dropped: its file would otherwise stay on disk for ever.</summary>
+    public static readonly TimeSpan MappingAbandonedAfter = TimeSpan.FromHours(24);
+
+    /// <summary>Drops the uploads whose columns nobody mapped within <see cref="MappingAbandonedAfter"/> (Failed, file deleted; nothing was imported).</summary>
+    public async Task<int> DropAbandonedMappingsAsync(CancellationToken cancellationToken)
+    {
+        var dropped = new List<Guid>();
+        await using (var command = data.Source.CreateCommand($"""
+            UPDATE campaigns.imports SET status = {Sql.Literal(ImportStatus.Failed)}, finished_at = @now,
+                   error = 'The columns were not mapped within a day, so the upload was dropped; the list was not changed. Upload the file again.'
+            WHERE status = {Sql.Literal(ImportStatus.Mapping)} AND created_at < @before
+            RETURNING id
+            """))
+        {
+            command.Parameters.AddWithValue("now", clock.GetUtcNow());
+            command.Parameters.AddWithValue("before", clock.GetUtcNow() - MappingAbandonedAfter);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                dropped.Add(reader.GetGuid(0));
+            }
+        }
+
+        dropped.ForEach(files.Delete);
+        return dropped.Count;
+    }
 
     public async Task EnqueueAsync(Guid importId, CancellationToken cancellationToken)
     {

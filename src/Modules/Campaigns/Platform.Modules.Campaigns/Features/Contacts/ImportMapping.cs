@@ -94,6 +94,7 @@ internal sealed class GetImportMappingHandler(CampaignsDbContext db, ITenantCont
     /// <summary>What a column fills unless the user says otherwise: its namesake, else a new text field keyed after it.</summary>
     private static string Propose(string name, IReadOnlyList<ContactField> fields, bool perRowConsent) =>
         name == ImportTargets.Consent && !perRowConsent ? ImportTargets.Ignore
+        : ImportTargets.TakenByName.Contains(name) && ImportTargets.Columns.All(c => c.Target != name) ? ImportTargets.Ignore // our export's updated_at_utc
         : ImportTargets.Columns.Any(c => c.Target == name) ? name
         : fields.Any(f => f.Key == name) ? ImportTargets.Field(name)
         : ContactFieldRules.KeyFrom(name) is not null ? ImportTargets.NewPrefix + ContactFieldKinds.Text

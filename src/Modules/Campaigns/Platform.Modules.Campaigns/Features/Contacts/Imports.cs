@@ -200,7 +200,8 @@ internal sealed class ExportImportErrorsHandler(CampaignsDbContext db, ITenantCo
     }
 }
 
-internal sealed record ContactListExport(string Name, IAsyncEnumerable<ContactRow> Rows);
+/// <summary>A list's export: its contacts and the company's field keys, one column each after the contact's own (so the file imports again, mapped to the same fields).</summary>
+internal sealed record ContactListExport(string Name, IAsyncEnumerable<ContactRow> Rows, IReadOnlyList<string> FieldKeys);
 
 /// <summary>All of a list's contacts, streamed in id order; null for another company's list.</summary>
 internal sealed record ExportContactList(Guid ListId) : IRequest<ContactListExport?>;
@@ -219,9 +220,9 @@ internal sealed class ExportContactListHandler(CampaignsDbContext db, ITenantCon
         var rows = db.Contacts.AsNoTracking()
             .Where(c => c.ListId == request.ListId && c.CompanyId == companyId)
             .OrderBy(c => c.Id)
-            .Select(c => new ContactRow(c.Id, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.UpdatedAt))
+            .Select(c => new ContactRow(c.Id, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.UpdatedAt, c.Fields))
             .AsAsyncEnumerable();
-        return new ContactListExport(name, rows);
+        return new ContactListExport(name, rows, await db.ContactFieldKeysAsync(companyId, cancellationToken));
     }
 }
 

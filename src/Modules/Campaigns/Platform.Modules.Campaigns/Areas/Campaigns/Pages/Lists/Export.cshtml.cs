@@ -19,8 +19,22 @@ internal sealed class ExportModel(IMediator mediator) : PageModel
             return NotFound();
         }
 
-        await CsvDownload.WriteAsync(Response, CsvDownload.FileName(export.Name, "-contacts"), "phone,first_name,last_name,time_zone,consent,updated_at_utc\r\n", export.Rows,
-            c => c.Phone + "," + Csv.Line(c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, Csv.Timestamp(c.UpdatedAt)), cancellationToken);
+        // The company's fields follow the contact's own columns, named by their keys (lower_snake ASCII, safe as header cells).
+        var keys = export.FieldKeys;
+        await CsvDownload.WriteAsync(Response, CsvDownload.FileName(export.Name, "-contacts"),
+            "phone,first_name,last_name,time_zone,consent,updated_at_utc" + string.Concat(keys.Select(k => "," + k)) + "\r\n", export.Rows,
+            c => c.Phone + "," + Csv.Line([c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, Csv.Timestamp(c.UpdatedAt), .. FieldCells(keys, c.Fields)]), cancellationToken);
         return new EmptyResult();
+    }
+
+    private static IEnumerable<string?> FieldCells(IReadOnlyList<string> keys, string? fields)
+    {
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var values = ContactFieldValues.Parse(fields);
+        return keys.Select(k => values.GetValueOrDefault(k));
     }
 }
