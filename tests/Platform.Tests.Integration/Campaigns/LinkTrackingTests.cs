@@ -31,7 +31,9 @@ public sealed partial class LinkTrackingTests(SendingFactory factory) : IClassFi
         var codes = new List<string>();
         foreach (var phone in phones)
         {
-            var text = (await factory.ReceivedByAsync(phone)).Single().Text;
+            var received = (await factory.ReceivedByAsync(phone)).Single();
+            received.From.Should().Be("PLATFORM", "an alphanumeric Sender ID is shown as it is, without a +");
+            var text = received.Text;
             text.Should().NotContain(LongUrl, "the long address is replaced by the short link");
             codes.Add(ShortLink().Match(text).Groups[1].Value);
         }
