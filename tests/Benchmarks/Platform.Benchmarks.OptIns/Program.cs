@@ -37,9 +37,16 @@ try
     var replies = new ConcurrentBag<SendSms>();
     services.AddSingleton(replies);
     services.AddScoped<IRequestHandler<SendSms, SendSmsResult>, CountingSendSms>();
+    // Campaigns' inbox notes the keyword in the company's conversation (issue #12); Campaigns is not loaded here.
+    services.AddScoped<IRequestHandler<Platform.Modules.Campaigns.Contracts.NoteConversationEvent, Unit>, IgnoredConversationEvent>();
     await using var provider = services.BuildServiceProvider();
 
     await new ModuleMigrator(connectionString, NullLogger.Instance).MigrateAsync(provider.GetServices<IModule>());
+    if (Environment.GetEnvironmentVariable("BENCH_NO_CONSENT_LEAF") == "1")
+    {
+        // For comparison only: the consent proof's leaf (ADR 32) not written; every other step as in production.
+        await ExecuteAsync(connectionString, "ALTER TABLE optins.consent_records DISABLE TRIGGER consent_records_leaf");
+    }
     await ExecuteAsync(connectionString, $"""
         INSERT INTO optins.keywords (id, company_id, platform_number, word, description, auto_reply, created_at, updated_at)
         VALUES ('{Guid.NewGuid()}', '{Guid.NewGuid()}', '{platformNumber}', 'PIZZA', 'Pizza deals', 'Thanks! Deals are on their way.', now(), now())
@@ -122,4 +129,10 @@ internal sealed class CountingSendSms(ConcurrentBag<SendSms> replies) : IRequest
         replies.Add(request);
         return Task.FromResult(new SendSmsResult(true, "bench", null, null));
     }
+}
+
+/// <summary>Stands for Campaigns' inbox, which this benchmark does not load.</summary>
+internal sealed class IgnoredConversationEvent : IRequestHandler<Platform.Modules.Campaigns.Contracts.NoteConversationEvent, Unit>
+{
+    public Task<Unit> Handle(Platform.Modules.Campaigns.Contracts.NoteConversationEvent request, CancellationToken cancellationToken) => Unit.Task;
 }
