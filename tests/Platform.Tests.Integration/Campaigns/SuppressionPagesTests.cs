@@ -1,3 +1,4 @@
+using Platform.Modules.OptIns.Contracts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -195,6 +196,28 @@ public sealed class SuppressionPagesTests(ApiFactory factory) : IClassFixture<Ap
         (await HtmlAsync(owner, $"{Page}?q=%2B4477009620")).Should().NotContain("962001").And.Contain("No suppressed number starts with that");
         var export = await owner.Http.GetStringAsync($"{Page}/Export");
         export.Should().NotContain("962001").And.Contain("number hidden").And.Contain("erased number").And.NotContain("5eed0fcafe");
+    }
+
+    [Fact]
+    public async Task An_opt_in_event_delivered_after_a_later_STOP_does_not_lift_its_suppression()
+    {
+        var (owner, companyId, _) = await CompanyAsync("Suppress Late");
+        await OptInsFactory.CreateKeywordAsync(owner, "LATEDEALS");
+        const string subscriber = "+447700962002";
+        await TextAsync(subscriber, "LATEDEALS");
+        await TextAsync(subscriber, "STOP LATEDEALS");
+        var subscriberId = await factory.Database.ScalarAsync<Guid>("SELECT id FROM optins.subscribers WHERE phone = @p", ("p", subscriber));
+        var stoppedAt = await factory.Database.ScalarAsync<DateTime>("SELECT created_at FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", subscriber));
+
+        // The keyword's opt-in event, delivered late (as the dispatcher may): older than the STOP, it lifts nothing.
+        await factory.PublishAsync(new SubscriberOptedIn(companyId, subscriberId, subscriber, "sms") { OccurredAt = new DateTimeOffset(stoppedAt, TimeSpan.Zero).AddSeconds(-1) });
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", subscriber)))
+            .Should().Be(1, "the STOP came after that opt-in");
+
+        // A newer opt-in (texting the keyword again) lifts it.
+        await factory.PublishAsync(new SubscriberOptedIn(companyId, subscriberId, subscriber, "sms") { OccurredAt = DateTimeOffset.UtcNow.AddSeconds(1) });
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.suppressions WHERE company_id = @c AND phone = @p", ("c", companyId), ("p", subscriber)))
+            .Should().Be(0);
     }
 
     [Fact]

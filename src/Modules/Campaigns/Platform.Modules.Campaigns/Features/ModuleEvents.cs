@@ -68,7 +68,9 @@ internal sealed class SuppressOnOptOut(CampaignsDbContext db, TimeProvider clock
 
 /// <summary>
 /// Opting back in (keyword, START, on the web) lifts the suppression the person's opt-out or STOP put there (not one the
-/// company added by hand). An opt-in older than an opt-out already applied lifts nothing.
+/// company added by hand). An opt-in older than an opt-out already applied lifts nothing, and neither does one older than
+/// the suppression: a STOP writes its suppression at once (StopMessagesTo), so the opt-in event of the keyword texted just
+/// before it may be delivered after it.
 /// </summary>
 internal sealed class LiftSuppressionOnOptIn(CampaignsDbContext db) : INotificationHandler<SubscriberOptedIn>
 {
@@ -80,7 +82,8 @@ internal sealed class LiftSuppressionOnOptIn(CampaignsDbContext db) : INotificat
         }
 
         await db.Suppressions
-            .Where(s => s.CompanyId == notification.CompanyId && s.Phone == notification.Phone && SuppressionReasons.LiftedByOptIn.Contains(s.Reason))
+            .Where(s => s.CompanyId == notification.CompanyId && s.Phone == notification.Phone && SuppressionReasons.LiftedByOptIn.Contains(s.Reason)
+                        && s.CreatedAt <= notification.OccurredAt)
             .ExecuteDeleteAsync(cancellationToken);
     }
 }
