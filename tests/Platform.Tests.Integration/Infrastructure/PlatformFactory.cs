@@ -159,6 +159,17 @@ public class PlatformFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return await client.GetFromJsonAsync<List<HandsetMessage>>($"/simulator/outbox?to={Uri.EscapeDataString(handset)}", JsonSerializerOptions.Web) ?? [];
     }
 
+    /// <summary>Runs a recurring job now, as "Trigger now" on the dashboard would; again if a run still going made it skip.</summary>
+    public async Task RunRecurringJobAsync(string id)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var runner = scope.ServiceProvider.GetRequiredService<Platform.Modules.Shared.Jobs.RecurringJobRunner>();
+        while ((await runner.RunAsync(id, CancellationToken.None)).StartsWith("Skipped", StringComparison.Ordinal))
+        {
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Publishes an integration event in a scope of its own, as the carrier runtime or a module would.</summary>
     public async Task PublishAsync(INotification notification)
     {

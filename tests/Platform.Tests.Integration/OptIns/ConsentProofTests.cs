@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using Platform.Modules.Shared.Jobs;
 using Platform.Tests.Integration.Infrastructure;
 using Platform.Tests.Integration.Privacy;
 
@@ -30,16 +29,7 @@ public sealed class ConsentProofFactory : PlatformFactory
         ["Platform:OptIns:ConsentCheckpointCron"] = "0 0 0 31 2 *",
     };
 
-    /// <summary>Runs a recurring job now, as "Trigger now" on the dashboard would; again if a run still going made it skip.</summary>
-    public async Task RunJobAsync(string id)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        var runner = scope.ServiceProvider.GetRequiredService<RecurringJobRunner>();
-        while ((await runner.RunAsync(id, CancellationToken.None)).StartsWith("Skipped", StringComparison.Ordinal))
-        {
-            await Task.Delay(50);
-        }
-    }
+    public Task RunJobAsync(string id) => RunRecurringJobAsync(id);
 
     /// <summary>Seals what was recorded and signs a checkpoint over it: what a minute and the next 00:05 UTC do.</summary>
     public async Task SealAndCheckpointAsync()
