@@ -207,6 +207,8 @@ public sealed class SelfServiceTests(OptInsFactory factory) : IClassFixture<OptI
             VALUES ('{campaign}', '{company}', '{phone}', 'US', 'UTC', '{firstName}', 'Your deal', 3, now());
             INSERT INTO campaigns.link_clicks (message_id, link_index, campaign_id, company_id, first_clicked_at, last_clicked_at, clicks)
             SELECT id, 0, campaign_id, company_id, now(), now(), 1 FROM campaigns.messages WHERE campaign_id = '{campaign}';
+            INSERT INTO campaigns.contact_activity (company_id, phone, last_sent_at, last_delivered_at, last_failed_at, last_clicked_at)
+            VALUES ('{company}', '{phone}', now(), now(), now(), now());
             INSERT INTO campaigns.suppressions (company_id, phone, reason, created_at) VALUES ('{company}', '{phone}', 'opted-out', now());
             INSERT INTO campaigns.imports (id, company_id, list_id, file_name, default_country, consent_attestation, status, created_at)
             VALUES ('{import}', '{company}', '{list}', 'a.csv', 'US', 'paper form', 'Completed', now());

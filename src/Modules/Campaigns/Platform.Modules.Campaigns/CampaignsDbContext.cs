@@ -36,6 +36,10 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<ContactField> ContactFields => Set<ContactField>();
 
+    public DbSet<Segment> Segments => Set<Segment>();
+
+    public DbSet<ContactActivity> ContactActivity => Set<ContactActivity>();
+
     public DbSet<MessageTemplateVersion> TemplateVersions => Set<MessageTemplateVersion>();
 
     public DbSet<CampaignPrice> CampaignPrices => Set<CampaignPrice>();
@@ -81,6 +85,24 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.Property(f => f.Key).HasMaxLength(40);
             e.Property(f => f.Label).HasMaxLength(100);
             e.Property(f => f.Kind).HasMaxLength(10);
+        });
+        modelBuilder.Entity<Segment>(e =>
+        {
+            e.ToTable("segments");
+            e.Property(s => s.Id).ValueGeneratedNever();
+            e.Property(s => s.Name).HasMaxLength(100);
+            e.Property(s => s.Match).HasMaxLength(3);
+            e.Property(s => s.Rules).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<ContactActivity>(e =>
+        {
+            e.ToTable("contact_activity");
+            e.HasKey(a => new { a.CompanyId, a.Phone });
+        });
+        modelBuilder.Entity<ActivityFoldMark>(e =>
+        {
+            e.ToTable("activity_fold_marks");
+            e.HasKey(m => m.Name);
         });
         modelBuilder.Entity<ContactImport>(e => e.ToTable("imports"));
         modelBuilder.Entity<ImportError>(e =>

@@ -50,6 +50,9 @@ public static class CampaignsModule
         services.AddSuppressions();
         services.AddScoped<IPersonalDataContributor, CampaignsPersonalData>();
         services.AddSendApi(configuration);
+        services.AddScoped<Features.Segments.SegmentQuery>();
+        services.AddScoped<Features.Segments.SegmentRules>();
+        services.AddScoped<Areas.Campaigns.Pages.Segments.SegmentWords>();
         services.AddSingleton<Features.Links.TrackedLinks>();
         services.AddSingleton<Features.Links.LinkClickWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<Features.Links.LinkClickWriter>());
@@ -63,6 +66,8 @@ public static class CampaignsModule
         services.AddKeyedSingleton(Features.RecurringCampaignsJob.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.AddRecurringJob<Features.RecurringCampaignsJob>(Features.RecurringCampaignsJob.Id, "0 * * * * *",
             "Makes each recurring campaign's next occurrence a few minutes before it is due and schedules it.");
+        services.AddRecurringJob<Features.Segments.ContactActivityJob>(Features.Segments.ContactActivityJob.Id, "30 * * * * *",
+            "Folds campaigns' sent, delivered and failed messages and link clicks into each number's last activity, which segments filter on.");
         services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),
             "Deletes inbox conversations past the inbox retention, who-messaged-whom rows past the STOP look-back, and link clicks past the click retention.");
         return services;

@@ -38,13 +38,20 @@ public sealed record SubscriberPage(IReadOnlyList<AudienceMember> Items, string?
 /// <summary>
 /// The company's opted-in subscribers in phone order, a page at a time (keyset pagination: pass the previous page's
 /// <see cref="SubscriberPage.NextAfterPhone"/>). Campaigns call it from their jobs, so the company id is explicit.
+/// With <paramref name="KeywordId"/>, only those who opted in by that keyword of the company (a segment's keyword rule).
 /// </summary>
-public sealed record GetOptedInSubscribersPage(Guid CompanyId, string? AfterPhone, int PageSize = GetOptedInSubscribersPage.DefaultPageSize)
+public sealed record GetOptedInSubscribersPage(Guid CompanyId, string? AfterPhone, int PageSize = GetOptedInSubscribersPage.DefaultPageSize, Guid? KeywordId = null)
     : IRequest<SubscriberPage>
 {
     public const int DefaultPageSize = 10_000;
     public const int MaxPageSize = 50_000;
 }
+
+/// <summary>One of a company's keywords (not deleted), for choosing one in a segment's rule.</summary>
+public sealed record CompanyKeyword(Guid Id, string Word, string PlatformNumber);
+
+/// <summary>The company's keywords, by word.</summary>
+public sealed record ListCompanyKeywords(Guid CompanyId) : IRequest<IReadOnlyList<CompanyKeyword>>;
 
 /// <summary>True when that number has opted out of that company (and not opted back in).</summary>
 public sealed record IsOptedOut(Guid CompanyId, string Phone) : IRequest<bool>;

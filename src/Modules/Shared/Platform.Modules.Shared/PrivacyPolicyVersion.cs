@@ -7,5 +7,5 @@ namespace Platform.Modules.Shared;
 /// </summary>
 public static class PrivacyPolicyVersion
 {
-    public const string Current = "2026-12-05";
+    public const string Current = "2026-12-06";
 }

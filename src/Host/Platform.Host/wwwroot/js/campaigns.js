@@ -64,6 +64,8 @@
       var query = '?text=' + encodeURIComponent(body.value) + (sender ? '&sender=' + encodeURIComponent(sender.value) : '')
         + (trackLinks ? '&trackLinks=' + trackLinks.checked : '');
       document.querySelectorAll('input[name="Input.ListIds"]:checked').forEach(function (c) { query += '&lists=' + encodeURIComponent(c.value); });
+      var segment = document.getElementById('Input_SegmentId');
+      if (segment && segment.value) { query += '&segment=' + encodeURIComponent(segment.value); }
       showPreview(previewUrl + query);
     }, 150);
     body.addEventListener('input', preview);
@@ -72,6 +74,10 @@
     preview();
 
     var showEstimate = latestOnly(function (a) {
+      if (a.segment) {
+        set('audience-estimate', 'About ' + a.listContacts + ' recipients in the segment (' + a.suppressed + ' opted out or suppressed left out).');
+        return;
+      }
       set('audience-estimate', 'About ' + (a.subscribers + a.listContacts) + ' recipients: ' + a.subscribers + ' subscribers, ' +
         a.listContacts + ' list contacts (' + a.suppressed + ' opted out or suppressed left out). Duplicates across them are sent once.');
     });
@@ -80,6 +86,8 @@
       var subscribers = document.getElementById('Input_IncludeSubscribers');
       params.set('subscribers', subscribers && subscribers.checked ? 'true' : 'false');
       document.querySelectorAll('input[name="Input.ListIds"]:checked').forEach(function (c) { params.append('lists', c.value); });
+      var segment = document.getElementById('Input_SegmentId');
+      if (segment && segment.value) { params.set('segment', segment.value); }
       showEstimate(audienceUrl + '?' + params.toString());
     }, 150);
     document.querySelectorAll('.audience').forEach(function (c) { c.addEventListener('change', estimate); c.addEventListener('change', preview); });
@@ -94,6 +102,54 @@
       sendAt.addEventListener('change', label);
       label();
     }
+  }
+
+  // Segment editor: each condition offers only the operators its subject takes, and the count follows the form.
+  var segmentForm = document.getElementById('segment-form');
+  if (segmentForm) {
+    var setText = function (id, value) { document.getElementById(id).textContent = value; };
+    var fitOperators = function (row) {
+      var subject = row.querySelector('.segment-subject');
+      var op = row.querySelector('.segment-op');
+      var value = row.querySelector('.segment-value');
+      var chosen = subject.options[subject.selectedIndex];
+      var kind = chosen ? chosen.dataset.kind : '';
+      var firstFitting = null;
+      Array.prototype.forEach.call(op.options, function (option) {
+        var fits = !kind || (' ' + option.dataset.kinds + ' ').indexOf(' ' + kind + ' ') >= 0;
+        option.hidden = !fits;
+        option.disabled = !fits;
+        if (fits && !firstFitting) { firstFitting = option; }
+      });
+      if (op.selectedOptions.length && op.selectedOptions[0].disabled && firstFitting) { op.value = firstFitting.value; }
+      if (kind === 'keyword') { value.setAttribute('list', 'segment-keywords'); } else { value.removeAttribute('list'); }
+      var selected = op.options[op.selectedIndex];
+      value.disabled = !!selected && ['ever', 'never', 'empty', 'not_empty'].indexOf(selected.value) >= 0;
+    };
+    var showCount = latestOnly(function (c) {
+      if (c.problems && c.problems.length) {
+        setText('segment-count', '?');
+        setText('segment-count-detail', c.problems.join(' '));
+        return;
+      }
+      setText('segment-count', c.sendable + (c.sendable === 1 ? ' person' : ' people'));
+      setText('segment-count-detail', c.people + ' match; ' + c.suppressed + ' of them opted out or suppressed, left out of any campaign.');
+    });
+    var count = debounce(function () {
+      var params = new URLSearchParams();
+      new FormData(segmentForm).forEach(function (value, key) {
+        if (key !== '__RequestVerificationToken') { params.append(key, value); }
+      });
+      showCount(segmentForm.dataset.countUrl + '&' + params.toString());
+    }, 250);
+    segmentForm.querySelectorAll('.segment-rule').forEach(function (row) {
+      fitOperators(row);
+      row.querySelector('.segment-subject').addEventListener('change', function () { fitOperators(row); });
+      row.querySelector('.segment-op').addEventListener('change', function () { fitOperators(row); });
+    });
+    segmentForm.addEventListener('input', count);
+    segmentForm.addEventListener('change', count);
+    count();
   }
 
   var progress = document.getElementById('progress');

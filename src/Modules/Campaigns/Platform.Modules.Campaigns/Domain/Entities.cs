@@ -159,6 +159,9 @@ internal sealed class Campaign
 
     public Guid[] ListIds { get; set; } = [];
 
+    /// <summary>The audience as a saved segment (ADR 35) instead of <see cref="IncludeSubscribers"/> and <see cref="ListIds"/>, read when the audience is built.</summary>
+    public Guid? SegmentId { get; set; }
+
     public required string TimeZone { get; set; }
 
     public DateTimeOffset? ScheduledAt { get; set; }

@@ -36,6 +36,9 @@ internal sealed record SaveCampaign : IRequest<Guid>
 
     public IReadOnlyList<Guid> ListIds { get; init; } = [];
 
+    /// <summary>A saved segment as the audience (ADR 35), in place of the subscribers and lists.</summary>
+    public Guid? SegmentId { get; init; }
+
     [Required(ErrorMessage = "Choose the time zone of the schedule.")]
     public string TimeZone { get; init; } = "UTC";
 
@@ -62,9 +65,13 @@ internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
 {
     public IEnumerable<ValidationError> Validate(SaveCampaign request)
     {
-        if (!request.IncludeSubscribers && request.ListIds.Count == 0)
+        if (request.SegmentId is not null && (request.IncludeSubscribers || request.ListIds.Count > 0))
         {
-            yield return new ValidationError(nameof(request.ListIds), "Choose who receives it: your opted-in subscribers, one or more lists, or both.");
+            yield return new ValidationError(nameof(request.ListIds), "Choose a segment, or subscribers and lists, not both: a segment already says who it starts from.");
+        }
+        else if (request.SegmentId is null && !request.IncludeSubscribers && request.ListIds.Count == 0)
+        {
+            yield return new ValidationError(nameof(request.ListIds), "Choose who receives it: your opted-in subscribers, one or more lists, both, or a segment.");
         }
 
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(request.TimeZone ?? string.Empty, out _))
@@ -127,6 +134,12 @@ internal sealed class SaveCampaignHandler(
             throw new RequestValidationException(nameof(request.ListIds), "One of the chosen lists does not exist.");
         }
 
+        if (request.SegmentId is { } segmentId && !await db.Segments.AnyAsync(x => x.Id == segmentId && x.CompanyId == companyId, cancellationToken))
+        {
+            // Shown where the audience's problems are (the segment list is not on the page of a company without segments).
+            throw new RequestValidationException(nameof(request.ListIds), "That segment does not exist. Choose another.");
+        }
+
         DateTimeOffset? sendAt = null;
         if (request.SendAt is { } local)
         {
@@ -154,7 +167,7 @@ internal sealed class SaveCampaignHandler(
                 throw new RequestValidationException(string.Empty, $"A {campaign.Status.ToLowerInvariant()} campaign cannot be changed.");
             }
 
-            if (campaign.StartedAt is not null && (campaign.IncludeSubscribers != request.IncludeSubscribers || !campaign.ListIds.Order().SequenceEqual(listIds.Order())))
+            if (campaign.StartedAt is not null && (campaign.IncludeSubscribers != request.IncludeSubscribers || !campaign.ListIds.Order().SequenceEqual(listIds.Order()) || campaign.SegmentId != request.SegmentId))
             {
                 throw new RequestValidationException(nameof(request.ListIds), "This campaign has already sent to part of its audience, so its audience cannot change. Cancel it and write a new one to reach other people.");
             }
@@ -181,6 +194,7 @@ internal sealed class SaveCampaignHandler(
         campaign.Body = request.Body;
         campaign.IncludeSubscribers = request.IncludeSubscribers;
         campaign.ListIds = listIds;
+        campaign.SegmentId = request.SegmentId;
         campaign.TimeZone = request.TimeZone;
         campaign.ScheduledAt = sendAt;
         campaign.RespectQuietHours = request.RespectQuietHours;
@@ -395,7 +409,7 @@ internal static class CampaignScheduling
 /// fields render with their longest value among the contacts of <see cref="ListIds"/> (all the company's lists when
 /// none is chosen), the rendering preparation reserves credits for; a field no contact has renders its fallback.
 /// </summary>
-internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false) : IRequest<TemplatePreview>;
+internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false, Guid? SegmentId = null) : IRequest<TemplatePreview>;
 
 internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
 
@@ -413,7 +427,11 @@ internal sealed class PreviewTemplateHandler(
         var used = MessageTemplate.FieldsIn(text);
         IReadOnlyList<string> keys = used.Count == 0 ? [] : await db.ContactFieldKeysAsync(companyId, cancellationToken);
         var known = used.Where(keys.Contains).ToList();
-        var samples = known.Count == 0 ? null : await longest.GetAsync(companyId, request.ListIds ?? [], known, cancellationToken);
+        // A segment's members are among its lists' contacts, so the longest value there is an upper bound for it too.
+        var lists = request.SegmentId is { } segmentId
+            ? await db.Segments.Where(x => x.Id == segmentId && x.CompanyId == companyId).Select(x => x.ListIds).SingleOrDefaultAsync(cancellationToken) ?? []
+            : request.ListIds ?? [];
+        var samples = known.Count == 0 ? null : await longest.GetAsync(companyId, lists, known, cancellationToken);
         var preview = MessageTemplate.Preview(sent, "Alexandra", samples);
         var quote = await mediator.Send(new QuotePrice(companyId, request.Country ?? "*", preview.Segments, 1), cancellationToken);
         return new TemplatePreview(preview, quote.TotalCredits, MessageTemplate.PlaceholderProblems(text, keys).ToList());
@@ -421,15 +439,30 @@ internal sealed class PreviewTemplateHandler(
 }
 
 /// <summary>An estimate of the audience before scheduling: opted-in subscribers plus the lists' distinct numbers not suppressed.</summary>
-internal sealed record EstimateAudience(bool IncludeSubscribers, IReadOnlyList<Guid> ListIds) : IRequest<AudienceEstimate>;
+internal sealed record EstimateAudience(bool IncludeSubscribers, IReadOnlyList<Guid> ListIds, Guid? SegmentId = null) : IRequest<AudienceEstimate>;
 
-internal sealed record AudienceEstimate(long Subscribers, long ListContacts, long Suppressed);
+/// <summary>With <paramref name="Segment"/>, <paramref name="ListContacts"/> is the segment's sendable people.</summary>
+internal sealed record AudienceEstimate(long Subscribers, long ListContacts, long Suppressed, bool Segment = false);
 
-internal sealed class EstimateAudienceHandler(CampaignsDbContext db, ITenantContext tenant, IMediator mediator) : IRequestHandler<EstimateAudience, AudienceEstimate>
+internal sealed class EstimateAudienceHandler(CampaignsDbContext db, ITenantContext tenant, IMediator mediator, CampaignsDataSource data, Segments.SegmentQuery segments)
+    : IRequestHandler<EstimateAudience, AudienceEstimate>
 {
     public async Task<AudienceEstimate> Handle(EstimateAudience request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
+        if (request.SegmentId is { } segmentId)
+        {
+            // The segment's own count: the same statement its campaign's audience is built from.
+            var segment = await db.Segments.AsNoTracking().SingleOrDefaultAsync(x => x.Id == segmentId && x.CompanyId == companyId, cancellationToken);
+            if (segment is null)
+            {
+                return new AudienceEstimate(0, 0, 0, Segment: true);
+            }
+
+            var (people, suppressedPeople) = await Segments.CountSegmentHandler.CountAsync(data, segments, segment, cancellationToken);
+            return new AudienceEstimate(0, people - suppressedPeople, suppressedPeople, Segment: true);
+        }
+
         var subscribers = request.IncludeSubscribers ? await mediator.Send(new CountOptedInSubscribers(companyId), cancellationToken) : 0;
         var lists = request.ListIds.Distinct().ToArray();
         if (lists.Length == 0)

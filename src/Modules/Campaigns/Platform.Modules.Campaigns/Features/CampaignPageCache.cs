@@ -68,6 +68,12 @@ internal sealed class CampaignPageCache(IServiceScopeFactory scopes)
             ? []
             : await db.ContactLists.AsNoTracking()
                 .Where(l => l.CompanyId == companyId && campaign.ListIds.Contains(l.Id)).Select(l => l.Name).ToListAsync();
+        if (campaign.SegmentId is { } segmentId)
+        {
+            // The audience is a segment: it is named, as lists are.
+            names = await db.Segments.AsNoTracking().Where(x => x.Id == segmentId && x.CompanyId == companyId).Select(x => "Segment " + x.Name).ToListAsync();
+        }
+
         return new CampaignPageSnapshot(campaign, names);
     }
 

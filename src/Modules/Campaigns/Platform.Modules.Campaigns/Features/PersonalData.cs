@@ -35,6 +35,8 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
         var linkClicks = await db.Set<Domain.LinkClick>().AsNoTracking()
             .Where(k => db.Messages.Any(m => m.Id == k.MessageId && m.Phone == phone)).OrderBy(k => k.MessageId).Take(10_000)
             .Select(k => new { k.CompanyId, k.CampaignId, Link = k.LinkIndex + 1, k.FirstClickedAt, k.LastClickedAt, k.Clicks }).ToListAsync(ct);
+        var activity = await db.ContactActivity.AsNoTracking().Where(a => a.Phone == phone)
+            .Select(a => new { a.CompanyId, a.Phone, a.LastSentAt, a.LastDeliveredAt, a.LastFailedAt, a.LastClickedAt }).ToListAsync(ct);
         var suppressions = await db.Suppressions.AsNoTracking().Where(s => s.Phone == phone)
             .Select(s => new { s.CompanyId, s.Phone, s.Reason, s.CreatedAt }).ToListAsync(ct);
         var importErrors = await db.ImportErrors.AsNoTracking().Where(e => e.Value == phone)
@@ -54,7 +56,7 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
             .Select(r => new { r.CompanyId, r.PlatformNumber, r.Phone, r.LastAt, r.CampaignId }).ToListAsync(ct);
         var blockedNumbers = await db.BlockedNumbers.AsNoTracking().Where(b => b.Phone == phone)
             .Select(b => new { b.Phone, b.Reason, b.CreatedAt }).ToListAsync(ct);
-        return new { contacts, messages, linkClicks, suppressions, importErrors, apiRequests, conversations, recipientContacts, blockedNumbers };
+        return new { contacts, messages, linkClicks, activity, suppressions, importErrors, apiRequests, conversations, recipientContacts, blockedNumbers };
     }
 
     public async Task<ErasureOutcome> EraseAsync(DataSubject subject, CancellationToken ct)
@@ -74,6 +76,7 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
         var contacts = await db.Contacts.Where(c => c.Phone == phone).ExecuteDeleteAsync(ct);
         // Which links they clicked goes before their messages lose the number (the campaign's totals stay in link_stats).
         var clicks = await db.Set<Domain.LinkClick>().Where(k => db.Messages.Any(m => m.Id == k.MessageId && m.Phone == phone)).ExecuteDeleteAsync(ct);
+        var activity = await db.ContactActivity.Where(a => a.Phone == phone).ExecuteDeleteAsync(ct);
         var messages = await db.Messages.Where(m => m.Phone == phone)
             .ExecuteUpdateAsync(u => u
                 .SetProperty(m => m.Phone, m => ErasedPhone + "-" + m.Id)
@@ -105,7 +108,7 @@ internal sealed class CampaignsPersonalData(CampaignsDbContext db, IOptions<Camp
             keptAndWhy.Add("Your number stays on the platform's block list, with the reason it was blocked: it is what keeps every company from texting it.");
         }
 
-        return new ErasureOutcome(Module, contacts + clicks + messages + errors + replays + conversations + recipientContacts, keptAndWhy);
+        return new ErasureOutcome(Module, contacts + clicks + activity + messages + errors + replays + conversations + recipientContacts, keptAndWhy);
     }
 }
 

@@ -90,6 +90,7 @@ internal sealed class RecurringCampaignsJob(
             Status = CampaignStatus.Draft,
             IncludeSubscribers = source.IncludeSubscribers,
             ListIds = source.ListIds,
+            SegmentId = source.SegmentId,
             TimeZone = source.TimeZone,
             ScheduledAt = at,
             QuietStart = source.QuietStart,

@@ -46,12 +46,26 @@ internal sealed class InboxRetentionJob(InboxStore inbox, RecipientContacts reci
         }
         while (deleted == Batch && !cancellationToken.IsCancellationRequested);
 
-        if (threads + contacts + clicks > 0)
+        var activity = 0;
+        do
         {
-            logger.LogInformation("Inbox retention: {Threads} conversations older than {Cutoff:u} deleted with their messages, {Contacts} who-messaged-whom rows past the look-back deleted, {Clicks} link clicks past their retention deleted",
-                threads, cutoff, contacts, clicks);
+            // A number's activity (segments' last sent/delivered/failed/clicked) goes once all of it is that old.
+            deleted = await data.Source.ExecuteAsync(
+                """
+                DELETE FROM campaigns.contact_activity WHERE ctid = ANY (ARRAY(
+                    SELECT ctid FROM campaigns.contact_activity
+                    WHERE COALESCE(GREATEST(last_sent_at, last_delivered_at, last_failed_at, last_clicked_at), '-infinity') < @cutoff LIMIT @batch))
+                """, cancellationToken, ("cutoff", now - options.Value.ClickRetention), ("batch", Batch));
+            activity += deleted;
+        }
+        while (deleted == Batch && !cancellationToken.IsCancellationRequested);
+
+        if (threads + contacts + clicks + activity > 0)
+        {
+            logger.LogInformation("Inbox retention: {Threads} conversations older than {Cutoff:u} deleted with their messages, {Contacts} who-messaged-whom rows past the look-back deleted, {Clicks} link clicks and {Activity} numbers' activity past their retention deleted",
+                threads, cutoff, contacts, clicks, activity);
         }
 
-        return $"{threads} conversations, {contacts} recipient contacts, {clicks} link clicks deleted";
+        return $"{threads} conversations, {contacts} recipient contacts, {clicks} link clicks, {activity} contact activity rows deleted";
     }
 }

@@ -20,7 +20,9 @@ internal sealed record PreparationResult(bool Ready, string? Problem);
 /// destination country and the plan's limit, and reserves the credits (Billing, idempotent by campaign id).
 /// Reentrant: a run that died is rolled back whole and the next run starts over.
 /// </summary>
-internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOutRoute route, Features.Links.TrackedLinks links, IMediator mediator, TimeProvider clock, ILogger<CampaignPreparation> logger)
+internal sealed class CampaignPreparation(
+    CampaignsDataSource dataSource, OptOutRoute route, Features.Links.TrackedLinks links, Features.Segments.SegmentQuery segments, IMediator mediator, TimeProvider clock,
+    ILogger<CampaignPreparation> logger)
 {
     public async Task<PreparationResult> PrepareAsync(Guid campaignId, CancellationToken cancellationToken)
     {
@@ -135,20 +137,33 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         var fields = keys.Count == 0 ? "NULL::jsonb" : "fields";
         // One list alone is already one row per number (unique (list_id, phone)): read it straight, no staging, no dedup.
         // Otherwise stage everything and keep one row per number (a hash aggregate, no sort of the whole audience).
+        // A segment (ADR 35) is compiled to the statement its live count runs, on this connection, and read the same way.
         string source;
-        if (!campaign.IncludeSubscribers && campaign.ListIds.Length == 1)
+        var segment = campaign.SegmentId is { } segmentId ? await SegmentAsync(connection, segmentId, campaign.CompanyId, cancellationToken) : null;
+        if (segment is { Distinct: true })
+        {
+            source = $"(SELECT phone, first_name, time_zone, {fields} AS fields FROM ({segment.Rows}) seg)";
+        }
+        else if (segment is null && !campaign.IncludeSubscribers && campaign.ListIds.Length == 1)
         {
             source = $"(SELECT phone, first_name, time_zone, {fields} AS fields FROM campaigns.contacts WHERE company_id = @company AND list_id = @list)";
         }
         else
         {
             await connection.ExecuteAsync("CREATE TEMP TABLE audience_stage (phone text NOT NULL, first_name text, time_zone text, fields jsonb) ON COMMIT DROP", cancellationToken);
-            if (campaign.IncludeSubscribers)
+            if (segment is not null)
+            {
+                await using var stage = new NpgsqlCommand($"INSERT INTO audience_stage (phone, first_name, time_zone, fields) SELECT phone, first_name, time_zone, {fields} FROM ({segment.Rows}) seg", connection);
+                segment.Bind(stage);
+                await stage.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (segment is null && campaign.IncludeSubscribers)
             {
                 await StageSubscribersAsync(connection, campaign.CompanyId, cancellationToken);
             }
 
-            if (campaign.ListIds.Length > 0)
+            if (segment is null && campaign.ListIds.Length > 0)
             {
                 await connection.ExecuteAsync($"""
                     INSERT INTO audience_stage (phone, first_name, time_zone, fields)
@@ -190,6 +205,11 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         command.Parameters.AddWithValue("start", campaign.ScheduledAt ?? started);
         command.Parameters.AddWithValue("now", started);
         command.Parameters.AddWithValue("list", campaign.ListIds.FirstOrDefault());
+        if (segment is { Distinct: true })
+        {
+            segment.Bind(command);
+        }
+
         var (audience, rows) = await ReadAudienceAsync(command, keys, cancellationToken);
         return ((int)rows, audience);
     }
@@ -287,6 +307,30 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
         return refused.Count == 0 ? null : string.Join(" ", refused.Distinct());
     }
 
+    /// <summary>The campaign's segment compiled on this connection; a segment deleted since (the campaign's link is then gone too) selects no one.</summary>
+    private async Task<Features.Segments.SegmentSql?> SegmentAsync(NpgsqlConnection connection, Guid segmentId, Guid companyId, CancellationToken cancellationToken)
+    {
+        Segment? segment = null;
+        await using (var command = new NpgsqlCommand("SELECT name, list_ids, include_subscribers, match, rules::text FROM campaigns.segments WHERE id = @id AND company_id = @company", connection))
+        {
+            command.Parameters.AddWithValue("id", segmentId);
+            command.Parameters.AddWithValue("company", companyId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                segment = new Segment
+                {
+                    Id = segmentId, CompanyId = companyId, Name = reader.GetString(0), ListIds = reader.GetFieldValue<Guid[]>(1),
+                    IncludeSubscribers = reader.GetBoolean(2), Match = reader.GetString(3), Rules = reader.GetString(4),
+                };
+            }
+        }
+
+        return segment is null
+            ? new Features.Segments.SegmentSql("SELECT NULL::text AS phone, NULL::text AS first_name, NULL::text AS time_zone, NULL::jsonb AS fields WHERE false", true, [])
+            : await segments.CompileAsync(connection, segment, cancellationToken);
+    }
+
     private async Task StageSubscribersAsync(NpgsqlConnection connection, Guid companyId, CancellationToken cancellationToken)
     {
         string? after = null;
@@ -325,7 +369,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status, track_links
+            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status, track_links, segment_id
             FROM campaigns.campaigns WHERE id = @campaign FOR UPDATE
             """, connection);
         command.Parameters.AddWithValue("campaign", campaignId);
@@ -350,6 +394,7 @@ internal sealed class CampaignPreparation(CampaignsDataSource dataSource, OptOut
             ScheduledAt = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
             PreparedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
             TrackLinks = reader.GetBoolean(11),
+            SegmentId = reader.IsDBNull(12) ? null : reader.GetGuid(12),
         };
     }
 }

@@ -29,12 +29,20 @@ internal sealed class GetOptedInSubscribersPageHandler(OptInsDbContext db) : IRe
                 join a in db.SubscriberAccounts.AsNoTracking() on s.SubscriberId equals a.SubscriberId into accounts
                 from a in accounts.DefaultIfEmpty()
                 where s.CompanyId == request.CompanyId && s.OptedIn && string.Compare(s.Phone, after) > 0
+                      && (request.KeywordId == null || s.KeywordId == request.KeywordId)
                 orderby s.Phone
                 select new AudienceMember(s.SubscriberId, s.Phone, a == null ? null : a.FirstName))
             .Take(request.PageSize)
             .ToListAsync(cancellationToken);
         return new SubscriberPage(items, items.Count == request.PageSize ? items[^1].Phone : null);
     }
+}
+
+internal sealed class ListCompanyKeywordsHandler(OptInsDbContext db) : IRequestHandler<ListCompanyKeywords, IReadOnlyList<CompanyKeyword>>
+{
+    public async Task<IReadOnlyList<CompanyKeyword>> Handle(ListCompanyKeywords request, CancellationToken cancellationToken) =>
+        await db.Keywords.AsNoTracking().Where(k => k.CompanyId == request.CompanyId && k.DeletedAt == null)
+            .OrderBy(k => k.Word).Select(k => new CompanyKeyword(k.Id, k.Word, k.PlatformNumber)).ToListAsync(cancellationToken);
 }
 
 /// <summary>Counted on the partial index of opted-in subscriptions; asked for when a company composes a campaign, not on page loads.</summary>

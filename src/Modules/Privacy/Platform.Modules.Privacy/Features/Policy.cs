@@ -29,6 +29,11 @@ internal static class PolicyVersions
             "a company that tracks the links of its campaigns sees which recipients clicked them (kept at most 13 months); " +
             "a company may keep fields of its own on its contacts (for example a birthday or a favourite store) and use them in its messages.",
             "21388fcbce8dd639"),
+        new("2026-12-06",
+            "Segments: for each number it messages, a company keeps when it last sent to it and when a message was last delivered, " +
+            "last failed and last had a link clicked, to choose who receives its next campaigns (kept at most 13 months after the " +
+            "last of them; part of Download my data, and erased with your account).",
+            "8ef4d2b9d4d565e3"),
     ];
 
     public static string Current => PrivacyPolicyVersion.Current;

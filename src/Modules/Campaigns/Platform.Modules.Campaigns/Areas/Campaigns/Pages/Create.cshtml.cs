@@ -32,13 +32,22 @@ internal sealed class CreateModel(
 
     public IReadOnlyList<ContactList> Lists { get; private set; } = [];
 
+    /// <summary>The company's saved segments, one of which may be the audience.</summary>
+    public IReadOnlyList<(Guid Id, string Name)> Segments { get; private set; } = [];
+
     /// <summary>The company's contact fields' keys, named under the message box.</summary>
     public IReadOnlyList<string> FieldKeys { get; private set; } = [];
 
     /// <param name="template">A saved template to start from: its text (copied) and its name as the campaign's.</param>
-    public async Task OnGetAsync(Guid? id, Guid? template, CancellationToken cancellationToken)
+    /// <param name="segment">A segment to send to (the Segments page's "New campaign").</param>
+    public async Task OnGetAsync(Guid? id, Guid? template, Guid? segment, CancellationToken cancellationToken)
     {
         await LoadChoicesAsync(cancellationToken);
+        if (segment is { } segmentId && Segments.Any(s => s.Id == segmentId))
+        {
+            Input.SegmentId = segmentId;
+        }
+
         Input.SenderId = Senders.FirstOrDefault()?.SenderId ?? string.Empty;
         Input.TimeZone = await DefaultTimeZoneAsync(cancellationToken);
         if (template is { } templateId && await mediator.Send(new GetTemplate(templateId), cancellationToken) is { } saved)
@@ -134,12 +143,12 @@ internal sealed class CreateModel(
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
-    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, CancellationToken cancellationToken) =>
+    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, Guid? segment, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(
-            new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, (lists ?? []).Take(100).ToList(), trackLinks), cancellationToken));
+            new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, (lists ?? []).Take(100).ToList(), trackLinks, segment), cancellationToken));
 
-    public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, CancellationToken cancellationToken) =>
-        new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? []), cancellationToken));
+    public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, Guid? segment, CancellationToken cancellationToken) =>
+        new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? [], segment), cancellationToken));
 
     /// <summary>
     /// A new campaign's time zone: the company's country's (the zone quiet hours use for that country's numbers, from
@@ -158,6 +167,8 @@ internal sealed class CreateModel(
         var companyId = tenant.RequireCompanyId();
         Senders = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
         Lists = await db.ContactLists.AsNoTracking().Where(l => l.CompanyId == companyId).OrderBy(l => l.Name).ToListAsync(cancellationToken);
+        Segments = (await db.Segments.AsNoTracking().Where(x => x.CompanyId == companyId).OrderBy(x => x.Name).Select(x => new { x.Id, x.Name }).ToListAsync(cancellationToken))
+            .Select(x => (x.Id, x.Name)).ToList();
         FieldKeys = await db.ContactFieldKeysAsync(companyId, cancellationToken);
     }
 }
@@ -186,6 +197,9 @@ internal sealed class CampaignForm
     public bool IncludeSubscribers { get; set; }
 
     public List<Guid> ListIds { get; set; } = [];
+
+    [Display(Name = "Or a segment")]
+    public Guid? SegmentId { get; set; }
 
     [Display(Name = "Time zone")]
     public string TimeZone { get; set; } = FallbackTimeZone;
@@ -219,6 +233,7 @@ internal sealed class CampaignForm
         Body = Body,
         IncludeSubscribers = IncludeSubscribers,
         ListIds = ListIds,
+        SegmentId = SegmentId,
         TimeZone = TimeZone,
         SendAt = SendAt,
         RespectQuietHours = RespectQuietHours,
@@ -238,6 +253,7 @@ internal sealed class CampaignForm
         Body = campaign.Body,
         IncludeSubscribers = campaign.IncludeSubscribers,
         ListIds = [.. campaign.ListIds],
+        SegmentId = campaign.SegmentId,
         TimeZone = campaign.TimeZone,
         SendAt = campaign.ScheduledAt is { } at ? TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(campaign.TimeZone)).DateTime : null,
         RespectQuietHours = campaign.RespectQuietHours,
