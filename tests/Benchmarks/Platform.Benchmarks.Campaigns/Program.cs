@@ -78,6 +78,12 @@ try
         """);
 
     Console.WriteLine($"{recipients:N0} contacts on a list in {setup.Elapsed.TotalSeconds:F1} s (setup, not measured)");
+    if (Environment.GetEnvironmentVariable("BENCH_SEGMENT_COUNT") == "1")
+    {
+        // Segment counts over the list (see SegmentCounts.cs), then stop: no campaign.
+        await Platform.Benchmarks.Campaigns.SegmentCounts.RunAsync(http, CookieHeader(cookies), companyId, listId, connectionString);
+        return;
+    }
 
     await ExecuteAsync(connectionString, $"""
         INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, list_ids, time_zone, scheduled_at, respect_quiet_hours, created_at, updated_at)
