@@ -73,6 +73,9 @@ public sealed class ContactFieldsTests(SendingFactory factory) : IClassFixture<S
         (await factory.Database.ScalarAsync<bool>(stored, ("id", contactId), ("expected", gold))).Should().BeTrue("a refused value changes nothing");
         var (_, edit) = await owner.GetAsync(url);
         edit.Should().Contain("value=\"12.50\"").And.Contain("value=\"2026-05-31\"");
+        // The list shows each field as a column of its own.
+        var (_, list) = await owner.GetAsync($"/Campaigns/Lists/Details/{listId}");
+        list.Should().Contain("<th data-field=\"visits\">Visits</th>").And.Contain("<td data-field=\"visits\">12.50</td>").And.Contain("<td data-field=\"tier\">Gold</td>");
 
         (await owner.PostFormAsync(url, Form("", "2026-06-01", "Silver"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
         (await factory.Database.ScalarAsync<bool>(stored, ("id", contactId), ("expected", """{"tier": "Silver", "renews": "2026-06-01"}""")))

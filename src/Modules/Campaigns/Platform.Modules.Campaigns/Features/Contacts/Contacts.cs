@@ -28,7 +28,7 @@ internal sealed class ListContactsHandler(CampaignsDbContext db, ITenantContext 
             .Where(c => c.ListId == request.ListId && c.CompanyId == companyId && c.Id > request.After)
             .OrderBy(c => c.Id)
             .Take(Math.Clamp(request.Take, 1, 500))
-            .Select(c => new ContactRow(c.Id, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.UpdatedAt))
+            .Select(c => new ContactRow(c.Id, c.Phone, c.FirstName, c.LastName, c.TimeZone, c.ConsentSource, c.UpdatedAt, c.Fields))
             .ToListAsync(cancellationToken);
     }
 }

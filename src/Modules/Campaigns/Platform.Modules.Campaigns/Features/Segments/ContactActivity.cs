@@ -9,8 +9,8 @@ namespace Platform.Modules.Campaigns.Features.Segments;
 /// clicked — for segments' activity rules (ADR 35), folded set-based rather than written per message on the send path:
 /// <list type="bullet">
 /// <item>each campaign whose submitted + delivered + failed counters moved since its last fold is folded in one
-/// statement over its sent messages (the (campaign_id, state, id) index), at once when it no longer sends and at most
-/// every <see cref="SendingRefold"/> while it does, since each fold reads all its sent messages;</item>
+/// statement over its sent messages (the (campaign_id, state, id) index), at once when it no longer sends and, while it
+/// does, <see cref="SendingRefold"/> after it started or was last folded, since each fold reads all its sent messages;</item>
 /// <item>link clicks are folded from <c>link_clicks</c> by their last click time, reading back <see cref="ClickSlack"/>
 /// for clicks the click writer recorded after a fold had passed their time.</item>
 /// </list>
@@ -32,7 +32,9 @@ internal sealed class ContactActivityJob(CampaignsDataSource data, TimeProvider 
         await using (var command = data.Source.CreateCommand($"""
             SELECT id, company_id, submitted + delivered + failed FROM campaigns.campaigns
             WHERE submitted + delivered + failed > activity_folded
-              AND (status <> @sending OR activity_folded_at IS NULL OR activity_folded_at < @refold)
+              -- A campaign still sending waits five minutes from its start or its last fold: a million-recipient send is
+              -- over in under two, and is folded once, at the end, rather than while it competes with the sending.
+              AND (status <> @sending OR COALESCE(activity_folded_at, started_at, updated_at) < @refold)
             ORDER BY updated_at LIMIT 100
             """))
         {

@@ -21,6 +21,11 @@ internal sealed class DetailsModel(IMediator mediator, CompanyCountry companyCou
 
     public IReadOnlyList<ImportView> Imports { get; private set; } = [];
 
+    /// <summary>The company's contact fields, a column each (the first <see cref="FieldColumns"/>; the rest are on each contact's page).</summary>
+    public IReadOnlyList<Domain.ContactField> Fields { get; private set; } = [];
+
+    public const int FieldColumns = 6;
+
     public long? Next { get; private set; }
 
     /// <summary>The company's country: its own numbers are shown as they are dialled there.</summary>
@@ -67,6 +72,7 @@ internal sealed class DetailsModel(IMediator mediator, CompanyCountry companyCou
         Next = Contacts.Count == PageSize ? Contacts[^1].Id : null;
         Country = await companyCountry.GetAsync(cancellationToken);
         Imports = await mediator.Send(new ListImports(id), cancellationToken);
+        Fields = (await mediator.Send(new ListContactFields(), cancellationToken)).Take(FieldColumns).ToList();
         return true;
     }
 }
