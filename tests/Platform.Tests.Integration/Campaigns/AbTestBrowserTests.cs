@@ -45,8 +45,13 @@ public sealed class AbTestBrowserTests(AbTestHostFixture fixture) : BrowserTestB
             await page.GotoAsync($"{baseUrl}/Campaigns/Create");
             await page.FillAsync("#Input_Name", "Bread test");
             await page.FillAsync("#body", "A: hi {first_name|there}, fresh sourdough today. Reply STOP to opt out");
+            await Expect(page.Locator("#preview-segments")).ToHaveTextAsync("1");
+            var creditsForOne = int.Parse(await page.Locator("#preview-credits").TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture);
             await page.CheckAsync("#Input_AbTest");
-            await page.FillAsync("#Input_AbBodies_0", "B: hi {first_name|there}, croissants two for one. Reply STOP to opt out");
+            // B is longer: two segments. The preview measures both and shows the credits of the longer, as they are reserved.
+            await page.FillAsync("#Input_AbBodies_0", "B: hi {first_name|there}, croissants two for one all weekend long, with butter from the farm down the road and jam we make ourselves every Friday morning. Reply STOP to opt out");
+            await Expect(page.Locator("#preview-variants")).ToHaveTextAsync("A 1 · B 2 (credits at the longest)");
+            await Expect(page.Locator("#preview-credits")).ToHaveTextAsync((2 * creditsForOne).ToString(System.Globalization.CultureInfo.InvariantCulture));
             await page.FillAsync("#Input_AbTestPercent", "20");
             await page.FillAsync("#Input_AbWindowHours", "1");
             await page.CheckAsync($"#list-{listId}");
@@ -71,6 +76,10 @@ public sealed class AbTestBrowserTests(AbTestHostFixture fixture) : BrowserTestB
             await Expect(page.Locator("#variants tr[data-variant='1'] [data-delivered]")).ToHaveTextAsync("1");
             await Expect(page.Locator("#variants tr[data-variant='1'] [data-rate]")).ToHaveTextAsync("100.0%");
             await Expect(page.Locator("#status")).ToHaveTextAsync("Sending");
+            // Reserved for all ten (the held may get either) at the longer variant's two segments.
+            var perSegment = await fixture.Database.ScalarAsync<long>(
+                "SELECT p.credits_per_segment FROM campaigns.campaign_prices p JOIN campaigns.campaigns c ON c.id = p.campaign_id WHERE c.name = 'Bread test'");
+            await Expect(page.Locator("[data-counter='credits']")).ToHaveTextAsync($"{10 * 2 * perSegment} reserved");
             await BrowserSession.ScreenshotAsync(page, "campaign-ab-test");
         }
         catch (Exception exception)

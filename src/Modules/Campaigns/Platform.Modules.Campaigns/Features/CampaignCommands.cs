@@ -563,9 +563,20 @@ internal static class CampaignScheduling
 /// fields render with their longest value among the contacts of <see cref="ListIds"/> (all the company's lists when
 /// none is chosen), the rendering preparation reserves credits for; a field no contact has renders its fallback.
 /// </summary>
-internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false, Guid? SegmentId = null) : IRequest<TemplatePreview>;
+/// <remarks>
+/// <see cref="Variants"/>: an A/B test's other bodies (B, C, …; ADR 36). Each is measured the same way; the credits are
+/// those of the longest, as preparation reserves them, and <see cref="TemplatePreview.VariantSegments"/> has each one's
+/// segments (A first).
+/// </remarks>
+internal sealed record PreviewTemplate(
+    string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false, Guid? SegmentId = null,
+    IReadOnlyList<string>? Variants = null) : IRequest<TemplatePreview>;
 
-internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
+internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems)
+{
+    /// <summary>An A/B test's segments per variant, A first; empty without a test.</summary>
+    public IReadOnlyList<int> VariantSegments { get; init; } = [];
+}
 
 internal sealed class PreviewTemplateHandler(
     ITenantContext tenant, IMediator mediator, OptOutRoute route, CampaignsDbContext db, LongestFieldValues longest, Features.Links.TrackedLinks links)
@@ -575,10 +586,8 @@ internal sealed class PreviewTemplateHandler(
     {
         var companyId = tenant.RequireCompanyId();
         var text = request.Text ?? string.Empty;
-        // Links as they will be sent: a short link of the fixed length every recipient's has.
-        var template = links.Template(text, request.TrackLinks, 0);
-        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? template : route.Apply(request.SenderId.Trim(), template);
-        var used = MessageTemplate.FieldsIn(text);
+        var variants = (request.Variants ?? []).Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
+        var used = variants.Prepend(text).SelectMany(MessageTemplate.FieldsIn).Distinct(StringComparer.Ordinal).ToList();
         IReadOnlyList<string> keys = used.Count == 0 ? [] : await db.ContactFieldKeysAsync(companyId, cancellationToken);
         var known = used.Where(keys.Contains).ToList();
         // A segment's members are among its lists' contacts, so the longest value there is an upper bound for it too.
@@ -586,9 +595,20 @@ internal sealed class PreviewTemplateHandler(
             ? await db.Segments.Where(x => x.Id == segmentId && x.CompanyId == companyId).Select(x => x.ListIds).SingleOrDefaultAsync(cancellationToken) ?? []
             : request.ListIds ?? [];
         var samples = known.Count == 0 ? null : await longest.GetAsync(companyId, lists, known, cancellationToken);
-        var preview = MessageTemplate.Preview(sent, "Alexandra", samples);
-        var quote = await mediator.Send(new QuotePrice(companyId, request.Country ?? "*", preview.Segments, 1), cancellationToken);
-        return new TemplatePreview(preview, quote.TotalCredits, MessageTemplate.PlaceholderProblems(text, keys).ToList());
+        var preview = Measure(request, text, samples);
+        var segments = variants.Count == 0 ? [] : variants.Select(v => Measure(request, v, samples).Segments).Prepend(preview.Segments).ToList();
+        var quote = await mediator.Send(new QuotePrice(companyId, request.Country ?? "*", segments.Count == 0 ? preview.Segments : segments.Max(), 1), cancellationToken);
+        var problems = MessageTemplate.PlaceholderProblems(text, keys)
+            .Concat(variants.SelectMany((v, i) => MessageTemplate.PlaceholderProblems(v, keys).Select(p => $"Variant {CampaignVariant.Letter(i + 1)}: {p}")));
+        return new TemplatePreview(preview, quote.TotalCredits, problems.ToList()) { VariantSegments = segments };
+    }
+
+    /// <summary>The text as it will be sent: links shortened to the fixed length every recipient's has, the opt-out route, fields at their longest.</summary>
+    private TextPreview Measure(PreviewTemplate request, string text, IReadOnlyDictionary<string, string>? samples)
+    {
+        var template = links.Template(text, request.TrackLinks, 0);
+        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? template : route.Apply(request.SenderId.Trim(), template);
+        return MessageTemplate.Preview(sent, "Alexandra", samples);
     }
 }
 

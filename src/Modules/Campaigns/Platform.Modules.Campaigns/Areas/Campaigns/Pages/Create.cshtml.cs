@@ -144,9 +144,14 @@ internal sealed class CreateModel(
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
-    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, Guid? segment, CancellationToken cancellationToken) =>
+    /// <param name="variants">An A/B test's bodies B, C, … (at most four): credits are shown for the longest.</param>
+    public async Task<IActionResult> OnGetPreviewAsync(
+        string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, Guid? segment, [FromQuery] string[]? variants, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(
-            new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, (lists ?? []).Take(100).ToList(), trackLinks, segment), cancellationToken));
+            new PreviewTemplate(Cap(text), country, sender, (lists ?? []).Take(100).ToList(), trackLinks, segment,
+                (variants ?? []).Take(AbSplit.MaxVariants - 1).Select(Cap).ToList()), cancellationToken));
+
+    private static string Cap(string? text) => (text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty;
 
     public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, Guid? segment, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? [], segment), cancellationToken));
