@@ -216,6 +216,39 @@ public sealed partial class AbTestTests(AbTestFactory factory) : IClassFixture<A
             .And.Be($"0:50:{OfferA} / 1:50:{OfferB}");
     }
 
+    [Fact]
+    public async Task A_draft_test_is_edited_as_a_whole_shown_only_to_its_company_and_can_be_turned_off()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Draft Tests");
+        var (stranger, _) = await factory.CompanyAsync("Other Bakery");
+        var listId = await ListAsync(companyId, "Regulars", 2, 75_000, _ => "20");
+        var form = AbForm("Draft test", listId);
+        form["Input.Schedule"] = "false";
+        var campaignId = await SendingFactory.CreateCampaignAsync(owner, form);
+        const string variants = "SELECT string_agg(variant || ':' || percent || ':' || body, ' / ' ORDER BY variant) FROM campaigns.campaign_variants WHERE campaign_id = @c";
+        (await factory.Database.ScalarAsync<string>(variants, ("c", campaignId))).Should().Be($"0:50:{OfferA} / 1:50:{OfferB}");
+
+        // Edited: a new B, a C and a three-way split replace what was there.
+        form["Input.Id"] = campaignId.ToString();
+        form["Input.AbBodies[0]"] = "Offer B2";
+        form["Input.AbBodies[1]"] = "Offer C";
+        form["Input.AbPercents[0]"] = "40";
+        form["Input.AbPercents[1]"] = "30";
+        form["Input.AbPercents[2]"] = "30";
+        (await SendingFactory.CreateCampaignAsync(owner, form)).Should().Be(campaignId);
+        (await factory.Database.ScalarAsync<string>(variants, ("c", campaignId))).Should().Be($"0:40:{OfferA} / 1:30:Offer B2 / 2:30:Offer C");
+        var (_, editor) = await owner.GetAsync($"/Campaigns/Create?id={campaignId}");
+        editor.Should().Contain(">Offer C</textarea>").And.Contain("id=\"Input_AbPercents_2\" value=\"30\"");
+        var (_, strangers) = await stranger.GetAsync($"/Campaigns/Create?id={campaignId}");
+        strangers.Should().NotContain("Offer C", "another company's campaign is never loaded");
+
+        // Turned off: no variants, no test settings; the campaign is an ordinary draft again.
+        form["Input.AbTest"] = "false";
+        (await SendingFactory.CreateCampaignAsync(owner, form)).Should().Be(campaignId);
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaign_variants WHERE campaign_id = @c", ("c", campaignId))).Should().Be(0);
+        (await factory.Database.ScalarAsync<bool>("SELECT ab_test_percent IS NULL AND ab_metric IS NULL FROM campaigns.campaigns WHERE id = @c", ("c", campaignId))).Should().BeTrue();
+    }
+
     private static Dictionary<string, string> AbForm(string name, Guid listId, int testPercent = 20, string metric = "delivered", bool sendRest = true)
     {
         var form = SendingFactory.CampaignForm(name, listId);
