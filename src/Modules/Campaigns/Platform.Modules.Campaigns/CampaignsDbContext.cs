@@ -32,6 +32,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<CampaignRecurrence> Recurrences => Set<CampaignRecurrence>();
 
+    public DbSet<CampaignVariant> CampaignVariants => Set<CampaignVariant>();
+
     public DbSet<MessageTemplateEntry> Templates => Set<MessageTemplateEntry>();
 
     public DbSet<ContactField> ContactFields => Set<ContactField>();
@@ -184,6 +186,14 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.ToTable("campaigns");
             e.Ignore(c => c.Pending);
             e.Ignore(c => c.Processed);
+            e.Ignore(c => c.IsAbTest);
+            e.Property(c => c.AbMetric).HasMaxLength(9);
+        });
+        modelBuilder.Entity<CampaignVariant>(e =>
+        {
+            e.ToTable("campaign_variants");
+            e.HasKey(v => new { v.CampaignId, v.Variant });
+            e.HasOne<Campaign>().WithMany().HasForeignKey(v => v.CampaignId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<CampaignPrice>(e =>
         {

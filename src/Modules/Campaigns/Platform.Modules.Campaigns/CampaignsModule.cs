@@ -66,6 +66,10 @@ public static class CampaignsModule
         services.AddKeyedSingleton(Features.RecurringCampaignsJob.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
         services.AddRecurringJob<Features.RecurringCampaignsJob>(Features.RecurringCampaignsJob.Id, "0 * * * * *",
             "Makes each recurring campaign's next occurrence a few minutes before it is due and schedules it.");
+        var abTestSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:AbTestSeconds", 60));
+        services.AddKeyedSingleton(Features.AbWinnerJob.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
+        services.AddRecurringJob<Features.AbWinnerJob>(Features.AbWinnerJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(abTestSeconds)),
+            "Counts each A/B test's variants and, once its decision time has passed, picks the winner and sends it to the held rest (or drops the rest).");
         services.AddRecurringJob<Features.Segments.ContactActivityJob>(Features.Segments.ContactActivityJob.Id, "30 * * * * *",
             "Folds campaigns' sent, delivered and failed messages and link clicks into each number's last activity, which segments filter on.");
         services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),

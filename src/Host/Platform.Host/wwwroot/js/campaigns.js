@@ -43,6 +43,14 @@
       set('preview-characters', p.text.characters + ' (' + (p.text.segments > 1 ? p.text.multiPartLimit : p.text.singlePartLimit) + ' per segment)');
       set('preview-segments', p.text.segments);
       set('preview-credits', p.creditsPerRecipient);
+      // An A/B test: each variant's segments; the credits above are the longest's, as they are reserved.
+      var variants = document.getElementById('preview-variants');
+      if (variants) {
+        var segments = p.variantSegments || [];
+        variants.textContent = segments.map(function (s, i) { return String.fromCharCode(65 + i) + ' ' + s; }).join(' · ') + (segments.length ? ' (credits at the longest)' : '');
+        variants.classList.toggle('d-none', !segments.length);
+        document.getElementById('preview-variants-label').classList.toggle('d-none', !segments.length);
+      }
       var warning = document.getElementById('preview-ucs2');
       if (p.text.switchedToUcs2By) {
         warning.textContent = 'UCS-2: the character ' + p.text.switchedToUcs2By + ' is not in the GSM-7 alphabet, so every segment holds 70 characters (67 when split). Remove it to go back to 160.';
@@ -66,8 +74,15 @@
       document.querySelectorAll('input[name="Input.ListIds"]:checked').forEach(function (c) { query += '&lists=' + encodeURIComponent(c.value); });
       var segment = document.getElementById('Input_SegmentId');
       if (segment && segment.value) { query += '&segment=' + encodeURIComponent(segment.value); }
+      if (abTest && abTest.checked) {
+        document.querySelectorAll('.ab-body').forEach(function (b) { if (b.value.trim()) { query += '&variants=' + encodeURIComponent(b.value); } });
+      }
       showPreview(previewUrl + query);
     }, 150);
+    // An A/B test's bodies are measured too (the credits are the longest's).
+    var abTest = document.getElementById('Input_AbTest');
+    if (abTest) { abTest.addEventListener('change', preview); }
+    document.querySelectorAll('.ab-body').forEach(function (b) { b.addEventListener('input', preview); });
     body.addEventListener('input', preview);
     if (sender) { sender.addEventListener('change', preview); }
     if (trackLinks) { trackLinks.addEventListener('change', preview); }

@@ -180,6 +180,37 @@ internal sealed class Campaign
 
     public int? Occurrence { get; set; }
 
+    /// <summary>
+    /// An A/B test (ADR 36): the share of the audience split between the variants (<see cref="CampaignVariant"/>); the rest
+    /// is held for the winner. Null: not an A/B test, and the other <c>Ab…</c> properties are unused.
+    /// </summary>
+    public short? AbTestPercent { get; set; }
+
+    /// <summary><see cref="AbMetrics"/>: what picks the winner, the delivery rate or the unique-click rate.</summary>
+    public string? AbMetric { get; set; }
+
+    /// <summary>How long after the send time the winner is decided.</summary>
+    public short? AbWindowHours { get; set; }
+
+    /// <summary>Whether the winner is sent to the held rest of the audience once decided (else they get nothing).</summary>
+    public bool AbSendRest { get; set; }
+
+    /// <summary>When the winner is decided: the send time plus the window, set when the audience is built.</summary>
+    public DateTimeOffset? AbDecideAt { get; set; }
+
+    /// <summary>The winning variant (0 = A) once decided.</summary>
+    public short? AbWinner { get; set; }
+
+    public DateTimeOffset? AbDecidedAt { get; set; }
+
+    /// <summary>Recipients held for the winner when the audience was built.</summary>
+    public int AbHeld { get; set; }
+
+    /// <summary>At the decision: true when the held rest was queued with the winner, false when it was dropped; null before.</summary>
+    public bool? AbRestSent { get; set; }
+
+    public bool IsAbTest => AbTestPercent is not null;
+
     /// <summary>The recipients' time zones, noted when the audience was built (Migrations/0006): quiet hours are kept in each.</summary>
     public string[] TimeZones { get; set; } = [];
 
@@ -225,6 +256,39 @@ internal sealed class Campaign
 
     /// <summary>Messages the carrier has had its say on, or that will not be sent: what the progress bar shows.</summary>
     public int Processed => Suppressed + Submitted + SendFailed + Unknown;
+}
+
+/// <summary>
+/// One body of an A/B test (ADR 36): 0 is "A" (also the campaign's <see cref="Campaign.Body"/>), 1 "B", … and the share
+/// of the test's recipients it gets. <see cref="Recipients"/> is fixed when the audience is built; the rest is the test's
+/// tally, counted by the campaigns.ab-winner job while the test runs and frozen when the winner is decided.
+/// </summary>
+internal sealed class CampaignVariant
+{
+    public Guid CampaignId { get; set; }
+
+    public short Variant { get; set; }
+
+    public Guid CompanyId { get; set; }
+
+    public required string Body { get; set; }
+
+    public short Percent { get; set; }
+
+    public int Recipients { get; set; }
+
+    public int Sent { get; set; }
+
+    public int Delivered { get; set; }
+
+    public int Failed { get; set; }
+
+    public int Clicked { get; set; }
+
+    public DateTimeOffset? CountedAt { get; set; }
+
+    /// <summary>"A", "B", … as the pages name a variant.</summary>
+    public static string Letter(int variant) => ((char)('A' + variant)).ToString();
 }
 
 /// <summary>Credits per segment to one country for one campaign, as quoted when it was prepared.</summary>
@@ -301,6 +365,9 @@ internal sealed class Message
 
     /// <summary>Send-API messages: the final state has been handed to the webhook outbox.</summary>
     public bool WebhookQueued { get; set; }
+
+    /// <summary>The A/B test variant this message sends (0 = A); null outside a test and for a held recipient before the decision.</summary>
+    public short? Variant { get; set; }
 }
 
 /// <summary>A receipt that arrived before its message's submit was recorded.</summary>

@@ -3,6 +3,11 @@ namespace Platform.Modules.Campaigns.Domain;
 /// <summary>States of a message; the numbers are stored, and they only move forward (see the migration).</summary>
 internal enum MessageState : short
 {
+    /// <summary>
+    /// An A/B test's recipient held for the winner (ADR 36): becomes Queued with the winning variant, or is dropped. Before
+    /// Queued in number, so even that move is forward; no claim (state 0) sees it.
+    /// </summary>
+    Held = -1,
     Queued = 0,
     Submitting = 1,
     Submitted = 2,
@@ -20,6 +25,7 @@ internal enum MessageState : short
 /// </summary>
 internal static class MessageStateSql
 {
+    public const string Held = "-1";
     public const string Queued = "0";
     public const string Submitting = "1";
     public const string Submitted = "2";

@@ -59,6 +59,26 @@ internal sealed record SaveCampaign : IRequest<Guid>
     public TimeOnly QuietEnd { get; init; } = new(21, 0);
 
     public bool Schedule { get; init; }
+
+    /// <summary>An A/B test (ADR 36): <see cref="Body"/> is variant A, <see cref="AbBodies"/> B, C, … (empty ones ignored).</summary>
+    public bool AbTest { get; init; }
+
+    public IReadOnlyList<string?> AbBodies { get; init; } = [];
+
+    /// <summary>Each variant's share of the test (A first), in percent; they add up to 100.</summary>
+    public IReadOnlyList<short> AbPercents { get; init; } = [];
+
+    /// <summary>The share of the audience in the test; 100 splits everyone and holds no one.</summary>
+    public short AbTestPercent { get; init; } = 20;
+
+    public string AbMetric { get; init; } = AbMetrics.Delivered;
+
+    public short AbWindowHours { get; init; } = 4;
+
+    public bool AbSendRest { get; init; } = true;
+
+    /// <summary>Every body of the test, A first (only the written ones).</summary>
+    public IReadOnlyList<string> Variants => AbTest ? [Body, .. AbBodies.Where(b => !string.IsNullOrWhiteSpace(b)).Select(b => b!)] : [Body];
 }
 
 internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
@@ -104,6 +124,69 @@ internal sealed class SaveCampaignValidator : IRequestValidator<SaveCampaign>
                 yield return new ValidationError(nameof(request.Repeat), "A repeating campaign starts when you schedule it: press Schedule, or choose \"Does not repeat\" to save a draft.");
             }
         }
+
+        if (request.AbTest)
+        {
+            foreach (var error in AbTestErrors(request))
+            {
+                yield return new ValidationError(nameof(request.AbTest), error);
+            }
+        }
+    }
+
+    /// <summary>What is wrong with the A/B test's settings, each said so the marketer knows what to change.</summary>
+    private static IEnumerable<string> AbTestErrors(SaveCampaign request)
+    {
+        var variants = request.Variants;
+        if (variants.Count < AbSplit.MinVariants)
+        {
+            yield return "An A/B test needs at least two bodies: write Variant B, or untick the A/B test.";
+        }
+        else if (variants.Count > AbSplit.MaxVariants)
+        {
+            yield return $"An A/B test can have at most {AbSplit.MaxVariants} bodies (A to E).";
+        }
+
+        for (var i = 1; i < variants.Count; i++)
+        {
+            if (variants[i].Length > MessageTemplate.MaxLength)
+            {
+                yield return $"Variant {CampaignVariant.Letter(i)}: {MessageTemplate.TooLong}";
+            }
+        }
+
+        var percents = request.AbPercents.Take(variants.Count).ToList();
+        if (percents.Count < variants.Count || percents.Any(p => p is < 1 or > 99))
+        {
+            yield return "Give every variant a split between 1% and 99%.";
+        }
+        else if (percents.Sum(p => p) != 100)
+        {
+            yield return $"The variants' splits must add up to 100% (now {percents.Sum(p => p)}%).";
+        }
+
+        if (request.AbTestPercent is < 1 or > 100)
+        {
+            yield return "The test's share of the audience must be between 1% and 100% (100%: everyone is in the test, no one waits for the winner).";
+        }
+
+        if (request.AbWindowHours is < AbSplit.MinWindowHours or > AbSplit.MaxWindowHours)
+        {
+            yield return $"Decide the winner between {AbSplit.MinWindowHours} and {AbSplit.MaxWindowHours} hours after sending.";
+        }
+
+        if (AbMetrics.Choices.All(c => c.Value != request.AbMetric))
+        {
+            yield return "Choose how the winner is picked: by delivery rate or by click rate.";
+        }
+        else if (request.AbMetric == AbMetrics.Clicks && !request.TrackLinks)
+        {
+            yield return "A winner by clicks needs \"Shorten links and count clicks per recipient\" ticked: without it no click is counted.";
+        }
+        else if (request.AbMetric == AbMetrics.Clicks && variants.All(v => Links.TrackedLinks.Find(v).Count == 0))
+        {
+            yield return "A winner by clicks needs a link (http:// or https://) in the bodies: without one no click is counted.";
+        }
     }
 }
 
@@ -121,6 +204,7 @@ internal sealed class SaveCampaignHandler(
         }
 
         await db.RequireKnownPlaceholdersAsync(companyId, request.Body, nameof(request.Body), cancellationToken);
+        await RequireKnownPlaceholdersInVariantsAsync(companyId, request, cancellationToken);
         var usable = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
         if (!usable.Any(s => string.Equals(s.SenderId, request.SenderId, StringComparison.Ordinal)))
         {
@@ -202,6 +286,7 @@ internal sealed class SaveCampaignHandler(
         campaign.QuietStart = request.QuietStart;
         campaign.QuietEnd = request.QuietEnd;
         campaign.UpdatedAt = now;
+        await SetVariantsAsync(campaign, request, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
 
         if (request.Schedule)
@@ -211,6 +296,75 @@ internal sealed class SaveCampaignHandler(
         }
 
         return campaign.Id;
+    }
+
+    /// <summary>Variant B, C, … pass the same placeholder checks as the main body (A), each named.</summary>
+    private async Task RequireKnownPlaceholdersInVariantsAsync(Guid companyId, SaveCampaign request, CancellationToken cancellationToken)
+    {
+        var variants = request.Variants;
+        if (variants.Skip(1).All(v => MessageTemplate.FieldsIn(v).Count == 0))
+        {
+            return;
+        }
+
+        var keys = await db.ContactFieldKeysAsync(companyId, cancellationToken);
+        var problems = variants.Select((body, i) => (body, i)).Skip(1)
+            .SelectMany(v => MessageTemplate.PlaceholderProblems(v.body, keys).Select(p => new ValidationError(nameof(request.AbTest), $"Variant {CampaignVariant.Letter(v.i)}: {p}")))
+            .ToList();
+        if (problems.Count > 0)
+        {
+            throw new RequestValidationException(problems);
+        }
+    }
+
+    /// <summary>
+    /// The A/B settings and the variants' rows, replaced as a whole (an editable campaign has not built its audience, so
+    /// nothing refers to the old ones). Variant A's body is the campaign's body.
+    /// </summary>
+    private async Task SetVariantsAsync(Campaign campaign, SaveCampaign request, CancellationToken cancellationToken)
+    {
+        var existing = await db.CampaignVariants.Where(v => v.CampaignId == campaign.Id && v.CompanyId == campaign.CompanyId).OrderBy(v => v.Variant).ToListAsync(cancellationToken);
+        if (campaign.StartedAt is not null && (existing.Count > 0 || request.AbTest))
+        {
+            // Its recipients were split and some sent a variant: the test is what it was (the bodies, splits and rules).
+            var same = request.AbTest && existing.Select(v => v.Body).SequenceEqual(request.Variants, StringComparer.Ordinal)
+                       && existing.Select(v => v.Percent).SequenceEqual(request.AbPercents.Take(existing.Count))
+                       && campaign.AbTestPercent == request.AbTestPercent && campaign.AbMetric == request.AbMetric
+                       && campaign.AbWindowHours == request.AbWindowHours && campaign.AbSendRest == (request.AbSendRest && request.AbTestPercent < 100);
+            if (!same)
+            {
+                throw new RequestValidationException(nameof(request.AbTest), "This campaign has already sent to part of its audience, so its A/B test cannot change. Cancel it and write a new one to test other texts.");
+            }
+
+            return;
+        }
+
+        db.CampaignVariants.RemoveRange(existing);
+        campaign.AbTestPercent = request.AbTest ? request.AbTestPercent : null;
+        campaign.AbMetric = request.AbTest ? request.AbMetric : null;
+        campaign.AbWindowHours = request.AbTest ? request.AbWindowHours : null;
+        campaign.AbSendRest = request.AbTest && request.AbSendRest && request.AbTestPercent < 100;
+        campaign.AbDecideAt = null;
+        campaign.AbWinner = null;
+        campaign.AbDecidedAt = null;
+        campaign.AbHeld = 0;
+        campaign.AbRestSent = null;
+        if (!request.AbTest)
+        {
+            return;
+        }
+
+        if (existing.Count > 0)
+        {
+            // The removal first: the new rows have the same keys.
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var variants = request.Variants;
+        for (var i = 0; i < variants.Count; i++)
+        {
+            db.CampaignVariants.Add(new CampaignVariant { CampaignId = campaign.Id, CompanyId = campaign.CompanyId, Variant = (short)i, Body = variants[i], Percent = request.AbPercents[i] });
+        }
     }
 
     /// <summary>
@@ -409,9 +563,20 @@ internal static class CampaignScheduling
 /// fields render with their longest value among the contacts of <see cref="ListIds"/> (all the company's lists when
 /// none is chosen), the rendering preparation reserves credits for; a field no contact has renders its fallback.
 /// </summary>
-internal sealed record PreviewTemplate(string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false, Guid? SegmentId = null) : IRequest<TemplatePreview>;
+/// <remarks>
+/// <see cref="Variants"/>: an A/B test's other bodies (B, C, …; ADR 36). Each is measured the same way; the credits are
+/// those of the longest, as preparation reserves them, and <see cref="TemplatePreview.VariantSegments"/> has each one's
+/// segments (A first).
+/// </remarks>
+internal sealed record PreviewTemplate(
+    string Text, string? Country, string? SenderId = null, IReadOnlyList<Guid>? ListIds = null, bool TrackLinks = false, Guid? SegmentId = null,
+    IReadOnlyList<string>? Variants = null) : IRequest<TemplatePreview>;
 
-internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems);
+internal sealed record TemplatePreview(TextPreview Text, long CreditsPerRecipient, IReadOnlyList<string> Problems)
+{
+    /// <summary>An A/B test's segments per variant, A first; empty without a test.</summary>
+    public IReadOnlyList<int> VariantSegments { get; init; } = [];
+}
 
 internal sealed class PreviewTemplateHandler(
     ITenantContext tenant, IMediator mediator, OptOutRoute route, CampaignsDbContext db, LongestFieldValues longest, Features.Links.TrackedLinks links)
@@ -421,10 +586,8 @@ internal sealed class PreviewTemplateHandler(
     {
         var companyId = tenant.RequireCompanyId();
         var text = request.Text ?? string.Empty;
-        // Links as they will be sent: a short link of the fixed length every recipient's has.
-        var template = links.Template(text, request.TrackLinks, 0);
-        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? template : route.Apply(request.SenderId.Trim(), template);
-        var used = MessageTemplate.FieldsIn(text);
+        var variants = (request.Variants ?? []).Where(v => !string.IsNullOrWhiteSpace(v)).ToList();
+        var used = variants.Prepend(text).SelectMany(MessageTemplate.FieldsIn).Distinct(StringComparer.Ordinal).ToList();
         IReadOnlyList<string> keys = used.Count == 0 ? [] : await db.ContactFieldKeysAsync(companyId, cancellationToken);
         var known = used.Where(keys.Contains).ToList();
         // A segment's members are among its lists' contacts, so the longest value there is an upper bound for it too.
@@ -432,9 +595,20 @@ internal sealed class PreviewTemplateHandler(
             ? await db.Segments.Where(x => x.Id == segmentId && x.CompanyId == companyId).Select(x => x.ListIds).SingleOrDefaultAsync(cancellationToken) ?? []
             : request.ListIds ?? [];
         var samples = known.Count == 0 ? null : await longest.GetAsync(companyId, lists, known, cancellationToken);
-        var preview = MessageTemplate.Preview(sent, "Alexandra", samples);
-        var quote = await mediator.Send(new QuotePrice(companyId, request.Country ?? "*", preview.Segments, 1), cancellationToken);
-        return new TemplatePreview(preview, quote.TotalCredits, MessageTemplate.PlaceholderProblems(text, keys).ToList());
+        var preview = Measure(request, text, samples);
+        var segments = variants.Count == 0 ? [] : variants.Select(v => Measure(request, v, samples).Segments).Prepend(preview.Segments).ToList();
+        var quote = await mediator.Send(new QuotePrice(companyId, request.Country ?? "*", segments.Count == 0 ? preview.Segments : segments.Max(), 1), cancellationToken);
+        var problems = MessageTemplate.PlaceholderProblems(text, keys)
+            .Concat(variants.SelectMany((v, i) => MessageTemplate.PlaceholderProblems(v, keys).Select(p => $"Variant {CampaignVariant.Letter(i + 1)}: {p}")));
+        return new TemplatePreview(preview, quote.TotalCredits, problems.ToList()) { VariantSegments = segments };
+    }
+
+    /// <summary>The text as it will be sent: links shortened to the fixed length every recipient's has, the opt-out route, fields at their longest.</summary>
+    private TextPreview Measure(PreviewTemplate request, string text, IReadOnlyDictionary<string, string>? samples)
+    {
+        var template = links.Template(text, request.TrackLinks, 0);
+        var sent = string.IsNullOrWhiteSpace(request.SenderId) ? template : route.Apply(request.SenderId.Trim(), template);
+        return MessageTemplate.Preview(sent, "Alexandra", samples);
     }
 }
 

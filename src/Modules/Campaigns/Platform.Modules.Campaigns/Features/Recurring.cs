@@ -44,6 +44,12 @@ internal sealed class RecurringCampaignsJob(
 
             var copy = Copy(source, recurrence, at, now);
             db.Campaigns.Add(copy);
+            // An A/B test repeats as a test: each occurrence splits its own audience and decides its own winner (ADR 36).
+            foreach (var variant in await db.CampaignVariants.AsNoTracking().Where(v => v.CampaignId == source.Id && v.CompanyId == source.CompanyId).ToListAsync(cancellationToken))
+            {
+                db.CampaignVariants.Add(new CampaignVariant { CampaignId = copy.Id, CompanyId = copy.CompanyId, Variant = variant.Variant, Body = variant.Body, Percent = variant.Percent });
+            }
+
             Advance(recurrence, now);
             try
             {
@@ -97,6 +103,10 @@ internal sealed class RecurringCampaignsJob(
             QuietEnd = source.QuietEnd,
             RespectQuietHours = source.RespectQuietHours,
             TrackLinks = source.TrackLinks,
+            AbTestPercent = source.AbTestPercent,
+            AbMetric = source.AbMetric,
+            AbWindowHours = source.AbWindowHours,
+            AbSendRest = source.AbSendRest,
             RecurrenceId = recurrence.Id,
             Occurrence = recurrence.NextOccurrence,
             CreatedBy = source.CreatedBy,

@@ -311,8 +311,12 @@ internal sealed class CampaignMaintenanceJob(
             var remaining = await store.HasWorkAsync(id, cancellationToken);
             if (status == CampaignStatus.Sending && !remaining.Queued && !remaining.Claimed)
             {
-                await settlement.CompleteAsync(id, cancellationToken);
-                completed++;
+                // Only recipients held for an A/B test's winner left (ADR 36): the winner job goes on with them.
+                if (!remaining.Held)
+                {
+                    await settlement.CompleteAsync(id, cancellationToken);
+                    completed++;
+                }
             }
             else if (status == CampaignStatus.Sending || (scheduledAt is { } at && at <= now))
             {

@@ -35,11 +35,14 @@ internal sealed class CampaignPreparation(
         }
 
         var started = clock.GetUtcNow();
+        // An A/B test's bodies, A first (ADR 36); a campaign without a test has its one body.
+        var variants = campaign.AbTestPercent is null ? [] : await VariantsAsync(connection, campaignId, cancellationToken);
+        IReadOnlyList<string> bodies = variants.Count >= 2 ? variants.Select(v => v.Body).ToList() : [campaign.Body];
         // A send-API request arrives with its messages; a campaign's are built from its audience now, and counted as
         // they are written (one pass).
         var (targeted, audience) = campaign.Kind == CampaignKinds.Api
             ? await ApiAudienceAsync(connection, campaignId, cancellationToken)
-            : await MaterialiseAsync(connection, campaign, started, cancellationToken);
+            : await MaterialiseAsync(connection, campaign, bodies, variants.Count >= 2 ? variants : null, started, cancellationToken);
         var (byCountry, suppressed, zones, longestName, longestFields) = audience;
         var materialised = clock.GetUtcNow();
         var sendable = targeted - (int)suppressed;
@@ -50,8 +53,9 @@ internal sealed class CampaignPreparation(
         {
             var segments = campaign.Kind == CampaignKinds.Api
                 ? await connection.ScalarAsync<int>("SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
-                // Every short link has the same length, so any message id gives the length each message will have.
-                : MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, 0), longestName, longestFields)));
+                // Every short link has the same length, so any message id gives the length each message will have. An A/B
+                // test reserves at its longest body for everyone: the held rest may be sent any of them.
+                : bodies.Max(body => MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(body, campaign.TrackLinks, 0), longestName, longestFields))));
             foreach (var (country, count) in byCountry)
             {
                 var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
@@ -82,6 +86,10 @@ internal sealed class CampaignPreparation(
             ("campaign", campaignId), ("now", clock.GetUtcNow()), ("targeted", targeted), ("suppressed", (int)suppressed),
             ("reserved", reserved), ("problem", problem), ("zones", zones),
             ("status", refused ? CampaignLifecycle.Require(CampaignStep.Refuse, campaign.Status, CampaignStatus.NeedsAttention) : campaign.Status));
+        if (variants.Count >= 2 && campaign.Kind == CampaignKinds.Campaign)
+        {
+            await NoteSplitAsync(connection, campaign, variants, sendable, started, cancellationToken);
+        }
         if (refused && campaign.Kind == CampaignKinds.Campaign)
         {
             await CampaignsOutbox.AddAsync(connection, new CampaignNeedsAttention(campaign.CompanyId, campaignId, campaign.Name, problem!), cancellationToken);
@@ -128,12 +136,49 @@ internal sealed class CampaignPreparation(
         }
     }
 
-    private async Task<(int Targeted, Audience Audience)> MaterialiseAsync(NpgsqlConnection connection, Campaign campaign, DateTimeOffset started, CancellationToken cancellationToken)
+    /// <summary>An A/B test's variant as preparation reads it.</summary>
+    private sealed record VariantRow(short Variant, string Body, short Percent);
+
+    private static async Task<List<VariantRow>> VariantsAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT variant, body, percent FROM campaigns.campaign_variants WHERE campaign_id = @campaign ORDER BY variant", connection);
+        command.Parameters.AddWithValue("campaign", campaignId);
+        var result = new List<VariantRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new VariantRow(reader.GetInt16(0), reader.GetString(1), reader.GetInt16(2)));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// An A/B test's split as the audience statement wrote it: recipients per variant (the same arithmetic as the SQL,
+    /// <see cref="AbSplit"/>, so no count of the rows), how many are held, and when the winner is decided (the send time
+    /// plus the window).
+    /// </summary>
+    private static async Task NoteSplitAsync(NpgsqlConnection connection, Campaign campaign, List<VariantRow> variants, int sendable, DateTimeOffset started, CancellationToken cancellationToken)
+    {
+        var (sizes, held) = AbSplit.Sizes(Math.Max(sendable, 0), campaign.AbTestPercent!.Value, variants.Select(v => v.Percent).ToList());
+        await connection.ExecuteAsync("""
+            UPDATE campaigns.campaign_variants v SET recipients = x.recipients, sent = 0, delivered = 0, failed = 0, clicked = 0, counted_at = NULL
+            FROM unnest(@variants, @recipients) AS x(variant, recipients) WHERE v.campaign_id = @campaign AND v.variant = x.variant;
+            UPDATE campaigns.campaigns SET ab_held = @held, ab_decide_at = @start + make_interval(hours => ab_window_hours),
+                   ab_winner = NULL, ab_decided_at = NULL, ab_rest_sent = NULL
+            WHERE id = @campaign
+            """, cancellationToken, ("campaign", campaign.Id), ("variants", variants.Select(v => v.Variant).ToArray()), ("recipients", sizes.Select(n => (int)n).ToArray()),
+            ("held", (int)held), ("start", campaign.ScheduledAt ?? started));
+    }
+
+    private async Task<(int Targeted, Audience Audience)> MaterialiseAsync(
+        NpgsqlConnection connection, Campaign campaign, IReadOnlyList<string> bodies, List<VariantRow>? test, DateTimeOffset started, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync("DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
         // The contact fields the text uses (the save checked they exist) travel with each message, and only those: a
-        // text without any copies no jsonb at all, so the million-recipient path is the one it was.
-        var keys = MessageTemplate.FieldsIn(campaign.Body);
+        // text without any copies no jsonb at all, so the million-recipient path is the one it was. An A/B test's
+        // bodies together.
+        var keys = bodies.SelectMany(MessageTemplate.FieldsIn).Distinct(StringComparer.Ordinal).ToList();
         var fields = keys.Count == 0 ? "NULL::jsonb" : "fields";
         // One list alone is already one row per number (unique (list_id, phone)): read it straight, no staging, no dedup.
         // Otherwise stage everything and keep one row per number (a hash aggregate, no sort of the whole audience).
@@ -180,8 +225,15 @@ internal sealed class CampaignPreparation(
         // Calling codes are prefix-free (ITU E.164), so at most one of the 1-, 2- and 3-digit joins matches. The rows are
         // counted by country, state and time zone from what the INSERT returns: reading them back was a second pass
         // over a million rows (~0.7 s of ~6).
-        await using var command = new NpgsqlCommand($"""
-            WITH written AS (
+        var joins = $"""
+            FROM {source} s
+            LEFT JOIN campaigns.calling_codes c1 ON c1.code = substr(s.phone, 2, 1)
+            LEFT JOIN campaigns.calling_codes c2 ON c2.code = substr(s.phone, 2, 2)
+            LEFT JOIN campaigns.calling_codes c3 ON c3.code = substr(s.phone, 2, 3)
+            LEFT JOIN campaigns.suppressions sup ON sup.company_id = @company AND sup.phone = s.phone
+            LEFT JOIN campaigns.blocked_numbers blk ON blk.phone = s.phone
+            """;
+        var insert = test is null ? $"""
             INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, fields, state, not_before, finished_at)
             SELECT @campaign, @company, s.phone,
                    COALESCE(c3.country, c2.country, c1.country, 'ZZ'),
@@ -191,12 +243,11 @@ internal sealed class CampaignPreparation(
                    CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN {MessageStateSql.Queued} ELSE {MessageStateSql.Suppressed} END,
                    @start,
                    CASE WHEN sup.phone IS NULL AND blk.phone IS NULL THEN NULL ELSE @now END
-            FROM {source} s
-            LEFT JOIN campaigns.calling_codes c1 ON c1.code = substr(s.phone, 2, 1)
-            LEFT JOIN campaigns.calling_codes c2 ON c2.code = substr(s.phone, 2, 2)
-            LEFT JOIN campaigns.calling_codes c3 ON c3.code = substr(s.phone, 2, 3)
-            LEFT JOIN campaigns.suppressions sup ON sup.company_id = @company AND sup.phone = s.phone
-            LEFT JOIN campaigns.blocked_numbers blk ON blk.phone = s.phone
+            {joins}
+            """ : AbTestInsert(joins, keys, test.Select(v => v.Percent).ToList(), campaign.AbTestPercent!.Value);
+        await using var command = new NpgsqlCommand($"""
+            WITH written AS (
+            {insert}
             RETURNING country, state, time_zone, first_name, fields)
             """ + AudienceCounts("written", keys), connection);
         command.Parameters.AddWithValue("campaign", campaign.Id);
@@ -215,6 +266,41 @@ internal sealed class CampaignPreparation(
     }
 
     /// <summary>
+    /// The audience statement of an A/B test (ADR 36): the same rows, numbered among the sendable ones in a random order
+    /// fixed per campaign (a hash of the number and the campaign id, so a preparation run again splits the same way),
+    /// then cut at <see cref="AbSplit"/>'s bounds — exact sizes, not a coin per recipient: of 1,000 with 20% in the test
+    /// split 50/50, exactly 100 get A, 100 B and 800 are Held. The window function sorts the audience once; a campaign
+    /// without a test keeps the plain statement.
+    /// </summary>
+    private static string AbTestInsert(string joins, IReadOnlyList<string> keys, IReadOnlyList<short> percents, int testPercent)
+    {
+        // Validated integers (1–100), written as literals like the state constants.
+        var testSize = $"(a.n * {testPercent.ToString(System.Globalization.CultureInfo.InvariantCulture)} / 100)";
+        var cumulative = 0;
+        var variantCases = string.Concat(percents.Select((p, i) =>
+        {
+            cumulative += p;
+            return $" WHEN a.rn <= {testSize} * {cumulative.ToString(System.Globalization.CultureInfo.InvariantCulture)} / 100 THEN {i.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }));
+        return $"""
+            INSERT INTO campaigns.messages (campaign_id, company_id, phone, country, time_zone, first_name, fields, state, not_before, finished_at, variant)
+            SELECT @campaign, @company, a.phone, a.country, a.time_zone, a.first_name, a.fields,
+                   CASE WHEN NOT a.ok THEN {MessageStateSql.Suppressed} WHEN a.rn <= {testSize} THEN {MessageStateSql.Queued} ELSE {MessageStateSql.Held} END,
+                   @start,
+                   CASE WHEN a.ok THEN NULL ELSE @now END,
+                   CASE WHEN a.ok AND a.rn <= {testSize} THEN (CASE{variantCases} END)::smallint END
+            FROM (SELECT i.*, row_number() OVER (PARTITION BY i.ok ORDER BY md5(i.phone || @campaign::text)) AS rn, count(*) OVER (PARTITION BY i.ok) AS n
+                  FROM (SELECT s.phone,
+                               COALESCE(c3.country, c2.country, c1.country, 'ZZ') AS country,
+                               COALESCE(s.time_zone, c3.time_zone, c2.time_zone, c1.time_zone, @zone) AS time_zone,
+                               s.first_name,
+                               {UsedFields("s.fields", keys)} AS fields,
+                               (sup.phone IS NULL AND blk.phone IS NULL) AS ok
+                        {joins}) i) a
+            """;
+    }
+
+    /// <summary>
     /// The message's <c>fields</c>: the values of <paramref name="keys"/> only, from the contact's object
     /// (<paramref name="contactFields"/>), or NULL when the text uses none or the contact has none of them.
     /// </summary>
@@ -230,8 +316,8 @@ internal sealed class CampaignPreparation(
     /// </summary>
     private static string AudienceCounts(string source, IReadOnlyList<string> keys) => $"""
         SELECT country, state, time_zone, count(*),
-               {LongestValue.Sql("first_name", $"state = {MessageStateSql.Queued} AND first_name IS NOT NULL")}
-               {string.Concat(keys.Select(k => $", {LongestValue.Sql($"(fields ->> {Sql.Literal(k)})", $"state = {MessageStateSql.Queued}")}"))}
+               {LongestValue.Sql("first_name", $"state IN ({MessageStateSql.Queued}, {MessageStateSql.Held}) AND first_name IS NOT NULL")}
+               {string.Concat(keys.Select(k => $", {LongestValue.Sql($"(fields ->> {Sql.Literal(k)})", $"state IN ({MessageStateSql.Queued}, {MessageStateSql.Held})")}"))}
         FROM {source} GROUP BY country, state, time_zone
         """;
 
@@ -254,7 +340,8 @@ internal sealed class CampaignPreparation(
         {
             var count = reader.GetInt64(3);
             rows += count;
-            if (reader.GetInt16(1) == (short)MessageState.Queued)
+            // Held for an A/B test's winner (ADR 36) counts as queued: they may be sent, so they are priced and their zones kept.
+            if (reader.GetInt16(1) is (short)MessageState.Queued or (short)MessageState.Held)
             {
                 queued[reader.GetString(0)] = queued.GetValueOrDefault(reader.GetString(0)) + count;
                 zones.Add(reader.GetString(2));
@@ -369,7 +456,7 @@ internal sealed class CampaignPreparation(
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status, track_links, segment_id
+            SELECT company_id, kind, name, sender_id, body, include_subscribers, list_ids, time_zone, scheduled_at, prepared_at, status, track_links, segment_id, ab_test_percent
             FROM campaigns.campaigns WHERE id = @campaign FOR UPDATE
             """, connection);
         command.Parameters.AddWithValue("campaign", campaignId);
@@ -395,6 +482,7 @@ internal sealed class CampaignPreparation(
             PreparedAt = reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
             TrackLinks = reader.GetBoolean(11),
             SegmentId = reader.IsDBNull(12) ? null : reader.GetGuid(12),
+            AbTestPercent = reader.IsDBNull(13) ? null : reader.GetInt16(13),
         };
     }
 }

@@ -17,7 +17,11 @@ namespace Platform.Modules.Campaigns.Sending;
 /// <summary>The parts of a campaign a sending run needs, read once per run.</summary>
 internal sealed record SendingCampaign(
     Guid Id, Guid CompanyId, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
-    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones, bool TrackLinks);
+    bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones, bool TrackLinks, string[] Variants)
+{
+    /// <summary>The body a message sends: its A/B test variant's (ADR 36), else the campaign's.</summary>
+    public string BodyOf(short? variant) => variant is { } v && v < Variants.Length ? Variants[v] : Body;
+}
 
 /// <summary>
 /// One sending run of a campaign (one Hangfire job, <see cref="Jobs.SendCampaignRun"/>): prepares it if needed, then keeps
@@ -115,7 +119,13 @@ internal sealed class CampaignSender(
         var remaining = await store.RemainingAsync(campaignId, now, cancellationToken);
         if (!remaining.Queued && !remaining.Claimed)
         {
-            await settlement.CompleteAsync(campaignId, cancellationToken);
+            // Recipients held for an A/B test's winner (ADR 36): nothing for a run until the winner job queues them and
+            // schedules the sending again; the campaign is not complete.
+            if (!remaining.Held)
+            {
+                await settlement.CompleteAsync(campaignId, cancellationToken);
+            }
+
             return null;
         }
 
@@ -269,7 +279,7 @@ internal sealed class CampaignSender(
 
         // API messages were stored as sent; a campaign's text is rendered per recipient, with the opt-out route.
         var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId,
-            MessageTemplate.Render(links.Template(campaign.Body, campaign.TrackLinks, m.Id), m.FirstName, m.Fields is null ? null : ContactFieldValues.Parse(m.Fields)))).ToList();
+            MessageTemplate.Render(links.Template(campaign.BodyOf(m.Variant), campaign.TrackLinks, m.Id), m.FirstName, m.Fields is null ? null : ContactFieldValues.Parse(m.Fields)))).ToList();
         return new ClaimedBatch(claimed, texts, replyNumber, heldIds, claimedCount);
     }
 
@@ -439,8 +449,9 @@ internal sealed class CampaignSender(
     private async Task<SendingCampaign?> LoadAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand("""
-            SELECT company_id, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones, track_links
-            FROM campaigns.campaigns WHERE id = @id
+            SELECT company_id, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones, track_links,
+                   ARRAY(SELECT v.body FROM campaigns.campaign_variants v WHERE v.campaign_id = c.id ORDER BY v.variant)
+            FROM campaigns.campaigns c WHERE id = @id
             """);
         command.Parameters.AddWithValue("id", campaignId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -453,7 +464,8 @@ internal sealed class CampaignSender(
             campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-            reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9), reader.GetBoolean(10));
+            reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9), reader.GetBoolean(10),
+            reader.GetFieldValue<string[]>(11));
     }
 }
 

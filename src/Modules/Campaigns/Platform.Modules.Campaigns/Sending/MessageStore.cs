@@ -4,8 +4,11 @@ using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns.Sending;
 
-/// <summary>A claimed message, ready to render and submit; <see cref="Fields"/> is the JSON of the contact field values its text uses.</summary>
-internal sealed record ClaimedMessage(long Id, string Phone, string? FirstName, string? Body, string Country, short Attempts, string? Fields = null);
+/// <summary>
+/// A claimed message, ready to render and submit; <see cref="Fields"/> is the JSON of the contact field values its text
+/// uses, <see cref="Variant"/> the A/B test's body it sends (ADR 36; null: the campaign's one body).
+/// </summary>
+internal sealed record ClaimedMessage(long Id, string Phone, string? FirstName, string? Body, string Country, short Attempts, string? Fields = null, short? Variant = null);
 
 /// <summary>What became of one claimed message after the carrier answered.</summary>
 internal sealed record SubmitOutcomeRow(long Id, MessageState State, string? CarrierInstance, string? CarrierMessageId, string? Error, short Segments, DateTimeOffset? RetryAt);
@@ -110,12 +113,12 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     finished_at = CASE WHEN p.blocked THEN @now ELSE NULL END,
                     attempts = CASE WHEN p.blocked THEN m.attempts ELSE m.attempts + 1 END
                 FROM picked p WHERE m.id = p.id
-                RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Queued}::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts, m.fields),
+                RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Queued}::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts, m.fields, m.variant),
             moved AS (SELECT campaign_id, state, was FROM claimed WHERE state = {MessageStateSql.Suppressed}),
             counted AS (
             """ + CounterUpdate + $"""
             )
-            SELECT id, phone, first_name, body, country, attempts, fields::text FROM claimed WHERE state = {MessageStateSql.Submitting}
+            SELECT id, phone, first_name, body, country, attempts, fields::text, variant FROM claimed WHERE state = {MessageStateSql.Submitting}
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -131,7 +134,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         {
             claimed.Add(new ClaimedMessage(
                 reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6)));
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4), reader.GetInt16(5), reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetInt16(7)));
         }
 
         return claimed;
@@ -408,18 +412,22 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>Whether the campaign still has messages to submit: queued, or claimed by a run. Two index probes.</summary>
-    public async Task<(bool Queued, bool Claimed)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the campaign still has messages to submit: queued, or claimed by a run; and whether recipients are held for
+    /// an A/B test's winner (ADR 36: not work for a run, but the campaign is not done either). Three index probes.
+    /// </summary>
+    public async Task<(bool Queued, bool Claimed, bool Held)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         const string sql = $"""
             SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued}),
-                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Submitting})
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Submitting}),
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Held})
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.GetBoolean(0), reader.GetBoolean(1));
+        return (reader.GetBoolean(0), reader.GetBoolean(1), reader.GetBoolean(2));
     }
 
     /// <summary>
@@ -427,12 +435,12 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// "Now" when any is due (an index walk that stops at the first); the earliest not_before is only looked for when
     /// every queued message waits for a retry, so a run never reads a million queued rows to learn what it knows.
     /// </summary>
-    public async Task<(bool Queued, bool Claimed, DateTimeOffset? NextDue)> RemainingAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<(bool Queued, bool Claimed, bool Held, DateTimeOffset? NextDue)> RemainingAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (queued, claimed) = await HasWorkAsync(campaignId, cancellationToken);
+        var (queued, claimed, held) = await HasWorkAsync(campaignId, cancellationToken);
         if (!queued)
         {
-            return (false, claimed, null);
+            return (false, claimed, held, null);
         }
 
         const string sql = $"""
@@ -444,7 +452,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
         var due = await command.ExecuteScalarAsync(cancellationToken);
-        return (true, claimed, due is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null);
+        return (true, claimed, held, due is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null);
     }
 
     /// <summary>The time zones of a campaign's queued messages, for campaigns prepared before they were noted on the campaign.</summary>

@@ -131,7 +131,9 @@ internal static partial class ShortLinkEndpoint
 
         await using var command = data.Source.CreateCommand(
             """
-            SELECT m.campaign_id, m.company_id, c.body FROM campaigns.messages m JOIN campaigns.campaigns c ON c.id = m.campaign_id
+            SELECT m.campaign_id, m.company_id, COALESCE(v.body, c.body) FROM campaigns.messages m JOIN campaigns.campaigns c ON c.id = m.campaign_id
+            -- An A/B test's message was sent its variant's body (ADR 36): its links are that body's.
+            LEFT JOIN campaigns.campaign_variants v ON v.campaign_id = m.campaign_id AND v.variant = m.variant
             WHERE m.id = @id AND c.track_links
             """);
         command.Parameters.AddWithValue("id", messageId);

@@ -12,7 +12,7 @@ internal static class RecipientStatusFilter
     public static readonly IReadOnlyList<(string Value, string Label, MessageState[] States)> All =
     [
         ("all", "All", []),
-        ("pending", "Not final yet", [MessageState.Queued, MessageState.Submitting, MessageState.Submitted]),
+        ("pending", "Not final yet", [MessageState.Held, MessageState.Queued, MessageState.Submitting, MessageState.Submitted]),
         ("delivered", "Delivered", [MessageState.Delivered]),
         ("failed", "Failed", [MessageState.Failed]),
         ("expired", "No receipt", [MessageState.Expired]),
@@ -25,6 +25,7 @@ internal static class RecipientStatusFilter
 
     public static string Label(MessageState state) => state switch
     {
+        MessageState.Held => "Held for the A/B test's winner",
         MessageState.Queued => "Queued",
         MessageState.Submitting => "Sending",
         MessageState.Submitted => "Sent, waiting for receipt",

@@ -64,7 +64,8 @@ internal sealed class CreateModel(
             {
                 // Only the campaign a series was set up on carries its repeat settings (ADR 34).
                 var recurrence = campaign.Occurrence == 0 ? await db.Recurrences.AsNoTracking().SingleOrDefaultAsync(r => r.Id == campaign.RecurrenceId, cancellationToken) : null;
-                Input = CampaignForm.From(campaign, recurrence);
+                var variants = await db.CampaignVariants.AsNoTracking().Where(v => v.CampaignId == campaign.Id && v.CompanyId == companyId).OrderBy(v => v.Variant).ToListAsync(cancellationToken);
+                Input = CampaignForm.From(campaign, recurrence, variants);
             }
         }
     }
@@ -143,9 +144,14 @@ internal sealed class CreateModel(
     }
 
     /// <summary>The live preview, asked for as the text is typed (no inline script: the CSP forbids it; see wwwroot/js/campaigns.js).</summary>
-    public async Task<IActionResult> OnGetPreviewAsync(string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, Guid? segment, CancellationToken cancellationToken) =>
+    /// <param name="variants">An A/B test's bodies B, C, … (at most four): credits are shown for the longest.</param>
+    public async Task<IActionResult> OnGetPreviewAsync(
+        string? text, string? country, string? sender, [FromQuery] Guid[]? lists, bool trackLinks, Guid? segment, [FromQuery] string[]? variants, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(
-            new PreviewTemplate((text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty, country, sender, (lists ?? []).Take(100).ToList(), trackLinks, segment), cancellationToken));
+            new PreviewTemplate(Cap(text), country, sender, (lists ?? []).Take(100).ToList(), trackLinks, segment,
+                (variants ?? []).Take(AbSplit.MaxVariants - 1).Select(Cap).ToList()), cancellationToken));
+
+    private static string Cap(string? text) => (text ?? string.Empty).Length > 5000 ? text![..5000] : text ?? string.Empty;
 
     public async Task<IActionResult> OnGetAudienceAsync(bool subscribers, [FromQuery] Guid[]? lists, Guid? segment, CancellationToken cancellationToken) =>
         new JsonResult(await mediator.Send(new EstimateAudience(subscribers, lists ?? [], segment), cancellationToken));
@@ -225,6 +231,27 @@ internal sealed class CampaignForm
 
     public bool Schedule { get; set; } = true;
 
+    /// <summary>An A/B test (ADR 36): the message above is variant A; <see cref="AbBodies"/> are B to E.</summary>
+    [Display(Name = "A/B test: send two or more texts to part of the audience, then the best one to the rest")]
+    public bool AbTest { get; set; }
+
+    public List<string?> AbBodies { get; set; } = [null, null, null, null];
+
+    /// <summary>Each variant's share of the test, A first; nullable so an empty box is "not given" rather than a binding error.</summary>
+    public List<short?> AbPercents { get; set; } = [50, 50, null, null, null];
+
+    [Display(Name = "Share of the audience in the test (%)")]
+    public short? AbTestPercent { get; set; } = 20;
+
+    [Display(Name = "Winner by")]
+    public string AbMetric { get; set; } = AbMetrics.Delivered;
+
+    [Display(Name = "Decide after (hours)")]
+    public short? AbWindowHours { get; set; } = 4;
+
+    [Display(Name = "Send the winner to the rest of the audience")]
+    public bool AbSendRest { get; set; } = true;
+
     public SaveCampaign ToRequest() => new()
     {
         Id = Id,
@@ -243,9 +270,16 @@ internal sealed class CampaignForm
         QuietStart = QuietStart,
         QuietEnd = QuietEnd,
         Schedule = Schedule,
+        AbTest = AbTest,
+        AbBodies = AbBodies,
+        AbPercents = AbPercents.Select(p => p ?? 0).ToList(),
+        AbTestPercent = AbTestPercent ?? 0,
+        AbMetric = AbMetric,
+        AbWindowHours = AbWindowHours ?? 0,
+        AbSendRest = AbSendRest,
     };
 
-    public static CampaignForm From(Campaign campaign, CampaignRecurrence? recurrence) => new()
+    public static CampaignForm From(Campaign campaign, CampaignRecurrence? recurrence, IReadOnlyList<CampaignVariant> variants) => new()
     {
         Id = campaign.Id,
         Name = campaign.Name,
@@ -262,5 +296,12 @@ internal sealed class CampaignForm
         RepeatUntil = recurrence?.Until,
         QuietStart = campaign.QuietStart,
         QuietEnd = campaign.QuietEnd,
+        AbTest = campaign.IsAbTest,
+        AbBodies = [.. Enumerable.Range(1, AbSplit.MaxVariants - 1).Select(i => variants.FirstOrDefault(v => v.Variant == i)?.Body)],
+        AbPercents = campaign.IsAbTest ? [.. Enumerable.Range(0, AbSplit.MaxVariants).Select(i => variants.FirstOrDefault(v => v.Variant == i)?.Percent)] : [50, 50, null, null, null],
+        AbTestPercent = campaign.AbTestPercent ?? 20,
+        AbMetric = campaign.AbMetric ?? AbMetrics.Delivered,
+        AbWindowHours = campaign.AbWindowHours ?? 4,
+        AbSendRest = !campaign.IsAbTest || campaign.AbSendRest,
     };
 }

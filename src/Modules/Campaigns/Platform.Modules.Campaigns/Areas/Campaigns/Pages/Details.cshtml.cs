@@ -28,6 +28,9 @@ internal sealed class DetailsModel(
     /// <summary>The campaign's tracked links with their clicks (none when it does not track links).</summary>
     public IReadOnlyList<LinkCount> Links { get; private set; } = [];
 
+    /// <summary>An A/B test's variants with their counts (ADR 36); none when the campaign is not a test.</summary>
+    public IReadOnlyList<CampaignVariant> Variants { get; private set; } = [];
+
     [TempData]
     public string? Message { get; set; }
 
@@ -42,6 +45,10 @@ internal sealed class DetailsModel(
         Campaign = snapshot.Campaign;
         ListNames = snapshot.ListNames;
         Links = await LinkCount.OfAsync(db, Campaign, cancellationToken);
+        // At most five rows, counted by the campaigns.ab-winner job: the page never counts messages.
+        Variants = Campaign.IsAbTest
+            ? await db.CampaignVariants.AsNoTracking().Where(v => v.CampaignId == Campaign.Id && v.CompanyId == Campaign.CompanyId).OrderBy(v => v.Variant).ToListAsync(cancellationToken)
+            : [];
         Recurrence = Campaign.RecurrenceId is { } series
             ? await db.Recurrences.AsNoTracking().SingleOrDefaultAsync(r => r.Id == series && r.CompanyId == Campaign.CompanyId, cancellationToken)
             : null;
@@ -173,6 +180,40 @@ internal sealed record Progress(
     /// <summary>What the credits line says: reserved while it runs, then what was spent (the rest went back).</summary>
     public static string CreditsText(Campaign c) =>
         c.SettledAt is null ? $"{c.ReservedCredits} reserved" : $"{c.ReservedCredits} reserved, {c.SpentCredits} spent (the rest released)";
+}
+
+/// <summary>What the campaign page says about an A/B test (ADR 36), from the campaign row and its variants' counts.</summary>
+internal static class AbTestView
+{
+    public static string MetricName(string? metric) => metric == AbMetrics.Clicks ? "click rate" : "delivery rate";
+
+    /// <summary>The variant's rate by the test's metric, as the winner job compares them ("—" before anything was sent).</summary>
+    public static string Rate(Campaign c, CampaignVariant v) =>
+        v.Sent == 0 ? "—" : (100.0 * (c.AbMetric == AbMetrics.Clicks ? v.Clicked : v.Delivered) / v.Sent).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    public static string Summary(Campaign c)
+    {
+        var setup = $"{c.AbTestPercent}% of the audience in the test, the winner by {MetricName(c.AbMetric)} {c.AbWindowHours} hour{(c.AbWindowHours == 1 ? "" : "s")} after sending"
+                    + (c.AbTestPercent == 100 ? "." : c.AbSendRest ? ", then sent to the rest." : "; the rest are not sent anything.");
+        if (c.AbDecidedAt is { } decided && c.AbWinner is { } winner)
+        {
+            var rest = c.AbRestSent switch
+            {
+                true => $" The winner was queued for the {c.AbHeld:N0} recipients held for it.",
+                false when c.AbHeld > 0 => $" The {c.AbHeld:N0} recipients held were not sent anything (their credits are released).",
+                _ => string.Empty,
+            };
+            return $"{setup} Variant {CampaignVariant.Letter(winner)} won, decided at {decided.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.{rest}";
+        }
+
+        if (c.AbDecideAt is { } at)
+        {
+            return $"{setup} Decides at {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC"
+                   + (c.AbHeld > 0 ? $"; {c.AbHeld:N0} recipients are held until then." : ".");
+        }
+
+        return $"{setup} The split is made when the audience is built.";
+    }
 }
 
 /// <summary>One tracked link of a campaign: its place in the text, its address, all clicks and the recipients who clicked.</summary>
