@@ -60,9 +60,12 @@ public sealed class AbTestBrowserTests(AbTestHostFixture fixture) : BrowserTestB
             await page.ArriveAtAsync("**/Campaigns/Details/**");
 
             // The split as built: one recipient each, eight held for the winner; each variant's one message sent and delivered.
-            for (var attempt = 0; attempt < 120 && await page.Locator("#variants tr[data-variant] [data-delivered]").AllTextContentsAsync() is var delivered && !delivered.SequenceEqual(["1", "1"]); attempt++)
+            // The A/B job counts every second and the page shows its counts when reloaded (a snapshot up to a second old):
+            // the split's held count and the variants' sends are waited for.
+            for (var attempt = 0; attempt < 120 && (await page.Locator("#variants tr[data-variant] [data-delivered]").AllTextContentsAsync() is var delivered && !delivered.SequenceEqual(["1", "1"])
+                                                    || await page.Locator("#variants tr[data-held]").CountAsync() == 0); attempt++)
             {
-                await Task.Delay(500); // the A/B job counts every second; the page shows its counts when reloaded
+                await Task.Delay(500);
                 await page.ReloadAsync();
             }
 

@@ -124,6 +124,8 @@ public sealed class CampaignSendingTests(SendingFactory factory, ITestOutputHelp
             .Should().Be(0);
 
         // Credits: reserved at scheduling; at completion one segment per message submitted, at the UK price, is spent.
+        // Settlement follows the completion's commit (CampaignSettlement.CompleteAsync), so it is waited for.
+        await factory.Database.WaitForAsync("the campaign settled", TimeSpan.FromSeconds(30), "SELECT settled_at IS NOT NULL FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));
         var spent = await factory.Database.ScalarAsync<long>("SELECT spent_credits FROM campaigns.campaigns WHERE id = @id", ("id", campaignId));
         var price = await factory.Database.ScalarAsync<long>("SELECT credits_per_segment FROM campaigns.campaign_prices WHERE campaign_id = @id AND country = 'GB'", ("id", campaignId));
         price.Should().BePositive();

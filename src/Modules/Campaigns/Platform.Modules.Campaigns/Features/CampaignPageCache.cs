@@ -6,8 +6,11 @@ using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns.Features;
 
-/// <summary>What the campaign page shows of a campaign: the row (counters included) and the names of its lists.</summary>
-internal sealed record CampaignPageSnapshot(Campaign Campaign, IReadOnlyList<string> ListNames);
+/// <summary>
+/// What the campaign page shows of a campaign: the row (counters included), the names of its lists, and an A/B test's
+/// variants with their counts (ADR 36; none without a test), read together so they agree.
+/// </summary>
+internal sealed record CampaignPageSnapshot(Campaign Campaign, IReadOnlyList<string> ListNames, IReadOnlyList<CampaignVariant> Variants);
 
 /// <summary>
 /// The campaign page's data, read at most once a second per campaign and shared by everyone looking at it. A campaign
@@ -74,7 +77,10 @@ internal sealed class CampaignPageCache(IServiceScopeFactory scopes)
             names = await db.Segments.AsNoTracking().Where(x => x.Id == segmentId && x.CompanyId == companyId).Select(x => "Segment " + x.Name).ToListAsync();
         }
 
-        return new CampaignPageSnapshot(campaign, names);
+        var variants = campaign.IsAbTest
+            ? await db.CampaignVariants.AsNoTracking().Where(v => v.CampaignId == campaignId && v.CompanyId == companyId).OrderBy(v => v.Variant).ToListAsync()
+            : [];
+        return new CampaignPageSnapshot(campaign, names, variants);
     }
 
     private sealed record Entry(long Expires, Task<CampaignPageSnapshot?> Load);

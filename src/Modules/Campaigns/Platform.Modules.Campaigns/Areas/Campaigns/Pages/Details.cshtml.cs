@@ -45,10 +45,8 @@ internal sealed class DetailsModel(
         Campaign = snapshot.Campaign;
         ListNames = snapshot.ListNames;
         Links = await LinkCount.OfAsync(db, Campaign, cancellationToken);
-        // At most five rows, counted by the campaigns.ab-winner job: the page never counts messages.
-        Variants = Campaign.IsAbTest
-            ? await db.CampaignVariants.AsNoTracking().Where(v => v.CampaignId == Campaign.Id && v.CompanyId == Campaign.CompanyId).OrderBy(v => v.Variant).ToListAsync(cancellationToken)
-            : [];
+        // At most five rows, counted by the campaigns.ab-winner job (the page never counts messages), in the snapshot.
+        Variants = snapshot.Variants;
         Recurrence = Campaign.RecurrenceId is { } series
             ? await db.Recurrences.AsNoTracking().SingleOrDefaultAsync(r => r.Id == series && r.CompanyId == Campaign.CompanyId, cancellationToken)
             : null;
