@@ -30,6 +30,12 @@ var smppWindow = int.Parse(Environment.GetEnvironmentVariable("BENCH_SMPP_WINDOW
 // BENCH_FIELD=1 (ADR 31): every contact has a contact field "city" (500 values, 8–10 characters) and the text uses
 // {city|town} besides {first_name|there}, so the run measures the audience copying the field and the sender rendering it.
 var withField = Environment.GetEnvironmentVariable("BENCH_FIELD") == "1";
+if (Environment.GetEnvironmentVariable("BENCH_RENDER") == "1")
+{
+    Platform.Benchmarks.Campaigns.RenderCost.Run(); // the sender's per-message text work alone (RenderCost.cs), then stop
+    return;
+}
+
 await using var smsc = throughSmpp ? await SmscProcess.StartAsync() : null;
 CeilingCase? ceiling = null;
 if (smsc is not null)
@@ -90,12 +96,13 @@ try
         VALUES ('{campaignId}', '{companyId}', 'Benchmark', 'PLATFORM', 'Hi {"{"}first_name|there{"}"}, 20% off tonight{(withField ? " in {city|town}" : "")}. Reply STOP to opt out', 'Draft', ARRAY['{listId}']::uuid[], 'UTC', now(), false, now(), now())
         """);
     var linkRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_LINK_RATE") ?? "0", CultureInfo.InvariantCulture);
-    // BENCH_TRACK_LINK=1: the text carries a tracked link (and, with BENCH_FIELD=1, the contact field too) without the GET
-    // load — issue #20's "1M campaign with a custom field and a tracked link ≥ 10,000 msg/s".
+    var links = new Platform.Modules.Campaigns.Features.Links.TrackedLinks(
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), new Platform.Modules.Shared.PublicLinks(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
+    // BENCH_TRACK_LINK=1: the campaign tracks a link without any GETs of it (issue #20: a million recipients with a
+    // field and a tracked link must still send >= 10,000 msg/s); with BENCH_FIELD=1 the text also uses {city|town}.
     if (linkRate > 0 || Environment.GetEnvironmentVariable("BENCH_TRACK_LINK") == "1")
     {
-        var inCity = withField ? " in {city|town}" : string.Empty;
-        await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET track_links = true, body = 'Hi {"{"}first_name|there{"}"}, menu{inCity}: https://example.com/menu?from=sms Reply STOP to opt out' WHERE id = '{campaignId}'");
+        await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET track_links = true, body = 'Hi {"{"}first_name|there{"}"}, menu{(withField ? " in {city|town}" : "")}: https://example.com/menu?from=sms Reply STOP to opt out' WHERE id = '{campaignId}'");
     }
 
     // Warm-up: a 50,000-recipient campaign through the same path first, so the measured one meets a host whose code
@@ -113,6 +120,12 @@ try
             INSERT INTO campaigns.campaigns (id, company_id, name, sender_id, body, status, list_ids, time_zone, scheduled_at, respect_quiet_hours, created_at, updated_at)
             VALUES ('{warmCampaign}', '{companyId}', 'Warm-up', 'PLATFORM', 'Warm-up', 'Scheduled', ARRAY['{warmList}']::uuid[], 'UTC', now(), false, now(), now());
             """);
+        if (linkRate > 0)
+        {
+            // Its messages carry a tracked link too, so the redirect can be measured on the idle host (below) with real codes.
+            await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET track_links = true, body = 'Warm-up https://example.com/warm' WHERE id = '{warmCampaign}'");
+        }
+
         var warm = Stopwatch.StartNew();
         while (!Equals(await ScalarAsync(connectionString, $"SELECT delivered + expired >= 50000 FROM campaigns.campaigns WHERE id = '{warmCampaign}'"), true))
         {
@@ -125,6 +138,15 @@ try
         }
 
         Console.WriteLine($"warm-up: 50,000 messages sent and final in {warm.Elapsed.TotalSeconds:F1} s (not measured)");
+        if (linkRate > 0)
+        {
+            // The redirect on the idle host, at the same rate for 10 s: what it costs when it has the machine to itself.
+            var (low, high) = await MessageIdsAsync(connectionString, warmCampaign);
+            using var idleStop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var idleLinks = (await LoadManyAsync(http, () => "/s/" + links.Code(Random.Shared.NextInt64(low, high + 1), 0), string.Empty, linkRate, idleStop.Token, HttpStatusCode.Redirect)).Latencies;
+            idleLinks.Sort();
+            Console.WriteLine($"idle host, short link redirect at {linkRate} req/s for 10 s: p50 / p95 / p99 {Pct(idleLinks, 0.5):F1} / {Pct(idleLinks, 0.95):F1} / {Pct(idleLinks, 0.99):F1} ms ({idleLinks.Count:N0} requests)");
+        }
     }
 
     // The page alone, one request at a time on the idle host: what one request costs.
@@ -195,8 +217,6 @@ try
     // trial credits. The dispatch lag is when Billing's handler began its transaction (its inbox row's handled_at) minus
     // occurred_at: the same clock for every build (before 2026-12-03 the outbox's dispatched_at was the start of the
     // dispatcher's batch, earlier than the handler; now it is the handler's commit).
-    var links = new Platform.Modules.Campaigns.Features.Links.TrackedLinks(
-        new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), new Platform.Modules.Shared.PublicLinks(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
     var linkLoad = Task.Run(async () =>
     {
         await sendingStarted.Task;
@@ -205,9 +225,17 @@ try
             return new PageLoad([], 0);
         }
 
-        var range = (string)(await ScalarAsync(connectionString, $"SELECT min(id) || ' ' || max(id) FROM campaigns.messages WHERE campaign_id = '{campaignId}'"))!;
-        var (low, high) = (long.Parse(range.Split(' ')[0], CultureInfo.InvariantCulture), long.Parse(range.Split(' ')[1], CultureInfo.InvariantCulture));
+        var (low, high) = await MessageIdsAsync(connectionString, campaignId);
         return await LoadManyAsync(http, () => "/s/" + links.Code(Random.Shared.NextInt64(low, high + 1), 0), string.Empty, linkRate, loadStop.Token, HttpStatusCode.Redirect);
+    });
+
+    // BENCH_LINK_PROBE_RATE (diagnostic): besides the real links, codes with a wrong keyed hash at this rate, answered 404
+    // before any database read — the same endpoint without its query, to tell the database's share of the latency from the host's.
+    var probeRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_LINK_PROBE_RATE") ?? "0", CultureInfo.InvariantCulture);
+    var probeLoad = Task.Run(async () =>
+    {
+        await sendingStarted.Task;
+        return probeRate <= 0 || linkRate <= 0 ? new PageLoad([], 0) : await LoadManyAsync(http, () => "/s/" + Forged(links.Code(Random.Shared.NextInt64(1, 1_000_000_000), 0)), string.Empty, probeRate, loadStop.Token, HttpStatusCode.NotFound);
     });
 
     var eventRate = int.Parse(Environment.GetEnvironmentVariable("BENCH_EVENTS_PER_SECOND") ?? "20", CultureInfo.InvariantCulture);
@@ -225,6 +253,7 @@ try
     var machineBefore = MachineCpuSeconds();
     var clock = Stopwatch.StartNew();
     double? preparedAt = null, sentAt = null, finalAt = null;
+    var untilSent = Environment.GetEnvironmentVariable("BENCH_UNTIL_SENT") == "1";
     long peakRss = 0;
     while (clock.Elapsed < TimeSpan.FromMinutes(20))
     {
@@ -251,6 +280,8 @@ try
             if (reader.GetInt32(3) > 0) { sendingStarted.TrySetResult(); }
             if (prepared && targeted > 0 && handled >= targeted && sentAt is null) { sentAt = clock.Elapsed.TotalSeconds; }
             if (prepared && targeted > 0 && final >= targeted) { finalAt = clock.Elapsed.TotalSeconds; break; }
+            // BENCH_UNTIL_SENT=1: stop once every message is at the carrier (the redirect runs need no receipts; saves the 2-minute expiry wait).
+            if (sentAt is not null && untilSent && clock.Elapsed.TotalSeconds > sentAt + 2) { break; }
             if (reader.GetString(9) == "NeedsAttention") { throw new InvalidOperationException("The campaign needs attention: " + output); }
         }
 
@@ -273,6 +304,8 @@ try
     var (latencies, errors) = await load;
     var (linkLatencies, linkErrors) = await linkLoad;
     linkLatencies.Sort();
+    var (probeLatencies, probeErrors) = await probeLoad;
+    probeLatencies.Sort();
     var eventLags = await EventLagsAsync(connectionString, await events);
     var hwm = MemoryKb(host.Id, "VmHWM");
     string log;
@@ -323,6 +356,11 @@ try
     {
         double Link(double p) => linkLatencies[Math.Min(linkLatencies.Count - 1, (int)Math.Ceiling(p * linkLatencies.Count) - 1)];
         Console.WriteLine($"| short link redirect at {linkRate} req/s while sending: p50 / p95 / p99 | {Link(0.5):F1} / {Link(0.95):F1} / {Link(0.99):F1} ms ({linkLatencies.Count:N0} requests, {linkErrors} errors; {await ScalarAsync(connectionString, $"SELECT coalesce(sum(clicks), 0) FROM campaigns.link_clicks WHERE campaign_id = '{campaignId}'")} clicks recorded) |");
+    }
+
+    if (probeLatencies.Count > 0)
+    {
+        Console.WriteLine($"| forged short links (404 before any database read) at {probeRate} req/s while sending: p50 / p95 / p99 | {Pct(probeLatencies, 0.5):F1} / {Pct(probeLatencies, 0.95):F1} / {Pct(probeLatencies, 0.99):F1} ms ({probeLatencies.Count:N0} requests, {probeErrors} errors) |");
     }
 
     if (eventLags.Count > 0)
@@ -530,6 +568,18 @@ static Task<PageLoad> LoadAsync(HttpClient http, string url, string cookie, int 
     LoadManyAsync(http, () => url, cookie, rate, stop, HttpStatusCode.OK);
 
 // A fixed rate of GETs of url() (a new address each time, or the same), latency of those answered with the expected status.
+// The lowest and highest message id of a campaign (its recipients' links are drawn between them).
+static async Task<(long Low, long High)> MessageIdsAsync(string connectionString, Guid campaignId)
+{
+    var range = (string)(await ScalarAsync(connectionString, $"SELECT min(id) || ' ' || max(id) FROM campaigns.messages WHERE campaign_id = '{campaignId}'"))!;
+    return (long.Parse(range.Split(' ')[0], CultureInfo.InvariantCulture), long.Parse(range.Split(' ')[1], CultureInfo.InvariantCulture));
+}
+
+// A well-formed code whose keyed hash is wrong (its last character changed): the endpoint computes the hash and refuses it.
+static string Forged(string code) => code[..^1] + (code[^1] == 'a' ? 'b' : 'a');
+
+static double Pct(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
 static async Task<PageLoad> LoadManyAsync(HttpClient http, Func<string> url, string cookie, int rate, CancellationToken stop, HttpStatusCode expected)
 {
     var latencies = new List<double>();

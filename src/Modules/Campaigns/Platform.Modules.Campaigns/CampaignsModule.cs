@@ -54,6 +54,7 @@ public static class CampaignsModule
         services.AddScoped<Features.Segments.SegmentRules>();
         services.AddScoped<Areas.Campaigns.Pages.Segments.SegmentWords>();
         services.AddSingleton<Features.Links.TrackedLinks>();
+        services.AddSingleton<Features.Links.LinkTargets>();
         services.AddSingleton<Features.Links.LinkClickWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<Features.Links.LinkClickWriter>());
 

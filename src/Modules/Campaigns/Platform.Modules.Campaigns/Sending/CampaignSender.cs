@@ -8,7 +8,6 @@ using Npgsql;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
-using Platform.Modules.Campaigns.Features.Contacts;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
 
@@ -95,12 +94,16 @@ internal sealed class CampaignSender(
         var zones = campaign.TimeZones.Length > 0 || !campaign.RespectQuietHours ? campaign.TimeZones : await store.QueuedZonesAsync(campaignId, cancellationToken);
         var cursor = new ClaimCursor();
         var held = new HeldClaims();
+        // The text is worked out once for the run; each message then only gets its codes and values written in. An A/B
+        // test's bodies each (ADR 36), by variant: A is the campaign's body.
+        var text = (campaign.Variants.Length > 0 ? campaign.Variants : [campaign.Body])
+            .Select(body => new CampaignText(body, campaign.TrackLinks, campaign.SenderId, links, route)).ToArray();
         int handled;
         using (var refreshing = new CancellationTokenSource())
         {
             var refresher = KeepClaimsFreshAsync(campaign, held, refreshing.Token);
             var workers = Enumerable.Range(0, Math.Max(1, settings.Workers))
-                .Select(_ => WorkAsync(campaign, zones, cursor, held, deadline, stop))
+                .Select(_ => WorkAsync(campaign, text, zones, cursor, held, deadline, stop))
                 .ToList();
             try
             {
@@ -187,7 +190,7 @@ internal sealed class CampaignSender(
     /// per worker is claimed and not yet at the carriers: a host killed then leaves that one batch to turn Unknown
     /// without having been sent (one claim ahead is what keeps the carrier busy; two would only add to that).
     /// </summary>
-    private async Task<int> WorkAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline, CancellationToken stop)
+    private async Task<int> WorkAsync(SendingCampaign campaign, CampaignText[] text, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline, CancellationToken stop)
     {
         var claimedBatches = Channel.CreateBounded<ClaimedBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var answeredBatches = Channel.CreateBounded<AnsweredBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
@@ -196,14 +199,14 @@ internal sealed class CampaignSender(
         using var claimingStops = CancellationTokenSource.CreateLinkedTokenSource(stop, recordingFailed.Token);
         using var taken = new SemaphoreSlim(1);
 
-        var claiming = ClaimStageAsync(campaign, zones, cursor, held, deadline, taken, claimedBatches.Writer, claimingStops.Token);
+        var claiming = ClaimStageAsync(campaign, text, zones, cursor, held, deadline, taken, claimedBatches.Writer, claimingStops.Token);
         var submitting = SubmitStageAsync(campaign, claimedBatches.Reader, taken, answeredBatches.Writer);
         var recording = RecordStageAsync(campaign, held, answeredBatches.Reader, recordingFailed);
         await Task.WhenAll(claiming, submitting, recording);
         return await recording;
     }
 
-    private async Task ClaimStageAsync(SendingCampaign campaign, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline,
+    private async Task ClaimStageAsync(SendingCampaign campaign, CampaignText[] text, string[] zones, ClaimCursor cursor, HeldClaims held, DateTimeOffset deadline,
         SemaphoreSlim taken, ChannelWriter<ClaimedBatch> claimedBatches, CancellationToken stop)
     {
         var settings = options.Value;
@@ -253,7 +256,7 @@ internal sealed class CampaignSender(
                 var heldIds = held.Add(claimed);
                 // From here the batch goes all the way through: written to the channel without a token (the submitting
                 // stage always reads on).
-                await claimedBatches.WriteAsync(await PrepareAsync(campaign, claimed, heldIds, cancellationToken), CancellationToken.None);
+                await claimedBatches.WriteAsync(await PrepareAsync(campaign, text, claimed, heldIds, cancellationToken), CancellationToken.None);
             }
         }
         finally
@@ -266,7 +269,7 @@ internal sealed class CampaignSender(
     /// Who-messaged-whom is noted before the carrier has the messages, so a STOP sent back at once finds this company;
     /// and a number suppressed since the claim (a STOP that arrived meanwhile) is not sent.
     /// </summary>
-    private async Task<ClaimedBatch> PrepareAsync(SendingCampaign campaign, IReadOnlyList<ClaimedMessage> claimed, long[] heldIds, CancellationToken cancellationToken)
+    private async Task<ClaimedBatch> PrepareAsync(SendingCampaign campaign, CampaignText[] text, IReadOnlyList<ClaimedMessage> claimed, long[] heldIds, CancellationToken cancellationToken)
     {
         var claimedCount = claimed.Count;
         var replyNumber = route.ReplyNumber(campaign.SenderId);
@@ -278,8 +281,12 @@ internal sealed class CampaignSender(
         }
 
         // API messages were stored as sent; a campaign's text is rendered per recipient, with the opt-out route.
-        var texts = claimed.Select(m => m.Body ?? route.Apply(campaign.SenderId,
-            MessageTemplate.Render(links.Template(campaign.BodyOf(m.Variant), campaign.TrackLinks, m.Id), m.FirstName, m.Fields is null ? null : ContactFieldValues.Parse(m.Fields)))).ToList();
+        var texts = new List<string>(claimed.Count);
+        foreach (var message in claimed)
+        {
+            texts.Add(message.Body ?? text[message.Variant is { } v && v < text.Length ? v : 0].For(message.Id, message.FirstName, message.Fields));
+        }
+
         return new ClaimedBatch(claimed, texts, replyNumber, heldIds, claimedCount);
     }
 

@@ -60,9 +60,40 @@ internal static partial class MessageTemplate
         {
             var fallback = match.Groups["fallback"].Success ? match.Groups["fallback"].Value : string.Empty;
             var name = match.Groups["name"].Value.ToLowerInvariant();
-            var value = name == FirstName ? firstName : fields?.GetValueOrDefault(name);
-            return string.IsNullOrWhiteSpace(value) ? fallback : value.Trim();
+            return ValueOf(name == FirstName ? firstName : fields?.GetValueOrDefault(name)) ?? fallback;
         });
+    }
+
+    /// <summary>What a placeholder shows of a recipient's value: the value trimmed, or null (its fallback) when it is missing or blank.</summary>
+    public static string? ValueOf(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>
+    /// The text split once, in order, into literal pieces (<see cref="TemplatePiece.Name"/> null) and placeholders (the
+    /// name in lower case, the fallback as <see cref="TemplatePiece.Text"/>), for rendering many recipients from one split
+    /// (<see cref="CampaignText"/>): appending each literal, and for each placeholder <see cref="ValueOf"/> or else its
+    /// fallback, is <see cref="Render"/>.
+    /// </summary>
+    public static IReadOnlyList<TemplatePiece> Pieces(string template)
+    {
+        var pieces = new List<TemplatePiece>();
+        var at = 0;
+        foreach (Match match in Placeholder().Matches(template))
+        {
+            if (match.Index > at)
+            {
+                pieces.Add(new TemplatePiece(template[at..match.Index], null));
+            }
+
+            pieces.Add(new TemplatePiece(match.Groups["fallback"].Success ? match.Groups["fallback"].Value : string.Empty, match.Groups["name"].Value.ToLowerInvariant()));
+            at = match.Index + match.Length;
+        }
+
+        if (at < template.Length)
+        {
+            pieces.Add(new TemplatePiece(template[at..], null));
+        }
+
+        return pieces;
     }
 
     /// <summary>What the preview shows: alphabet, characters, segments and the character that forced UCS-2.</summary>
@@ -112,6 +143,9 @@ internal static class LongestValue
     /// <summary>The value read back from the aggregate (null when no row had one).</summary>
     public static string? Read(string? padded) => padded is { Length: >= 6 } ? padded[6..] : null;
 }
+
+/// <summary>A piece of a template (<see cref="MessageTemplate.Pieces"/>): literal text, or a placeholder's name and its fallback.</summary>
+internal readonly record struct TemplatePiece(string Text, string? Name);
 
 /// <summary>The live preview of a template: encoding, length in encoding units, segments and the per-part limits.</summary>
 internal sealed record TextPreview(

@@ -28,6 +28,7 @@ internal sealed class OptOutRoute(IConfiguration configuration)
     public string Apply(string senderId, string text) =>
         NeedsRoute(senderId) && !NamesRoute(text) ? text + Suffix : text;
 
-    private bool NamesRoute(string text) =>
-        text.Contains(RouteNumber, StringComparison.Ordinal) || text.Contains(RouteNumber[1..], StringComparison.Ordinal);
+    /// <summary>True when the text names the route already (with or without its "+"), so <see cref="Apply"/> adds nothing.</summary>
+    public bool NamesRoute(ReadOnlySpan<char> text) =>
+        text.Contains(RouteNumber, StringComparison.Ordinal) || text.Contains(RouteNumber.AsSpan(1), StringComparison.Ordinal);
 }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediatR;
@@ -130,6 +132,71 @@ internal static class ContactFieldValues
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// The values of <paramref name="keys"/> in a contact's field JSON, into <paramref name="values"/> (null where absent or
+    /// JSON null): for those keys what <see cref="Parse"/> gives, read without building a document or a dictionary — the
+    /// sender reads one per message (<see cref="Sending.CampaignText"/>).
+    /// </summary>
+    public static void Read(string? json, ReadOnlySpan<string> keys, Span<string?> values)
+    {
+        values.Clear();
+        if (string.IsNullOrEmpty(json) || keys.Length == 0)
+        {
+            return;
+        }
+
+        byte[]? rented = null;
+        var most = Encoding.UTF8.GetMaxByteCount(json.Length);
+        Span<byte> buffer = most <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(most));
+        try
+        {
+            var utf8 = buffer[..Encoding.UTF8.GetBytes(json, buffer)];
+            var reader = new Utf8JsonReader(utf8);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException("A contact's fields are a JSON object.");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var slot = -1;
+                for (var i = 0; i < keys.Length && slot < 0; i++)
+                {
+                    slot = reader.ValueTextEquals(keys[i]) ? i : -1;
+                }
+
+                reader.Read();
+                if (slot < 0 || reader.TokenType == JsonTokenType.Null)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                // As Parse: a string as its value, anything else (set by hand in SQL) as its JSON text; the last of a repeated key wins.
+                values[slot] = reader.TokenType switch
+                {
+                    JsonTokenType.String => reader.GetString(),
+                    JsonTokenType.StartObject or JsonTokenType.StartArray => RawText(ref reader, utf8),
+                    _ => Encoding.UTF8.GetString(reader.ValueSpan),
+                };
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static string RawText(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
+    {
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return Encoding.UTF8.GetString(utf8[start..(int)reader.BytesConsumed]);
     }
 
     /// <summary>The JSON object of the values, or null when there are none (the column's "no fields").</summary>
