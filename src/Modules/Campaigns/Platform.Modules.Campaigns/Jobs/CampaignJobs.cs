@@ -37,8 +37,10 @@ internal sealed class CampaignJobs(CampaignsDataSource dataSource, IBackgroundJo
     /// Arms every slot of the campaign that no run owns (no row, released, or its lease ran out) to run at
     /// <paramref name="at"/>, and prepares the audience at once when the campaign is scheduled for later. Slots a live
     /// run owns are left alone, so this is also how the maintenance job resumes a campaign whose node died.
+    /// A campaign that fits one batch asks for one slot (<paramref name="slots"/>): a second run would find nothing to claim
+    /// and cost a Hangfire job for it (send-API requests, ADR 38).
     /// </summary>
-    public async Task<int> ScheduleAsync(Guid campaignId, DateTimeOffset at, bool prepareNow, CancellationToken cancellationToken)
+    public async Task<int> ScheduleAsync(Guid campaignId, DateTimeOffset at, bool prepareNow, CancellationToken cancellationToken, int? slots = null)
     {
         var now = clock.GetUtcNow();
         if (prepareNow && at > now)
@@ -54,7 +56,7 @@ internal sealed class CampaignJobs(CampaignsDataSource dataSource, IBackgroundJo
             RETURNING slot, generation
             """);
         command.Parameters.AddWithValue("campaign", campaignId);
-        command.Parameters.AddWithValue("slots", Math.Max(1, options.Value.Slots));
+        command.Parameters.AddWithValue("slots", Math.Max(1, slots ?? options.Value.Slots));
         command.Parameters.AddWithValue("lease", (at > now ? at : now) + StartGrace);
         command.Parameters.AddWithValue("now", now);
         var armed = new List<(short Slot, int Generation)>();

@@ -28,6 +28,7 @@ internal static class ApiRegistration
     {
         services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.Section));
         services.AddScoped<SendApiService>();
+        services.AddSingleton(SendRequestGatherer.ForHost);
         services.AddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<WebhookPoster>();

@@ -23,14 +23,15 @@ internal sealed record SendRefused(SendRefusal Refusal) : SendResult;
 /// <summary>
 /// The send itself. A request (already authenticated, <see cref="ApiKeyAuthenticator"/>) is checked
 /// (<see cref="SendRequestReader"/>), replayed when its Idempotency-Key answered before (<see cref="IdempotencyStore"/>),
-/// and otherwise becomes one hidden campaign of kind 'api' whose messages carry their own text and a public id; it is
-/// prepared at once by the engine's <see cref="CampaignPreparation"/> (Sender ID per country, plan limit, credits
-/// reserved) so the caller learns of a refusal in the answer, then sent by the campaign's Hangfire runs. Answers plain
-/// results; the HTTP answer is made at the edge (<see cref="ApiRegistration"/>).
+/// and otherwise handed to the <see cref="SendRequestGatherer"/>, which stores the requests of one company, Sender ID and
+/// kind that arrive together as one hidden campaign of kind 'api' (<see cref="StoreAsync"/>) whose messages carry their own
+/// text and a public id; it is prepared at once by the engine's <see cref="CampaignPreparation"/> (Sender ID per country,
+/// plan limit, credits reserved) so each caller learns of a refusal in its answer, then sent by the campaign's Hangfire runs.
+/// Answers plain results; the HTTP answer is made at the edge (<see cref="ApiRegistration"/>).
 /// </summary>
 internal sealed class SendApiService(
     CampaignsDataSource dataSource, CampaignPreparation preparation, CampaignJobs jobs, MessageStore store, OptOutRoute route,
-    IdempotencyStore idempotency, IMediator mediator, TimeProvider clock)
+    IdempotencyStore idempotency, SendRequestGatherer gatherer, IMediator mediator, TimeProvider clock)
 {
     public async Task<SendResult> SendAsync(ApiCaller caller, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -49,43 +50,82 @@ internal sealed class SendApiService(
         }
 
         var (request, refusal) = SendRequestReader.Read(body);
-        if (request is null)
+        return request is null
+            ? new SendRefused(refusal!)
+            : await gatherer.SubmitAsync(new PendingSend(caller, request, idempotencyKey, hash));
+    }
+
+    /// <summary>
+    /// Stores requests of one company, Sender ID and kind (<see cref="SendRequestGatherer"/>: no number twice among them)
+    /// as one hidden campaign, and answers each: the company's permission, the Sender ID per country and the plan's limit
+    /// are checked once for all and applied to each request; the ones that pass are stored, prepared (credits reserved for
+    /// all at once) and scheduled together. When the credits do not cover them all, each is stored again on its own, so
+    /// a request is refused only for what it would have been refused alone.
+    /// </summary>
+    public async Task<SendResult[]> StoreAsync(IReadOnlyList<PendingSend> requests, CancellationToken cancellationToken)
+    {
+        var results = new SendResult?[requests.Count];
+        var (companyId, from) = (requests[0].Caller.CompanyId, requests[0].Request.From);
+        if (await mediator.Send(new CheckCompanyMaySpend(companyId), cancellationToken) is { } mayNot)
         {
-            return new SendRefused(refusal!);
+            return [.. requests.Select(_ => (SendResult)new SendRefused(new SendRefusal(SendRefusalKind.CompanyMayNotSpend, "Your company may not send messages now.", $"{mayNot} Nothing was sent.")))];
         }
 
-        if (await mediator.Send(new CheckCompanyMaySpend(caller.CompanyId), cancellationToken) is { } mayNot)
-        {
-            return new SendRefused(new SendRefusal(SendRefusalKind.CompanyMayNotSpend, "Your company may not send messages now.", $"{mayNot} Nothing was sent."));
-        }
-
-        var from = request.From;
         var codes = await CallingCodesAsync(cancellationToken);
-        var recipients = request.Messages.Select(i => (i.To, i.Text, Place: Locate(codes, i.To))).ToList();
-        if (await CheckSenderAsync(caller.CompanyId, from, recipients.Select(r => r.Place.Country).Distinct().ToList(), recipients.Count, cancellationToken) is { } refused)
+        var located = requests.Select(r => r.Request.Messages.Select(m => (m.To, m.Text, Place: Locate(codes, m.To))).ToList()).ToList();
+        var senderRefusals = await SenderRefusalsAsync(companyId, from, located.SelectMany(r => r.Select(m => m.Place.Country)).Distinct().ToList(), cancellationToken);
+        var limits = await mediator.Send(new GetPlanLimits(companyId), cancellationToken);
+        for (var i = 0; i < requests.Count; i++)
         {
-            return new SendRefused(refused);
+            results[i] = senderRefusals(located[i].Select(m => m.Place.Country)) ?? OverPlanLimit(limits, located[i].Count);
+        }
+
+        var taken = Enumerable.Range(0, requests.Count).Where(i => results[i] is null).ToList();
+        if (taken.Count == 0)
+        {
+            return [.. results.Select(r => r!)];
         }
 
         var now = clock.GetUtcNow();
         var campaignId = Guid.CreateVersion7();
-        var suppressed = await store.SuppressedAmongAsync(caller.CompanyId, recipients.Select(r => r.To).ToArray(), cancellationToken);
+        var suppressed = await store.SuppressedAmongAsync(companyId, [.. taken.SelectMany(i => located[i].Select(m => m.To))], cancellationToken);
         // Stored as sent: with the opt-out route an alphanumeric sender needs, counted in the segments.
-        var messages = recipients.Select(r => (r, Text: route.Apply(from, r.Text)))
-            .Select(x => new Outgoing(Guid.CreateVersion7(), x.r.To, x.Text, x.r.Place.Country, x.r.Place.TimeZone,
-                (short)MessageTemplate.Segments(x.Text), suppressed.Contains(x.r.To))).ToList();
+        var outgoing = new Dictionary<int, List<Outgoing>>();
+        foreach (var i in taken)
+        {
+            outgoing[i] = located[i].Select(m => (m, Text: route.Apply(from, m.Text)))
+                .Select(x => new Outgoing(Guid.CreateVersion7(), x.m.To, x.Text, x.m.Place.Country, x.m.Place.TimeZone,
+                    (short)MessageTemplate.Segments(x.Text), suppressed.Contains(x.m.To))).ToList();
+        }
 
         await using (var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
-            if (idempotencyKey is not null && !await IdempotencyStore.ClaimAsync(connection, caller, idempotencyKey, hash, campaignId, now, cancellationToken))
+            foreach (var i in taken.ToList())
             {
-                await transaction.RollbackAsync(cancellationToken);
-                return await idempotency.ReplayAsync(caller, idempotencyKey, hash, cancellationToken) ?? IdempotencyStore.InFlight;
+                var pending = requests[i];
+                if (pending.IdempotencyKey is { } key && !await IdempotencyStore.ClaimAsync(connection, pending.Caller, key, pending.Hash, campaignId, now, cancellationToken))
+                {
+                    taken.Remove(i); // another request holds the key: answered after the commit, from what that one leaves
+                }
             }
 
-            await InsertAsync(connection, caller.CompanyId, campaignId, from, request.Marketing, messages, now, cancellationToken);
+            if (taken.Count > 0)
+            {
+                await InsertAsync(connection, companyId, campaignId, from, requests[0].Request.Marketing, [.. taken.SelectMany(i => outgoing[i])], now, cancellationToken);
+            }
+
             await transaction.CommitAsync(cancellationToken);
+        }
+
+        foreach (var i in Enumerable.Range(0, requests.Count).Where(i => results[i] is null && !taken.Contains(i)))
+        {
+            results[i] = await idempotency.ReplayAsync(requests[i].Caller, requests[i].IdempotencyKey!, requests[i].Hash, cancellationToken) ?? IdempotencyStore.InFlight;
+        }
+
+        if (taken.Count == 0)
+        {
+            return [.. results.Select(r => r!)];
         }
 
         PreparationResult prepared;
@@ -95,31 +135,49 @@ internal sealed class SendApiService(
         }
         catch
         {
-            await ForgetAsync(caller, campaignId, idempotencyKey);
+            await ForgetAsync(taken.Select(i => requests[i]), campaignId);
             throw;
         }
 
         if (!prepared.Ready)
         {
-            await ForgetAsync(caller, campaignId, idempotencyKey);
-            return new SendRefused(new SendRefusal(SendRefusalKind.NotPaidFor, "The messages could not be paid for.",
+            await ForgetAsync(taken.Select(i => requests[i]), campaignId);
+            if (taken.Count > 1)
+            {
+                // Together they cost more than the company has: each on its own, in the order they came, as if sent one by one.
+                foreach (var i in taken)
+                {
+                    results[i] = (await StoreAsync([requests[i]], cancellationToken))[0];
+                }
+
+                return [.. results.Select(r => r!)];
+            }
+
+            results[taken[0]] = new SendRefused(new SendRefusal(SendRefusalKind.NotPaidFor, "The messages could not be paid for.",
                 $"{prepared.Problem} Nothing was sent. Buy credits under Billing, then send again."));
+            return [.. results.Select(r => r!)];
         }
 
         await dataSource.Source.ExecuteAsync("UPDATE campaigns.campaigns SET status = @to, scheduled_at = @now, updated_at = @now WHERE id = @id AND status = ANY (@from)",
             cancellationToken, ("id", campaignId), ("now", clock.GetUtcNow()), ("to", CampaignLifecycle.To(CampaignStep.Accept)), ("from", CampaignLifecycle.From(CampaignStep.Accept)));
-        await jobs.ScheduleAsync(campaignId, clock.GetUtcNow(), prepareNow: false, cancellationToken);
+        // At most one request's size (1,000 messages): one run sends it, a second would only cost a Hangfire job.
+        await jobs.ScheduleAsync(campaignId, clock.GetUtcNow(), prepareNow: false, cancellationToken, slots: 1);
 
-        var response = new SendMessagesResponse(campaignId, messages.Select(m => new AcceptedMessage(
-            m.ApiId, m.To, m.Suppressed ? "suppressed" : "queued", m.Segments,
-            m.Suppressed ? SuppressedError : null)).ToList());
-        var json = JsonSerializer.Serialize(response, ApiJson.Options);
-        if (idempotencyKey is not null)
+        foreach (var i in taken)
         {
-            await idempotency.SaveAcceptedAsync(caller, idempotencyKey, json, cancellationToken);
+            var response = new SendMessagesResponse(campaignId, outgoing[i].Select(m => new AcceptedMessage(
+                m.ApiId, m.To, m.Suppressed ? "suppressed" : "queued", m.Segments,
+                m.Suppressed ? SuppressedError : null)).ToList());
+            var json = JsonSerializer.Serialize(response, ApiJson.Options);
+            if (requests[i].IdempotencyKey is { } key)
+            {
+                await idempotency.SaveAcceptedAsync(requests[i].Caller, key, json, cancellationToken);
+            }
+
+            results[i] = new SendAccepted(json);
         }
 
-        return new SendAccepted(json);
+        return [.. results.Select(r => r!)];
     }
 
     /// <summary>A message of the caller's company by its public id; null for an id that is none of its messages.</summary>
@@ -156,37 +214,42 @@ internal sealed class SendApiService(
 
     private sealed record Outgoing(Guid ApiId, string To, string Text, string Country, string TimeZone, short Segments, bool Suppressed);
 
-    private async Task<SendRefusal?> CheckSenderAsync(Guid companyId, string from, IReadOnlyList<string> countries, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The Sender ID's checks for the countries of the requests at hand, read once: a function giving a request's refusal
+    /// (null when its countries may all be sent to from the Sender ID).
+    /// </summary>
+    private async Task<Func<IEnumerable<string>, SendResult?>> SenderRefusalsAsync(Guid companyId, string from, IReadOnlyList<string> countries, CancellationToken cancellationToken)
     {
         var usable = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
-        var refusals = new List<string>();
         if (!usable.Any(s => string.Equals(s.SenderId, from, StringComparison.Ordinal)))
         {
-            refusals.Add($"{from} is not an approved Sender ID of your company. Use one of: {string.Join(", ", usable.Select(s => s.SenderId))}, or apply for it under Sender IDs.");
+            var unknown = Refused($"{from} is not an approved Sender ID of your company. Use one of: {string.Join(", ", usable.Select(s => s.SenderId))}, or apply for it under Sender IDs.");
+            return _ => unknown;
         }
-        else
+
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var country in countries)
         {
-            foreach (var country in countries)
+            var check = await mediator.Send(new CheckSenderId(companyId, from, country), cancellationToken);
+            if (!check.Allowed)
             {
-                var check = await mediator.Send(new CheckSenderId(companyId, from, country), cancellationToken);
-                if (!check.Allowed)
-                {
-                    refusals.Add(check.Reason ?? $"{from} may not be used for numbers in {country}.");
-                }
+                reasons[country] = check.Reason ?? $"{from} may not be used for numbers in {country}.";
             }
         }
 
-        if (refusals.Count > 0)
-        {
-            return SendRefusal.Fields(SendRefusalKind.Unsendable, "The Sender ID cannot be used for these messages.", "from", [.. refusals.Distinct()]);
-        }
-
-        var limits = await mediator.Send(new GetPlanLimits(companyId), cancellationToken);
-        return limits.MaxRecipientsPerCampaign is { } max && count > max
-            ? SendRefusal.Fields(SendRefusalKind.Unsendable, "Too many recipients for your plan.", "messages",
-                $"Your {limits.Plan} plan allows {max} recipients per request; this one has {count}.")
+        return requestCountries => requestCountries.Distinct().Where(reasons.ContainsKey).Select(c => reasons[c]).ToArray() is { Length: > 0 } refusals
+            ? Refused([.. refusals.Distinct()])
             : null;
+
+        static SendRefused Refused(params string[] refusals) =>
+            new(SendRefusal.Fields(SendRefusalKind.Unsendable, "The Sender ID cannot be used for these messages.", "from", refusals));
     }
+
+    private static SendRefused? OverPlanLimit(PlanLimits limits, int count) =>
+        limits.MaxRecipientsPerCampaign is { } max && count > max
+            ? new SendRefused(SendRefusal.Fields(SendRefusalKind.Unsendable, "Too many recipients for your plan.", "messages",
+                $"Your {limits.Plan} plan allows {max} recipients per request; this one has {count}."))
+            : null;
 
     private static async Task InsertAsync(
         NpgsqlConnection connection, Guid companyId, Guid campaignId, string from, bool marketing, IReadOnlyList<Outgoing> messages, DateTimeOffset now, CancellationToken cancellationToken)
@@ -229,14 +292,15 @@ internal sealed class SendApiService(
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Removes a request that was refused after it was stored (nothing was reserved or sent), and gives its key back.</summary>
-    private async Task ForgetAsync(ApiCaller caller, Guid campaignId, string? idempotencyKey)
+    /// <summary>Removes requests that were refused after they were stored (nothing was reserved or sent), and gives their keys back.</summary>
+    private async Task ForgetAsync(IEnumerable<PendingSend> requests, Guid campaignId)
     {
+        var stored = requests.ToList();
         await dataSource.Source.ExecuteAsync("DELETE FROM campaigns.campaigns WHERE id = @id AND company_id = @company AND status = ANY (@discardable)",
-            CancellationToken.None, ("id", campaignId), ("company", caller.CompanyId), ("discardable", CampaignLifecycle.AwaitingCompany.ToArray()));
-        if (idempotencyKey is not null)
+            CancellationToken.None, ("id", campaignId), ("company", stored[0].Caller.CompanyId), ("discardable", CampaignLifecycle.AwaitingCompany.ToArray()));
+        foreach (var pending in stored.Where(p => p.IdempotencyKey is not null))
         {
-            await idempotency.ForgetAsync(caller, idempotencyKey, campaignId);
+            await idempotency.ForgetAsync(pending.Caller, pending.IdempotencyKey!, campaignId);
         }
     }
 
