@@ -27,14 +27,16 @@ internal static partial class SendApiLoad
         var key = await CreateKeyAsync(http, cookie);
 
         // Warm-up: the same requests to other numbers (…13–…16 avoided: the simulator fails those), so JIT and pools are warm.
-        var warmCount = batch ? 50_000 : 5_000;
+        var warmCount = int.Parse(Environment.GetEnvironmentVariable("BENCH_API_WARMUP") ?? (batch ? "50000" : "5000"), CultureInfo.InvariantCulture);
         var warm = await DriveAsync(http, key, "+4478", warmCount, perRequest, clients);
-        if (!await WaitFinalAsync(connectionString, warmCount, TimeSpan.FromMinutes(5)))
+        Console.WriteLine($"warm-up: {warmCount:N0} messages accepted at {warm.PerSecond:N0} msg/s (not measured)");
+        var warmFinal = Stopwatch.StartNew();
+        if (!await WaitFinalAsync(connectionString, warmCount, TimeSpan.FromMinutes(10)))
         {
-            throw new TimeoutException("The warm-up's messages were not all final in 5 minutes.");
+            throw new TimeoutException("The warm-up's messages were not all final in 10 minutes: " + await CountersAsync(connectionString));
         }
 
-        Console.WriteLine($"warm-up: {warmCount:N0} messages accepted at {warm.PerSecond:N0} msg/s and final (not measured)");
+        Console.WriteLine($"warm-up: final {warmFinal.Elapsed.TotalSeconds:F1} s after the last was accepted");
 
         var cpuBefore = CpuSeconds(hostPid);
         var started = Stopwatch.StartNew();
@@ -43,7 +45,7 @@ internal static partial class SendApiLoad
         var finalAfter = await WaitFinalAsync(connectionString, warmCount + messages, TimeSpan.FromMinutes(20)) ? started.Elapsed : TimeSpan.Zero;
         var cpu = CpuSeconds(hostPid) - cpuBefore;
         load.Latencies.Sort();
-        var counters = await ScalarAsync(connectionString, "SELECT format('campaigns %s, targeted %s, submitted %s, delivered %s, failed %s, expired %s, unknown %s, suppressed %s', count(*), sum(targeted), sum(submitted), sum(delivered), sum(failed), sum(expired), sum(unknown), sum(suppressed)) FROM campaigns.campaigns WHERE kind = 'api'");
+        var counters = await CountersAsync(connectionString);
 
         Console.WriteLine($"Send API benchmark: {messages:N0} messages, {perRequest:N0} per request, {clients} clients back to back, simulator carrier, {Environment.ProcessorCount} cores, host and PostgreSQL on this machine");
         Console.WriteLine("| measure | result |");
@@ -153,6 +155,9 @@ internal static partial class SendApiLoad
         var shown = await created.Content.ReadAsStringAsync();
         return KeyPattern().Match(shown) is { Success: true } key ? key.Value : throw new InvalidOperationException($"No key on the keys page ({(int)created.StatusCode}).");
     }
+
+    private static async Task<object?> CountersAsync(string connectionString) => await ScalarAsync(connectionString,
+        "SELECT format('campaigns %s, targeted %s, submitted %s, delivered %s, failed %s, expired %s, unknown %s, suppressed %s', count(*), sum(targeted), sum(submitted), sum(delivered), sum(failed), sum(expired), sum(unknown), sum(suppressed)) FROM campaigns.campaigns WHERE kind = 'api'");
 
     private static async Task<object?> ScalarAsync(string connectionString, string sql)
     {
