@@ -58,7 +58,9 @@ if (sendApi is { Length: > 0 })
 var server = Environment.GetEnvironmentVariable("PLATFORM_TEST_POSTGRES")
     ?? "Host=localhost;Port=5432;Username=platform_test;Password=platform_test;Database=postgres";
 var database = $"platform_bench_campaigns_{DateTime.UtcNow:MMddHHmmss}_{Environment.ProcessId}";
-await ExecuteAsync(server, $"CREATE DATABASE \"{database}\"");
+// BENCH_HISTORY=50000000 (issue #16): the run's database is a copy of a kept one with that much message history (History.cs).
+await ExecuteAsync(server, Platform.Benchmarks.Campaigns.History.Rows is { } history
+    ? await Platform.Benchmarks.Campaigns.History.CreateDatabaseSqlAsync(server, history, database) : $"CREATE DATABASE \"{database}\"");
 var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
 Process? host = null;
 try
@@ -387,6 +389,10 @@ try
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| CPU while it ran ({wallSeconds:F1} s, {Environment.ProcessorCount} cores): machine busy / host / SMSC / the rest (PostgreSQL, this program) | {machineBusy / (wallSeconds * Environment.ProcessorCount):P0} / {hostCpu:F1} s / {smscCpu:F1} s / {machineBusy - hostCpu - smscCpu:F1} s |"));
     Console.WriteLine($"final counters: {await ScalarAsync(connectionString, $"SELECT format('targeted %s, submitted %s, delivered %s, failed %s (at submit %s), expired %s, unknown %s', targeted, submitted, delivered, failed, send_failed, expired, unknown) FROM campaigns.campaigns WHERE id = '{campaignId}'")}");
+    if (Platform.Benchmarks.Campaigns.History.Rows is not null)
+    {
+        await Platform.Benchmarks.Campaigns.History.MeasureDropAsync(connectionString);
+    }
 }
 finally
 {

@@ -21,17 +21,7 @@ public sealed partial class RecipientReportTests(SendingFactory factory) : IClas
         var page = $"/Campaigns/Recipients/{campaignId}";
 
         // Every number once, in pages of 50 following "Next".
-        var seen = new List<string>();
-        var next = $"{page}?status=all";
-        while (next is not null)
-        {
-            var (status, html) = await owner.GetAsync(next);
-            status.Should().Be(HttpStatusCode.OK);
-            seen.AddRange(Numbers(html));
-            next = NextPage().Match(html) is { Success: true } link ? WebUtility.HtmlDecode(link.Groups[1].Value) : null;
-        }
-
-        seen.Should().HaveCount(300).And.OnlyHaveUniqueItems();
+        (await AllNumbersAsync(owner, campaignId)).Should().HaveCount(300).And.OnlyHaveUniqueItems();
 
         // Filtered: the failed numbers are exactly the messages table's.
         var failed = (await factory.Database.ScalarAsync<string>(
@@ -69,6 +59,22 @@ public sealed partial class RecipientReportTests(SendingFactory factory) : IClas
         (await other.GetAsync(page)).Status.Should().Be(HttpStatusCode.NotFound);
         (await other.Http.GetAsync($"{page}/Csv")).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await owner.GetAsync($"{page}?status=nonsense")).Status.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    /// <summary>The numbers the report lists with every status, page after page following "Next".</summary>
+    public static async Task<List<string>> AllNumbersAsync(FormClient owner, Guid campaignId)
+    {
+        var seen = new List<string>();
+        var next = $"/Campaigns/Recipients/{campaignId}?status=all";
+        while (next is not null)
+        {
+            var (status, html) = await owner.GetAsync(next);
+            status.Should().Be(HttpStatusCode.OK);
+            seen.AddRange(Numbers(html));
+            next = NextPage().Match(html) is { Success: true } link ? WebUtility.HtmlDecode(link.Groups[1].Value) : null;
+        }
+
+        return seen;
     }
 
     private static List<string> Numbers(string html) => [.. NumberCell().Matches(WebUtility.HtmlDecode(html)).Select(m => m.Groups[1].Value)];

@@ -50,6 +50,8 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
 
     public DbSet<Message> Messages => Set<Message>();
 
+    public DbSet<MessagePartition> MessagePartitions => Set<MessagePartition>();
+
     public DbSet<PendingReceipt> PendingReceipts => Set<PendingReceipt>();
 
     public DbSet<CallingCode> CallingCodes => Set<CallingCode>();
@@ -211,6 +213,11 @@ internal sealed class CampaignsDbContext(DbContextOptions<CampaignsDbContext> op
             e.Property(m => m.Id).UseIdentityAlwaysColumn();
             e.Property(m => m.State).HasConversion<short>();
             e.Property(m => m.Fields).HasColumnType("jsonb");
+        });
+        modelBuilder.Entity<MessagePartition>(e =>
+        {
+            e.ToTable("message_partitions");
+            e.HasKey(p => p.Name);
         });
         modelBuilder.Entity<PendingReceipt>(e =>
         {

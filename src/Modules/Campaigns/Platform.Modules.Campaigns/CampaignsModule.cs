@@ -27,7 +27,8 @@ public static class CampaignsModule
     public static IServiceCollection AddCampaigns(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddModule<CampaignsDbContext>(configuration, Definition);
-        services.AddOptions<CampaignsOptions>().Bind(configuration.GetSection(CampaignsOptions.Section));
+        services.AddOptions<CampaignsOptions>().Bind(configuration.GetSection(CampaignsOptions.Section)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<CampaignsOptions>, CampaignsOptionsValidation>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CampaignsDataSource>();
         services.AddScoped<CompanyCountry>();
@@ -75,6 +76,10 @@ public static class CampaignsModule
             "Folds campaigns' sent, delivered and failed messages and link clicks into each number's last activity, which segments filter on.");
         services.AddRecurringJob<InboxRetentionJob>(InboxRetentionJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(retentionSeconds)),
             "Deletes inbox conversations past the inbox retention, who-messaged-whom rows past the STOP look-back, and link clicks past the click retention.");
+        var partitionSeconds = Math.Max(1, configuration.GetValue($"{CampaignsOptions.Section}:MessagePartitionSeconds", 60));
+        services.AddKeyedSingleton(MessagePartitionsJob.ClockKey, (provider, _) => provider.GetRequiredService<TimeProvider>());
+        services.AddRecurringJob<MessagePartitionsJob>(MessagePartitionsJob.Id, RecurringJobServices.Every(TimeSpan.FromSeconds(partitionSeconds)),
+            "Keeps the next partition of the messages made ahead, starts a new one each month, notes which may still get receipts, and drops those past MessageRetentionMonths.");
         return services;
     }
 

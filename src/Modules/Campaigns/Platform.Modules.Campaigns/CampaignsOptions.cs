@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Platform.Modules.Campaigns;
 
 /// <summary>Settings under <c>Platform:Campaigns</c>.</summary>
@@ -53,4 +55,50 @@ internal sealed class CampaignsOptions
 
     /// <summary>How often the maintenance job runs (stale claims, receipt timeouts, stalled campaigns).</summary>
     public int MaintenanceSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The longest a message (recipient, text, state) is kept, in months: 13 by default, what the privacy policy promises
+    /// for the message history. History leaves a partition at a time (ADR 37): a partition is dropped once its newest
+    /// message is <c>MessageRetentionMonths − MessagePartitionMonths</c> months old, when its oldest is at most this old.
+    /// </summary>
+    public int MessageRetentionMonths { get; set; } = 13;
+
+    /// <summary>How long one partition of the messages takes new messages before the next one does, in months.</summary>
+    public int MessagePartitionMonths { get; set; } = 1;
+
+    /// <summary>
+    /// The ids one partition covers. Large enough that no partition fills before its month is up (10^10: 3,800 messages
+    /// a second for a month); should one fill, ids go on into the next one, made ahead. Tests set a tiny value.
+    /// </summary>
+    public long MessagePartitionIds { get; set; } = 10_000_000_000;
+
+    /// <summary>How often the partition job runs (opens the next partition, notes receipts, drops what is past retention).</summary>
+    public int MessagePartitionSeconds { get; set; } = 60;
+
+    /// <summary>What is wrong with these settings, for the host's start to stop on (ADR 37's settings).</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (MessagePartitionMonths is < 1 or > 12)
+        {
+            yield return $"{Section}:MessagePartitionMonths is {MessagePartitionMonths}; it must be a whole number of months from 1 to 12.";
+        }
+
+        if (MessageRetentionMonths <= MessagePartitionMonths || MessageRetentionMonths > 120)
+        {
+            yield return $"{Section}:MessageRetentionMonths is {MessageRetentionMonths}; it must be more than MessagePartitionMonths ({MessagePartitionMonths}) " +
+                         "and at most 120 (history goes a whole partition at a time, so at least one partition's worth is always kept).";
+        }
+
+        if (MessagePartitionIds < 10)
+        {
+            yield return $"{Section}:MessagePartitionIds is {MessagePartitionIds}; it must be at least 10 (leave the default, 10000000000, in production).";
+        }
+    }
+}
+
+/// <summary>Stops the host's start with <see cref="CampaignsOptions.Problems"/>, each saying which setting and why.</summary>
+internal sealed class CampaignsOptionsValidation : IValidateOptions<CampaignsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CampaignsOptions options) =>
+        options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
 }

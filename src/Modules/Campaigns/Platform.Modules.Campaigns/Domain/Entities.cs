@@ -218,6 +218,12 @@ internal sealed class Campaign
 
     public DateTimeOffset? PreparedAt { get; set; }
 
+    /// <summary>
+    /// The lowest id its messages can have (the id sequence's position when they were written; ADR 37), so statements
+    /// about one campaign skip the older partitions of <c>campaigns.messages</c>. Null: every partition may hold them.
+    /// </summary>
+    public long? MessagesFrom { get; set; }
+
     public long ReservedCredits { get; set; }
 
     public long SpentCredits { get; set; }
@@ -368,6 +374,29 @@ internal sealed class Message
 
     /// <summary>The A/B test variant this message sends (0 = A); null outside a test and for a held recipient before the decision.</summary>
     public short? Variant { get; set; }
+}
+
+/// <summary>
+/// One partition of <c>campaigns.messages</c> (ADR 37): an id range, when ids started and stopped going to it, whether it
+/// may hold a message that can still get a receipt, and when retention dropped it (the row stays as the record).
+/// </summary>
+internal sealed class MessagePartition
+{
+    public required string Name { get; set; }
+
+    public long FirstId { get; set; }
+
+    public long EndId { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? OpenedAt { get; set; }
+
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    public bool AwaitingReceipts { get; set; }
+
+    public DateTimeOffset? DroppedAt { get; set; }
 }
 
 /// <summary>A receipt that arrived before its message's submit was recorded.</summary>

@@ -78,6 +78,7 @@ internal sealed class AbWinnerJob(
                   FROM campaigns.messages m
                   LEFT JOIN (SELECT DISTINCT message_id FROM campaigns.link_clicks WHERE campaign_id = @campaign AND company_id = @company) c ON c.message_id = m.id
                   WHERE m.campaign_id = @campaign AND m.company_id = @company AND m.state >= {MessageStateSql.Queued} AND m.variant IS NOT NULL
+                    AND m.id >= {MessagePartitions.CampaignFloor("@campaign")}
                   GROUP BY m.variant) x
             WHERE v.campaign_id = @campaign AND v.company_id = @company AND v.variant = x.variant
             """, cancellationToken, ("campaign", campaignId), ("company", companyId), ("now", now));
@@ -123,7 +124,7 @@ internal sealed class AbWinnerJob(
         {
             queued = await connection.ExecuteAsync($"""
                 UPDATE campaigns.messages SET state = {MessageStateSql.Queued}, variant = @winner, not_before = @due
-                WHERE campaign_id = @campaign AND company_id = @company AND state = {MessageStateSql.Held}
+                WHERE campaign_id = @campaign AND company_id = @company AND state = {MessageStateSql.Held} AND id >= {MessagePartitions.CampaignFloor("@campaign")}
                 """, cancellationToken, ("campaign", campaignId), ("company", companyId), ("winner", winner), ("due", hostClock.GetUtcNow()));
         }
         else if (live)
@@ -131,7 +132,8 @@ internal sealed class AbWinnerJob(
             // Never to be sent: no longer recipients of the campaign, so its counters add up and it completes.
             dropped = await connection.ScalarAsync<int>($"""
                 WITH dropped AS (
-                    DELETE FROM campaigns.messages WHERE campaign_id = @campaign AND company_id = @company AND state = {MessageStateSql.Held} RETURNING 1)
+                    DELETE FROM campaigns.messages WHERE campaign_id = @campaign AND company_id = @company AND state = {MessageStateSql.Held}
+                      AND id >= {MessagePartitions.CampaignFloor("@campaign")} RETURNING 1)
                 UPDATE campaigns.campaigns SET targeted = targeted - (SELECT count(*) FROM dropped) WHERE id = @campaign
                 RETURNING (SELECT count(*) FROM dropped)::int
                 """, cancellationToken, ("campaign", campaignId), ("company", companyId));

@@ -5,6 +5,7 @@ using NpgsqlTypes;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.SenderIds.Contracts;
 
@@ -24,6 +25,9 @@ internal sealed class CampaignPreparation(
     CampaignsDataSource dataSource, OptOutRoute route, Features.Links.TrackedLinks links, Features.Segments.SegmentQuery segments, IMediator mediator, TimeProvider clock,
     ILogger<CampaignPreparation> logger)
 {
+    /// <summary>The first id <c>@campaign</c>'s messages can have (ADR 37).</summary>
+    private static readonly string Floor = MessagePartitions.CampaignFloor("@campaign");
+
     public async Task<PreparationResult> PrepareAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
@@ -52,7 +56,7 @@ internal sealed class CampaignPreparation(
         if (problem is null && sendable > 0)
         {
             var segments = campaign.Kind == CampaignKinds.Api
-                ? await connection.ScalarAsync<int>("SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId))
+                ? await connection.ScalarAsync<int>($"SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor}", cancellationToken, ("campaign", campaignId))
                 // Every short link has the same length, so any message id gives the length each message will have. An A/B
                 // test reserves at its longest body for everyone: the held rest may be sent any of them.
                 : bodies.Max(body => MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(body, campaign.TrackLinks, 0), longestName, longestFields))));
@@ -105,7 +109,7 @@ internal sealed class CampaignPreparation(
             campaignId, targeted, (clock.GetUtcNow() - started).TotalMilliseconds, suppressed);
         if (problem is null && targeted >= StatisticsRefreshAt)
         {
-            await RefreshStatisticsAsync(connection, cancellationToken);
+            await RefreshStatisticsAsync(connection, campaignId, cancellationToken);
         }
 
         return new PreparationResult(problem is null, problem);
@@ -121,14 +125,20 @@ internal sealed class CampaignPreparation(
     /// sorted them on disk for each batch of 1,000 (200,000 rows: 170–220 ms a claim instead of ~40). A sample of
     /// 30,000 rows, once per campaign. Best effort: an autovacuum holding the table's lock (or a missing ownership,
     /// which PostgreSQL answers with a warning) only means the plans wait for autovacuum.
+    /// Only the partitions the campaign's messages went to (ADR 37): the claim is planned per partition, with each
+    /// partition's statistics, and ANALYZE of the partitioned table would sample every month of history again.
     /// </summary>
-    private async Task RefreshStatisticsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task RefreshStatisticsAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
         var started = clock.GetUtcNow();
         try
         {
-            await connection.ExecuteAsync("SET lock_timeout = '2s'; ANALYZE campaigns.messages; RESET lock_timeout", cancellationToken);
-            logger.LogInformation("Statistics of campaigns.messages refreshed in {Elapsed} ms", (clock.GetUtcNow() - started).TotalMilliseconds);
+            var partitions = await connection.ScalarAsync<string?>($"""
+                SELECT string_agg(format('campaigns.%I', name), ', ' ORDER BY first_id) FROM campaigns.message_partitions
+                WHERE dropped_at IS NULL AND end_id > {Floor} AND first_id < {MessagePartitions.NextId}
+                """, cancellationToken, ("campaign", campaignId)) ?? "campaigns.messages";
+            await connection.ExecuteAsync($"SET lock_timeout = '2s'; ANALYZE {partitions}; RESET lock_timeout", cancellationToken);
+            logger.LogInformation("Statistics of {Partitions} refreshed in {Elapsed} ms", partitions, (clock.GetUtcNow() - started).TotalMilliseconds);
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
@@ -174,7 +184,12 @@ internal sealed class CampaignPreparation(
     private async Task<(int Targeted, Audience Audience)> MaterialiseAsync(
         NpgsqlConnection connection, Campaign campaign, IReadOnlyList<string> bodies, List<VariantRow>? test, DateTimeOffset started, CancellationToken cancellationToken)
     {
-        await connection.ExecuteAsync("DELETE FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaign.Id));
+        // What an earlier, failed preparation may have left goes; then the first id this audience can have is noted, so
+        // statements about the campaign skip the partitions before it (ADR 37).
+        await connection.ExecuteAsync($"""
+            DELETE FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor};
+            UPDATE campaigns.campaigns SET messages_from = {MessagePartitions.NextId} WHERE id = @campaign
+            """, cancellationToken, ("campaign", campaign.Id));
         // The contact fields the text uses (the save checked they exist) travel with each message, and only those: a
         // text without any copies no jsonb at all, so the million-recipient path is the one it was. An A/B test's
         // bodies together.
@@ -445,9 +460,9 @@ internal sealed class CampaignPreparation(
     /// <summary>How many messages a send-API request brought, and their audience (the queued and suppressed ones).</summary>
     private static async Task<(int Targeted, Audience Audience)> ApiAudienceAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
     {
-        var targeted = (int)await connection.ScalarAsync<long>("SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign", cancellationToken, ("campaign", campaignId));
+        var targeted = (int)await connection.ScalarAsync<long>($"SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor}", cancellationToken, ("campaign", campaignId));
         await using var command = new NpgsqlCommand(
-            AudienceCounts($"(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Suppressed})) m", []), connection);
+            AudienceCounts($"(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor} AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Suppressed})) m", []), connection);
         command.Parameters.AddWithValue("campaign", campaignId);
         // Send-API messages are stored as sent: no placeholders to measure.
         return (targeted, (await ReadAudienceAsync(command, [], cancellationToken)).Audience);

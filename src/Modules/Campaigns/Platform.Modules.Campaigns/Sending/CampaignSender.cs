@@ -10,6 +10,7 @@ using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
+using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Sending;
 
@@ -88,6 +89,8 @@ internal sealed class CampaignSender(
             return null;
         }
 
+        // Receipts for what this run submits look as far back as its messages go, from the first claim on (ADR 37).
+        await store.AwaitReceiptsAsync(campaignId, cancellationToken);
         var settings = options.Value;
         var deadline = clock.GetUtcNow() + settings.RunSlice;
         // The recipients' zones were noted when the audience was built (older campaigns: read from the queue).
@@ -612,7 +615,7 @@ internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServic
         await using (var command = new NpgsqlCommand($"""
             SELECT COALESCE(sum(GREATEST(m.segments, 1) * p.credits_per_segment), 0)::bigint
             FROM campaigns.messages m JOIN campaigns.campaign_prices p ON p.campaign_id = m.campaign_id AND p.country = m.country
-            WHERE m.campaign_id = @id AND (m.submitted_at IS NOT NULL OR m.state = {MessageStateSql.Unknown})
+            WHERE m.campaign_id = @id AND m.id >= {MessagePartitions.CampaignFloor("@id")} AND (m.submitted_at IS NOT NULL OR m.state = {MessageStateSql.Unknown})
             """, connection, transaction))
         {
             command.Parameters.AddWithValue("id", campaignId);

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Sending;
 
@@ -39,6 +40,9 @@ internal static class SuppressionRule
 /// </summary>
 internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Extensions.Options.IOptions<CampaignsOptions> options)
 {
+    /// <summary>The first id <c>@campaign</c>'s messages can have: per-campaign reads skip the partitions before it (ADR 37).</summary>
+    private static readonly string Floor = MessagePartitions.CampaignFloor("@campaign");
+
     private const string CounterUpdate = $"""
         UPDATE campaigns.campaigns c SET
             suppressed = c.suppressed + x.suppressed, submitted = c.submitted + x.submitted, delivered = c.delivered + x.delivered,
@@ -70,10 +74,12 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// targets: the planner guesses one message row for the array probe and joined them in a nested loop over the
     /// targets, which is quadratic — 990 receipts compared 979,110 pairs, 300 ms of a 330 ms statement. MATERIALIZED,
     /// or PostgreSQL inlines the aggregate and builds the object again for every row.
+    /// Both reads of the messages start at <see cref="MessagePartitions.ReceiptFloor"/>: a receipt probes the carrier-id
+    /// index of the partitions that can hold a submitted message, not of every month of history (ADR 37).
     /// </summary>
     private const string ApplyToSubmitted = $"""
         found AS (
-            SELECT r.*, ARRAY(SELECT m.id FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id) AS message_ids FROM r),
+            SELECT r.*, ARRAY(SELECT m.id FROM campaigns.messages m WHERE m.carrier_message_id = r.carrier_id AND m.id >= {MessagePartitions.ReceiptFloor}) AS message_ids FROM r),
         targets AS (
             SELECT unnest(f.message_ids) AS id, f.state, f.code, f.at FROM found f),
         by_id AS MATERIALIZED (
@@ -84,7 +90,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                 error = COALESCE(b.receipt -> m.id::text ->> 'code', m.error),
                 finished_at = (b.receipt -> m.id::text ->> 'at')::timestamptz
             FROM by_id b
-            WHERE m.id = ANY (ARRAY(SELECT id FROM targets)) AND m.state::int = {MessageStateSql.Submitted}
+            WHERE m.id = ANY (ARRAY(SELECT id FROM targets)) AND m.id >= {MessagePartitions.ReceiptFloor} AND m.state::int = {MessageStateSql.Submitted}
             RETURNING m.campaign_id, m.state, {MessageStateSql.Submitted}::smallint AS was)
         """;
 
@@ -95,13 +101,14 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public async Task<IReadOnlyList<ClaimedMessage>> ClaimAsync(Guid campaignId, Guid companyId, long afterId, string[]? openZones, int limit, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        const string sql = """
+        var sql = """
             WITH picked AS (
                 SELECT m.id,
             """ + SuppressionRule.Blocked + $"""
                        AS blocked
                 FROM campaigns.messages m
-                WHERE m.campaign_id = @campaign AND m.state = {MessageStateSql.Queued} AND m.id > @after AND m.not_before <= @now
+                WHERE m.campaign_id = @campaign AND m.state = {MessageStateSql.Queued} AND m.id > @after AND m.id >= {Floor}
+                  AND m.not_before <= @now
                   AND (@zones::text[] IS NULL OR m.time_zone = ANY (@zones))
                 ORDER BY m.id
                 LIMIT @limit
@@ -112,7 +119,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     claimed_at = CASE WHEN p.blocked THEN NULL ELSE @now END,
                     finished_at = CASE WHEN p.blocked THEN @now ELSE NULL END,
                     attempts = CASE WHEN p.blocked THEN m.attempts ELSE m.attempts + 1 END
-                FROM picked p WHERE m.id = p.id
+                FROM picked p WHERE m.id = p.id AND m.id >= {Floor}
                 RETURNING m.id, m.campaign_id, m.state, {MessageStateSql.Queued}::smallint AS was, m.phone, m.first_name, m.body, m.country, m.attempts, m.fields, m.variant),
             moved AS (SELECT campaign_id, state, was FROM claimed WHERE state = {MessageStateSql.Suppressed}),
             counted AS (
@@ -161,7 +168,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                 RETURNING 1),
             stopped AS (
                 UPDATE campaigns.messages m SET state = {MessageStateSql.Suppressed}, claimed_at = NULL, finished_at = @now, error = @error
-                WHERE m.id = ANY (@ids) AND m.state::int = {MessageStateSql.Submitting}
+                WHERE m.id = ANY (@ids) AND m.id BETWEEN @low AND @high AND m.state::int = {MessageStateSql.Submitting}
                   AND
             """ + SuppressionRule.Blocked + $"""
 
@@ -173,7 +180,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             SELECT id FROM stopped
             -- Repeated after a lost answer (CampaignSender rides out database faults): what the first run suppressed
             -- is no longer claimed, and must still come back as not to be submitted.
-            UNION SELECT id FROM campaigns.messages WHERE id = ANY (@ids) AND state = {MessageStateSql.Suppressed}
+            UNION SELECT id FROM campaigns.messages WHERE id = ANY (@ids) AND id BETWEEN @low AND @high AND state = {MessageStateSql.Suppressed}
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = (object?)platformNumber ?? DBNull.Value });
@@ -182,6 +189,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         command.Parameters.Add(new NpgsqlParameter("now", NpgsqlDbType.TimestampTz) { Value = now });
         command.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = claimed.Select(m => m.Phone).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = claimed.Select(m => m.Id).ToArray() });
+        AddIdBounds(command, claimed.Select(m => m.Id));
         command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Text) { Value = options.Value.SuppressionKey });
         command.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = OptedOutError });
         var stopped = new HashSet<long>();
@@ -195,6 +203,23 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     }
 
     public const string OptedOutError = "Opted out before sending.";
+
+    /// <summary>
+    /// <c>@low</c> and <c>@high</c>, the smallest and largest of a batch's message ids. PostgreSQL cannot tell from
+    /// <c>id = ANY (@ids)</c> which partitions hold the ids, and would probe every partition's primary key with the whole
+    /// array; <c>id BETWEEN @low AND @high</c> it can, so a batch reaches the one or two partitions it is in (ADR 37).
+    /// </summary>
+    private static void AddIdBounds(NpgsqlCommand command, IEnumerable<long> ids)
+    {
+        var (low, high) = (long.MaxValue, long.MinValue);
+        foreach (var id in ids)
+        {
+            (low, high) = (Math.Min(low, id), Math.Max(high, id));
+        }
+
+        command.Parameters.Add(new NpgsqlParameter("low", NpgsqlDbType.Bigint) { Value = low });
+        command.Parameters.Add(new NpgsqlParameter("high", NpgsqlDbType.Bigint) { Value = high });
+    }
 
     /// <summary>Which of these numbers the company may not message now (the send API answers them "suppressed").</summary>
     public async Task<HashSet<string>> SuppressedAmongAsync(Guid companyId, string[] phones, CancellationToken cancellationToken)
@@ -220,8 +245,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public Task RefreshClaimsAsync(long[] ids, DateTimeOffset now, CancellationToken cancellationToken) =>
         dataSource.Source.ExecuteAsync(
-            $"UPDATE campaigns.messages SET claimed_at = @now WHERE id = ANY (@ids) AND state = {MessageStateSql.Submitting}",
-            cancellationToken, ("ids", ids), ("now", now));
+            $"UPDATE campaigns.messages SET claimed_at = @now WHERE id = ANY (@ids) AND id BETWEEN @low AND @high AND state = {MessageStateSql.Submitting}",
+            cancellationToken, ("ids", ids), ("now", now), ("low", ids.Min()), ("high", ids.Max()));
 
     /// <summary>
     /// Records a batch's outcomes (only for messages still claimed). Submitted, Queued (a retry), Failed and Unknown (the
@@ -265,7 +290,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
                     submitted_at = CASE WHEN r.state = {MessageStateSql.Submitted} THEN @now ELSE m.submitted_at END,
                     finished_at = CASE WHEN r.receipt IS NOT NULL THEN (r.receipt ->> 'at')::timestamptz
                                        WHEN r.state IN ({MessageStateSql.Failed}, {MessageStateSql.Unknown}) THEN @now ELSE NULL END
-                FROM r WHERE m.id = r.id AND m.state::int = {MessageStateSql.Submitting} -- not state = {MessageStateSql.Submitting}: see ApplyToSubmitted
+                FROM r WHERE m.id = r.id AND m.id BETWEEN @low AND @high AND m.state::int = {MessageStateSql.Submitting} -- not state = {MessageStateSql.Submitting}: see ApplyToSubmitted
                 RETURNING m.campaign_id, m.state, r.receipt IS NOT NULL AS early),
             moved AS (
                 SELECT campaign_id, state, {MessageStateSql.Submitting}::smallint AS was FROM updated WHERE NOT early
@@ -276,6 +301,7 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         await using (var command = new NpgsqlCommand(sql, connection))
         {
             command.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = outcomes.Select(o => o.Id).ToArray() });
+            AddIdBounds(command, outcomes.Select(o => o.Id));
             command.Parameters.Add(new NpgsqlParameter("states", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = outcomes.Select(o => (short)o.State).ToArray() });
             command.Parameters.Add(new NpgsqlParameter("instances", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.CarrierInstance).ToArray() });
             command.Parameters.Add(new NpgsqlParameter("carrier_ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = outcomes.Select(o => o.CarrierMessageId).ToArray() });
@@ -344,7 +370,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             WITH matched AS (
                 DELETE FROM campaigns.pending_receipts p
                 WHERE {{which}}
-                  AND (SELECT bool_or(m.state::int <> {{MessageStateSql.Submitting}}) FROM campaigns.messages m WHERE m.carrier_message_id = p.carrier_message_id)
+                  AND (SELECT bool_or(m.state::int <> {{MessageStateSql.Submitting}}) FROM campaigns.messages m
+                       WHERE m.carrier_message_id = p.carrier_message_id AND m.id >= {{MessagePartitions.ReceiptFloor}})
                 RETURNING p.id, p.carrier_message_id AS carrier_id, p.state, p.error_code AS code, p.reported_at AS at),
             r AS (SELECT DISTINCT ON (carrier_id) * FROM matched ORDER BY carrier_id, id),
             """ + ApplyToSubmitted + """
@@ -374,11 +401,11 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             WITH lost AS (
                 UPDATE campaigns.messages m SET state = {MessageStateSql.Unknown}, claimed_at = NULL, finished_at = @now,
                     error = 'The outcome of the submit was lost (the sending node stopped); not resent.'
-                WHERE m.state = {MessageStateSql.Submitting} AND m.claimed_at < @claim_cutoff
+                WHERE m.state = {MessageStateSql.Submitting} AND m.claimed_at < @claim_cutoff AND m.id >= {MessagePartitions.ReceiptFloor}
                 RETURNING m.campaign_id, m.state, {MessageStateSql.Submitting}::smallint AS was),
             timed_out AS (
                 UPDATE campaigns.messages m SET state = {MessageStateSql.Expired}, finished_at = @now, error = COALESCE(m.error, 'No delivery receipt in time.')
-                WHERE m.state = {MessageStateSql.Submitted} AND m.submitted_at < @receipt_cutoff
+                WHERE m.state = {MessageStateSql.Submitted} AND m.submitted_at < @receipt_cutoff AND m.id >= {MessagePartitions.ReceiptFloor}
                 RETURNING m.campaign_id, m.state, {MessageStateSql.Submitted}::smallint AS was),
             moved AS (SELECT * FROM lost UNION ALL SELECT * FROM timed_out),
             counted AS (
@@ -405,7 +432,8 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     {
         await using var command = dataSource.Source.CreateCommand($"""
             SELECT EXISTS (SELECT 1 FROM campaigns.messages m
-                           WHERE m.state = {MessageStateSql.Submitting} AND m.claimed_at IS NOT NULL AND m.phone = @phone AND m.company_id = ANY (@companies))
+                           WHERE m.state = {MessageStateSql.Submitting} AND m.claimed_at IS NOT NULL AND m.phone = @phone AND m.company_id = ANY (@companies)
+                             AND m.id >= {MessagePartitions.ReceiptFloor})
             """);
         command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
         command.Parameters.Add(new NpgsqlParameter("companies", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = companies });
@@ -418,10 +446,10 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public async Task<(bool Queued, bool Claimed, bool Held)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
     {
-        const string sql = $"""
-            SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued}),
-                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Submitting}),
-                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Held})
+        var sql = $"""
+            SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND id >= {Floor}),
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Submitting} AND id >= {Floor}),
+                   EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Held} AND id >= {Floor})
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -443,10 +471,10 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
             return (false, claimed, held, null);
         }
 
-        const string sql = $"""
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND not_before <= @now)
+        var sql = $"""
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND not_before <= @now AND id >= {Floor})
                         THEN @now
-                        ELSE (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued}) END
+                        ELSE (SELECT min(not_before) FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND id >= {Floor}) END
             """;
         await using var command = dataSource.Source.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
@@ -455,11 +483,23 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
         return (true, claimed, held, due is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null);
     }
 
+    /// <summary>
+    /// Before a run claims: the partitions that may hold the campaign's messages count as awaiting receipts, so receipts
+    /// for them are matched at once. The partition job notes the same from the campaign's status, but only once a run;
+    /// a campaign resumed after a long pause can have messages in a partition it had marked as done with receipts.
+    /// Usually changes nothing.
+    /// </summary>
+    public Task AwaitReceiptsAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        dataSource.Source.ExecuteAsync($"""
+            UPDATE campaigns.message_partitions SET awaiting_receipts = true
+            WHERE NOT awaiting_receipts AND dropped_at IS NULL AND end_id > {Floor}
+            """, cancellationToken, ("campaign", campaignId));
+
     /// <summary>The time zones of a campaign's queued messages, for campaigns prepared before they were noted on the campaign.</summary>
     public async Task<string[]> QueuedZonesAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand(
-            "SELECT ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued})");
+            $"SELECT ARRAY(SELECT DISTINCT time_zone FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND id >= {Floor})");
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         return (string[])(await command.ExecuteScalarAsync(cancellationToken))!;
     }

@@ -84,7 +84,8 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
                 LEFT JOIN campaigns.campaigns k ON k.id = m.campaign_id AND k.company_id = p.company_id
                 LEFT JOIN LATERAL (
                     SELECT am.api_id FROM campaigns.messages am
-                    WHERE k.kind = '{CampaignKinds.Api}' AND am.campaign_id = k.id AND am.company_id = p.company_id AND am.phone = c.phone
+                    WHERE k.kind = '{CampaignKinds.Api}' AND am.campaign_id = k.id AND am.id >= COALESCE(k.messages_from, 1)
+                      AND am.company_id = p.company_id AND am.phone = c.phone
                     LIMIT 1) a ON true
                 WHERE i.company_id = p.company_id AND i.seq > p.after
                 ORDER BY i.seq

@@ -188,11 +188,20 @@ internal sealed class SendApiService(
             return null;
         }
 
-        await using var command = dataSource.Source.CreateCommand("""
+        // The platform made the id (a UUIDv7) when the message was written: only the partitions that took messages around
+        // that millisecond are read (ADR 37). An id of another version was never one of ours; it is looked for everywhere.
+        var madeAt = MessagePartitions.MadeAt(apiId);
+        await using var command = dataSource.Source.CreateCommand($"""
             SELECT m.api_id, m.campaign_id, c.sender_id, m.phone, m.state, m.segments, c.created_at, m.submitted_at, m.finished_at, m.error
             FROM campaigns.messages m JOIN campaigns.campaigns c ON c.id = m.campaign_id
             WHERE m.api_id = @id AND m.company_id = @company AND c.company_id = @company AND c.kind = @kind
+              {(madeAt is null ? string.Empty : "AND " + MessagePartitions.WrittenAround("m.id", "@at"))}
             """);
+        if (madeAt is not null)
+        {
+            command.Parameters.AddWithValue("at", madeAt.Value);
+        }
+
         command.Parameters.AddWithValue("kind", CampaignKinds.Api);
         command.Parameters.AddWithValue("id", apiId);
         command.Parameters.AddWithValue("company", caller.CompanyId);
@@ -254,9 +263,9 @@ internal sealed class SendApiService(
     private static async Task InsertAsync(
         NpgsqlConnection connection, Guid companyId, Guid campaignId, string from, bool marketing, IReadOnlyList<Outgoing> messages, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using (var campaign = new NpgsqlCommand("""
-            INSERT INTO campaigns.campaigns (id, company_id, kind, name, sender_id, body, status, time_zone, respect_quiet_hours, created_at, updated_at)
-            VALUES (@id, @company, @kind, @name, @sender, @body, @status, 'UTC', @marketing, @now, @now)
+        await using (var campaign = new NpgsqlCommand($"""
+            INSERT INTO campaigns.campaigns (id, company_id, kind, name, sender_id, body, status, time_zone, respect_quiet_hours, created_at, updated_at, messages_from)
+            VALUES (@id, @company, @kind, @name, @sender, @body, @status, 'UTC', @marketing, @now, @now, {MessagePartitions.NextId})
             """, connection))
         {
             campaign.Parameters.AddWithValue("kind", CampaignKinds.Api);

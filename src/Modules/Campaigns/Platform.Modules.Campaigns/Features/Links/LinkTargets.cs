@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Platform.Modules.Shared;
+using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Links;
 
@@ -102,7 +103,7 @@ internal sealed class LinkTargets(CampaignsDataSource data, TimeProvider clock, 
         try
         {
             await using var command = data.Source.CreateCommand(
-                "SELECT min(id), max(id), count(*) FROM campaigns.messages WHERE campaign_id = @id");
+                $"SELECT min(id), max(id), count(*) FROM campaigns.messages WHERE campaign_id = @id AND id >= {MessagePartitions.CampaignFloor("@id")}");
             command.Parameters.AddWithValue("id", campaign.CampaignId);
             await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
             if (!await reader.ReadAsync(CancellationToken.None) || reader.IsDBNull(0))

@@ -3,6 +3,7 @@ using System.Text;
 using Npgsql;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Shared;
+using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Reports;
 
@@ -79,7 +80,7 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
         var ranges = wanted.Select(s => $"""
             (SELECT id, phone, first_name, state, segments, error, submitted_at, finished_at FROM campaigns.messages
              WHERE (campaign_id, state, id) > (@campaign, {(short)s}::smallint, @after) AND campaign_id = @campaign
-               AND state BETWEEN {(short)s} AND {(short)s} AND id > @after
+               AND state BETWEEN {(short)s} AND {(short)s} AND id > @after AND id >= {MessagePartitions.CampaignFloor("@campaign")}
                AND company_id = @company AND (@phone::text IS NULL OR phone = @phone)
              ORDER BY state, id LIMIT @limit)
             """);
@@ -115,6 +116,7 @@ internal sealed class RecipientReport(CampaignsDataSource dataSource)
             $"""
             SELECT coalesce(error, ''), count(*) FROM campaigns.messages
             WHERE campaign_id = @campaign AND company_id = @company AND state IN ({(short)MessageState.Failed}, {(short)MessageState.Expired}, {(short)MessageState.Unknown})
+              AND id >= {MessagePartitions.CampaignFloor("@campaign")}
             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10
             """);
         command.Parameters.AddWithValue("campaign", campaignId);

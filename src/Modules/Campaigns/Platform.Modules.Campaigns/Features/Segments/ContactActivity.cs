@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Segments;
@@ -61,14 +62,14 @@ internal sealed class ContactActivityJob(CampaignsDataSource data, TimeProvider 
     /// <summary>Folds one campaign's sent messages; answers how many numbers' activity changed.</summary>
     private async Task<int> FoldCampaignAsync(Guid campaign, Guid company, long counters, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        const string sql = $"""
+        var sql = $"""
             WITH folded AS (
                 INSERT INTO campaigns.contact_activity AS a (company_id, phone, last_sent_at, last_delivered_at, last_failed_at)
                 SELECT @company, phone, max(submitted_at),
                        max(finished_at) FILTER (WHERE state = {MessageStateSql.Delivered}),
                        max(finished_at) FILTER (WHERE state = {MessageStateSql.Failed})
                 FROM campaigns.messages
-                WHERE campaign_id = @campaign
+                WHERE campaign_id = @campaign AND id >= {MessagePartitions.CampaignFloor("@campaign")}
                   AND state IN ({MessageStateSql.Submitted}, {MessageStateSql.Delivered}, {MessageStateSql.Failed}, {MessageStateSql.Expired}, {MessageStateSql.Unknown})
                 GROUP BY phone
                 ORDER BY phone
