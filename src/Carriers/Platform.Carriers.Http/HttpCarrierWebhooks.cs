@@ -19,14 +19,18 @@ internal readonly record struct WebhookOutcome(int StatusCode, string Message)
 /// <code>
 /// {"type":"receipt","id":"...","status":"delivered|failed|expired|rejected|unknown","error":"...","timestamp":"..."}
 /// {"type":"inbound","from":"+1...","to":"+1...","text":"...","id":"...","timestamp":"..."}
+/// [{"type":"receipt",...}, {"type":"receipt",...}]   (many receipts in one request)
 /// </code>
-/// Answers: 200 taken; 400 bad JSON (with what is wrong); 401 bad signature; 404 unknown instance; 503 the host
-/// could not take it now (send it again later).
+/// Answers: 200 taken (for an array: every receipt stored); 400 bad JSON (with what is wrong; for an array nothing is
+/// taken); 401 bad signature; 404 unknown instance; 503 the host could not take it now (send it again later).
 /// </summary>
 internal sealed class HttpCarrierWebhooks(TimeProvider clock)
 {
     /// <summary>The largest body accepted (one receipt or one inbound message is far smaller).</summary>
     public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>How many bad elements of an array a 400 names (the rest are summed up as "…").</summary>
+    private const int MaxProblemsListed = 10;
 
     private static readonly string[] Statuses = ["delivered", "failed", "expired", "rejected", "unknown"];
 
@@ -66,9 +70,13 @@ internal sealed class HttpCarrierWebhooks(TimeProvider clock)
         using (document)
         {
             var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                return await ReceiptsAsync(carrier, root, cancellationToken).ConfigureAwait(false);
+            }
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return BadRequest($"the body must be a JSON object, got {Describe(root.ValueKind)}.");
+                return BadRequest($"the body must be a JSON object (or an array of receipts), got {Describe(root.ValueKind)}.");
             }
             var type = Text(root, "type");
             return type switch
@@ -84,6 +92,76 @@ internal sealed class HttpCarrierWebhooks(TimeProvider clock)
     private async Task<WebhookOutcome> ReceiptAsync(HttpCarrier carrier, JsonElement root, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
+        var receipt = ReadReceipt(root, problems);
+        if (problems.Count > 0)
+        {
+            return BadRequest(string.Join(" ", problems));
+        }
+        return await CallBackAsync(carrier, "receipt", () => carrier.Callbacks.OnDeliveryReceiptAsync(receipt!, cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A JSON array of receipts in one request (issue #16: at thousands of receipts a second, one signed POST each would
+    /// be thousands of requests a second into the host and its <c>inbound</c> rate limit). Every element is checked
+    /// before any is handed over, so a bad element refuses the whole body and applies nothing. Then all are handed to
+    /// the host at once (it stores receipts in batches, completing each callback when its batch commits) and the
+    /// request is answered once every one is stored: a 200 means all of them are kept. If the host could not take
+    /// some, the answer is 503 and the sender sends the body again; receipts already stored are harmless to repeat
+    /// (a message's state only moves forward). Inbound messages are not taken in arrays: their order matters (a STOP
+    /// then a START), so they come one a request.
+    /// </summary>
+    private async Task<WebhookOutcome> ReceiptsAsync(HttpCarrier carrier, JsonElement array, CancellationToken cancellationToken)
+    {
+        var count = array.GetArrayLength();
+        if (count == 0)
+        {
+            return BadRequest("the array is empty; send at least one receipt.");
+        }
+        var receipts = new DeliveryReceipt[count];
+        var problems = new List<string>();
+        var index = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            var elementProblems = new List<string>();
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                elementProblems.Add($"each element must be a receipt object, got {Describe(element.ValueKind)}.");
+            }
+            else if (Text(element, "type") is var type && type != "receipt")
+            {
+                elementProblems.Add(type == "inbound"
+                    ? "an array carries receipts only; send each inbound message in a request of its own (their order matters)."
+                    : $"\"type\" must be \"receipt\" in an array, got {(type is null ? "none" : $"\"{type}\"")}.");
+            }
+            else if (ReadReceipt(element, elementProblems) is { } receipt)
+            {
+                receipts[index] = receipt;
+            }
+            if (elementProblems.Count > 0 && problems.Count < MaxProblemsListed)
+            {
+                problems.Add($"element {index}: {string.Join(" ", elementProblems)}");
+            }
+            else if (elementProblems.Count > 0)
+            {
+                problems.Add("…");
+                break;
+            }
+            index++;
+        }
+        if (problems.Count > 0)
+        {
+            return BadRequest($"nothing was taken; {string.Join(" ", problems)}");
+        }
+
+        var what = count == 1 ? "receipt" : $"{count.ToString(CultureInfo.InvariantCulture)} receipts";
+        return await CallBackAsync(carrier, what, () => Task.WhenAll(receipts.Select(async receipt =>
+            await carrier.Callbacks.OnDeliveryReceiptAsync(receipt, cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false);
+    }
+
+    /// <summary>One receipt object's fields; null (and <paramref name="problems"/> say why) when one is wrong.</summary>
+    private DeliveryReceipt? ReadReceipt(JsonElement root, List<string> problems)
+    {
+        var before = problems.Count;
         var id = Required(root, "id", problems);
         var statusText = Required(root, "status", problems);
         var status = DeliveryStatus.Unknown;
@@ -101,12 +179,9 @@ internal sealed class HttpCarrierWebhooks(TimeProvider clock)
         }
         var error = Optional(root, "error", problems);
         var timestamp = Timestamp(root, problems);
-        if (problems.Count > 0)
-        {
-            return BadRequest(string.Join(" ", problems));
-        }
-        var receipt = new DeliveryReceipt(id!, status, string.IsNullOrWhiteSpace(error) ? null : error, timestamp ?? clock.GetUtcNow());
-        return await CallBackAsync(carrier, "receipt", () => carrier.Callbacks.OnDeliveryReceiptAsync(receipt, cancellationToken)).ConfigureAwait(false);
+        return problems.Count > before
+            ? null
+            : new DeliveryReceipt(id!, status, string.IsNullOrWhiteSpace(error) ? null : error, timestamp ?? clock.GetUtcNow());
     }
 
     private async Task<WebhookOutcome> InboundAsync(HttpCarrier carrier, JsonElement root, CancellationToken cancellationToken)
@@ -139,13 +214,13 @@ internal sealed class HttpCarrierWebhooks(TimeProvider clock)
         try
         {
             await callback().ConfigureAwait(false);
-            return new WebhookOutcome(200, $"The {what} was taken.");
+            return new WebhookOutcome(200, $"Taken: the {what}.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Not acknowledged: the sender should deliver it again later.
             carrier.Logger.LogError(ex, "HTTP carrier {Instance}: the host could not take a webhook {What}.", carrier.InstanceName, what);
-            return new WebhookOutcome(503, $"The platform could not take the {what} now; send it again later.");
+            return new WebhookOutcome(503, $"The platform could not take the {what} now; send it again later (receipts already stored are harmless to repeat).");
         }
     }
 

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
+using Platform.Benchmarks.Campaigns;
 using Platform.Benchmarks.Smpp;
 using Platform.Carriers.Tests.Smsc;
 
@@ -12,7 +13,7 @@ using Platform.Carriers.Tests.Smsc;
 // (receipts after 200 ms, outboxes off), registers a company through the real form, puts N contacts on a list, schedules a
 // campaign to them and measures: recipients materialised per second (the host's own log line), messages submitted per
 // second and receipts ingested per second (sampled from the campaign's counters), the campaign page's latency at a fixed
-// request rate while it sends, and the host's peak resident memory (VmHWM). Usage: [recipients=1000000] [pageRequestsPerSecond=200] [simulator|smpp]
+// request rate while it sends, and the host's peak resident memory (VmHWM). Usage: [recipients=1000000] [pageRequestsPerSecond=200] [simulator|smpp|http]
 //
 // "smpp" (issue #16): the host's carrier is the platform's SMPP client bound as a transceiver (window BENCH_SMPP_WINDOW,
 // default 64) to the npm "smpp" SMSC (tests/Platform.Carriers.Tests/smsc), which answers each submit_sm and sends its
@@ -23,9 +24,19 @@ using Platform.Carriers.Tests.Smsc;
 // BENCH_LINK_RATE=500 (issue #20 item 4): the campaign tracks a link, and while it sends, GETs of its recipients' short links
 // (/s/{code}, random recipients, codes made by the module's TrackedLinks with the default key) at that rate: the redirect's
 // latency (302 expected) and the clicks recorded.
+//
+// "http" (issue #16): the host's carrier is the platform's HTTP carrier with Batch=true against a fake JSON API that the
+// benchmark starts as a process and that posts each receipt back at once, as signed arrays (HttpMode.cs, FakeHttpApi.cs).
+if (args is [FakeHttpApi.Mode, ..])
+{
+    await FakeHttpApi.RunAsync(); // the fake API's own process (started by HttpMode)
+    return;
+}
+
 var recipients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
 var pageRate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
 var throughSmpp = args.Length > 2 && args[2] == "smpp";
+await using var httpApi = args.Length > 2 && args[2] == "http" ? await HttpMode.StartAsync(recipients) : null;
 var smppWindow = int.Parse(Environment.GetEnvironmentVariable("BENCH_SMPP_WINDOW") ?? "64", CultureInfo.InvariantCulture);
 // BENCH_FIELD=1 (ADR 31): every contact has a contact field "city" (500 values, 8–10 characters) and the text uses
 // {city|town} besides {first_name|there}, so the run measures the audience copying the field and the sender rendering it.
@@ -67,6 +78,7 @@ try
 {
     var port = FreePort();
     var baseUrl = $"http://127.0.0.1:{port}";
+    await (httpApi?.RouteHostAsync(baseUrl) ?? Task.CompletedTask);
     host = StartHost(connectionString, baseUrl, smsc?.Port, smppWindow);
     var output = new StringBuilder();
     host.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -216,6 +228,8 @@ try
         await smsc.ExpectOkAsync(new { cmd = "reset" }); // the receipt lags and counts of the measured campaign only
     }
 
+    await (httpApi?.ResetAsync() ?? Task.CompletedTask);
+
     await ExecuteAsync(connectionString, $"UPDATE campaigns.campaigns SET status = 'Scheduled', scheduled_at = now() WHERE id = '{campaignId}'");
 
     // The page load runs while the campaign sends: a fixed rate of GETs of the campaign page, latency per request.
@@ -265,7 +279,7 @@ try
     var samples = new List<(double Seconds, long Submitted, long Receipts)>();
     // Where the machine's CPU went while the campaign ran: the host, the SMSC, and everything else (PostgreSQL, this program).
     var hostCpuBefore = CpuSeconds(host.Id);
-    var smscCpuBefore = smsc?.CpuTime ?? TimeSpan.Zero;
+    var smscCpuBefore = smsc?.CpuTime ?? httpApi?.CpuTime ?? TimeSpan.Zero;
     var machineBefore = MachineCpuSeconds();
     var clock = Stopwatch.StartNew();
     double? preparedAt = null, sentAt = null, finalAt = null;
@@ -312,7 +326,7 @@ try
 
     var wallSeconds = clock.Elapsed.TotalSeconds;
     var hostCpu = CpuSeconds(host.Id) - hostCpuBefore;
-    var smscCpu = ((smsc?.CpuTime ?? TimeSpan.Zero) - smscCpuBefore).TotalSeconds;
+    var smscCpu = ((smsc?.CpuTime ?? httpApi?.CpuTime ?? TimeSpan.Zero) - smscCpuBefore).TotalSeconds;
     var machine = MachineCpuSeconds();
     var machineBusy = machine.Busy - machineBefore.Busy;
     await loadStop.CancelAsync();
@@ -344,7 +358,7 @@ try
     double Percentile(double p) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
 
     var lags = smsc is null ? default : await smsc.ReceiptLagsAsync();
-    var carrierName = smsc is null ? "simulator with receipts after 200 ms" : $"SMPP carrier (window {smppWindow}, transceiver) into the npm smpp SMSC, receipts at once";
+    var carrierName = httpApi?.Describe ?? (smsc is null ? "simulator with receipts after 200 ms" : $"SMPP carrier (window {smppWindow}, transceiver) into the npm smpp SMSC, receipts at once");
     Console.WriteLine($"Campaigns benchmark: {recipients:N0} recipients, {carrierName}, PostgreSQL {await ScalarAsync(connectionString, "SHOW server_version")}, {Environment.ProcessorCount} cores, host and PostgreSQL on this machine");
     Console.WriteLine("| measure | result |");
     Console.WriteLine("|---|---:|");
@@ -359,13 +373,18 @@ try
     {
         Console.WriteLine($"| SMPP client alone (no host), {ceiling.Count:N0} messages with receipts | {ceiling.SubmitsPerSecond:N0} submit_sm/s; {ceiling.EndToEndPerSecond:N0} msg/s to the last receipt |");
     }
-    Console.WriteLine($"| messages submitted through the {(smsc is null ? "simulator" : "SMPP carrier")}, steady state | {sendRate:N0} msg/s |");
+    Console.WriteLine($"| messages submitted through the {(httpApi is not null ? "HTTP carrier" : smsc is null ? "simulator" : "SMPP carrier")}, steady state | {sendRate:N0} msg/s |");
     Console.WriteLine($"| end to end: scheduled → every message handed to the carrier | {recipients / (sentAt ?? double.NaN):N0} msg/s ({sentAt:F1} s) |");
-    Console.WriteLine($"| end to end: scheduled → last receipt in{(smsc is null ? " (the simulator never answers 1% of numbers: they expire later)" : "")} | {recipients / receiptLast.Seconds:N0} msg/s ({receiptLast.Seconds:F1} s) |");
+    Console.WriteLine($"| end to end: scheduled → last receipt in{(smsc is null && httpApi is null ? " (the simulator never answers 1% of numbers: they expire later)" : "")} | {recipients / receiptLast.Seconds:N0} msg/s ({receiptLast.Seconds:F1} s) |");
     Console.WriteLine($"| receipts ingested, steady state | {receiptRate:N0} receipts/s |");
     if (smsc is not null)
     {
         Console.WriteLine($"| receipt stored after its deliver_sm (SMSC's clock, to deliver_sm_resp): p50 / p99 / max | {lags.P50:F0} / {lags.P99:F0} / {lags.Max:F0} ms ({lags.Count:N0} receipts) |");
+    }
+
+    foreach (var row in httpApi is null ? [] : await httpApi.ReportAsync())
+    {
+        Console.WriteLine(row);
     }
     Console.WriteLine($"| campaign page at {pageRate} req/s while sending: p50 / p95 / p99 | {Percentile(0.5):F1} / {Percentile(0.95):F1} / {Percentile(0.99):F1} ms ({latencies.Count:N0} requests, {errors} errors) |");
     if (linkLatencies.Count > 0)
@@ -387,7 +406,7 @@ try
     Console.WriteLine($"| campaign page, one request at a time on the idle host: p50 / p95 | {idle[idle.Count / 2]:F1} / {idle[(int)(idle.Count * 0.95)]:F1} ms |");
     Console.WriteLine($"| host peak resident memory (VmHWM) | {hwm / 1024.0:F0} MB |");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| CPU while it ran ({wallSeconds:F1} s, {Environment.ProcessorCount} cores): machine busy / host / SMSC / the rest (PostgreSQL, this program) | {machineBusy / (wallSeconds * Environment.ProcessorCount):P0} / {hostCpu:F1} s / {smscCpu:F1} s / {machineBusy - hostCpu - smscCpu:F1} s |"));
+        $"| CPU while it ran ({wallSeconds:F1} s, {Environment.ProcessorCount} cores): machine busy / host / {(httpApi is null ? "SMSC" : "fake API")} / the rest (PostgreSQL, this program) | {machineBusy / (wallSeconds * Environment.ProcessorCount):P0} / {hostCpu:F1} s / {smscCpu:F1} s / {machineBusy - hostCpu - smscCpu:F1} s |"));
     Console.WriteLine($"final counters: {await ScalarAsync(connectionString, $"SELECT format('targeted %s, submitted %s, delivered %s, failed %s (at submit %s), expired %s, unknown %s', targeted, submitted, delivered, failed, send_failed, expired, unknown) FROM campaigns.campaigns WHERE id = '{campaignId}'")}");
     if (Platform.Benchmarks.Campaigns.History.Rows is not null)
     {

@@ -17,7 +17,8 @@ namespace Platform.Carriers.Tests.Http;
 /// Both ends of the HTTP carrier: a fake partner SMS API on Kestrel (127.0.0.1, a free port) that takes messages
 /// (one JSON object, or a JSON array), answers ids and rejects destinations ending in 15; and the platform side of
 /// the webhook (<see cref="HttpCarrierEndpoints.MapHttpCarrierWebhooks"/> in a TestServer), to which the fake API posts
-/// signed receipts and inbound messages, as a partner would.
+/// signed receipts and inbound messages, as a partner would: a single message's receipt as one object, a batch's
+/// receipts as one JSON array.
 /// </summary>
 public sealed class FakeSmsApiFixture : IAsyncLifetime
 {
@@ -165,22 +166,53 @@ public sealed class FakeSmsApiFixture : IAsyncLifetime
                 return Results.Empty;
             }
         }
+        var receipts = new List<string>();
         if (body is JsonArray array)
         {
             var answers = new JsonArray();
             foreach (var item in array)
             {
-                answers.Add(Take(item!.AsObject(), out var error) is { } id ? new JsonObject { ["id"] = id } : new JsonObject { ["error"] = error });
+                answers.Add(Take(item!.AsObject(), receipts, out var error) is { } id ? new JsonObject { ["id"] = id } : new JsonObject { ["error"] = error });
             }
+            // A batch's receipts come back as one array webhook (the batch receipt body), a single message's as one object.
+            Report(new JsonArray([.. receipts.Select(Receipt)]));
             return Results.Text(answers.ToJsonString(), "application/json");
         }
-        var single = Take(body!.AsObject(), out var problem);
+        var single = Take(body!.AsObject(), receipts, out var problem);
+        if (receipts.Count > 0)
+        {
+            Report(Receipt(receipts[0]));
+        }
         return single is not null
             ? Results.Json(new { id = single, status = "queued" })
             : Results.Json(new { message = problem }, statusCode: 400);
     }
 
-    private string? Take(JsonObject message, out string? error)
+    private static JsonObject Receipt(string id) => new() { ["type"] = "receipt", ["id"] = id, ["status"] = "delivered" };
+
+    /// <summary>As a partner does: answer first, then report the outcomes on the webhook (again while the platform answers 5xx).</summary>
+    private void Report(JsonNode receipts)
+    {
+        if (receipts is JsonArray { Count: 0 })
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(10);
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                using var response = await PostWebhookAsync(receipts);
+                if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    return;
+                }
+                await Task.Delay(50);
+            }
+        });
+    }
+
+    private string? Take(JsonObject message, List<string> receipts, out string? error)
     {
         var to = (string?)message["to"] ?? "";
         if (to.EndsWith("15", StringComparison.Ordinal))
@@ -192,20 +224,7 @@ public sealed class FakeSmsApiFixture : IAsyncLifetime
         var id = "fake-" + Interlocked.Increment(ref _nextId);
         if ((bool?)message["receipt"] == true)
         {
-            // As a partner does: answer first, then report the outcome on the webhook.
-            _ = Task.Run(async () =>
-            {
-                await Task.Delay(10);
-                for (var attempt = 0; attempt < 3; attempt++)
-                {
-                    using var response = await PostWebhookAsync(new JsonObject { ["type"] = "receipt", ["id"] = id, ["status"] = "delivered" });
-                    if (response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.NotFound)
-                    {
-                        return;
-                    }
-                    await Task.Delay(50);
-                }
-            });
+            receipts.Add(id);
         }
         return id;
     }

@@ -162,7 +162,7 @@ public sealed class HttpCarrierWebhookHandlerTests : IAsyncLifetime
 
     [Theory]
     [InlineData("{not json", "not valid JSON")]
-    [InlineData("[1,2]", "must be a JSON object")]
+    [InlineData("\"receipt\"", "must be a JSON object (or an array of receipts), got a string")]
     [InlineData("""{"id":"m1"}""", "\"type\" is required")]
     [InlineData("""{"type":"status"}""", "\"type\" must be \"receipt\" or \"inbound\"")]
     [InlineData("""{"type":"receipt","status":"delivered"}""", "\"id\" is required")]
@@ -187,6 +187,114 @@ public sealed class HttpCarrierWebhookHandlerTests : IAsyncLifetime
         (await Post("""{"type":"receipt","id":"m1","status":"delivered"}""")).StatusCode.Should().Be(503);
         (await Post("""{"type":"receipt","id":"m1","status":"delivered"}""")).StatusCode.Should().Be(200);
         _callbacks.Receipts.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task An_array_of_receipts_reaches_the_callbacks_each_as_sent()
+    {
+        var outcome = await Post("""
+            [{"type":"receipt","id":"b-1","status":"delivered"},
+             {"type":"receipt","id":"b-2","status":"failed","error":"001","timestamp":1748779100},
+             {"type":"receipt","id":77,"status":"EXPIRED","timestamp":"2025-06-01T11:00:00Z"}]
+            """);
+
+        outcome.StatusCode.Should().Be(200);
+        outcome.Message.Should().Contain("3 receipts");
+        _callbacks.Receipts.Should().BeEquivalentTo(new[]
+        {
+            new DeliveryReceipt("b-1", DeliveryStatus.Delivered, null, _clock.GetUtcNow()),
+            new DeliveryReceipt("b-2", DeliveryStatus.Failed, "001", DateTimeOffset.FromUnixTimeSeconds(1748779100)),
+            new DeliveryReceipt("77", DeliveryStatus.Expired, null, new DateTimeOffset(2025, 6, 1, 11, 0, 0, TimeSpan.Zero)),
+        });
+    }
+
+    [Fact]
+    public async Task An_array_is_handed_over_at_once_and_answered_only_when_every_receipt_is_stored()
+    {
+        // A host whose receipts are stored when the test says so: the answer must wait for all of them, and all must be
+        // handed over before any is stored (one at a time would make every storing batch one receipt long).
+        var webhooks = new HttpCarrierWebhooks(_clock);
+        var stored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callbacks = new GatedCallbacks(stored.Task);
+        await using var carrier = new HttpCarrierFactory(webhooks).Create(new CarrierContext("gated", new Dictionary<string, string> { ["Url"] = "https://api.example.com/sms", ["WebhookSecret"] = Secret }, callbacks, NullLogger.Instance));
+        await carrier.StartAsync(CancellationToken.None);
+        var body = Utf8.UTF8.GetBytes("""[{"type":"receipt","id":"g-1","status":"delivered"},{"type":"receipt","id":"g-2","status":"delivered"},{"type":"receipt","id":"g-3","status":"failed"}]""");
+
+        var answer = webhooks.HandleAsync("gated", WebhookSignature.Sign(Secret, _clock.GetUtcNow(), body), body, CancellationToken.None);
+        await RecordingCallbacks.WaitUntilAsync(() => callbacks.Started == 3, TimeSpan.FromSeconds(10), "all three receipts handed over");
+
+        answer.IsCompleted.Should().BeFalse("nothing is stored yet");
+        stored.SetResult();
+        (await answer).StatusCode.Should().Be(200);
+    }
+
+    [Theory]
+    [InlineData("[]", "the array is empty")]
+    [InlineData("[1,2]", "element 0: each element must be a receipt object, got a number.")]
+    [InlineData("""[{"type":"receipt","id":"ok-1","status":"delivered"},{"type":"receipt","id":"ok-2","status":"lost"}]""", "element 1: \"status\" must be one of")]
+    [InlineData("""[{"type":"receipt","id":"ok-1","status":"delivered"},{"id":"ok-2","status":"delivered"}]""", "element 1: \"type\" must be \"receipt\" in an array, got none.")]
+    [InlineData("""[{"type":"receipt","id":"ok-1","status":"delivered"},{"type":"inbound","from":"1555","to":"1666","text":"STOP"}]""", "element 1: an array carries receipts only; send each inbound message in a request of its own")]
+    [InlineData("""[{"type":"receipt","status":"delivered"},{"type":"receipt","id":"ok-2","status":"delivered","timestamp":"later"}]""", "element 0: \"id\" is required. element 1: \"timestamp\" must be")]
+    public async Task A_bad_element_refuses_the_whole_array_with_400_and_nothing_is_taken(string json, string expected)
+    {
+        var outcome = await Post(json);
+
+        outcome.StatusCode.Should().Be(400);
+        outcome.Message.Should().Contain(expected);
+        _callbacks.Receipts.Should().BeEmpty("a body is taken whole or not at all");
+    }
+
+    [Fact]
+    public async Task A_long_list_of_bad_elements_names_the_first_ten()
+    {
+        var json = "[" + string.Join(",", Enumerable.Range(0, 30).Select(i => $$"""{"type":"receipt","id":"x{{i}}","status":"gone"}""")) + "]";
+
+        var outcome = await Post(json);
+
+        outcome.StatusCode.Should().Be(400);
+        outcome.Message.Should().Contain("element 9:").And.NotContain("element 10:").And.EndWith("…");
+    }
+
+    [Fact]
+    public async Task An_array_with_a_bad_signature_is_401_and_nothing_is_taken()
+    {
+        const string json = """[{"type":"receipt","id":"s-1","status":"delivered"},{"type":"receipt","id":"s-2","status":"delivered"}]""";
+
+        (await Post(json, secret: "not-the-right-secret")).StatusCode.Should().Be(401);
+        var signedForAnother = Utf8.UTF8.GetBytes("""[{"type":"receipt","id":"s-1","status":"delivered"}]""");
+        var tampered = Utf8.UTF8.GetBytes(json);
+        (await _webhooks.HandleAsync("acme", WebhookSignature.Sign(Secret, _clock.GetUtcNow(), signedForAnother), tampered, CancellationToken.None)).StatusCode.Should().Be(401);
+
+        _callbacks.Receipts.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task When_the_host_cannot_take_a_receipt_of_an_array_the_answer_is_503_and_the_sender_sends_it_again()
+    {
+        const string json = """[{"type":"receipt","id":"r-1","status":"delivered"},{"type":"receipt","id":"r-2","status":"delivered"}]""";
+        _callbacks.FailNext = 1;
+
+        var outcome = await Post(json);
+        outcome.StatusCode.Should().Be(503);
+        outcome.Message.Should().Contain("send it again");
+        (await Post(json)).StatusCode.Should().Be(200);
+        _callbacks.Receipts.Select(r => r.CarrierMessageId).Should().Contain(["r-1", "r-2"]);
+    }
+
+    /// <summary>Callbacks whose receipts are stored only when <c>stored</c> completes; counts the receipts handed over.</summary>
+    private sealed class GatedCallbacks(Task stored) : ICarrierCallbacks
+    {
+        private int _started;
+
+        public int Started => Volatile.Read(ref _started);
+
+        public async Task OnDeliveryReceiptAsync(DeliveryReceipt receipt, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _started);
+            await stored.WaitAsync(cancellationToken);
+        }
+
+        public Task OnInboundMessageAsync(InboundMessage message, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 
