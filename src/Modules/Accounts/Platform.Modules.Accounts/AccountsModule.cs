@@ -78,6 +78,8 @@ public static class AccountsModule
             cookie.LoginPath = "/Accounts/Login";
             cookie.LogoutPath = "/Accounts/Logout";
             cookie.AccessDeniedPath = "/Accounts/AccessDenied";
+            // AddIdentity put SecurityStampValidator.ValidatePrincipalAsync here; it runs only when due (SecurityStampGate says why).
+            cookie.Events.OnValidatePrincipal = SecurityStampGate.Around(cookie.Events.OnValidatePrincipal);
         });
         // The ticket lives on the server (ADR 21): logout, "sign out everywhere", a password change and an admin end it at once.
         services.AddServerSideSessions(IdentityConstants.ApplicationScheme, ClaimTypes.NameIdentifier);
