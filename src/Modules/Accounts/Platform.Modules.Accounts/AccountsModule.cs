@@ -65,6 +65,7 @@ public static class AccountsModule
             .AddDefaultTokenProviders()
             .AddTokenProvider<AddressConfirmationTokenProvider>(AddressConfirmationLinks.ProviderName);
         services.AddSingleton<CompanyStandingCache>();
+        services.AddSingleton<ConfirmedCompanies>();
         services.Configure<DataProtectionTokenProviderOptions>(options => options.TokenLifespan = PasswordResetLinks.Lifetime);
 
         services.ConfigureApplicationCookie(cookie =>
