@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Platform.Modules.Accounts;
@@ -24,6 +25,7 @@ public sealed partial class SecurityPageTests(PlatformFactory factory) : IClassF
         page.Should().Contain($"At least {AccountPasswords.MinimumLength} characters")
             .And.Contain($"After {options.MaxFailedAccessAttempts} wrong passwords in a row an account is locked for {options.LockoutDuration.TotalMinutes:0} minutes")
             .And.Contain($"A session ends after {AccountSessions.IdleLifetime.TotalHours:0} hours without use")
+            .And.Contain($"logging out ends it at once on the server that handled it and within {factory.Services.GetRequiredService<IConfiguration>().SessionMemory().TotalSeconds:0.#} seconds on all the others")
             .And.Contain($"Emails we send you: {EmailLog.RetentionText} after sending")
             .And.Contain($"{options.InvitationRetention.TotalDays:0} days after they expire or are used");
         (await factory.CreateFormClient().GetAsync("/")).Body.Should().Contain("href=\"/Security\"", "every page's footer links to it");

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Carriers.Abstractions;
 using Platform.Host.Carriers;
@@ -91,6 +93,25 @@ public sealed partial class InboxTests(InboxFactory factory) : IClassFixture<Inb
         await TextAsync(handset, "Great, see you then");
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.conversation_messages WHERE conversation_id = @id AND direction = 'in'", ("id", threadId)))
             .Should().Be(2);
+    }
+
+    [Fact]
+    public async Task The_nav_badge_follows_a_thread_read_on_another_node_within_seconds()
+    {
+        var (owner, companyId, handset, _) = await CampaignToAsync("Inbox Badge Pizza", 968_020);
+        await TextAsync(handset, "Two nodes?");
+        var threadId = await ThreadIdAsync(companyId, handset);
+        UnreadBadge((await owner.GetAsync("/Campaigns")).Body).Should().Be("1", "this node counts it, and remembers the count (UnreadBadgeCounts)");
+
+        // Another node of the cluster (its own memory, the same database) reads the thread: its announcement reaches this
+        // node through LISTEN/NOTIFY, which forgets the count long before the 30 s a count is otherwise kept.
+        await using var other = new OtherNode(factory.Database);
+        (await other.Services.GetRequiredService<Platform.Modules.Campaigns.Features.TwoWay.InboxStore>().MarkReadAsync(companyId, threadId, CancellationToken.None))
+            .Should().BeTrue();
+        var read = System.Diagnostics.Stopwatch.StartNew();
+
+        await WaitForAsync(async () => UnreadBadge((await owner.GetAsync("/Campaigns")).Body), badge => badge == "0", "the badge after another node read the thread");
+        read.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10), "the other node's change is heard, not waited out");
     }
 
     [Fact]
@@ -361,4 +382,15 @@ public sealed partial class InboxTests(InboxFactory factory) : IClassFixture<Inb
 
     [GeneratedRegex("id=\"nav-inbox-unread\"[^>]*>(\\d+)<")]
     private static partial Regex UnreadBadgePattern();
+
+    /// <summary>A second host on the same database (no shared memory with the factory's): another node of the cluster.</summary>
+    private sealed class OtherNode(TestDatabase database) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("ConnectionStrings:Platform", database.ConnectionString);
+            builder.UseSetting("Platform:Jobs:ServerName", $"inbox-other-{database.Name[^6..]}");
+        }
+    }
 }

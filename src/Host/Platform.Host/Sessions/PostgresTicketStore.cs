@@ -11,10 +11,11 @@ namespace Platform.Host.Sessions;
 
 /// <summary>
 /// The cookie handler's session store for one scheme (ADR 21): the ticket is a row of <c>platform.sessions</c> and the
-/// cookie carries only a random key (its SHA-256 is the row's <c>key_hash</c>). Every request reads the row, with no
-/// cache, so a session deleted on one node is over on every node at the next request.
+/// cookie carries only a random key (its SHA-256 is the row's <c>key_hash</c>). A request reads the row unless this node
+/// read it in the last couple of seconds (<see cref="RecentSessions"/>, ADR 39): a session deleted on this node is over at
+/// its next request, on the other nodes within that lifetime.
 /// </summary>
-internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string connectionString, TimeProvider clock) : ITicketStore
+internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string connectionString, TimeProvider clock, RecentSessions recent) : ITicketStore
 {
     /// <summary>Where the request's session id is kept once known (read or just issued), so "keep this session" knows which one it is.</summary>
     public static string CurrentSessionItem(string scheme) => $"platform.session:{scheme}";
@@ -80,6 +81,8 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
                 Now = now,
                 ExpiresAt = ExpiresAt(ticket, now),
             }, cancellationToken: cancellationToken));
+        var keyHash = Hash(key);
+        recent.Forget(e => e.Scheme == scheme.Scheme && e.KeyHash.AsSpan().SequenceEqual(keyHash)); // the next request reads the new ticket
     }
 
     public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, null, CancellationToken.None);
@@ -90,10 +93,18 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, HttpContext? httpContext, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var keyHash = Hash(key);
+        if (recent.Find(scheme.Scheme, keyHash, now) is { } known)
+        {
+            httpContext?.Items[CurrentSessionItem(scheme.Scheme)] = known.Id;
+            return TicketSerializer.Default.Deserialize(known.Ticket);
+        }
+
+        var readSince = recent.Generation;
         await using var connection = new NpgsqlConnection(connectionString);
         var row = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(
-            "SELECT id, ticket, last_seen_at AS LastSeenAt FROM platform.sessions WHERE key_hash = @KeyHash AND scheme = @Scheme AND expires_at > @Now",
-            new { KeyHash = Hash(key), scheme.Scheme, Now = now }, cancellationToken: cancellationToken));
+            "SELECT id, subject, ticket, last_seen_at AS LastSeenAt, expires_at AS ExpiresAt FROM platform.sessions WHERE key_hash = @KeyHash AND scheme = @Scheme AND expires_at > @Now",
+            new { KeyHash = keyHash, scheme.Scheme, Now = now }, cancellationToken: cancellationToken));
         if (row is null)
         {
             return null;
@@ -105,6 +116,7 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
                 "UPDATE platform.sessions SET last_seen_at = @Now WHERE id = @Id", new { row.Id, Now = now }, cancellationToken: cancellationToken));
         }
 
+        recent.Remember(readSince, scheme.Scheme, keyHash, new RecentSessions.Entry(row.Id, scheme.Scheme, row.Subject, keyHash, row.Ticket, Utc(row.ExpiresAt)));
         httpContext?.Items[CurrentSessionItem(scheme.Scheme)] = row.Id;
         return TicketSerializer.Default.Deserialize(row.Ticket);
     }
@@ -116,10 +128,12 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
     /// <summary>Logout: the row goes, so the cookie (and any copy of it) opens nothing any more, on any node.</summary>
     public async Task RemoveAsync(string key, HttpContext? httpContext, CancellationToken cancellationToken)
     {
+        var keyHash = Hash(key);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM platform.sessions WHERE key_hash = @KeyHash AND scheme = @Scheme",
-            new { KeyHash = Hash(key), scheme.Scheme }, cancellationToken: cancellationToken));
+            new { KeyHash = keyHash, scheme.Scheme }, cancellationToken: cancellationToken));
+        recent.Forget(e => e.Scheme == scheme.Scheme && e.KeyHash.AsSpan().SequenceEqual(keyHash));
         httpContext?.Items.Remove(CurrentSessionItem(scheme.Scheme));
     }
 
@@ -129,13 +143,20 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
     private sealed class SessionRow
     {
         public Guid Id { get; init; }
+
+        public string Subject { get; init; } = string.Empty;
 
         public byte[] Ticket { get; init; } = [];
 
         /// <summary>UTC, as Npgsql reads timestamptz.</summary>
         public DateTime LastSeenAt { get; init; }
+
+        /// <summary>UTC, as Npgsql reads timestamptz.</summary>
+        public DateTime ExpiresAt { get; init; }
     }
 }

@@ -11,6 +11,8 @@ internal static class SessionServices
     public static IServiceCollection AddServerSessions(this IServiceCollection services)
     {
         services.AddHttpContextAccessor();
+        // ADR 39: how long this node answers a session's requests from what it read (0 s reads the row on every request).
+        services.AddSingleton(provider => new RecentSessions(provider.GetRequiredService<IConfiguration>().SessionMemory()));
         services.AddScoped<IUserSessions, UserSessions>();
         services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, ServerSessionCookies>();
         services.AddRecurringJob<PurgeExpiredSessionsJob>(PurgeExpiredSessionsJob.Id, "0 15 * * * *",
@@ -20,14 +22,14 @@ internal static class SessionServices
 }
 
 /// <summary>Puts the PostgreSQL session store on each declared scheme's cookie; other cookie schemes (Identity's two-factor and external ones) keep theirs.</summary>
-internal sealed class ServerSessionCookies(IEnumerable<ServerSessionScheme> schemes, IConfiguration configuration, TimeProvider clock)
+internal sealed class ServerSessionCookies(IEnumerable<ServerSessionScheme> schemes, IConfiguration configuration, TimeProvider clock, RecentSessions recent)
     : IPostConfigureOptions<CookieAuthenticationOptions>
 {
     public void PostConfigure(string? name, CookieAuthenticationOptions options)
     {
         if (schemes.FirstOrDefault(s => s.Scheme == name) is { } scheme)
         {
-            options.SessionStore = new PostgresTicketStore(scheme, configuration.PlatformConnectionString(), clock);
+            options.SessionStore = new PostgresTicketStore(scheme, configuration.PlatformConnectionString(), clock, recent);
         }
     }
 }

@@ -22,6 +22,12 @@ public sealed record CheckCompanyMaySpend(Guid CompanyId) : IRequest<string?>;
 /// <summary>Looks a company up by id; null when there is none.</summary>
 public sealed record GetCompany(Guid CompanyId) : IRequest<CompanyDto?>;
 
+/// <summary>
+/// Whether the company's owner has confirmed the email address (the layout's banner asks on every page). A company, once
+/// confirmed, stays confirmed, so Accounts answers from memory after the first yes. Null when there is no such company.
+/// </summary>
+public sealed record IsCompanyConfirmed(Guid CompanyId) : IRequest<bool?>;
+
 /// <summary>The companies with these ids that exist, in one query (a page of names for a list of ids).</summary>
 public sealed record GetCompanies(IReadOnlyCollection<Guid> CompanyIds) : IRequest<IReadOnlyList<CompanyDto>>;
 

@@ -65,6 +65,7 @@ public static class AccountsModule
             .AddDefaultTokenProviders()
             .AddTokenProvider<AddressConfirmationTokenProvider>(AddressConfirmationLinks.ProviderName);
         services.AddSingleton<CompanyStandingCache>();
+        services.AddSingleton<ConfirmedCompanies>();
         services.Configure<DataProtectionTokenProviderOptions>(options => options.TokenLifespan = PasswordResetLinks.Lifetime);
 
         services.ConfigureApplicationCookie(cookie =>
@@ -78,8 +79,11 @@ public static class AccountsModule
             cookie.LoginPath = "/Accounts/Login";
             cookie.LogoutPath = "/Accounts/Logout";
             cookie.AccessDeniedPath = "/Accounts/AccessDenied";
+            // AddIdentity put SecurityStampValidator.ValidatePrincipalAsync here; it runs only when due (SecurityStampGate says why).
+            cookie.Events.OnValidatePrincipal = SecurityStampGate.Around(cookie.Events.OnValidatePrincipal);
         });
-        // The ticket lives on the server (ADR 21): logout, "sign out everywhere", a password change and an admin end it at once.
+        // The ticket lives on the server (ADR 21): logout, "sign out everywhere", a password change and an admin end it
+        // (at once on the node that ended it, within seconds on the others: ADR 39).
         services.AddServerSideSessions(IdentityConstants.ApplicationScheme, ClaimTypes.NameIdentifier);
         services.Configure<CookieAuthenticationOptions>(IdentityConstants.ExternalScheme, c => c.Cookie.SecurePolicy = CookieSecurePolicy.Always);
         // The cookie between the password and the code of a two-factor sign-in (it names the user, for 5 minutes).

@@ -38,6 +38,7 @@ public static class CampaignsModule
         services.AddSingleton<Features.TwoWay.ConversationStore>();
         services.AddSingleton<Features.TwoWay.RecipientContacts>();
         services.AddSingleton<Features.TwoWay.InboxStore>();
+        services.AddSingleton<Features.TwoWay.UnreadBadgeCounts>();
         services.AddSingleton<Features.TwoWay.InboxNotifications>();
         services.AddHostedService(provider => provider.GetRequiredService<Features.TwoWay.InboxNotifications>());
         services.AddSingleton<CampaignPageCache>();

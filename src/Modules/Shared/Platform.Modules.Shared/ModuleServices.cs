@@ -66,10 +66,14 @@ public static class ModuleServices
         services.AddPlatformCore();
         services.AddSingleton(module);
         var connectionString = configuration.PlatformConnectionString();
+        // The options are built once (a singleton), not per scope: they depend on nothing scoped, and building them for
+        // every request (UseNpgsql, then EF comparing the new options with its cached ones to find its internal services)
+        // was about 2 % of a page's CPU, and as much again in every job scope (docs/benchmarks.md, issue 13).
         services.AddDbContext<TContext>(options => options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_unused", schema))
             .UseSnakeCaseNamingConvention()
-            .ReplaceService<IModelCustomizer, ModuleEventsModelCustomizer>());
+            .ReplaceService<IModelCustomizer, ModuleEventsModelCustomizer>(),
+            contextLifetime: ServiceLifetime.Scoped, optionsLifetime: ServiceLifetime.Singleton);
         services.AddModuleHandlers(assembly);
         services.AddModuleEvents(configuration, new ModuleEventContext(name, schema, assembly, typeof(TContext)));
         return services;

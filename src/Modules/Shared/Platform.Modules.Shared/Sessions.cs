@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Platform.Modules.Shared;
@@ -5,7 +6,8 @@ namespace Platform.Modules.Shared;
 /// <summary>
 /// A cookie scheme whose sessions live on the server (ADR 21): its cookie carries only a random session key, the ticket
 /// is a row in the host's <c>platform.sessions</c>, so ending a session (logout, "sign out everywhere", a password
-/// change, an admin) is deleting the row, seen at once by every node. The module that owns the scheme declares it with
+/// change, an admin) is deleting the row: refused at once by the node that deleted it, and by every other node within
+/// <see cref="ServerSessionServices.SessionMemory"/> (ADR 39). The module that owns the scheme declares it with
 /// <see cref="ServerSessionServices.AddServerSideSessions"/>; the host puts the store on the scheme's cookie options.
 /// </summary>
 /// <param name="Scheme">The authentication scheme's name.</param>
@@ -34,6 +36,14 @@ public interface IUserSessions
 
 public static class ServerSessionServices
 {
+    /// <summary>
+    /// How long a node answers a session's requests from the row it read, before reading it again (ADR 39): so how long
+    /// a session ended on another node may still open pages here. <c>Platform:Sessions:CacheSeconds</c>, 2 by default;
+    /// 0 reads the row on every request. The host's store and the public Security page both take it from here.
+    /// </summary>
+    public static TimeSpan SessionMemory(this IConfiguration configuration) =>
+        TimeSpan.FromSeconds(Math.Max(0, configuration.GetValue("Platform:Sessions:CacheSeconds", 2.0)));
+
     /// <summary>Keeps <paramref name="scheme"/>'s sessions on the server (see <see cref="ServerSessionScheme"/>).</summary>
     public static IServiceCollection AddServerSideSessions(this IServiceCollection services, string scheme, string subjectClaim) =>
         services.AddSingleton(new ServerSessionScheme(scheme, subjectClaim));

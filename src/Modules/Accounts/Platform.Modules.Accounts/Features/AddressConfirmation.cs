@@ -177,3 +177,38 @@ internal sealed class CompanyStandingCache
 
     public void Forget(Guid companyId) => maySpendUntil.TryRemove(companyId, out _);
 }
+
+/// <summary>
+/// The companies known to be confirmed. Confirmation only ever moves one way (<c>confirmed_at</c> is set once, by the
+/// owner's link or at registration, and never cleared), so a yes read once stays true on every node and needs no expiry:
+/// the layout's banner check on every page of a confirmed company costs no query. A no is never remembered, so the
+/// banner goes at the first page after the link is opened, on any node. One entry per confirmed company seen by this host.
+/// </summary>
+internal sealed class ConfirmedCompanies
+{
+    private readonly ConcurrentDictionary<Guid, byte> confirmed = new();
+
+    public bool Contains(Guid companyId) => confirmed.ContainsKey(companyId);
+
+    public void Add(Guid companyId) => confirmed.TryAdd(companyId, 0);
+}
+
+internal sealed class IsCompanyConfirmedHandler(AccountsDbContext db, ConfirmedCompanies cache) : IRequestHandler<IsCompanyConfirmed, bool?>
+{
+    public async Task<bool?> Handle(IsCompanyConfirmed request, CancellationToken cancellationToken)
+    {
+        if (cache.Contains(request.CompanyId))
+        {
+            return true;
+        }
+
+        var company = await db.Companies.AsNoTracking().Where(c => c.Id == request.CompanyId)
+            .Select(c => new { Confirmed = c.ConfirmedAt != null }).SingleOrDefaultAsync(cancellationToken);
+        if (company is { Confirmed: true })
+        {
+            cache.Add(request.CompanyId);
+        }
+
+        return company?.Confirmed;
+    }
+}

@@ -12,7 +12,7 @@ namespace Platform.Modules.Campaigns.Features.TwoWay;
 /// message at once without asking the database in a loop: each page holds a <see cref="Subscription"/> that is
 /// signalled for its company only.
 /// </summary>
-internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger<InboxNotifications> logger) : BackgroundService
+internal sealed class InboxNotifications(CampaignsDataSource dataSource, UnreadBadgeCounts badges, ILogger<InboxNotifications> logger) : BackgroundService
 {
     /// <summary>How long the listener waits for a notification before it checks that its connection still works.</summary>
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(30);
@@ -34,6 +34,7 @@ internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger
     /// </summary>
     public void Announce(Guid companyId)
     {
+        badges.Forget(companyId); // this node's next page shows the change at once; the others hear it below
         announced[companyId] = 0;
         if (Interlocked.CompareExchange(ref notifying, 1, 0) == 0)
         {
@@ -104,6 +105,7 @@ internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger
 
     private void Signal(Guid companyId)
     {
+        badges.Forget(companyId);
         if (subscribers.TryGetValue(companyId, out var set))
         {
             foreach (var subscription in set.Keys)
@@ -144,7 +146,9 @@ internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
-                // Whatever happened while the listener was away (a lost connection) is shown now.
+                // Whatever happened while the listener was away (a lost connection) is shown now; from here on every
+                // node's changes are heard, so the badge counts may be remembered between them.
+                badges.SetLive(true);
                 SignalAll();
                 delay = TimeSpan.FromSeconds(1);
                 while (!stoppingToken.IsCancellationRequested)
@@ -159,10 +163,12 @@ internal sealed class InboxNotifications(CampaignsDataSource dataSource, ILogger
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
+                badges.SetLive(false);
                 return;
             }
             catch (Exception exception)
             {
+                badges.SetLive(false); // deaf to other nodes now: badges are read from the database until it listens again
                 logger.LogWarning(exception, "The inbox listener lost its database connection; it listens again in {Delay}", delay);
                 try
                 {

@@ -310,9 +310,9 @@ internal sealed class InboxStore(CampaignsDataSource dataSource, InboxNotificati
     }
 }
 
-/// <summary>The nav badge's count, for the host's layout (through the contract).</summary>
-internal sealed class CountUnreadConversationsHandler(InboxStore store) : MediatR.IRequestHandler<Contracts.CountUnreadConversations, int>
+/// <summary>The nav badge's count, for the host's layout (through the contract): remembered between changes (<see cref="UnreadBadgeCounts"/>).</summary>
+internal sealed class CountUnreadConversationsHandler(InboxStore store, UnreadBadgeCounts badges) : MediatR.IRequestHandler<Contracts.CountUnreadConversations, int>
 {
     public Task<int> Handle(Contracts.CountUnreadConversations request, CancellationToken cancellationToken) =>
-        store.CountUnreadAsync(request.CompanyId, cancellationToken);
+        badges.GetAsync(request.CompanyId, token => store.CountUnreadAsync(request.CompanyId, token), cancellationToken);
 }

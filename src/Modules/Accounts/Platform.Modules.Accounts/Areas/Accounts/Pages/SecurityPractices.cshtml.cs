@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Platform.Modules.Shared;
 using Platform.Modules.Accounts.Features;
 
 namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
@@ -10,7 +12,7 @@ namespace Platform.Modules.Accounts.Areas.Accounts.Pages;
 /// from the setting or constant the code uses, so the page cannot drift from the behaviour.
 /// </summary>
 [AllowAnonymous]
-internal sealed class SecurityPracticesModel(IOptions<AccountsOptions> options) : PageModel
+internal sealed class SecurityPracticesModel(IOptions<AccountsOptions> options, IConfiguration configuration) : PageModel
 {
     public int MaxFailedAttempts => options.Value.MaxFailedAccessAttempts;
 
@@ -21,6 +23,9 @@ internal sealed class SecurityPracticesModel(IOptions<AccountsOptions> options) 
     public int PasswordMinimumLength => AccountPasswords.MinimumLength;
 
     public double SessionIdleHours => AccountSessions.IdleLifetime.TotalHours;
+
+    /// <summary>How long another of our servers may still accept a session that was ended (ADR 39); zero: none.</summary>
+    public double SessionMemorySeconds => configuration.SessionMemory().TotalSeconds;
 
     public string ConfirmationLinkLifetime => AddressConfirmationLinks.LifetimeText;
 
