@@ -137,25 +137,21 @@ internal sealed class HttpCarrierWebhooks(TimeProvider clock)
             {
                 receipts[index] = receipt;
             }
-            if (elementProblems.Count > 0 && problems.Count < MaxProblemsListed)
+            if (elementProblems.Count > 0)
             {
                 problems.Add($"element {index}: {string.Join(" ", elementProblems)}");
-            }
-            else if (elementProblems.Count > 0)
-            {
-                problems.Add("…");
-                break;
             }
             index++;
         }
         if (problems.Count > 0)
         {
-            return BadRequest($"nothing was taken; {string.Join(" ", problems)}");
+            var listed = problems.Count > MaxProblemsListed ? [.. problems.Take(MaxProblemsListed), "…"] : problems;
+            return BadRequest($"nothing was taken; {string.Join(" ", listed)}");
         }
 
         var what = count == 1 ? "receipt" : $"{count.ToString(CultureInfo.InvariantCulture)} receipts";
-        return await CallBackAsync(carrier, what, () => Task.WhenAll(receipts.Select(async receipt =>
-            await carrier.Callbacks.OnDeliveryReceiptAsync(receipt, cancellationToken).ConfigureAwait(false)))).ConfigureAwait(false);
+        return await CallBackAsync(carrier, what,
+            () => Task.WhenAll(receipts.Select(receipt => carrier.Callbacks.OnDeliveryReceiptAsync(receipt, cancellationToken)))).ConfigureAwait(false);
     }
 
     /// <summary>One receipt object's fields; null (and <paramref name="problems"/> say why) when one is wrong.</summary>

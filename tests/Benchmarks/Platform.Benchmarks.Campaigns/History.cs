@@ -8,6 +8,8 @@ using Platform.Modules.Campaigns;
 using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Shared;
 
+using static Platform.Benchmarks.Campaigns.Measure;
+
 namespace Platform.Benchmarks.Campaigns;
 
 /// <summary>
@@ -152,21 +154,6 @@ internal static class History
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await Execute(connection, sql);
-    }
-
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

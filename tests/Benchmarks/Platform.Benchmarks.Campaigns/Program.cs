@@ -8,6 +8,7 @@ using Npgsql;
 using Platform.Benchmarks.Campaigns;
 using Platform.Benchmarks.Smpp;
 using Platform.Carriers.Tests.Smsc;
+using static Platform.Benchmarks.Campaigns.Measure;
 
 // Starts the built host (src/Host/Platform.Host/bin/Release) as a process on a fresh database with the simulator carrier
 // (receipts after 200 ms, outboxes off), registers a company through the real form, puts N contacts on a list, schedules a
@@ -580,19 +581,6 @@ static void Remember(HttpResponseMessage response, Dictionary<string, string> co
 
 static string CookieHeader(Dictionary<string, string> cookies) => string.Join("; ", cookies.Select(c => $"{c.Key}={c.Value}"));
 
-static long MemoryKb(int pid, string field)
-{
-    try
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field + ":", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
-    }
-    catch (IOException)
-    {
-        return 0;
-    }
-}
-
 // The whole machine's busy CPU time (all cores: user, nice, system, irq, softirq, steal) from /proc/stat, in seconds.
 static (double Busy, double Total) MachineCpuSeconds()
 {
@@ -600,13 +588,6 @@ static (double Busy, double Total) MachineCpuSeconds()
     var idle = fields[3] + fields[4];
     var total = fields.Take(8).Sum();
     return ((total - idle) / 100.0, total / 100.0);
-}
-
-static double CpuSeconds(int pid)
-{
-    var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    // utime and stime are fields 14 and 15 of /proc/pid/stat, in clock ticks (100 a second on Linux).
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
 // GETs of the url at a fixed rate until stopped, each timed (OK responses only; others and failures are counted).
@@ -623,8 +604,6 @@ static async Task<(long Low, long High)> MessageIdsAsync(string connectionString
 
 // A well-formed code whose keyed hash is wrong (its last character changed): the endpoint computes the hash and refuses it.
 static string Forged(string code) => code[..^1] + (code[^1] == 'a' ? 'b' : 'a');
-
-static double Pct(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
 static async Task<PageLoad> LoadManyAsync(HttpClient http, Func<string> url, string cookie, int rate, CancellationToken stop, HttpStatusCode expected)
 {
@@ -693,22 +672,6 @@ static int FreePort()
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
     return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-static async Task ExecuteAsync(string connectionString, string sql)
-{
-    await using var connection = new NpgsqlConnection(connectionString);
-    await connection.OpenAsync();
-    await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
-    await command.ExecuteNonQueryAsync();
-}
-
-static async Task<object?> ScalarAsync(string connectionString, string sql)
-{
-    await using var connection = new NpgsqlConnection(connectionString);
-    await connection.OpenAsync();
-    await using var command = new NpgsqlCommand(sql, connection);
-    return await command.ExecuteScalarAsync();
 }
 
 // Writes CompanyRegistered events to Accounts' outbox at a fixed rate until stopped, as Outbox.AddAsync does; answers how many.

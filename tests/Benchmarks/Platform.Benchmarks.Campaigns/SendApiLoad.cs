@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
 
+using static Platform.Benchmarks.Campaigns.Measure;
+
 namespace Platform.Benchmarks.Campaigns;
 
 /// <summary>
@@ -158,26 +160,6 @@ internal static partial class SendApiLoad
 
     private static async Task<object?> CountersAsync(string connectionString) => await ScalarAsync(connectionString,
         "SELECT format('campaigns %s, targeted %s, submitted %s, delivered %s, failed %s, expired %s, unknown %s, suppressed %s', count(*), sum(targeted), sum(submitted), sum(delivered), sum(failed), sum(expired), sum(unknown), sum(suppressed)) FROM campaigns.campaigns WHERE kind = 'api'");
-
-    private static async Task<object?> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600 };
-        return await command.ExecuteScalarAsync();
-    }
-
-    private static double Pct(List<double> sorted, double p) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    private static double CpuSeconds(int pid)
-    {
-        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-    }
-
-    private static long MemoryKb(int pid, string field) =>
-        File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(field + ":", StringComparison.Ordinal))
-            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)).FirstOrDefault();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();

@@ -100,12 +100,12 @@ public sealed class PartnerApi : IAsyncDisposable
                     : new JsonObject { ["type"] = "receipt", ["id"] = id, ["status"] = "delivered" });
             }
 
-            // Answered first, reported after, again while the host cannot take it.
+            // Answered first, reported after, again while the host cannot take it (for up to a minute: a busy machine is slow, not broken).
             var count = receipts.Count;
             var json = receipts.ToJsonString();
             _ = Task.Run(async () =>
             {
-                for (var attempt = 0; attempt < 20; attempt++)
+                for (var attempt = 0; attempt < 300; attempt++)
                 {
                     using var response = await PostWebhookAsync(json, HttpBatchCarrierFactory.Secret);
                     Posts.Enqueue((response.StatusCode, count));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Tests.Integration.Campaigns;

@@ -81,8 +81,7 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
                 Now = now,
                 ExpiresAt = ExpiresAt(ticket, now),
             }, cancellationToken: cancellationToken));
-        var keyHash = Hash(key);
-        recent.Forget(e => e.Scheme == scheme.Scheme && e.KeyHash.AsSpan().SequenceEqual(keyHash)); // the next request reads the new ticket
+        ForgetRecent(Hash(key)); // the next request reads the new ticket
     }
 
     public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, null, CancellationToken.None);
@@ -133,13 +132,16 @@ internal sealed class PostgresTicketStore(ServerSessionScheme scheme, string con
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM platform.sessions WHERE key_hash = @KeyHash AND scheme = @Scheme",
             new { KeyHash = keyHash, scheme.Scheme }, cancellationToken: cancellationToken));
-        recent.Forget(e => e.Scheme == scheme.Scheme && e.KeyHash.AsSpan().SequenceEqual(keyHash));
+        ForgetRecent(keyHash);
         httpContext?.Items.Remove(CurrentSessionItem(scheme.Scheme));
     }
 
     /// <summary>The cookie handler sets the ticket's expiry on every sign-in and renewal (remember me or not); the row lives as long.</summary>
     private static DateTimeOffset ExpiresAt(AuthenticationTicket ticket, DateTimeOffset now) =>
         ticket.Properties.ExpiresUtc ?? now.AddHours(8);
+
+    /// <summary>This node answers the session's next request from its row again (ADR 39).</summary>
+    private void ForgetRecent(byte[] keyHash) => recent.Forget(e => e.Scheme == scheme.Scheme && e.KeyHash.AsSpan().SequenceEqual(keyHash));
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 

@@ -195,28 +195,8 @@ internal sealed class MessagePartitionsJob(
         var dropped = new List<string>();
         foreach (var partition in (await LoadAsync(connection, cancellationToken)).Where(p => p.ClosedAt is { } closed && closed <= newestBefore))
         {
-            var outbox = 0L;
-            var clicks = 0L;
-            int deleted;
-            do
-            {
-                deleted = await connection.ExecuteAsync("""
-                    DELETE FROM campaigns.webhook_deliveries WHERE id = ANY (ARRAY(
-                        SELECT id FROM campaigns.webhook_deliveries WHERE message_id >= @first AND message_id < @end LIMIT @batch))
-                    """, cancellationToken, ("first", partition.FirstId), ("end", partition.EndId), ("batch", Batch));
-                outbox += deleted;
-            }
-            while (deleted == Batch);
-
-            do
-            {
-                deleted = await connection.ExecuteAsync("""
-                    DELETE FROM campaigns.link_clicks WHERE ctid = ANY (ARRAY(
-                        SELECT ctid FROM campaigns.link_clicks WHERE message_id >= @first AND message_id < @end LIMIT @batch))
-                    """, cancellationToken, ("first", partition.FirstId), ("end", partition.EndId), ("batch", Batch));
-                clicks += deleted;
-            }
-            while (deleted == Batch);
+            var outbox = await DeleteOfRangeAsync(connection, "webhook_deliveries", "id", partition, cancellationToken);
+            var clicks = await DeleteOfRangeAsync(connection, "link_clicks", "ctid", partition, cancellationToken);
 
             var started = Stopwatch.GetTimestamp();
             var state = await connection.ScalarAsync<string>("""
@@ -248,64 +228,21 @@ internal sealed class MessagePartitionsJob(
 
         return dropped;
     }
-}
 
-/// <summary>
-/// The id bounds statements put on <c>campaigns.messages</c> so that PostgreSQL reads only the partitions that can hold
-/// what they look for (ADR 37). Each is a scalar subquery: evaluated once per statement, and the partitions outside the
-/// bound are skipped at execution ("never executed" in EXPLAIN ANALYZE).
-/// </summary>
-internal static class MessagePartitions
-{
-    /// <summary>
-    /// The lowest id a message that can still get a receipt may have (claimed, submitted, or of a campaign still
-    /// sending): the first partition the partition job saw awaiting receipts. For lookups by carrier message id, and the
-    /// sweeps of claimed and submitted messages.
-    /// </summary>
-    public const string ReceiptFloor =
-        "(SELECT COALESCE(min(first_id), 1) FROM campaigns.message_partitions WHERE awaiting_receipts AND dropped_at IS NULL)";
-
-    /// <summary>The lowest id the messages of the campaign <paramref name="parameter"/> (e.g. <c>@campaign</c>) can have.</summary>
-    public static string CampaignFloor(string parameter) =>
-        $"COALESCE((SELECT messages_from FROM campaigns.campaigns WHERE id = {parameter}), 1)";
-
-    /// <summary>
-    /// The id the next message gets, as an SQL expression (reading the sequence takes no id): what a campaign's
-    /// <c>messages_from</c> is set to just before its messages are written.
-    /// </summary>
-    public const string NextId = "(SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM campaigns.messages_id_seq)";
-
-    /// <summary>
-    /// <paramref name="column"/> within the partitions that took messages within an hour of <paramref name="at"/> (the
-    /// hour covers a message written a little after its id was made, and clocks that differ): for a send-API message by
-    /// the time in its id. A partition the job has not seen reached yet (opened_at NULL) counts as opened with the one
-    /// before it: ids may have filled that one and gone on into it since the job's last run.
-    /// </summary>
-    public static string WrittenAround(string column, string at)
+    /// <summary>Deletes the rows of <paramref name="table"/> that belong to the partition's message ids, <see cref="Batch"/> per statement (short locks); answers how many.</summary>
+    private static async Task<long> DeleteOfRangeAsync(NpgsqlConnection connection, string table, string rowKey, Partition partition, CancellationToken cancellationToken)
     {
-        var around = $"""
-            FROM campaigns.message_partitions p WHERE p.dropped_at IS NULL
-              AND COALESCE(p.opened_at, (SELECT max(q.opened_at) FROM campaigns.message_partitions q WHERE q.first_id < p.first_id)) <= {at} + interval '1 hour'
-              AND (p.closed_at IS NULL OR p.closed_at >= {at} - interval '1 hour')
-            """;
-        return $"{column} >= (SELECT min(p.first_id) {around}) AND {column} < (SELECT max(p.end_id) {around})";
-    }
-
-    /// <summary>When a UUIDv7 was made (its first 48 bits, milliseconds since 1970); null for an id of another version.</summary>
-    public static DateTimeOffset? MadeAt(Guid id)
-    {
-        if (id.Version != 7)
+        var total = 0L;
+        int deleted;
+        do
         {
-            return null;
+            deleted = await connection.ExecuteAsync($"""
+                DELETE FROM campaigns.{table} WHERE {rowKey} = ANY (ARRAY(
+                    SELECT {rowKey} FROM campaigns.{table} WHERE message_id >= @first AND message_id < @end LIMIT @batch))
+                """, cancellationToken, ("first", partition.FirstId), ("end", partition.EndId), ("batch", Batch));
+            total += deleted;
         }
-
-        var bytes = id.ToByteArray(bigEndian: true);
-        var milliseconds = 0L;
-        for (var i = 0; i < 6; i++)
-        {
-            milliseconds = (milliseconds << 8) | bytes[i];
-        }
-
-        return DateTimeOffset.FromUnixTimeMilliseconds(milliseconds);
+        while (deleted == Batch);
+        return total;
     }
 }

@@ -5,7 +5,6 @@ using NpgsqlTypes;
 using Platform.Modules.Billing.Contracts;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
-using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.SenderIds.Contracts;
 

@@ -10,7 +10,6 @@ using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.OptIns.Contracts;
 using Platform.Modules.Shared;
-using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Sending;
 

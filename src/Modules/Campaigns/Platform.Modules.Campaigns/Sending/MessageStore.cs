@@ -1,7 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Campaigns.Domain;
-using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Sending;
 

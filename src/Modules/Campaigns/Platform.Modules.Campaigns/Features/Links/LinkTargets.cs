@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Platform.Modules.Shared;
-using Platform.Modules.Campaigns.Jobs;
+using Platform.Modules.Campaigns.Domain;
 
 namespace Platform.Modules.Campaigns.Features.Links;
 

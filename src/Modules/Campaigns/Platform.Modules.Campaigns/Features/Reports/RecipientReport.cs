@@ -3,7 +3,6 @@ using System.Text;
 using Npgsql;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Shared;
-using Platform.Modules.Campaigns.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Reports;
 

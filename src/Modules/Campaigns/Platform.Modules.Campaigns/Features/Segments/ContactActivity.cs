@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Platform.Modules.Campaigns.Domain;
-using Platform.Modules.Campaigns.Jobs;
 using Platform.Modules.Shared.Jobs;
 
 namespace Platform.Modules.Campaigns.Features.Segments;
