@@ -1,7 +1,10 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Modules.Campaigns.Contracts;
 using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Shared;
 
 namespace Platform.Modules.Campaigns.Features.TwoWay;
 
@@ -27,8 +30,33 @@ internal sealed record ConversationEntry(
 /// added twice. Every write that added something is announced to the open inbox pages once it has committed
 /// (<see cref="InboxNotifications.Announce"/>), never notified inside the statement (that would serialise all of them).
 /// </summary>
-internal sealed class ConversationStore(CampaignsDataSource dataSource, InboxNotifications notifications)
+internal sealed class ConversationStore
 {
+    /// <summary>Replies of one platform number written in one round trip (<see cref="AppendReplyAsync"/>).</summary>
+    internal const int MaxRepliesPerBatch = 100;
+
+    /// <summary>Batches of one platform number written at once: one written while the next gathers.</summary>
+    internal const int WritesPerNumber = 2;
+
+    private readonly CampaignsDataSource dataSource;
+    private readonly InboxNotifications notifications;
+    private readonly LaneGatherer<string, PendingReply, ReplyWritten> _replies;
+
+    public ConversationStore(CampaignsDataSource dataSource, InboxNotifications notifications, ILogger<ConversationStore> logger)
+    {
+        this.dataSource = dataSource;
+        this.notifications = notifications;
+        _replies = new LaneGatherer<string, PendingReply, ReplyWritten>(
+            (_, batch) => AppendRepliesAsync(batch, CancellationToken.None),
+            () =>
+            {
+                var count = 0;
+                return _ => ++count <= MaxRepliesPerBatch;
+            },
+            WritesPerNumber,
+            logger);
+    }
+
     public const string Channel = "campaigns_inbox";
 
     /// <summary>Longest preview kept on the thread for the inbox list.</summary>
@@ -101,20 +129,119 @@ internal sealed class ConversationStore(CampaignsDataSource dataSource, InboxNot
     /// A reply from a handset, to the inbox of the company that messaged it last on that number since
     /// <paramref name="since"/> — or of <paramref name="keyword"/>'s company when that contact is more recent — in one
     /// statement (lookup, thread, entry). <paramref name="reply"/>'s company and campaign are not read: the statement
-    /// picks them. Answers the company, or null when no company messaged the handset there.
+    /// picks them. Answers the company, or null when no company messaged the handset there, once it has committed.
+    /// Replies to one platform number that arrive together are written together, in one round trip and one commit
+    /// (issue #12: one commit per reply held the inbox at ~800 replies/s here, PostgreSQL's commits being the limit).
     /// </summary>
-    public async Task<Guid?> AppendReplyAsync(ConversationEntry reply, DateTimeOffset since, CompanyContact? keyword, CancellationToken cancellationToken)
+    public async Task<Guid?> AppendReplyAsync(ConversationEntry reply, DateTimeOffset since, CompanyContact? keyword)
     {
-        await using var command = dataSource.Source.CreateCommand(ReplySql);
-        command.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = since });
-        command.Parameters.Add(new NpgsqlParameter("keyword_company", NpgsqlDbType.Uuid) { Value = (object?)keyword?.CompanyId ?? DBNull.Value });
-        command.Parameters.Add(new NpgsqlParameter("keyword_at", NpgsqlDbType.TimestampTz) { Value = (object?)keyword?.At ?? DBNull.Value });
-        return (await WriteAsync(command, reply, cancellationToken))?.Company;
+        var written = await _replies.SubmitAsync(reply.PlatformNumber, new PendingReply(reply, since, keyword));
+        if (written.Refused is { } refused)
+        {
+            ExceptionDispatchInfo.Throw(refused);
+        }
+
+        return written.Company;
     }
+
+    /// <summary>Replies to the platform number waiting for a write of the number's lane.</summary>
+    internal int RepliesWaiting(string platformNumber) => _replies.WaitingFor(platformNumber);
+
+    /// <summary>
+    /// Replies as one batch of statements, executed in order in one implicit transaction: each sees the ones before it
+    /// (the same handset twice, a redelivery), and all commit together or none. Sorted by handset, so two batches that
+    /// touch the same threads lock them in the same order. When PostgreSQL refuses the batch (all of it rolled back),
+    /// each reply is written alone, so one reply's problem is only its own.
+    /// </summary>
+    private async Task<IReadOnlyList<ReplyWritten>> AppendRepliesAsync(IReadOnlyList<PendingReply> replies, CancellationToken cancellationToken)
+    {
+        var order = Enumerable.Range(0, replies.Count).OrderBy(i => replies[i].Reply.Phone, StringComparer.Ordinal).ToList();
+        var written = new (Guid Company, Guid? Thread)?[replies.Count];
+        var refused = new PostgresException?[replies.Count];
+        try
+        {
+            await using var batch = dataSource.Source.CreateBatch();
+            foreach (var i in order)
+            {
+                var command = new NpgsqlBatchCommand(ReplySql);
+                AddReplyParameters(command.Parameters, replies[i]);
+                batch.BatchCommands.Add(command);
+            }
+
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+            for (var n = 0; n < order.Count; n++)
+            {
+                if (n > 0)
+                {
+                    await reader.NextResultAsync(cancellationToken);
+                }
+
+                written[order[n]] = await ReadWrittenAsync(reader, cancellationToken);
+            }
+        }
+        catch (PostgresException) when (replies.Count > 1)
+        {
+            foreach (var i in order)
+            {
+                try
+                {
+                    await using var command = dataSource.Source.CreateCommand(ReplySql);
+                    AddReplyParameters(command.Parameters, replies[i]);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    written[i] = await ReadWrittenAsync(reader, cancellationToken);
+                }
+                catch (PostgresException exception)
+                {
+                    refused[i] = exception;
+                }
+            }
+        }
+
+        // Announced once the batch is done: it has committed by then, so a page that wakes reads the entries.
+        foreach (var company in written.Where(w => w is { Thread: not null }).Select(w => w!.Value.Company).Distinct())
+        {
+            notifications.Announce(company);
+        }
+
+        return [.. written.Select((w, i) => new ReplyWritten(w?.Company, refused[i]))];
+    }
+
+    private static void AddReplyParameters(NpgsqlParameterCollection parameters, PendingReply pending)
+    {
+        parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = pending.Since });
+        parameters.Add(new NpgsqlParameter("keyword_company", NpgsqlDbType.Uuid) { Value = (object?)pending.Keyword?.CompanyId ?? DBNull.Value });
+        parameters.Add(new NpgsqlParameter("keyword_at", NpgsqlDbType.TimestampTz) { Value = (object?)pending.Keyword?.At ?? DBNull.Value });
+        AddEntryParameters(parameters, pending.Reply);
+    }
+
+    private static async Task<(Guid Company, Guid? Thread)?> ReadWrittenAsync(NpgsqlDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) ? (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1)) : null;
+
+    private sealed record PendingReply(ConversationEntry Reply, DateTimeOffset Since, CompanyContact? Keyword);
+
+    /// <summary>A reply's company (null: no company messaged the handset), or what PostgreSQL refused it for.</summary>
+    private sealed record ReplyWritten(Guid? Company, PostgresException? Refused);
 
     private async Task<(Guid Company, Guid? Thread)?> WriteAsync(NpgsqlCommand command, ConversationEntry entry, CancellationToken cancellationToken)
     {
-        var parameters = command.Parameters;
+        AddEntryParameters(command.Parameters, entry);
+        (Guid Company, Guid? Thread)? written;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            written = await ReadWrittenAsync(reader, cancellationToken);
+        }
+
+        // Announced once the reader is done: the statement has committed by then, so a page that wakes reads the entry.
+        if (written is { Thread: not null } added)
+        {
+            notifications.Announce(added.Company);
+        }
+
+        return written;
+    }
+
+    private static void AddEntryParameters(NpgsqlParameterCollection parameters, ConversationEntry entry)
+    {
         parameters.Add(new NpgsqlParameter("new_id", NpgsqlDbType.Uuid) { Value = Guid.CreateVersion7() });
         parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = entry.PlatformNumber });
         parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = entry.Phone });
@@ -130,22 +257,6 @@ internal sealed class ConversationStore(CampaignsDataSource dataSource, InboxNot
         parameters.Add(new NpgsqlParameter("carrier_id", NpgsqlDbType.Text) { Value = (object?)entry.CarrierMessageId ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("sent_by", NpgsqlDbType.Uuid) { Value = (object?)entry.SentBy ?? DBNull.Value });
         parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text) { Value = (object?)entry.Error ?? DBNull.Value });
-        (Guid Company, Guid? Thread)? written = null;
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                written = (reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1));
-            }
-        }
-
-        // Announced once the reader is done: the statement has committed by then, so a page that wakes reads the entry.
-        if (written is { Thread: not null } added)
-        {
-            notifications.Announce(added.Company);
-        }
-
-        return written;
     }
 
     private static string Preview(ConversationEntry entry)

@@ -231,7 +231,7 @@ internal sealed class DeliverReplyHandler(RecipientContacts contacts, Conversati
         conversations.AppendReplyAsync(
             new ConversationEntry(Guid.Empty, request.PlatformNumber, request.Phone, ConversationDirections.Inbound, null,
                 request.Text, request.At, request.UserCode, null, request.CarrierInstance, request.CarrierMessageId),
-            contacts.Since, request.KeywordContact, cancellationToken);
+            contacts.Since, request.KeywordContact);
 }
 
 internal sealed class NoteConversationEventHandler(ConversationStore conversations) : IRequestHandler<NoteConversationEvent>

@@ -1,0 +1,158 @@
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Modules.Campaigns.Domain;
+using Platform.Modules.Campaigns.Features.TwoWay;
+using Platform.Tests.Integration.Infrastructure;
+
+namespace Platform.Tests.Integration.Campaigns;
+
+/// <summary>
+/// Issue #12's reply throughput: replies to one platform number that arrive together are written in one round trip and
+/// one commit (ConversationStore, LaneGatherer). The lane's two writes are held on row locks the test takes on two
+/// threads, so the replies that come meanwhile wait for the lane — a state the test reads, not a guess of time.
+/// </summary>
+public sealed partial class InboxTests
+{
+    [Fact]
+    public async Task Replies_that_arrive_together_are_written_in_one_transaction_each_to_the_company_that_messaged_its_sender()
+    {
+        var (alphaOwner, alpha) = await factory.CompanyAsync("Inbox Batch Alpha");
+        var (betaOwner, beta) = await factory.CompanyAsync("Inbox Batch Beta");
+        var alphaPhones = await CampaignToListAsync(alphaOwner, alpha, 8, 971_000);
+        var betaPhones = await CampaignToListAsync(betaOwner, beta, 6, 972_000);
+        string[] strangers = ["+447709730001", "+447709730002", "+447709730003"];
+
+        var held = alphaPhones[..2];
+        foreach (var phone in held)
+        {
+            await TextAsync(phone, "First of two");
+        }
+
+        var store = factory.Services.GetRequiredService<ConversationStore>();
+        Task[] heldReplies;
+        Task[] together;
+        await using (await HoldThreadsAsync(alpha, held))
+        {
+            // One at a time, so each is a write of its own and both of the lane's writes wait on the locks.
+            heldReplies = new Task[held.Length];
+            for (var i = 0; i < held.Length; i++)
+            {
+                heldReplies[i] = TextAsync(held[i], "Second of two");
+                await WritesWaitingOnLocksAsync(i + 1);
+            }
+
+            var senders = alphaPhones[2..].Concat(betaPhones).Concat(strangers).ToList();
+            together = [.. senders.Select(phone => TextAsync(phone, $"Reply from {phone}"))];
+            await WaitForAsync(() => Task.FromResult(store.RepliesWaiting(PlatformNumber)), waiting => waiting == senders.Count, "the replies waiting for the lane");
+        }
+
+        await Task.WhenAll(heldReplies.Concat(together));
+
+        foreach (var (company, phones) in new[] { (alpha, alphaPhones[2..]), (beta, betaPhones) })
+        {
+            foreach (var phone in phones)
+            {
+                (await factory.Database.ScalarAsync<long>("""
+                    SELECT count(*) FROM campaigns.conversation_messages m JOIN campaigns.conversations c ON c.id = m.conversation_id
+                    WHERE c.company_id = @c AND c.phone = @p AND m.direction = 'in' AND m.body = @b
+                    """, ("c", company), ("p", phone), ("b", $"Reply from {phone}"))).Should().Be(1, $"{phone}'s reply is in the thread of the company that messaged it");
+                (await ReceivedAsync(phone)).Should().NotContain(m => m.Text.StartsWith("Sorry", StringComparison.Ordinal), "a reply that reached an inbox gets no courtesy answer");
+            }
+        }
+
+        foreach (var phone in strangers)
+        {
+            (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.conversations WHERE phone = @p", ("p", phone))).Should().Be(0);
+            (await ReceivedAsync(phone)).Should().Contain(m => m.Text.StartsWith("Sorry, we did not recognise", StringComparison.Ordinal), "no company messaged it, so it is told how to join");
+        }
+
+        (await factory.Database.ScalarAsync<long>("SELECT count(DISTINCT xmin::text) FROM campaigns.conversation_messages WHERE body LIKE 'Reply from %'"))
+            .Should().Be(1, "the replies that waited for the lane were written by one transaction");
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.conversation_messages WHERE body = 'Second of two'")).Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_reply_the_database_refuses_fails_alone_and_the_others_gathered_with_it_are_written()
+    {
+        var (owner, companyId) = await factory.CompanyAsync("Inbox Batch Refused");
+        var phones = await CampaignToListAsync(owner, companyId, 5, 974_000);
+        var held = phones[0];
+        await TextAsync(held, "Hello");
+
+        var store = factory.Services.GetRequiredService<ConversationStore>();
+        var since = DateTimeOffset.UtcNow.AddYears(-1);
+        ConversationEntry Reply(string phone, string text) =>
+            new(Guid.Empty, PlatformNumber, phone, ConversationDirections.Inbound, null, text, DateTimeOffset.UtcNow, CarrierInstance: "simulator");
+
+        Task<Guid?>[] gathered;
+        Task<Guid?>[] holding;
+        await using (await HoldThreadsAsync(companyId, [held]))
+        {
+            holding = new Task<Guid?>[ConversationStore.WritesPerNumber];
+            for (var i = 0; i < holding.Length; i++)
+            {
+                holding[i] = store.AppendReplyAsync(Reply(held, $"Held {i}"), since, null);
+                await WritesWaitingOnLocksAsync(i + 1);
+            }
+
+            // PostgreSQL refuses a NUL character in text: that statement fails, and with it the batch's transaction.
+            gathered = [.. phones[1..].Select((phone, i) => store.AppendReplyAsync(Reply(phone, i == 1 ? "Broken\0text" : $"Fine from {phone}"), since, null))];
+            await WaitForAsync(() => Task.FromResult(store.RepliesWaiting(PlatformNumber)), waiting => waiting == gathered.Length, "the replies waiting for the lane");
+        }
+
+        (await Task.WhenAll(holding)).Should().OnlyContain(company => company == companyId);
+        for (var i = 0; i < gathered.Length; i++)
+        {
+            if (i == 1)
+            {
+                await FluentActions.Awaiting(() => gathered[i]).Should().ThrowAsync<PostgresException>("only the refused reply fails");
+            }
+            else
+            {
+                (await gathered[i]).Should().Be(companyId, "a reply gathered with a refused one is written all the same");
+            }
+        }
+
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.conversation_messages WHERE body LIKE 'Fine from %'")).Should().Be(gathered.Length - 1);
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.inbound_queue q JOIN campaigns.conversation_messages m ON m.id = q.message_id WHERE m.body LIKE 'Fine from %'"))
+            .Should().Be(gathered.Length - 1, "each written reply is queued for the inbound feed once");
+    }
+
+    /// <summary>Row locks on the company's threads with the handsets, held until disposed: a reply's write to them waits.</summary>
+    private async Task<IAsyncDisposable> HoldThreadsAsync(Guid companyId, string[] phones)
+    {
+        var locks = new NpgsqlConnection(factory.Database.ConnectionString);
+        await locks.OpenAsync();
+        var transaction = await locks.BeginTransactionAsync();
+        await using (var lockThreads = new NpgsqlCommand("SELECT count(*) FROM (SELECT id FROM campaigns.conversations WHERE company_id = @c AND phone = ANY (@p) FOR UPDATE) l", locks, transaction))
+        {
+            lockThreads.Parameters.AddWithValue("c", companyId);
+            lockThreads.Parameters.AddWithValue("p", phones);
+            ((long)(await lockThreads.ExecuteScalarAsync())!).Should().Be(phones.Length, "every thread to hold exists");
+        }
+
+        return new HeldThreads(locks, transaction);
+    }
+
+    private sealed class HeldThreads(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.RollbackAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    private Task WritesWaitingOnLocksAsync(int writes) => WaitForAsync(() => factory.Database.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%campaigns.conversations%'"),
+        blocked => blocked == writes, $"{writes} reply writes waiting on the test's locks");
+
+    /// <summary>A campaign of the company to a list of <paramref name="count"/> contacts from <paramref name="first"/>, sent; answers their numbers.</summary>
+    private async Task<string[]> CampaignToListAsync(FormClient owner, Guid companyId, int count, int first)
+    {
+        var listId = await factory.ListAsync(companyId, "Regulars", count, first);
+        var campaignId = await SendingFactory.CreateCampaignAsync(owner, SendingFactory.CampaignForm("Sunday offer", listId));
+        await factory.WaitForAsync(campaignId, "Completed", TimeSpan.FromMinutes(1));
+        return [.. Enumerable.Range(first, count).Select(n => "+4477" + n.ToString("D7", System.Globalization.CultureInfo.InvariantCulture))];
+    }
+}
