@@ -68,7 +68,7 @@ public static class ModuleServices
         var connectionString = configuration.PlatformConnectionString();
         // The options are built once (a singleton), not per scope: they depend on nothing scoped, and building them for
         // every request (UseNpgsql, then EF comparing the new options with its cached ones to find its internal services)
-        // was about 2 % of a page's CPU, and as much again in every job scope (docs/benchmarks.md, issue 13).
+        // showed in a profile of the campaign page, and again in every job scope (issue 13).
         services.AddDbContext<TContext>(options => options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_unused", schema))
             .UseSnakeCaseNamingConvention()

@@ -8,8 +8,8 @@ namespace Platform.Modules.Accounts.Features;
 /// <summary>
 /// Identity re-checks a session's security stamp once per <see cref="SecurityStampValidatorOptions.ValidationInterval"/>
 /// (30 minutes), but its cookie event builds the whole validator first on every request — a SignInManager, a UserManager
-/// with its validators and hasher, the user store and an AccountsDbContext — only to find the check is not due. That was
-/// about 5 % of the campaign page's CPU (docs/benchmarks.md, issue 13). This gate asks the same question first, with the
+/// with its validators and hasher, the user store and an AccountsDbContext — only to find the check is not due. That showed
+/// in a profile of the campaign page on an idle host (issue 13; the page's before/after is in docs/benchmarks.md). This gate asks the same question first, with the
 /// same clock and interval, and calls Identity's validator only when it would act: a ticket without an issue time, or
 /// one issued longer ago than the interval. So the check runs exactly as often as before, and costs nothing in between.
 /// </summary>

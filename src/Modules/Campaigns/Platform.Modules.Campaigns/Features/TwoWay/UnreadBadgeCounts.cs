@@ -5,8 +5,8 @@ namespace Platform.Modules.Campaigns.Features.TwoWay;
 
 /// <summary>
 /// The nav's unread badge per company, remembered between changes. Every page a company user opens draws the badge, so at
-/// 200 page loads a second it was 200 sums a second over conversations that had not changed (docs/benchmarks.md,
-/// issue 13). Every change to a thread already announces its company on every node (<see cref="InboxNotifications"/>:
+/// 200 page loads a second it was 200 sums a second over conversations that had not changed (issue 13;
+/// the page's before/after is in docs/benchmarks.md). Every change to a thread already announces its company on every node (<see cref="InboxNotifications"/>:
 /// at once on the node that wrote it, through LISTEN/NOTIFY on the others), and that announcement forgets the count
 /// here; so a badge is as fresh as the inbox pages' own live updates. Only while this node's listener is connected:
 /// without it, other nodes' changes would go unheard, and every badge is read from the database as before.
