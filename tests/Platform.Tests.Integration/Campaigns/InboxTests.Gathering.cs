@@ -3,6 +3,7 @@ using Npgsql;
 using Platform.Modules.Campaigns.Domain;
 using Platform.Modules.Campaigns.Features.TwoWay;
 using Platform.Tests.Integration.Infrastructure;
+using Platform.Tests.Integration.OptIns;
 
 namespace Platform.Tests.Integration.Campaigns;
 
@@ -116,6 +117,76 @@ public sealed partial class InboxTests
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.conversation_messages WHERE body LIKE 'Fine from %'")).Should().Be(gathered.Length - 1);
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.inbound_queue q JOIN campaigns.conversation_messages m ON m.id = q.message_id WHERE m.body LIKE 'Fine from %'"))
             .Should().Be(gathered.Length - 1, "each written reply is queued for the inbound feed once");
+    }
+
+    [Fact]
+    public async Task Reply_senders_looked_up_together_are_each_answered_with_their_own_subscription()
+    {
+        var (alphaOwner, alpha) = await factory.CompanyAsync("Inbox Lookup Alpha");
+        var (betaOwner, beta) = await factory.CompanyAsync("Inbox Lookup Beta");
+        await OptInsFactory.CreateKeywordAsync(alphaOwner, "LOOKALPHA");
+        await OptInsFactory.CreateKeywordAsync(betaOwner, "LOOKBETA");
+        string[] alphaOnly = ["+15557660001", "+15557660002", "+15557660003", "+15557660004"];
+        string[] betaLater = ["+15557660011", "+15557660012"]; // joined alpha, then beta: beta was last in contact
+        string[] strangers = ["+15557660021", "+15557660022"];
+        foreach (var phone in alphaOnly.Concat(betaLater))
+        {
+            await TextAsync(phone, "lookalpha");
+        }
+
+        foreach (var phone in betaLater)
+        {
+            await TextAsync(phone, "lookbeta");
+        }
+
+        var senders = factory.Services.GetRequiredService<Platform.Modules.OptIns.Features.ReplySenders>();
+        var held = alphaOnly[..2];
+        Task[] heldReplies;
+        Task[] together;
+        await using (var locks = new NpgsqlConnection(factory.Database.ConnectionString))
+        {
+            await locks.OpenAsync();
+            await using var transaction = await locks.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE optins.subscriptions IN ACCESS EXCLUSIVE MODE", locks, transaction))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            // One at a time, so each is a lookup of its own and both of the lane's lookups wait on the lock.
+            heldReplies = new Task[held.Length];
+            for (var i = 0; i < held.Length; i++)
+            {
+                heldReplies[i] = TextAsync(held[i], $"Question from {held[i]}");
+                var lookups = i + 1;
+                await WaitForAsync(() => factory.Database.ScalarAsync<long>(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%optins.subscriptions%'"),
+                    blocked => blocked == lookups, $"{lookups} lookups waiting on the test's lock");
+            }
+
+            var rest = alphaOnly[2..].Concat(betaLater).Concat(strangers).ToList();
+            together = [.. rest.Select(phone => TextAsync(phone, $"Question from {phone}"))];
+            await WaitForAsync(() => Task.FromResult(senders.WaitingFor(PlatformNumber)), waiting => waiting == rest.Count, "the lookups waiting for the lane");
+            await transaction.RollbackAsync();
+        }
+
+        await Task.WhenAll(heldReplies.Concat(together));
+        foreach (var (company, phones) in new[] { (alpha, alphaOnly), (beta, betaLater) })
+        {
+            foreach (var phone in phones)
+            {
+                var code = await factory.Database.ScalarAsync<string>("SELECT user_code FROM optins.subscribers WHERE phone = @p", ("p", phone));
+                (await factory.Database.ScalarAsync<long>("""
+                    SELECT count(*) FROM campaigns.conversation_messages m JOIN campaigns.conversations c ON c.id = m.conversation_id
+                    WHERE c.company_id = @c AND c.phone = @p AND c.user_code = @code AND m.direction = 'in' AND m.body = @b
+                    """, ("c", company), ("p", phone), ("code", code!), ("b", $"Question from {phone}")))
+                    .Should().Be(1, $"{phone}'s question is in the thread of the company it was last in contact with, under its own user code");
+            }
+        }
+
+        foreach (var phone in strangers)
+        {
+            (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.conversations WHERE phone = @p", ("p", phone))).Should().Be(0);
+        }
     }
 
     /// <summary>Row locks on the company's threads with the handsets, held until disposed: a reply's write to them waits.</summary>

@@ -33,6 +33,7 @@ public static class OptInsModule
         services.AddMemoryCache();
         services.AddSingleton<OptInsDataSource>();
         services.AddScoped<OptInsStore>();
+        services.AddSingleton<ReplySenders>();
         services.AddScoped<CompanyNames>();
         services.AddScoped<SiteLinks>();
         services.AddSingleton<SubscriberResetLinks>();

@@ -58,6 +58,7 @@ internal sealed class SiteLinks(IOptions<OptInsOptions> options, PublicLinks lin
 /// </summary>
 internal sealed class InboundSmsHandler(
     OptInsStore store,
+    ReplySenders replySenders,
     IServiceProvider services,
     IMediator mediator,
     CompanyNames companies,
@@ -241,7 +242,7 @@ internal sealed class InboundSmsHandler(
         }
         else
         {
-            var subscribed = (await store.ReplySenderAsync(from, to, cancellationToken))?.Latest;
+            var subscribed = (await replySenders.FindAsync(from, to))?.Latest;
             var messaged = await mediator.Send(new GetLastSender(to, from), cancellationToken);
             if (messaged is not null && (subscribed is null || messaged.At > subscribed.Value.At) && messaged.CompanyId != subscribed?.CompanyId)
             {
@@ -268,8 +269,8 @@ internal sealed class InboundSmsHandler(
     /// </summary>
     private async Task UnknownAsync(Received message, CancellationToken cancellationToken)
     {
-        // One statement, no DbContext: this is the path of every reply (the inbox's throughput target).
-        var sender = await store.ReplySenderAsync(message.From, message.To, cancellationToken);
+        // No DbContext, and gathered with the replies that arrive with it: this is the path of every reply (the inbox's throughput target).
+        var sender = await replySenders.FindAsync(message.From, message.To);
         var delivered = await mediator.Send(new DeliverReply(message.To, message.From, message.Text, message.At, message.CarrierInstance, message.CarrierMessageId,
             sender?.Latest is { } s ? new CompanyContact(s.CompanyId, s.At) : null, sender?.UserCode), cancellationToken);
         if (delivered is null)

@@ -104,33 +104,6 @@ internal sealed class OptInsStore(OptInsDataSource dataSource)
         }
     }
 
-    /// <summary>
-    /// What a reply needs to know of the handset, in one round trip: its user code when it is a subscriber, and its
-    /// subscription on that platform number that was last in contact with it (company, keyword, when), if any.
-    /// </summary>
-    public async Task<ReplySender?> ReplySenderAsync(string phone, string platformNumber, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.Source.CreateCommand("""
-            SELECT s.user_code, l.company_id, l.word, l.last_contact_at
-            FROM optins.subscribers s
-            LEFT JOIN LATERAL (
-                SELECT sub.company_id, k.word, sub.last_contact_at
-                FROM optins.subscriptions sub JOIN optins.keywords k ON k.id = sub.keyword_id
-                WHERE sub.subscriber_id = s.id AND sub.platform_number = @number
-                ORDER BY sub.last_contact_at DESC LIMIT 1) l ON true
-            WHERE s.phone = @phone
-            """);
-        command.Parameters.Add(new NpgsqlParameter("phone", NpgsqlDbType.Text) { Value = phone });
-        command.Parameters.Add(new NpgsqlParameter("number", NpgsqlDbType.Text) { Value = platformNumber });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-
-        return new ReplySender(reader.GetString(0), reader.IsDBNull(1) ? null : (reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3)));
-    }
-
     /// <summary>True when a courtesy reply of that kind may go to that number now; records it.</summary>
     public async Task<bool> TryCourtesyReplyAsync(string phone, string kind, DateTimeOffset at, TimeSpan interval, CancellationToken cancellationToken)
     {
