@@ -131,7 +131,7 @@ internal sealed class ConversationStore
     /// statement (lookup, thread, entry). <paramref name="reply"/>'s company and campaign are not read: the statement
     /// picks them. Answers the company, or null when no company messaged the handset there, once it has committed.
     /// Replies to one platform number that arrive together are written together, in one round trip and one commit
-    /// (issue #12: one commit per reply held the inbox at ~800 replies/s here, PostgreSQL's commits being the limit).
+    /// (issue #12: a round trip and a commit per reply held the inbox at ~1,500 replies/s here; docs/benchmarks.md).
     /// </summary>
     public async Task<Guid?> AppendReplyAsync(ConversationEntry reply, DateTimeOffset since, CompanyContact? keyword)
     {
@@ -181,6 +181,7 @@ internal sealed class ConversationStore
         }
         catch (PostgresException) when (replies.Count > 1)
         {
+            Array.Clear(written); // what was read before the refusal was rolled back with it
             foreach (var i in order)
             {
                 try
