@@ -35,12 +35,7 @@ public sealed partial class InboxTests
         await using (await HoldThreadsAsync(alpha, held))
         {
             // One at a time, so each is a write of its own and both of the lane's writes wait on the locks.
-            heldReplies = new Task[held.Length];
-            for (var i = 0; i < held.Length; i++)
-            {
-                heldReplies[i] = TextAsync(held[i], "Second of two");
-                await WritesWaitingOnLocksAsync(i + 1);
-            }
+            heldReplies = await OneWaitingAtATimeAsync([.. held.Select(phone => (Func<Task>)(() => TextAsync(phone, "Second of two")))], "campaigns.conversations");
 
             var senders = alphaPhones[2..].Concat(betaPhones).Concat(strangers).ToList();
             together = [.. senders.Select(phone => TextAsync(phone, $"Reply from {phone}"))];
@@ -89,12 +84,9 @@ public sealed partial class InboxTests
         Task<Guid?>[] holding;
         await using (await HoldThreadsAsync(companyId, [held]))
         {
-            holding = new Task<Guid?>[ConversationStore.WritesPerNumber];
-            for (var i = 0; i < holding.Length; i++)
-            {
-                holding[i] = store.AppendReplyAsync(Reply(held, $"Held {i}"), since, null);
-                await WritesWaitingOnLocksAsync(i + 1);
-            }
+            holding = await OneWaitingAtATimeAsync(
+                [.. Enumerable.Range(0, ConversationStore.WritesPerNumber).Select(i => (Func<Task<Guid?>>)(() => store.AppendReplyAsync(Reply(held, $"Held {i}"), since, null)))],
+                "campaigns.conversations");
 
             // PostgreSQL refuses a NUL character in text: that statement fails, and with it the batch's transaction.
             gathered = [.. phones[1..].Select((phone, i) => store.AppendReplyAsync(Reply(phone, i == 1 ? "Broken\0text" : $"Fine from {phone}"), since, null))];
@@ -143,30 +135,13 @@ public sealed partial class InboxTests
         var held = alphaOnly[..2];
         Task[] heldReplies;
         Task[] together;
-        await using (var locks = new NpgsqlConnection(factory.Database.ConnectionString))
+        await using (await HoldLocksAsync("LOCK TABLE optins.subscriptions IN ACCESS EXCLUSIVE MODE"))
         {
-            await locks.OpenAsync();
-            await using var transaction = await locks.BeginTransactionAsync();
-            await using (var lockTable = new NpgsqlCommand("LOCK TABLE optins.subscriptions IN ACCESS EXCLUSIVE MODE", locks, transaction))
-            {
-                await lockTable.ExecuteNonQueryAsync();
-            }
-
             // One at a time, so each is a lookup of its own and both of the lane's lookups wait on the lock.
-            heldReplies = new Task[held.Length];
-            for (var i = 0; i < held.Length; i++)
-            {
-                heldReplies[i] = TextAsync(held[i], $"Question from {held[i]}");
-                var lookups = i + 1;
-                await WaitForAsync(() => factory.Database.ScalarAsync<long>(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%optins.subscriptions%'"),
-                    blocked => blocked == lookups, $"{lookups} lookups waiting on the test's lock");
-            }
-
+            heldReplies = await OneWaitingAtATimeAsync([.. held.Select(phone => (Func<Task>)(() => TextAsync(phone, $"Question from {phone}")))], "optins.subscriptions");
             var rest = alphaOnly[2..].Concat(betaLater).Concat(strangers).ToList();
             together = [.. rest.Select(phone => TextAsync(phone, $"Question from {phone}"))];
             await WaitForAsync(() => Task.FromResult(senders.WaitingFor(PlatformNumber)), waiting => waiting == rest.Count, "the lookups waiting for the lane");
-            await transaction.RollbackAsync();
         }
 
         await Task.WhenAll(heldReplies.Concat(together));
@@ -192,21 +167,31 @@ public sealed partial class InboxTests
     /// <summary>Row locks on the company's threads with the handsets, held until disposed: a reply's write to them waits.</summary>
     private async Task<IAsyncDisposable> HoldThreadsAsync(Guid companyId, string[] phones)
     {
-        var locks = new NpgsqlConnection(factory.Database.ConnectionString);
-        await locks.OpenAsync();
-        var transaction = await locks.BeginTransactionAsync();
-        await using (var lockThreads = new NpgsqlCommand("SELECT count(*) FROM (SELECT id FROM campaigns.conversations WHERE company_id = @c AND phone = ANY (@p) FOR UPDATE) l", locks, transaction))
-        {
-            lockThreads.Parameters.AddWithValue("c", companyId);
-            lockThreads.Parameters.AddWithValue("p", phones);
-            ((long)(await lockThreads.ExecuteScalarAsync())!).Should().Be(phones.Length, "every thread to hold exists");
-        }
-
-        return new HeldThreads(locks, transaction);
+        var held = await HoldLocksAsync(
+            "SELECT count(*) FROM (SELECT id FROM campaigns.conversations WHERE company_id = @c AND phone = ANY (@p) FOR UPDATE) l", ("c", companyId), ("p", phones));
+        ((long)held.Answer!).Should().Be(phones.Length, "every thread to hold exists");
+        return held;
     }
 
-    private sealed class HeldThreads(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    /// <summary>The locks <paramref name="sql"/> takes, in a transaction held until disposed (then rolled back).</summary>
+    private async Task<HeldLocks> HoldLocksAsync(string sql, params (string Name, object Value)[] parameters)
     {
+        var connection = new NpgsqlConnection(factory.Database.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return new HeldLocks(connection, transaction, await command.ExecuteScalarAsync());
+    }
+
+    private sealed class HeldLocks(NpgsqlConnection connection, NpgsqlTransaction transaction, object? answer) : IAsyncDisposable
+    {
+        public object? Answer { get; } = answer;
+
         public async ValueTask DisposeAsync()
         {
             await transaction.RollbackAsync();
@@ -214,9 +199,25 @@ public sealed partial class InboxTests
         }
     }
 
-    private Task WritesWaitingOnLocksAsync(int writes) => WaitForAsync(() => factory.Database.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%campaigns.conversations%'"),
-        blocked => blocked == writes, $"{writes} reply writes waiting on the test's locks");
+    /// <summary>
+    /// Starts each piece of work only once the ones before it wait on the test's locks on <paramref name="table"/>, so each
+    /// is a store of its own and all of them hold the lane's stores (two started together could share a batch).
+    /// </summary>
+    private async Task<T[]> OneWaitingAtATimeAsync<T>(IReadOnlyList<Func<T>> starts, string table)
+        where T : Task
+    {
+        var started = new T[starts.Count];
+        for (var i = 0; i < starts.Count; i++)
+        {
+            started[i] = starts[i]();
+            var waiting = i + 1;
+            await WaitForAsync(() => factory.Database.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE @q", ("q", $"%{table}%")),
+                blocked => blocked == waiting, $"{waiting} statements waiting on the test's locks on {table}");
+        }
+
+        return started;
+    }
 
     /// <summary>A campaign of the company to a list of <paramref name="count"/> contacts from <paramref name="first"/>, sent; answers their numbers.</summary>
     private async Task<string[]> CampaignToListAsync(FormClient owner, Guid companyId, int count, int first)

@@ -23,5 +23,15 @@ internal sealed class CampaignsDataSource : IDisposable
 
     public NpgsqlDataSource Source { get; }
 
+    /// <summary>
+    /// After a statement PostgreSQL refused, Npgsql's bookkeeping of a connection's auto-prepared statements can disagree
+    /// with the server (npgsql/npgsql#6391, open; in a batch, the statements after the refused one were never parsed), and
+    /// the next command on that connection reads another statement's rows ("unexpected backend message DataRow", seen in
+    /// InboxTests after a refused reply batch). Clearing the pool closes that connection once it is back (idle ones now,
+    /// busy ones when returned). Call it where a refusal is expected and handled; refusals are rare (a deadlock, bad data),
+    /// so reconnecting is cheaper than a pool without preparation.
+    /// </summary>
+    public void ForgetPreparedStatements() => Source.Clear();
+
     public void Dispose() => Source.Dispose();
 }

@@ -25,6 +25,12 @@ public sealed class LaneGatherer<TKey, TItem, TResult>(
 {
     private readonly Dictionary<TKey, Lane> _lanes = [];
 
+    /// <summary>A gatherer whose batches hold at most <paramref name="maxItemsPerBatch"/> items, in the order they came.</summary>
+    public LaneGatherer(Func<TKey, IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> store, int maxItemsPerBatch, int storesPerLane, ILogger logger)
+        : this(store, () => { var count = 0; return _ => ++count <= maxItemsPerBatch; }, storesPerLane, logger)
+    {
+    }
+
     /// <summary>The item's result once the batch it was stored in is stored (or the store's exception).</summary>
     public Task<TResult> SubmitAsync(TKey key, TItem item)
     {

@@ -19,9 +19,6 @@ internal sealed record KeywordOutcome(
     int RequestNumber,
     bool Reply);
 
-/// <summary>A handset that is a subscriber: its user code, and its latest subscription on a platform number (if any).</summary>
-internal sealed record ReplySender(string UserCode, (Guid CompanyId, string Word, DateTimeOffset At)? Latest);
-
 /// <summary>
 /// The SQL functions of the hot path (one round trip each), called on the module's DbContext connection. Retries
 /// a user-code collision with a new code and a deadlock or serialization failure once more.

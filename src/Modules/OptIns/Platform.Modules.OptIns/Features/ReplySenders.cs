@@ -5,6 +5,9 @@ using Platform.Modules.Shared;
 
 namespace Platform.Modules.OptIns.Features;
 
+/// <summary>A handset that is a subscriber: its user code, and its latest subscription on a platform number (if any).</summary>
+internal sealed record ReplySender(string UserCode, (Guid CompanyId, string Word, DateTimeOffset At)? Latest);
+
 /// <summary>
 /// What a reply needs to know of the handset: its user code when it is a subscriber, and its subscription on that
 /// platform number that was last in contact with it (company, keyword, when), if any. Every reply asks (issue #12's
@@ -34,13 +37,7 @@ internal sealed class ReplySenders
     {
         this.dataSource = dataSource;
         _lookups = new LaneGatherer<string, string, ReplySender?>(
-            LookUpAsync,
-            () =>
-            {
-                var count = 0;
-                return _ => ++count <= MaxPerBatch;
-            },
-            storesPerLane: 2,
+            LookUpAsync, MaxPerBatch, storesPerLane: 2,
             logger);
     }
 

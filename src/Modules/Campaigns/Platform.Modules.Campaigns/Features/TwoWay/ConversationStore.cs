@@ -47,13 +47,7 @@ internal sealed class ConversationStore
         this.dataSource = dataSource;
         this.notifications = notifications;
         _replies = new LaneGatherer<string, PendingReply, ReplyWritten>(
-            (_, batch) => AppendRepliesAsync(batch, CancellationToken.None),
-            () =>
-            {
-                var count = 0;
-                return _ => ++count <= MaxRepliesPerBatch;
-            },
-            WritesPerNumber,
+            (_, batch) => AppendRepliesAsync(batch, CancellationToken.None), MaxRepliesPerBatch, WritesPerNumber,
             logger);
     }
 
@@ -181,7 +175,7 @@ internal sealed class ConversationStore
         }
         catch (PostgresException)
         {
-            ForgetPreparedStatements();
+            dataSource.ForgetPreparedStatements();
             if (replies.Count == 1)
             {
                 throw;
@@ -199,7 +193,7 @@ internal sealed class ConversationStore
                 }
                 catch (PostgresException exception)
                 {
-                    ForgetPreparedStatements();
+                    dataSource.ForgetPreparedStatements();
                     refused[i] = exception;
                 }
             }
@@ -213,15 +207,6 @@ internal sealed class ConversationStore
 
         return [.. written.Select((w, i) => new ReplyWritten(w?.Company, refused[i]))];
     }
-
-    /// <summary>
-    /// After a refused auto-prepared statement Npgsql's bookkeeping of the connection's prepared statements can disagree
-    /// with the server (npgsql/npgsql#6391, open; in a batch, the statements after the refused one were never parsed), and
-    /// the next command on that connection reads another statement's rows ("unexpected backend message DataRow", seen in
-    /// InboxTests). Clearing the pool closes that connection when it is back (idle ones now, busy ones when returned);
-    /// refusals are rare (a deadlock, bad data), so reconnecting is cheaper than a pool without preparation.
-    /// </summary>
-    private void ForgetPreparedStatements() => dataSource.Source.Clear();
 
     private static void AddReplyParameters(NpgsqlParameterCollection parameters, PendingReply pending)
     {
