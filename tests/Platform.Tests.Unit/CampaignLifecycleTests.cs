@@ -22,10 +22,8 @@ public sealed class CampaignLifecycleTests
         "Cancel: Sending → Cancelled",
         "Cancel: Paused → Cancelled",
         "Cancel: NeedsAttention → Cancelled",
-        "Accept: Draft → Scheduled",
         "Start: Scheduled → Sending",
         "Complete: Sending → Completed",
-        "Refuse: Draft → NeedsAttention",
         "Refuse: Scheduled → NeedsAttention",
         "Refuse: Paused → NeedsAttention",
         "Revoke: Scheduled → NeedsAttention",
@@ -73,7 +71,6 @@ public sealed class CampaignLifecycleTests
     [InlineData("Pause", "Company")]
     [InlineData("Resume", "Company")]
     [InlineData("Cancel", "Company")]
-    [InlineData("Accept", "SendApi")]
     [InlineData("Start", "Engine")]
     [InlineData("Complete", "Engine")]
     [InlineData("Refuse", "Engine")]

@@ -51,9 +51,9 @@ public sealed class ApiSendingTests(ApiFactory factory) : IClassFixture<ApiFacto
         var (_, outbox) = await factory.CreateFormClient().GetAsync("/simulator/outbox?to=%2B447700900202");
         outbox.Should().Contain("xxxxxxxxxx", "each API message is sent with its own text");
 
-        // The request is a hidden campaign: not on the campaigns page, but its counters add up.
-        (await owner.GetAsync("/Campaigns")).Body.Should().NotContain("API request");
-        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM campaigns.campaigns WHERE company_id = @c AND kind = 'api'", ("c", companyId))).Should().Be(2);
+        // The requests went to a hidden campaign (their lane's, ADR 40): not on the campaigns page, but its counters add up.
+        (await owner.GetAsync("/Campaigns")).Body.Should().NotContain("API messages");
+        (await factory.Database.ScalarAsync<long>("SELECT sum(targeted) FROM campaigns.campaigns WHERE company_id = @c AND kind = 'api'", ("c", companyId))).Should().Be(5);
         (await factory.Database.ScalarAsync<long>("SELECT COALESCE(sum(reserved_credits), 0) FROM campaigns.campaigns WHERE company_id = @c", ("c", companyId)))
             .Should().BePositive("credits are reserved for API messages as for campaigns");
     }
@@ -86,6 +86,36 @@ public sealed class ApiSendingTests(ApiFactory factory) : IClassFixture<ApiFacto
         revoked.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await ApiFactory.ReadAsync(revoked)).GetProperty("detail").GetString().Should().Contain("revoked");
         (await owner.GetAsync("/Campaigns/ApiKeys")).Body.Should().Contain("Revoked");
+    }
+
+    [Fact]
+    public async Task A_key_revoked_on_one_node_is_refused_by_another_once_its_memory_of_keys_has_passed()
+    {
+        var (owner, _) = await factory.CompanyAsync("Api Two Nodes Pizza");
+        var key = await ApiFactory.CreateKeyAsync(owner, "Two nodes");
+        var keyId = await factory.Database.ScalarAsync<Guid>("SELECT id FROM campaigns.api_keys WHERE prefix = @p", ("p", key.Substring(5, 10)));
+        await using var other = new Infrastructure.SecondNode(factory.Database, "second-api");
+        using var here = factory.ApiClient(key);
+        using var there = other.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
+        there.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var nobody = $"/api/v1/messages/{Guid.CreateVersion7()}";
+        (await there.GetAsync(nobody)).StatusCode.Should().Be(HttpStatusCode.NotFound, "the other node knows the key (and remembers it)");
+
+        (await owner.PostFormAsync($"/Campaigns/ApiKeys?id={keyId}", new(), "Revoke")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var revoked = System.Diagnostics.Stopwatch.StartNew();
+        (await here.GetAsync(nobody)).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the node that revoked it forgot it at once");
+
+        // The other node remembered the key's row, read before the revocation, for at most its memory's lifetime; once
+        // that has passed, its next request reads the row again, however slow the machine is.
+        var lifetime = Platform.Modules.Campaigns.Features.Api.ApiKeyAuthenticator.Remembered;
+        if (lifetime > revoked.Elapsed)
+        {
+            await Task.Delay(lifetime - revoked.Elapsed);
+        }
+
+        var refused = await there.GetAsync(nobody);
+        refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "no node keeps a revoked key longer than its memory of keys lasts");
+        (await ApiFactory.ReadAsync(refused)).GetProperty("detail").GetString().Should().Contain("revoked");
     }
 
     [Fact]

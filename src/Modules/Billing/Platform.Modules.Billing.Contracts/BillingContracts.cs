@@ -19,6 +19,14 @@ public sealed record ReserveCredits(Guid CompanyId, Guid ReservationId, long Cre
 
 public sealed record CreditReservation(bool Reserved, long ReservedCredits, long AvailableCredits, string? Reason);
 
+/// <summary>
+/// Holds more credits under a reservation that goes on taking work (a send-API lane's campaign takes each batch of
+/// requests as it arrives, ADR 40), or opens it with these credits. Not idempotent: each call adds. A call whose effect
+/// the caller then rolls back only over-reserves, and the reservation's release gives that back. Refused with a reason
+/// when the balance is short or the reservation was already released (settled). ReservedCredits is the new total.
+/// </summary>
+public sealed record AddToReservation(Guid CompanyId, Guid ReservationId, long Credits, string Purpose) : IRequest<CreditReservation>;
+
 /// <summary>Turns part of a reservation into spending, for messages actually sent. Idempotent per (ReservationId, CaptureKey).</summary>
 public sealed record CaptureCredits(Guid CompanyId, Guid ReservationId, long Credits, string CaptureKey) : IRequest<long>;
 

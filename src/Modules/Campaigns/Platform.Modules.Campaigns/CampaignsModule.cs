@@ -44,6 +44,7 @@ public static class CampaignsModule
         services.AddSingleton<CampaignPageCache>();
         services.AddSingleton<CampaignSettlement>();
         services.AddSingleton<CampaignJobs>();
+        services.AddSingleton<LaneCampaigns>();
         services.AddScoped<CampaignPreparation>();
         services.AddScoped<CampaignSender>();
         services.AddSingleton<ReceiptIngestor>();

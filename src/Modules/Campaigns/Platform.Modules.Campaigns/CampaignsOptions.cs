@@ -26,6 +26,12 @@ internal sealed class CampaignsOptions
     /// <summary>How long one job run sends before it hands over to its next trigger (lets nodes share and stop).</summary>
     public TimeSpan RunSlice { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a send-API lane campaign's run waits for the next batch of requests after its last claim before it
+    /// completes and settles the campaign (ADR 40).
+    /// </summary>
+    public TimeSpan ApiLaneLinger { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>A claimed message whose submit was not recorded within this time is Unknown (its node died).</summary>
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
 

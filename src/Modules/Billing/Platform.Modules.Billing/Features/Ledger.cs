@@ -152,6 +152,48 @@ internal sealed class ReserveCreditsHandler(BillingDbContext db, TimeProvider cl
         string.IsNullOrEmpty(value) ? string.Empty : value.Length <= max ? value : value[..max];
 }
 
+internal sealed class AddToReservationHandler(BillingDbContext db, TimeProvider clock) : IRequestHandler<AddToReservation, CreditReservation>
+{
+    public async Task<CreditReservation> Handle(AddToReservation request, CancellationToken cancellationToken)
+    {
+        if (request.Credits <= 0)
+        {
+            return new CreditReservation(false, 0, 0, "A reservation must be for at least one credit.");
+        }
+
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var account = await Ledger.LockAsync(db, request.CompanyId, now, cancellationToken);
+        var reservation = await db.Reservations.SingleOrDefaultAsync(r => r.Id == request.ReservationId, cancellationToken);
+        string? refusal = reservation switch
+        {
+            { } other when other.CompanyId != request.CompanyId => "This reservation id is already used.",
+            { ReleasedAt: not null } => "This reservation was settled; it takes no more credits.",
+            _ when account.Available < request.Credits =>
+                $"Not enough credits: {request.Credits} needed, {account.Available} available. Buy credits to continue.",
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return new CreditReservation(false, 0, account.Available, refusal);
+        }
+
+        var purpose = ReserveCreditsHandler.Truncate(request.Purpose, 200);
+        if (reservation is null)
+        {
+            reservation = new Reservation { Id = request.ReservationId, CompanyId = request.CompanyId, Purpose = purpose, CreatedAt = now };
+            db.Reservations.Add(reservation);
+        }
+
+        reservation.Credits += request.Credits;
+        await Ledger.AppendAsync(db, account, LedgerKinds.Reserve, -request.Credits, request.Credits, now, request.ReservationId, purpose, cancellationToken: cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new CreditReservation(true, reservation.Credits, account.Available, null);
+    }
+}
+
 internal sealed class CaptureCreditsHandler(BillingDbContext db, TimeProvider clock) : IRequestHandler<CaptureCredits, long>
 {
     public async Task<long> Handle(CaptureCredits request, CancellationToken cancellationToken)

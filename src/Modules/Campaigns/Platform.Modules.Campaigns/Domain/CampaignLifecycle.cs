@@ -18,14 +18,11 @@ internal static class CampaignStatus
     public static readonly IReadOnlyList<string> All = [Draft, Scheduled, Sending, Paused, Completed, Cancelled, NeedsAttention];
 }
 
-/// <summary>Who moves a campaign: the people of its company, the send API, the sending engine, or another module's event.</summary>
+/// <summary>Who moves a campaign: the people of its company, the sending engine, or another module's event.</summary>
 internal enum CampaignActor
 {
     /// <summary>A user of the company, on the campaign's page.</summary>
     Company,
-
-    /// <summary>The send API, for the hidden campaign of one request.</summary>
-    SendApi,
 
     /// <summary>The sending runs and the maintenance job.</summary>
     Engine,
@@ -48,9 +45,6 @@ internal enum CampaignStep
 
     /// <summary>Anything not finished → Cancelled: settled like a completed campaign.</summary>
     Cancel,
-
-    /// <summary>A send-API request, prepared and paid for, is handed to the engine: Draft → Scheduled.</summary>
-    Accept,
 
     /// <summary>The scheduled time came and the audience is ready: Scheduled → Sending.</summary>
     Start,
@@ -112,12 +106,11 @@ internal static class CampaignLifecycle
         new(CampaignStep.Cancel, CampaignStatus.Sending, CampaignStatus.Cancelled),
         new(CampaignStep.Cancel, CampaignStatus.Paused, CampaignStatus.Cancelled),
         new(CampaignStep.Cancel, CampaignStatus.NeedsAttention, CampaignStatus.Cancelled),
-        new(CampaignStep.Accept, CampaignStatus.Draft, CampaignStatus.Scheduled),
         new(CampaignStep.Start, CampaignStatus.Scheduled, CampaignStatus.Sending),
         new(CampaignStep.Complete, CampaignStatus.Sending, CampaignStatus.Completed),
-        // A send-API request is prepared while it is a Draft; a campaign while Scheduled, or Paused if the company
-        // paused it while its preparation ran (the preparation holds the row, so the pause waits and finds it refused).
-        new(CampaignStep.Refuse, CampaignStatus.Draft, CampaignStatus.NeedsAttention),
+        // A campaign is prepared while Scheduled, or Paused if the company paused it while its preparation ran (the
+        // preparation holds the row, so the pause waits and finds it refused). Send-API messages are never prepared:
+        // their lane campaign is opened sending (ADR 40).
         new(CampaignStep.Refuse, CampaignStatus.Scheduled, CampaignStatus.NeedsAttention),
         new(CampaignStep.Refuse, CampaignStatus.Paused, CampaignStatus.NeedsAttention),
         new(CampaignStep.Revoke, CampaignStatus.Scheduled, CampaignStatus.NeedsAttention),
@@ -129,7 +122,6 @@ internal static class CampaignLifecycle
     public static CampaignActor ActorOf(CampaignStep step) => step switch
     {
         CampaignStep.Schedule or CampaignStep.Pause or CampaignStep.Resume or CampaignStep.Cancel => CampaignActor.Company,
-        CampaignStep.Accept => CampaignActor.SendApi,
         CampaignStep.Start or CampaignStep.Complete or CampaignStep.Refuse => CampaignActor.Engine,
         CampaignStep.Revoke => CampaignActor.SenderIdReview,
         _ => throw new ArgumentOutOfRangeException(nameof(step), step, null),

@@ -298,7 +298,7 @@ internal sealed class CampaignMaintenanceJob(
 
         var resumed = 0;
         var completed = 0;
-        foreach (var (id, status, scheduledAt, settled) in await ActiveAsync(cancellationToken))
+        foreach (var (id, kind, status, scheduledAt, settled) in await ActiveAsync(cancellationToken))
         {
             if (CampaignLifecycle.Ended.Contains(status))
             {
@@ -314,9 +314,10 @@ internal sealed class CampaignMaintenanceJob(
             if (status == CampaignStatus.Sending && !remaining.Queued && !remaining.Claimed)
             {
                 // Only recipients held for an A/B test's winner left (ADR 36): the winner job goes on with them.
-                if (!remaining.Held)
+                // A send-API lane campaign whose run is waiting for the next batch (ADR 40) is completed by that run.
+                if (!remaining.Held && !(kind == CampaignKinds.Api && await jobs.HasRunsAsync(id, cancellationToken))
+                    && await settlement.CompleteAsync(id, cancellationToken))
                 {
-                    await settlement.CompleteAsync(id, cancellationToken);
                     completed++;
                 }
             }
@@ -337,18 +338,18 @@ internal sealed class CampaignMaintenanceJob(
         return $"{unknown} unknown, {expired} expired, {applied} receipts applied, {resumed} slots re-armed, {completed} completed, {importsResumed} imports resumed, {mappingsDropped} unmapped uploads dropped";
     }
 
-    private async Task<List<(Guid Id, string Status, DateTimeOffset? ScheduledAt, bool Settled)>> ActiveAsync(CancellationToken cancellationToken)
+    private async Task<List<(Guid Id, string Kind, string Status, DateTimeOffset? ScheduledAt, bool Settled)>> ActiveAsync(CancellationToken cancellationToken)
     {
         // The statuses as literals, not parameters: so the planner can use the partial index made for them (campaigns_active).
         await using var command = dataSource.Source.CreateCommand($"""
-            SELECT id, status, scheduled_at, settled_at IS NOT NULL FROM campaigns.campaigns
+            SELECT id, kind, status, scheduled_at, settled_at IS NOT NULL FROM campaigns.campaigns
             WHERE status IN ({Sql.Literals(CampaignLifecycle.Running)}) OR (status IN ({Sql.Literals(CampaignLifecycle.Ended)}) AND settled_at IS NULL AND reserved_credits > 0)
             """);
-        var result = new List<(Guid, string, DateTimeOffset?, bool)>();
+        var result = new List<(Guid, string, string, DateTimeOffset?, bool)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add((reader.GetGuid(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2), reader.GetBoolean(3)));
+            result.Add((reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.GetBoolean(4)));
         }
 
         return result;

@@ -41,11 +41,9 @@ internal sealed class CampaignPreparation(
         // An A/B test's bodies, A first (ADR 36); a campaign without a test has its one body.
         var variants = campaign.AbTestPercent is null ? [] : await VariantsAsync(connection, campaignId, cancellationToken);
         IReadOnlyList<string> bodies = variants.Count >= 2 ? variants.Select(v => v.Body).ToList() : [campaign.Body];
-        // A send-API request arrives with its messages; a campaign's are built from its audience now, and counted as
-        // they are written (one pass).
-        var (targeted, audience) = campaign.Kind == CampaignKinds.Api
-            ? await ApiAudienceAsync(connection, campaignId, cancellationToken)
-            : await MaterialiseAsync(connection, campaign, bodies, variants.Count >= 2 ? variants : null, started, cancellationToken);
+        // The audience is built now and counted as it is written (one pass). Send-API messages never come here: their
+        // lane campaign is stored prepared and sending, each batch priced and reserved as it is appended (ADR 40).
+        var (targeted, audience) = await MaterialiseAsync(connection, campaign, bodies, variants.Count >= 2 ? variants : null, started, cancellationToken);
         var (byCountry, suppressed, zones, longestName, longestFields) = audience;
         var materialised = clock.GetUtcNow();
         var sendable = targeted - (int)suppressed;
@@ -54,11 +52,9 @@ internal sealed class CampaignPreparation(
         long reserved = 0;
         if (problem is null && sendable > 0)
         {
-            var segments = campaign.Kind == CampaignKinds.Api
-                ? await connection.ScalarAsync<int>($"SELECT COALESCE(max(segments), 1)::int FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor}", cancellationToken, ("campaign", campaignId))
-                // Every short link has the same length, so any message id gives the length each message will have. An A/B
-                // test reserves at its longest body for everyone: the held rest may be sent any of them.
-                : bodies.Max(body => MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(body, campaign.TrackLinks, 0), longestName, longestFields))));
+            // Every short link has the same length, so any message id gives the length each message will have. An A/B
+            // test reserves at its longest body for everyone: the held rest may be sent any of them.
+            var segments = bodies.Max(body => MessageTemplate.Segments(route.Apply(campaign.SenderId, MessageTemplate.Render(links.Template(body, campaign.TrackLinks, 0), longestName, longestFields))));
             foreach (var (country, count) in byCountry)
             {
                 var quote = await mediator.Send(new QuotePrice(campaign.CompanyId, country, segments, count), cancellationToken);
@@ -454,17 +450,6 @@ internal sealed class CampaignPreparation(
             after = page.NextAfterPhone;
         }
         while (after is not null);
-    }
-
-    /// <summary>How many messages a send-API request brought, and their audience (the queued and suppressed ones).</summary>
-    private static async Task<(int Targeted, Audience Audience)> ApiAudienceAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
-    {
-        var targeted = (int)await connection.ScalarAsync<long>($"SELECT count(*) FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor}", cancellationToken, ("campaign", campaignId));
-        await using var command = new NpgsqlCommand(
-            AudienceCounts($"(SELECT * FROM campaigns.messages WHERE campaign_id = @campaign AND id >= {Floor} AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Suppressed})) m", []), connection);
-        command.Parameters.AddWithValue("campaign", campaignId);
-        // Send-API messages are stored as sent: no placeholders to measure.
-        return (targeted, (await ReadAudienceAsync(command, [], cancellationToken)).Audience);
     }
 
     private static async Task<Campaign?> LockAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ namespace Platform.Modules.Campaigns.Sending;
 
 /// <summary>The parts of a campaign a sending run needs, read once per run.</summary>
 internal sealed record SendingCampaign(
-    Guid Id, Guid CompanyId, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
+    Guid Id, Guid CompanyId, string Kind, string Status, string SenderId, string Body, DateTimeOffset? ScheduledAt, DateTimeOffset? PreparedAt,
     bool RespectQuietHours, TimeOnly QuietStart, TimeOnly QuietEnd, string[] TimeZones, bool TrackLinks, string[] Variants)
 {
     /// <summary>The body a message sends: its A/B test variant's (ADR 36), else the campaign's.</summary>
@@ -36,6 +36,7 @@ internal sealed class CampaignSender(
     CampaignSettlement settlement,
     OptOutRoute route,
     Features.Links.TrackedLinks links,
+    LaneCampaigns lanes,
     IServiceScopeFactory scopes,
     IOptions<CampaignsOptions> options,
     TimeProvider clock,
@@ -126,9 +127,9 @@ internal sealed class CampaignSender(
         {
             // Recipients held for an A/B test's winner (ADR 36): nothing for a run until the winner job queues them and
             // schedules the sending again; the campaign is not complete.
-            if (!remaining.Held)
+            if (!remaining.Held && !await settlement.CompleteAsync(campaignId, cancellationToken))
             {
-                await settlement.CompleteAsync(campaignId, cancellationToken);
+                return clock.GetUtcNow(); // a send-API batch was appended since (ADR 40): send it
             }
 
             return null;
@@ -213,6 +214,7 @@ internal sealed class CampaignSender(
     {
         var settings = options.Value;
         var cancellationToken = CancellationToken.None;
+        var lastClaim = clock.GetUtcNow();
         try
         {
             while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
@@ -243,17 +245,31 @@ internal sealed class CampaignSender(
                     campaign, "claiming a batch", cancellationToken);
                 if (claimed.Count == 0)
                 {
-                    if (after == 0)
+                    if (after != 0)
+                    {
+                        // The end of the queue: go round once more from the start for retries that fell due meanwhile.
+                        cursor.Restart(after);
+                        taken.Release();
+                        continue;
+                    }
+
+                    if (campaign.Kind != CampaignKinds.Api || clock.GetUtcNow() >= lastClaim + settings.ApiLaneLinger)
                     {
                         return;
                     }
 
-                    // The end of the queue: go round once more from the start for retries that fell due meanwhile.
-                    cursor.Restart(after);
+                    // A send-API lane's campaign (ADR 40): the next batch of requests is appended while this run waits.
+                    await lanes.WaitAsync(campaign.Id, stop);
+                    if (campaign.RespectQuietHours)
+                    {
+                        zones = await RideOutAsync(token => ZonesAsync(campaign.Id, token), campaign, "reading its time zones", cancellationToken);
+                    }
+
                     taken.Release();
                     continue;
                 }
 
+                lastClaim = clock.GetUtcNow();
                 cursor.Advance(claimed.Max(m => m.Id));
                 var heldIds = held.Add(claimed);
                 // From here the batch goes all the way through: written to the channel without a token (the submitting
@@ -452,6 +468,9 @@ internal sealed class CampaignSender(
             "UPDATE campaigns.campaigns SET status = @to, started_at = COALESCE(started_at, now()), updated_at = now() WHERE id = @id AND status = ANY (@from)",
             cancellationToken, ("id", campaignId), ("to", CampaignLifecycle.To(CampaignStep.Start)), ("from", CampaignLifecycle.From(CampaignStep.Start)));
 
+    private Task<string[]> ZonesAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        dataSource.Source.ScalarAsync<string[]>("SELECT time_zones FROM campaigns.campaigns WHERE id = @id", cancellationToken, ("id", campaignId));
+
     private Task<string?> StatusAsync(Guid campaignId, CancellationToken cancellationToken) =>
         dataSource.Source.ScalarAsync<string?>("SELECT status FROM campaigns.campaigns WHERE id = @id", cancellationToken, ("id", campaignId));
 
@@ -459,7 +478,7 @@ internal sealed class CampaignSender(
     {
         await using var command = dataSource.Source.CreateCommand("""
             SELECT company_id, status, sender_id, body, scheduled_at, prepared_at, respect_quiet_hours, quiet_start, quiet_end, time_zones, track_links,
-                   ARRAY(SELECT v.body FROM campaigns.campaign_variants v WHERE v.campaign_id = c.id ORDER BY v.variant)
+                   ARRAY(SELECT v.body FROM campaigns.campaign_variants v WHERE v.campaign_id = c.id ORDER BY v.variant), kind
             FROM campaigns.campaigns c WHERE id = @id
             """);
         command.Parameters.AddWithValue("id", campaignId);
@@ -470,7 +489,7 @@ internal sealed class CampaignSender(
         }
 
         return new SendingCampaign(
-            campaignId, reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+            campaignId, reader.GetGuid(0), reader.GetString(12), reader.GetString(1), reader.GetString(2), reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4),
             reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
             reader.GetBoolean(6), reader.GetFieldValue<TimeOnly>(7), reader.GetFieldValue<TimeOnly>(8), reader.GetFieldValue<string[]>(9), reader.GetBoolean(10),
@@ -545,13 +564,26 @@ internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServic
 {
     /// <summary>
     /// Marks a sending campaign with nothing left to submit Completed (once, whichever run gets there first) and settles
-    /// it. A company's campaign announces it (<see cref="CampaignFinished"/>) in the same transaction.
+    /// it. A company's campaign announces it (<see cref="CampaignFinished"/>) in the same transaction. False, and nothing
+    /// done, when messages are queued or being submitted after all.
     /// </summary>
-    public async Task CompleteAsync(Guid campaignId, CancellationToken cancellationToken)
+    public async Task<bool> CompleteAsync(Guid campaignId, CancellationToken cancellationToken)
     {
         await using (var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
+            // Under the campaign's row lock, which a send-API batch appended to a lane campaign holds until it commits
+            // (ADR 40), nothing is queued or being submitted: what the callers saw before still holds. Two statements:
+            // the second's snapshot is taken after the lock was granted, so it sees a batch committed while it waited.
+            await connection.ExecuteAsync("SELECT 1 FROM campaigns.campaigns WHERE id = @id FOR UPDATE", cancellationToken, ("id", campaignId));
+            if (await connection.ScalarAsync<bool>($"""
+                SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @id AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Submitting})
+                                 AND id >= {MessagePartitions.CampaignFloor("@id")})
+                """, cancellationToken, ("id", campaignId)))
+            {
+                return false;
+            }
+
             CampaignFinished? finished = null;
             string? kind = null;
             await using (var command = new NpgsqlCommand("""
@@ -584,6 +616,7 @@ internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServic
         }
 
         await SettleAsync(campaignId, cancellationToken);
+        return true;
     }
 
     public async Task SettleAsync(Guid campaignId, CancellationToken cancellationToken)

@@ -99,13 +99,14 @@ internal sealed class CreateApiKeyHandler(CampaignsDbContext db, ITenantContext 
 
 internal sealed record RevokeApiKey(Guid Id) : IRequest<Unit>;
 
-internal sealed class RevokeApiKeyHandler(CampaignsDbContext db, ITenantContext tenant, TimeProvider clock) : IRequestHandler<RevokeApiKey, Unit>
+internal sealed class RevokeApiKeyHandler(CampaignsDbContext db, ITenantContext tenant, ApiKeyAuthenticator authenticator, TimeProvider clock) : IRequestHandler<RevokeApiKey, Unit>
 {
     public async Task<Unit> Handle(RevokeApiKey request, CancellationToken cancellationToken)
     {
         var companyId = tenant.RequireCompanyId();
         var changed = await db.ApiKeys.Where(k => k.Id == request.Id && k.CompanyId == companyId && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, clock.GetUtcNow()), cancellationToken);
+        authenticator.Forget(request.Id);
         return changed == 0
             ? throw new RequestValidationException(string.Empty, "That key does not exist or is already revoked.")
             : Unit.Value;

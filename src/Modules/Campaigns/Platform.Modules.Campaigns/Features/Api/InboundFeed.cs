@@ -69,8 +69,8 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
 
         await NumberAsync([.. positions.Select(p => p.CompanyId)], cancellationToken);
 
-        // The send-API message answered is looked up only for 'api' campaigns (at most 1,000 messages each), never in a
-        // large campaign's messages. The sender is the user code whenever the thread has one: the company knows that
+        // The send-API message answered is looked up only for 'api' campaigns (at most LaneCampaigns.MaxMessages each,
+        // ADR 40; the latest to the number when it had several), never in a large campaign's messages. The sender is the user code whenever the thread has one: the company knows that
         // person only by it.
         await using var command = dataSource.Source.CreateCommand($"""
             SELECT p.company_id, x.seq, x.direction, x.event, x.body, x.at, x.platform_number, x.sender, x.campaign_id, x.kind, x.api_id
@@ -86,7 +86,7 @@ internal sealed class InboundFeed(CampaignsDataSource dataSource)
                     SELECT am.api_id FROM campaigns.messages am
                     WHERE k.kind = '{CampaignKinds.Api}' AND am.campaign_id = k.id AND am.id >= COALESCE(k.messages_from, 1)
                       AND am.company_id = p.company_id AND am.phone = c.phone
-                    LIMIT 1) a ON true
+                    ORDER BY am.id DESC LIMIT 1) a ON true
                 WHERE i.company_id = p.company_id AND i.seq > p.after
                 ORDER BY i.seq
                 LIMIT @limit) x

@@ -30,7 +30,7 @@ internal sealed record SendRefused(SendRefusal Refusal) : SendResult;
 /// Answers plain results; the HTTP answer is made at the edge (<see cref="ApiRegistration"/>).
 /// </summary>
 internal sealed class SendApiService(
-    CampaignsDataSource dataSource, CampaignPreparation preparation, CampaignJobs jobs, MessageStore store, OptOutRoute route,
+    CampaignsDataSource dataSource, CampaignJobs jobs, MessageStore store, OptOutRoute route, LaneCampaigns lanes,
     IdempotencyStore idempotency, SendRequestGatherer gatherer, IMediator mediator, TimeProvider clock)
 {
     public async Task<SendResult> SendAsync(ApiCaller caller, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
@@ -86,8 +86,6 @@ internal sealed class SendApiService(
             return [.. results.Select(r => r!)];
         }
 
-        var now = clock.GetUtcNow();
-        var campaignId = Guid.CreateVersion7();
         var suppressed = await store.SuppressedAmongAsync(companyId, [.. taken.SelectMany(i => located[i].Select(m => m.To))], cancellationToken);
         // Stored as sent: with the opt-out route an alphanumeric sender needs, counted in the segments.
         var outgoing = new Dictionary<int, List<Outgoing>>();
@@ -98,54 +96,25 @@ internal sealed class SendApiService(
                     (short)MessageTemplate.Segments(x.Text), suppressed.Contains(x.m.To))).ToList();
         }
 
-        await using (var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken))
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        var prices = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var country in taken.SelectMany(i => outgoing[i]).Where(m => !m.Suppressed).Select(m => m.Country).Distinct())
         {
-            foreach (var i in taken.ToList())
-            {
-                var pending = requests[i];
-                if (pending.IdempotencyKey is { } key && !await IdempotencyStore.ClaimAsync(connection, pending.Caller, key, pending.Hash, campaignId, now, cancellationToken))
-                {
-                    taken.Remove(i); // another request holds the key: answered after the commit, from what that one leaves
-                }
-            }
-
-            if (taken.Count > 0)
-            {
-                await InsertAsync(connection, companyId, campaignId, from, requests[0].Request.Marketing, [.. taken.SelectMany(i => outgoing[i])], now, cancellationToken);
-            }
-
-            await transaction.CommitAsync(cancellationToken);
+            prices[country] = (await mediator.Send(new QuotePrice(companyId, country, 1, 1), cancellationToken)).CreditsPerSegment;
         }
 
+        var (campaignId, stored, problem) = await AppendAsync(requests, taken, outgoing, prices, cancellationToken);
         foreach (var i in Enumerable.Range(0, requests.Count).Where(i => results[i] is null && !taken.Contains(i)))
         {
+            // Another request holds the key: answered from what that one leaves.
             results[i] = await idempotency.ReplayAsync(requests[i].Caller, requests[i].IdempotencyKey!, requests[i].Hash, cancellationToken) ?? IdempotencyStore.InFlight;
         }
 
-        if (taken.Count == 0)
+        if (problem is not null)
         {
-            return [.. results.Select(r => r!)];
-        }
-
-        PreparationResult prepared;
-        try
-        {
-            prepared = await preparation.PrepareAsync(campaignId, cancellationToken);
-        }
-        catch
-        {
-            await ForgetAsync(taken.Select(i => requests[i]), campaignId);
-            throw;
-        }
-
-        if (!prepared.Ready)
-        {
-            await ForgetAsync(taken.Select(i => requests[i]), campaignId);
-            if (taken.Count > 1)
+            if (stored.Count > 1)
             {
                 // Together they cost more than the company has: each on its own, in the order they came, as if sent one by one.
-                foreach (var i in taken)
+                foreach (var i in stored)
                 {
                     results[i] = (await StoreAsync([requests[i]], cancellationToken))[0];
                 }
@@ -153,17 +122,12 @@ internal sealed class SendApiService(
                 return [.. results.Select(r => r!)];
             }
 
-            results[taken[0]] = new SendRefused(new SendRefusal(SendRefusalKind.NotPaidFor, "The messages could not be paid for.",
-                $"{prepared.Problem} Nothing was sent. Buy credits under Billing, then send again."));
+            results[stored[0]] = new SendRefused(new SendRefusal(SendRefusalKind.NotPaidFor, "The messages could not be paid for.",
+                $"{problem} Nothing was sent. Buy credits under Billing, then send again."));
             return [.. results.Select(r => r!)];
         }
 
-        await dataSource.Source.ExecuteAsync("UPDATE campaigns.campaigns SET status = @to, scheduled_at = @now, updated_at = @now WHERE id = @id AND status = ANY (@from)",
-            cancellationToken, ("id", campaignId), ("now", clock.GetUtcNow()), ("to", CampaignLifecycle.To(CampaignStep.Accept)), ("from", CampaignLifecycle.From(CampaignStep.Accept)));
-        // At most one request's size (1,000 messages): one run sends it, a second would only cost a Hangfire job.
-        await jobs.ScheduleAsync(campaignId, clock.GetUtcNow(), prepareNow: false, cancellationToken, slots: 1);
-
-        foreach (var i in taken)
+        foreach (var i in stored)
         {
             var response = new SendMessagesResponse(campaignId, outgoing[i].Select(m => new AcceptedMessage(
                 m.ApiId, m.To, m.Suppressed ? "suppressed" : "queued", m.Segments,
@@ -178,6 +142,121 @@ internal sealed class SendApiService(
         }
 
         return [.. results.Select(r => r!)];
+    }
+
+    /// <summary>
+    /// Appends the requests at <paramref name="taken"/> to their lane's campaign (ADR 40) in one transaction: the lane's
+    /// open campaign is locked (or one is opened), the idempotency keys are claimed (a request whose key another holds
+    /// drops out of <paramref name="taken"/>), the sendable messages' credits are added to the campaign's reservation,
+    /// the messages written and the campaign's counters moved. A lane campaign locked by the lane's other store is
+    /// skipped, so the two stores of a lane write to two campaigns side by side. Answers the campaign, the requests
+    /// stored, and the reason nothing was stored when the credits did not cover them (then nothing changed).
+    /// After the commit, the campaign's run is woken, or armed when none holds its slot.
+    /// </summary>
+    private async Task<(Guid CampaignId, List<int> Stored, string? Problem)> AppendAsync(
+        IReadOnlyList<PendingSend> requests, List<int> taken, Dictionary<int, List<Outgoing>> outgoing, Dictionary<string, long> prices, CancellationToken cancellationToken)
+    {
+        var (caller, from, marketing) = (requests[0].Caller, requests[0].Request.From, requests[0].Request.Marketing);
+        var now = clock.GetUtcNow();
+        bool running;
+        Guid campaignId;
+        await using (var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken))
+        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+        {
+            var open = await OpenLaneCampaignAsync(connection, caller.CompanyId, from, marketing, now, cancellationToken);
+            campaignId = open ?? await StartLaneCampaignAsync(connection, caller.CompanyId, from, marketing, now, cancellationToken);
+            foreach (var i in taken.ToList())
+            {
+                var pending = requests[i];
+                if (pending.IdempotencyKey is { } key && !await IdempotencyStore.ClaimAsync(connection, pending.Caller, key, pending.Hash, campaignId, now, cancellationToken))
+                {
+                    taken.Remove(i);
+                }
+            }
+
+            var messages = taken.SelectMany(i => outgoing[i]).ToList();
+            var credits = messages.Where(m => !m.Suppressed).Sum(m => (long)m.Segments * prices[m.Country]);
+            long reserved = -1;
+            if (credits > 0)
+            {
+                var reservation = await mediator.Send(new AddToReservation(caller.CompanyId, campaignId, credits, $"API messages from {from}"), cancellationToken);
+                if (!reservation.Reserved)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    if (open is null)
+                    {
+                        // Opened for this batch and given nothing: it goes, unless another store appended to it meanwhile.
+                        await dataSource.Source.ExecuteAsync("DELETE FROM campaigns.campaigns WHERE id = @id AND targeted = 0", CancellationToken.None, ("id", campaignId));
+                    }
+
+                    return (campaignId, taken, reservation.Reason ?? "The credits could not be reserved.");
+                }
+
+                reserved = reservation.ReservedCredits;
+            }
+
+            if (messages.Count > 0)
+            {
+                await InsertAsync(connection, caller.CompanyId, campaignId, messages, prices, reserved, now, cancellationToken);
+            }
+
+            running = await connection.ScalarAsync<bool>(
+                "SELECT EXISTS (SELECT 1 FROM campaigns.campaign_runs WHERE campaign_id = @campaign AND lease_until >= @now)",
+                cancellationToken, ("campaign", campaignId), ("now", now));
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (!running)
+        {
+            // A lane campaign's one run sends everything appended to it (at most one request's size a batch, ADR 38).
+            await jobs.ScheduleAsync(campaignId, clock.GetUtcNow(), prepareNow: false, cancellationToken, slots: 1);
+        }
+
+        lanes.Appended(campaignId);
+        return (campaignId, taken, null);
+    }
+
+    /// <summary>
+    /// The lane's campaign that takes batches now, locked: sending, opened within <see cref="LaneCampaigns.AppendWindow"/>,
+    /// under <see cref="LaneCampaigns.MaxMessages"/>, and not locked by the lane's other store (SKIP LOCKED). Its run
+    /// completes it only under this lock and only with nothing queued (<see cref="CampaignSettlement.CompleteAsync"/>),
+    /// so what is appended here is always sent.
+    /// </summary>
+    private static async Task<Guid?> OpenLaneCampaignAsync(NpgsqlConnection connection, Guid companyId, string from, bool marketing, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT id FROM campaigns.campaigns
+            WHERE company_id = @company AND kind = @kind AND status = @sending AND sender_id = @sender AND respect_quiet_hours = @marketing
+              AND created_at > @since AND targeted <= @room
+            ORDER BY created_at DESC LIMIT 1
+            FOR UPDATE SKIP LOCKED
+            """, connection);
+        command.Parameters.AddWithValue("company", companyId);
+        command.Parameters.AddWithValue("kind", CampaignKinds.Api);
+        command.Parameters.AddWithValue("sending", CampaignStatus.Sending);
+        command.Parameters.AddWithValue("sender", from);
+        command.Parameters.AddWithValue("marketing", marketing);
+        command.Parameters.AddWithValue("since", now - LaneCampaigns.AppendWindow);
+        command.Parameters.AddWithValue("room", LaneCampaigns.MaxMessages - SendRequestReader.MaxMessages);
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    /// <summary>
+    /// Opens a lane campaign: committed on its own first (so a reservation made for it always has a campaign whose
+    /// settlement gives back what is not spent), sending from the start, then locked in the caller's transaction.
+    /// </summary>
+    private async Task<Guid> StartLaneCampaignAsync(NpgsqlConnection connection, Guid companyId, string from, bool marketing, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var campaignId = Guid.CreateVersion7();
+        await dataSource.Source.ExecuteAsync($"""
+            INSERT INTO campaigns.campaigns (id, company_id, kind, name, sender_id, body, status, time_zone, respect_quiet_hours, created_at, updated_at,
+                                             scheduled_at, prepared_at, started_at, messages_from, time_zones)
+            VALUES (@id, @company, @kind, @name, @sender, '', @status, 'UTC', @marketing, @now, @now, @now, @now, @now, {MessagePartitions.NextId}, ARRAY[]::text[])
+            """, cancellationToken,
+            ("id", campaignId), ("company", companyId), ("kind", CampaignKinds.Api), ("name", $"API messages from {from} {campaignId}"),
+            ("sender", from), ("status", CampaignStatus.Sending), ("marketing", marketing), ("now", now));
+        await connection.ExecuteAsync("SELECT 1 FROM campaigns.campaigns WHERE id = @id FOR UPDATE", cancellationToken, ("id", campaignId));
+        return campaignId;
     }
 
     /// <summary>A message of the caller's company by its public id; null for an id that is none of its messages.</summary>
@@ -260,24 +339,34 @@ internal sealed class SendApiService(
                 $"Your {limits.Plan} plan allows {max} recipients per request; this one has {count}."))
             : null;
 
+    /// <summary>
+    /// Writes the messages into the lane campaign (locked by the caller), its prices for the countries they go to (the
+    /// first price of a country holds for the campaign, as for a campaign prepared at once) and moves its counters:
+    /// targeted and suppressed, the reservation's new total, the time zones of the sendable messages (quiet hours).
+    /// </summary>
     private static async Task InsertAsync(
-        NpgsqlConnection connection, Guid companyId, Guid campaignId, string from, bool marketing, IReadOnlyList<Outgoing> messages, DateTimeOffset now, CancellationToken cancellationToken)
+        NpgsqlConnection connection, Guid companyId, Guid campaignId, IReadOnlyList<Outgoing> messages, Dictionary<string, long> prices, long reserved,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using (var campaign = new NpgsqlCommand($"""
-            INSERT INTO campaigns.campaigns (id, company_id, kind, name, sender_id, body, status, time_zone, respect_quiet_hours, created_at, updated_at, messages_from)
-            VALUES (@id, @company, @kind, @name, @sender, @body, @status, 'UTC', @marketing, @now, @now, {MessagePartitions.NextId})
+        var sendable = messages.Where(m => !m.Suppressed).ToList();
+        await using (var counters = new NpgsqlCommand("""
+            INSERT INTO campaigns.campaign_prices (campaign_id, country, credits_per_segment)
+            SELECT @campaign, p.country, p.price FROM unnest(@countries, @prices) AS p(country, price) ON CONFLICT DO NOTHING;
+            UPDATE campaigns.campaigns SET targeted = targeted + @targeted, suppressed = suppressed + @suppressed,
+                   reserved_credits = CASE WHEN @reserved >= 0 THEN @reserved ELSE reserved_credits END,
+                   time_zones = ARRAY(SELECT DISTINCT z FROM unnest(time_zones || @zones) AS z ORDER BY 1), updated_at = @now
+            WHERE id = @campaign
             """, connection))
         {
-            campaign.Parameters.AddWithValue("kind", CampaignKinds.Api);
-            campaign.Parameters.AddWithValue("status", CampaignStatus.Draft);
-            campaign.Parameters.AddWithValue("id", campaignId);
-            campaign.Parameters.AddWithValue("company", companyId);
-            campaign.Parameters.AddWithValue("name", $"API request {campaignId}");
-            campaign.Parameters.AddWithValue("sender", from);
-            campaign.Parameters.AddWithValue("body", messages[0].Text);
-            campaign.Parameters.AddWithValue("marketing", marketing);
-            campaign.Parameters.AddWithValue("now", now);
-            await campaign.ExecuteNonQueryAsync(cancellationToken);
+            counters.Parameters.AddWithValue("campaign", campaignId);
+            counters.Parameters.Add(new NpgsqlParameter("countries", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = prices.Keys.ToArray() });
+            counters.Parameters.Add(new NpgsqlParameter("prices", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = prices.Values.ToArray() });
+            counters.Parameters.AddWithValue("targeted", messages.Count);
+            counters.Parameters.AddWithValue("suppressed", messages.Count - sendable.Count);
+            counters.Parameters.AddWithValue("reserved", reserved);
+            counters.Parameters.Add(new NpgsqlParameter("zones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = sendable.Select(m => m.TimeZone).Distinct().ToArray() });
+            counters.Parameters.AddWithValue("now", now);
+            await counters.ExecuteNonQueryAsync(cancellationToken);
         }
 
         await using var insert = new NpgsqlCommand($"""
@@ -299,18 +388,6 @@ internal sealed class SendApiService(
         insert.Parameters.Add(new NpgsqlParameter("segments", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = messages.Select(m => m.Segments).ToArray() });
         insert.Parameters.Add(new NpgsqlParameter("suppressed", NpgsqlDbType.Array | NpgsqlDbType.Boolean) { Value = messages.Select(m => m.Suppressed).ToArray() });
         await insert.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>Removes requests that were refused after they were stored (nothing was reserved or sent), and gives their keys back.</summary>
-    private async Task ForgetAsync(IEnumerable<PendingSend> requests, Guid campaignId)
-    {
-        var stored = requests.ToList();
-        await dataSource.Source.ExecuteAsync("DELETE FROM campaigns.campaigns WHERE id = @id AND company_id = @company AND status = ANY (@discardable)",
-            CancellationToken.None, ("id", campaignId), ("company", stored[0].Caller.CompanyId), ("discardable", CampaignLifecycle.AwaitingCompany.ToArray()));
-        foreach (var pending in stored.Where(p => p.IdempotencyKey is not null))
-        {
-            await idempotency.ForgetAsync(pending.Caller, pending.IdempotencyKey!, campaignId);
-        }
     }
 
     private async Task<Dictionary<string, (string Country, string TimeZone)>> CallingCodesAsync(CancellationToken cancellationToken)
