@@ -24,9 +24,9 @@ internal sealed record SendRefused(SendRefusal Refusal) : SendResult;
 /// The send itself. A request (already authenticated, <see cref="ApiKeyAuthenticator"/>) is checked
 /// (<see cref="SendRequestReader"/>), replayed when its Idempotency-Key answered before (<see cref="IdempotencyStore"/>),
 /// and otherwise handed to the <see cref="SendRequestGatherer"/>, which stores the requests of one company, Sender ID and
-/// kind that arrive together as one hidden campaign of kind 'api' (<see cref="StoreAsync"/>) whose messages carry their own
-/// text and a public id; it is prepared at once by the engine's <see cref="CampaignPreparation"/> (Sender ID per country,
-/// plan limit, credits reserved) so each caller learns of a refusal in its answer, then sent by the campaign's Hangfire runs.
+/// kind that arrive together in one batch (<see cref="StoreAsync"/>): checked (Sender ID per country, plan limit) and paid
+/// for before the answer, so each caller learns of a refusal in it, then appended to the lane's hidden campaign of kind
+/// 'api' (ADR 40), whose messages carry their own text and a public id and whose run sends them.
 /// Answers plain results; the HTTP answer is made at the edge (<see cref="ApiRegistration"/>).
 /// </summary>
 internal sealed class SendApiService(
@@ -57,10 +57,10 @@ internal sealed class SendApiService(
 
     /// <summary>
     /// Stores requests of one company, Sender ID and kind (<see cref="SendRequestGatherer"/>: no number twice among them)
-    /// as one hidden campaign, and answers each: the company's permission, the Sender ID per country and the plan's limit
-    /// are checked once for all and applied to each request; the ones that pass are stored, prepared (credits reserved for
-    /// all at once) and scheduled together. When the credits do not cover them all, each is stored again on its own, so
-    /// a request is refused only for what it would have been refused alone.
+    /// together, and answers each: the company's permission, the Sender ID per country and the plan's limit are checked
+    /// once for all and applied to each request; the ones that pass are priced and appended to the lane's campaign
+    /// together (<see cref="AppendAsync"/>: credits reserved for all at once). When the credits do not cover them all,
+    /// each is stored again on its own, so a request is refused only for what it would have been refused alone.
     /// </summary>
     public async Task<SendResult[]> StoreAsync(IReadOnlyList<PendingSend> requests, CancellationToken cancellationToken)
     {

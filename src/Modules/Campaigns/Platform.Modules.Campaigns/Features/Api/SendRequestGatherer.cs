@@ -8,10 +8,10 @@ namespace Platform.Modules.Campaigns.Features.Api;
 internal sealed record PendingSend(ApiCaller Caller, SendRequest Request, string? IdempotencyKey, byte[] Hash);
 
 /// <summary>
-/// Stores the send requests that arrive together as one hidden campaign, the way a database commits concurrent
-/// transactions with one flush (issue #16, ADR 38). A request costs a campaign of its own a preparation, a credit
-/// reservation on the company's balance row and a Hangfire run: at 64 clients sending one message each, the host did
-/// ~200 requests a second, each waiting on the one before it at the balance row. Requests of one company, Sender ID and
+/// Stores the send requests that arrive together in one batch, the way a database commits concurrent transactions with
+/// one flush (issue #16, ADR 38; the batch goes into its lane's campaign, ADR 40). A request stored alone cost its own
+/// credit reservation on the company's balance row and more: at 64 clients sending one message each, the host did ~200
+/// requests a second, each waiting on the one before it at the balance row. Requests of one company, Sender ID and
 /// kind (marketing or not) share a lane: while a batch of the lane is being stored, the requests that arrive wait, and
 /// the next batch takes all of them (up to <see cref="SendRequestReader.MaxMessages"/> messages and never one number
 /// twice, as in one request). A request that finds its lane idle is stored at once (with any that came at the same
