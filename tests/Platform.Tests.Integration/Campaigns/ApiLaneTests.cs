@@ -36,7 +36,11 @@ public sealed class ApiLaneTests(ApiLaneFactory factory) : IClassFixture<ApiLane
         await factory.RunRecurringJobAsync("campaigns.maintenance");
         var (second, secondIds) = await SendAsync(api, ("+447700900302", "Order 2 is on its way"), ("+447700900315", "Order 3 is on its way"));
         second.Should().Be(first, "a request that arrives while its lane's campaign sends is appended to it");
-        (await ApiFactory.WaitForFinalAsync(api, secondIds[0], TimeSpan.FromSeconds(60))).GetProperty("status").GetString().Should().Be("delivered");
+        var secondFinal = await ApiFactory.WaitForFinalAsync(api, secondIds[0], TimeSpan.FromSeconds(60));
+        secondFinal.GetProperty("status").GetString().Should().Be("delivered");
+        var firstFinal = await ApiFactory.WaitForFinalAsync(api, firstIds[0], TimeSpan.FromSeconds(60));
+        secondFinal.GetProperty("created_at").GetDateTimeOffset().Should().BeAfter(firstFinal.GetProperty("finished_at").GetDateTimeOffset(),
+            "a message is created when its request came, not when its lane's campaign was opened");
         (await ApiFactory.WaitForFinalAsync(api, secondIds[1], TimeSpan.FromSeconds(60))).GetProperty("status").GetString().Should().Be("failed");
 
         // Nothing more comes: the run completes the campaign and settles it.

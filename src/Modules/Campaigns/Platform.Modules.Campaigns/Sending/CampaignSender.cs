@@ -576,10 +576,7 @@ internal sealed class CampaignSettlement(CampaignsDataSource dataSource, IServic
             // (ADR 40), nothing is queued or being submitted: what the callers saw before still holds. Two statements:
             // the second's snapshot is taken after the lock was granted, so it sees a batch committed while it waited.
             await connection.ExecuteAsync("SELECT 1 FROM campaigns.campaigns WHERE id = @id FOR UPDATE", cancellationToken, ("id", campaignId));
-            if (await connection.ScalarAsync<bool>($"""
-                SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @id AND state IN ({MessageStateSql.Queued}, {MessageStateSql.Submitting})
-                                 AND id >= {MessagePartitions.CampaignFloor("@id")})
-                """, cancellationToken, ("id", campaignId)))
+            if (await MessageStore.HasWorkAsync(connection, campaignId, cancellationToken) is { Queued: true } or { Claimed: true })
             {
                 return false;
             }

@@ -445,12 +445,19 @@ internal sealed class MessageStore(CampaignsDataSource dataSource, Microsoft.Ext
     /// </summary>
     public async Task<(bool Queued, bool Claimed, bool Held)> HasWorkAsync(Guid campaignId, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.Source.OpenConnectionAsync(cancellationToken);
+        return await HasWorkAsync(connection, campaignId, cancellationToken);
+    }
+
+    /// <summary>The same, on the caller's connection (in its transaction: <see cref="CampaignSettlement.CompleteAsync"/>).</summary>
+    public static async Task<(bool Queued, bool Claimed, bool Held)> HasWorkAsync(NpgsqlConnection connection, Guid campaignId, CancellationToken cancellationToken)
+    {
         var sql = $"""
             SELECT EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Queued} AND id >= {Floor}),
                    EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Submitting} AND id >= {Floor}),
                    EXISTS (SELECT 1 FROM campaigns.messages WHERE campaign_id = @campaign AND state = {MessageStateSql.Held} AND id >= {Floor})
             """;
-        await using var command = dataSource.Source.CreateCommand(sql);
+        await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaignId });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

@@ -208,7 +208,7 @@ internal sealed class SendApiService(
 
         if (!running)
         {
-            // A lane campaign's one run sends everything appended to it (at most one request's size a batch, ADR 38).
+            // One run per lane campaign: the lane's other store writes to another campaign with a run of its own.
             await jobs.ScheduleAsync(campaignId, clock.GetUtcNow(), prepareNow: false, cancellationToken, slots: 1);
         }
 
@@ -290,9 +290,10 @@ internal sealed class SendApiService(
             return null;
         }
 
+        // Created when its id was made: its lane campaign (ADR 40) may have been opened minutes before.
         return new MessageStatusResponse(
             reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), ApiJson.StatusName(reader.GetInt16(4)), reader.GetInt16(5),
-            reader.GetFieldValue<DateTimeOffset>(6),
+            madeAt ?? reader.GetFieldValue<DateTimeOffset>(6),
             reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
             reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
             reader.IsDBNull(9) ? null : reader.GetString(9));
