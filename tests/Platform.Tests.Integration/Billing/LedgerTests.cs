@@ -1,4 +1,6 @@
 using Platform.Modules.Accounts.Contracts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Modules.Billing.Contracts;
 
 namespace Platform.Tests.Integration.Billing;
@@ -16,6 +18,34 @@ public sealed class LedgerTests(BillingFactory factory) : IClassFixture<BillingF
 
         (await factory.SendAsync(new GetCreditBalance(companyId))).Should().Be(new CreditBalance(BillingFactory.TrialCredits, 0));
         (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM billing.ledger_entries WHERE company_id = @c AND kind = 'grant'", ("c", companyId))).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task The_lock_answers_the_locked_values_when_the_account_was_read_before_and_makes_a_missing_account()
+    {
+        var (_, companyId) = await factory.CompanyAsync($"Lock {Guid.NewGuid():N}");
+        await using var scope = factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Platform.Modules.Billing.BillingDbContext>();
+        var now = DateTimeOffset.UtcNow;
+        (await db.CreditAccounts.SingleAsync(a => a.CompanyId == companyId)).Available.Should().Be(BillingFactory.TrialCredits);
+        await factory.Database.ExecuteAsync($"UPDATE billing.credit_accounts SET available = 3 WHERE company_id = '{companyId}'");
+
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            (await Platform.Modules.Billing.Features.Ledger.LockAsync(db, companyId, now, CancellationToken.None)).Available
+                .Should().Be(3, "the row was tracked before the lock: the lock's values are the truth, not the ones read earlier");
+            await transaction.CommitAsync();
+        }
+
+        var newcomer = Guid.NewGuid();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            var made = await Platform.Modules.Billing.Features.Ledger.LockAsync(db, newcomer, now, CancellationToken.None);
+            made.Should().Match<Platform.Modules.Billing.Domain.CreditAccount>(a => a.CompanyId == newcomer && a.Available == 0 && a.Reserved == 0);
+            await transaction.CommitAsync();
+        }
+
+        (await factory.Database.ScalarAsync<long>("SELECT count(*) FROM billing.credit_accounts WHERE company_id = @c", ("c", newcomer))).Should().Be(1);
     }
 
     [Fact]

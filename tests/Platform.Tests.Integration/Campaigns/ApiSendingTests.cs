@@ -119,6 +119,35 @@ public sealed class ApiSendingTests(ApiFactory factory) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task A_sender_id_revoked_is_refused_by_the_send_api_once_its_memory_of_sender_checks_has_passed()
+    {
+        var (owner, _) = await factory.CompanyAsync("Api Revoked Sender Pizza");
+        using var api = factory.ApiClient(await ApiFactory.CreateKeyAsync(owner));
+        var admin = await factory.LoginAsync(Infrastructure.PlatformFactory.AdminEmail, Infrastructure.PlatformFactory.AdminPassword);
+        var sender = $"RV{Guid.NewGuid():N}"[..9].ToUpperInvariant();
+        var application = await SenderIds.SenderIdsFactory.ApplyAsync(owner, sender, "GB");
+        await SenderIds.SenderIdsFactory.SubmitAsync(owner, application);
+        (await SenderIds.SenderIdsFactory.DecideAsync(admin, application, "Approve")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var sent = await api.PostAsync("/api/v1/messages", ApiFactory.Json(new { from = sender, to = "+447700900451", text = "Your table is ready" }));
+        sent.StatusCode.Should().Be(HttpStatusCode.Accepted, await sent.Content.ReadAsStringAsync());
+
+        (await SenderIds.SenderIdsFactory.DecideAsync(admin, application, "Revoke", "Used for phishing")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        var revoked = System.Diagnostics.Stopwatch.StartNew();
+
+        // The node remembered the company's Sender IDs, read before the revocation, for at most that memory's lifetime;
+        // once it has passed, the next batch reads them again, however slow the machine is.
+        var lifetime = Platform.Modules.Campaigns.Features.Api.SendChecksMemory.Short;
+        if (lifetime > revoked.Elapsed)
+        {
+            await Task.Delay(lifetime - revoked.Elapsed);
+        }
+
+        var refused = await api.PostAsync("/api/v1/messages", ApiFactory.Json(new { from = sender, to = "+447700900452", text = "Your table is ready" }));
+        refused.StatusCode.Should().Be(HttpStatusCode.UnprocessableEntity, "no node sends from a revoked Sender ID longer than its memory of sender checks lasts");
+        (await ApiFactory.ReadAsync(refused)).GetProperty("errors").GetProperty("from")[0].GetString().Should().Contain($"{sender} is not an approved Sender ID");
+    }
+
+    [Fact]
     public async Task The_key_is_shown_once_and_only_its_hash_is_stored()
     {
         var (owner, companyId) = await factory.CompanyAsync("Api Hash Pizza");

@@ -15,23 +15,41 @@ namespace Platform.Modules.Billing.Features;
 /// </summary>
 internal static class Ledger
 {
+    /// <summary>
+    /// The company's account row, locked for the caller's transaction. One round trip when the row exists (nearly always;
+    /// the send API locks it for every batch it stores): the insert of a first row, and a reload of values tracked before
+    /// the lock, happen only when needed.
+    /// </summary>
     public static async Task<CreditAccount> LockAsync(BillingDbContext db, Guid companyId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            INSERT INTO billing.credit_accounts (company_id, plan, available, reserved, trial_granted, updated_at)
-            VALUES ({companyId}, {Plans.Free}, 0, 0, false, {now})
-            ON CONFLICT (company_id) DO NOTHING
-            """,
-            cancellationToken);
-        var rows = await db.CreditAccounts
-            .FromSql($"SELECT * FROM billing.credit_accounts WHERE company_id = {companyId} FOR UPDATE")
-            .ToListAsync(cancellationToken);
+        var trackedBefore = db.CreditAccounts.Local.FindEntry(companyId) is not null;
+        var rows = await LockedRowAsync(db, companyId, cancellationToken);
+        if (rows.Count == 0)
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                INSERT INTO billing.credit_accounts (company_id, plan, available, reserved, trial_granted, updated_at)
+                VALUES ({companyId}, {Plans.Free}, 0, 0, false, {now})
+                ON CONFLICT (company_id) DO NOTHING
+                """,
+                cancellationToken);
+            rows = await LockedRowAsync(db, companyId, cancellationToken);
+        }
+
         var account = rows.Single();
-        // The row may have been tracked before the lock was taken; the locked values are the truth.
-        await db.Entry(account).ReloadAsync(cancellationToken);
+        if (trackedBefore)
+        {
+            // Tracked before the lock was taken, the query left the tracked values in place; the locked values are the truth.
+            await db.Entry(account).ReloadAsync(cancellationToken);
+        }
+
         return account;
     }
+
+    private static Task<List<CreditAccount>> LockedRowAsync(BillingDbContext db, Guid companyId, CancellationToken cancellationToken) =>
+        db.CreditAccounts
+            .FromSql($"SELECT * FROM billing.credit_accounts WHERE company_id = {companyId} FOR UPDATE")
+            .ToListAsync(cancellationToken);
 
     public static async Task<LedgerEntry> AppendAsync(
         BillingDbContext db,

@@ -215,6 +215,7 @@ internal sealed class CampaignSender(
         var settings = options.Value;
         var cancellationToken = CancellationToken.None;
         var lastClaim = clock.GetUtcNow();
+        using var lane = campaign.Kind == CampaignKinds.Api ? lanes.Join(campaign.Id) : null;
         try
         {
             while (!stop.IsCancellationRequested && clock.GetUtcNow() < deadline)
@@ -259,12 +260,7 @@ internal sealed class CampaignSender(
                     }
 
                     // A send-API lane's campaign (ADR 40): the next batch of requests is appended while this run waits.
-                    await lanes.WaitAsync(campaign.Id, stop);
-                    if (campaign.RespectQuietHours)
-                    {
-                        zones = await RideOutAsync(token => ZonesAsync(campaign.Id, token), campaign, "reading its time zones", cancellationToken);
-                    }
-
+                    zones = await WaitForBatchAsync(lane!, campaign, zones, stop);
                     taken.Release();
                     continue;
                 }
@@ -275,12 +271,29 @@ internal sealed class CampaignSender(
                 // From here the batch goes all the way through: written to the channel without a token (the submitting
                 // stage always reads on).
                 await claimedBatches.WriteAsync(await PrepareAsync(campaign, text, claimed, heldIds, cancellationToken), CancellationToken.None);
+                if (lane is not null && claimed.Count < settings.BatchSize)
+                {
+                    // The lane's queue is drained: the next claim comes after the next batch is appended (claiming at once
+                    // finds nothing: two more empty claims per batch). It starts from the first message, so retries that
+                    // fell due are sent with it.
+                    cursor.Restart(cursor.Position);
+                    zones = await WaitForBatchAsync(lane, campaign, zones, stop);
+                }
             }
         }
         finally
         {
             claimedBatches.Complete();
         }
+    }
+
+    /// <summary>Waits for the lane campaign's next batch; a marketing lane's time zones are read again, as the batch may add some.</summary>
+    private async Task<string[]> WaitForBatchAsync(LaneWaiter lane, SendingCampaign campaign, string[] zones, CancellationToken stop)
+    {
+        await lane.WaitAsync(stop);
+        return campaign.RespectQuietHours
+            ? await RideOutAsync(token => ZonesAsync(campaign.Id, token), campaign, "reading its time zones", CancellationToken.None)
+            : zones;
     }
 
     /// <summary>

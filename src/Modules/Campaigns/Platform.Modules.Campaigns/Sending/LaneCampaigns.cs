@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace Platform.Modules.Campaigns.Sending;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Platform.Modules.Campaigns.Sending;
 /// waits a little for the next batch when it has sent everything (<see cref="CampaignsOptions.ApiLaneLinger"/>), woken at once by
 /// <see cref="Appended"/> when the batch was stored on this node.
 /// </summary>
-internal sealed class LaneCampaigns
+internal sealed class LaneCampaigns(TimeSpan? poll = null)
 {
     /// <summary>How often a lingering run looks for batches stored on another node (this node's wake it at once).</summary>
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
@@ -26,29 +24,87 @@ internal sealed class LaneCampaigns
     /// </summary>
     public const int MaxMessages = 5_000;
 
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> waiting = new();
+    /// <summary>This instance's <see cref="Poll"/> (tests wait longer, so what they see is a signal, not a poll).</summary>
+    public TimeSpan PollEvery { get; } = poll ?? Poll;
 
-    /// <summary>A batch was stored in the campaign: its run, if lingering on this node, claims it now.</summary>
+    private readonly Dictionary<Guid, List<LaneWaiter>> waiters = [];
+
+    /// <summary>A batch was stored in the campaign: the workers of its run on this node claim it now, or at their next wait.</summary>
     public void Appended(Guid campaignId)
     {
-        if (waiting.TryRemove(campaignId, out var signal))
+        lock (waiters)
         {
-            signal.TrySetResult();
+            if (waiters.TryGetValue(campaignId, out var joined))
+            {
+                joined.ForEach(w => w.Signal());
+            }
         }
     }
 
-    /// <summary>Waits until a batch is appended on this node, <see cref="Poll"/> passes, or <paramref name="stop"/>; never throws.</summary>
-    public async Task WaitAsync(Guid campaignId, CancellationToken stop)
+    /// <summary>A worker of the campaign's run on this node, until it disposes what this answers: it is told of the batches appended here.</summary>
+    public LaneWaiter Join(Guid campaignId)
     {
-        var signal = waiting.GetOrAdd(campaignId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var waiter = new LaneWaiter(this, campaignId);
+        lock (waiters)
+        {
+            if (!waiters.TryGetValue(campaignId, out var joined))
+            {
+                waiters[campaignId] = joined = [];
+            }
+
+            joined.Add(waiter);
+        }
+
+        return waiter;
+    }
+
+    internal void Leave(LaneWaiter waiter)
+    {
+        lock (waiters)
+        {
+            if (waiters.TryGetValue(waiter.CampaignId, out var joined) && joined.Remove(waiter) && joined.Count == 0)
+            {
+                waiters.Remove(waiter.CampaignId);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One worker's wait for its lane campaign's next batch. A batch appended while the worker was claiming is not missed:
+/// the signal stays set until the next wait takes it, so the worker claims once per batch instead of claiming again and
+/// again to find out whether another came.
+/// </summary>
+internal sealed class LaneWaiter(LaneCampaigns lanes, Guid campaignId) : IDisposable
+{
+    private TaskCompletionSource signal = NewSignal();
+
+    public Guid CampaignId { get; } = campaignId;
+
+    internal void Signal() => Volatile.Read(ref signal).TrySetResult();
+
+    /// <summary>
+    /// Waits until a batch was appended on this node since the last wait that ended with one, <see cref="LaneCampaigns.Poll"/>
+    /// passes (a batch stored on another node signals nothing here), or <paramref name="stop"/>; never throws.
+    /// </summary>
+    public async Task WaitAsync(CancellationToken stop)
+    {
+        var current = Volatile.Read(ref signal);
         try
         {
-            await signal.Task.WaitAsync(Poll, stop);
+            await current.Task.WaitAsync(lanes.PollEvery, stop);
         }
         catch (Exception exception) when (exception is TimeoutException or OperationCanceledException)
         {
-            // Polled: a batch stored on another node signals nothing here. The signal goes unless another waiter took a new one.
-            waiting.TryRemove(new KeyValuePair<Guid, TaskCompletionSource>(campaignId, signal));
+            return;
         }
+
+        // Taken: the next wait waits for the next batch. A batch appended before this line is committed, so the claim that
+        // follows this wait sees it.
+        Interlocked.CompareExchange(ref signal, NewSignal(), current);
     }
+
+    public void Dispose() => lanes.Leave(this);
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

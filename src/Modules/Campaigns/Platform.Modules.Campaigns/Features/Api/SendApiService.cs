@@ -31,7 +31,7 @@ internal sealed record SendRefused(SendRefusal Refusal) : SendResult;
 /// </summary>
 internal sealed class SendApiService(
     CampaignsDataSource dataSource, CampaignJobs jobs, MessageStore store, OptOutRoute route, LaneCampaigns lanes,
-    IdempotencyStore idempotency, SendRequestGatherer gatherer, IMediator mediator, TimeProvider clock)
+    IdempotencyStore idempotency, SendRequestGatherer gatherer, SendChecksMemory memory, IMediator mediator, TimeProvider clock)
 {
     public async Task<SendResult> SendAsync(ApiCaller caller, byte[] body, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -74,7 +74,7 @@ internal sealed class SendApiService(
         var codes = await CallingCodesAsync(cancellationToken);
         var located = requests.Select(r => r.Request.Messages.Select(m => (m.To, m.Text, Place: Locate(codes, m.To))).ToList()).ToList();
         var senderRefusals = await SenderRefusalsAsync(companyId, from, located.SelectMany(r => r.Select(m => m.Place.Country)).Distinct().ToList(), cancellationToken);
-        var limits = await mediator.Send(new GetPlanLimits(companyId), cancellationToken);
+        var limits = await memory.GetAsync((nameof(GetPlanLimits), companyId), SendChecksMemory.Short, () => mediator.Send(new GetPlanLimits(companyId), cancellationToken));
         for (var i = 0; i < requests.Count; i++)
         {
             results[i] = senderRefusals(located[i].Select(m => m.Place.Country)) ?? OverPlanLimit(limits, located[i].Count);
@@ -99,7 +99,9 @@ internal sealed class SendApiService(
         var prices = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var country in taken.SelectMany(i => outgoing[i]).Where(m => !m.Suppressed).Select(m => m.Country).Distinct())
         {
-            prices[country] = (await mediator.Send(new QuotePrice(companyId, country, 1, 1), cancellationToken)).CreditsPerSegment;
+            // Remembered like the checks: a lane campaign sends at the price it first stored per country anyway (ADR 40).
+            prices[country] = await memory.GetAsync((nameof(QuotePrice), companyId, country), SendChecksMemory.Short,
+                async () => (await mediator.Send(new QuotePrice(companyId, country, 1, 1), cancellationToken)).CreditsPerSegment);
         }
 
         var (campaignId, stored, problem) = await AppendAsync(requests, taken, outgoing, prices, cancellationToken);
@@ -309,7 +311,7 @@ internal sealed class SendApiService(
     /// </summary>
     private async Task<Func<IEnumerable<string>, SendResult?>> SenderRefusalsAsync(Guid companyId, string from, IReadOnlyList<string> countries, CancellationToken cancellationToken)
     {
-        var usable = await mediator.Send(new ListUsableSenderIds(companyId), cancellationToken);
+        var usable = await memory.GetAsync((nameof(ListUsableSenderIds), companyId), SendChecksMemory.Short, () => mediator.Send(new ListUsableSenderIds(companyId), cancellationToken));
         if (!usable.Any(s => string.Equals(s.SenderId, from, StringComparison.Ordinal)))
         {
             var unknown = Refused($"{from} is not an approved Sender ID of your company. Use one of: {string.Join(", ", usable.Select(s => s.SenderId))}, or apply for it under Sender IDs.");
@@ -319,7 +321,8 @@ internal sealed class SendApiService(
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var country in countries)
         {
-            var check = await mediator.Send(new CheckSenderId(companyId, from, country), cancellationToken);
+            var check = await memory.GetAsync((nameof(CheckSenderId), companyId, from, country), SendChecksMemory.Short,
+                () => mediator.Send(new CheckSenderId(companyId, from, country), cancellationToken));
             if (!check.Allowed)
             {
                 reasons[country] = check.Reason ?? $"{from} may not be used for numbers in {country}.";
@@ -391,7 +394,10 @@ internal sealed class SendApiService(
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<Dictionary<string, (string Country, string TimeZone)>> CallingCodesAsync(CancellationToken cancellationToken)
+    private Task<Dictionary<string, (string Country, string TimeZone)>> CallingCodesAsync(CancellationToken cancellationToken) =>
+        memory.GetAsync("calling_codes", SendChecksMemory.Reference, () => ReadCallingCodesAsync(cancellationToken));
+
+    private async Task<Dictionary<string, (string Country, string TimeZone)>> ReadCallingCodesAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.Source.CreateCommand("SELECT code, country, time_zone FROM campaigns.calling_codes");
         var result = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
