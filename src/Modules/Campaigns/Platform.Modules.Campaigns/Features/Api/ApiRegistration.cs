@@ -30,6 +30,7 @@ internal static class ApiRegistration
         services.AddScoped<SendApiService>();
         services.AddSingleton(SendRequestGatherer.ForHost);
         services.AddSingleton<ApiKeyAuthenticator>();
+        services.AddMemoryCache();
         services.AddSingleton<SendChecksMemory>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<WebhookPoster>();

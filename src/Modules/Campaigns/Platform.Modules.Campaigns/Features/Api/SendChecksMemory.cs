@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace Platform.Modules.Campaigns.Features.Api;
 
@@ -12,40 +12,18 @@ namespace Platform.Modules.Campaigns.Features.Api;
 /// remembered here is what a batch adds to its reservation.) Opt-outs are not remembered: they hold at once (read per
 /// batch, and again at each claim).
 /// </summary>
-internal sealed class SendChecksMemory(TimeProvider clock)
+internal sealed class SendChecksMemory(IMemoryCache cache)
 {
     public static readonly TimeSpan Short = TimeSpan.FromSeconds(2);
 
     public static readonly TimeSpan Reference = TimeSpan.FromMinutes(1);
 
-    /// <summary>Past this many entries, the expired ones go (a node that served many companies keeps only the recent ones).</summary>
-    private const int Tidy = 10_000;
-
-    private readonly ConcurrentDictionary<object, (DateTimeOffset Until, object Value)> remembered = new();
-
     /// <summary>The value under <paramref name="key"/> if read less than <paramref name="lifetime"/> ago on this node, else read now and remembered.</summary>
     public async Task<T> GetAsync<T>(object key, TimeSpan lifetime, Func<Task<T>> read)
-        where T : notnull
-    {
-        var now = clock.GetUtcNow();
-        if (remembered.TryGetValue(key, out var entry) && entry.Until > now)
+        where T : notnull =>
+        (await cache.GetOrCreateAsync((nameof(SendChecksMemory), key), entry =>
         {
-            return (T)entry.Value;
-        }
-
-        var value = await read();
-        if (remembered.Count >= Tidy)
-        {
-            foreach (var (old, kept) in remembered)
-            {
-                if (kept.Until <= now)
-                {
-                    remembered.TryRemove(old, out _);
-                }
-            }
-        }
-
-        remembered[key] = (now + lifetime, value);
-        return value;
-    }
+            entry.AbsoluteExpirationRelativeToNow = lifetime;
+            return read();
+        }))!;
 }
